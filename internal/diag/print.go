@@ -1,0 +1,246 @@
+package diag
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/fatih/color"
+)
+
+// Formats for Print.
+var Formats = []string{"text", "json", "github", "sarif", "markdown"}
+
+// Tool describes the program for SARIF output.
+type Tool struct {
+	Name    string
+	Version string
+	URI     string
+	Rules   []RuleInfo
+}
+
+// RuleInfo is a rule's metadata for SARIF.
+type RuleInfo struct {
+	ID  string
+	Doc string
+}
+
+// Printer writes diagnostics in one format.
+type Printer struct {
+	Format string
+	// Color enables colour in text output.
+	Color bool
+	Tool  Tool
+	// Title heads markdown output.
+	Title string
+}
+
+// Print writes the (sorted) diagnostics and summary.
+func (p Printer) Print(w io.Writer, ds []Diagnostic, sum Summary) error {
+	switch p.Format {
+	case "", "text":
+		return printText(w, ds, p.Color)
+	case "json":
+		return printJSON(w, ds, sum)
+	case "github":
+		return printGitHub(w, ds)
+	case "sarif":
+		return printSARIF(w, ds, p.Tool)
+	case "markdown":
+		return printMarkdown(w, ds, sum, p.Title)
+	}
+	return fmt.Errorf("unknown format %q (want %s)", p.Format, strings.Join(Formats, ", "))
+}
+
+func printText(w io.Writer, ds []Diagnostic, useColor bool) error {
+	red := color.New(color.FgRed, color.Bold)
+	yellow := color.New(color.FgYellow, color.Bold)
+	faint := color.New(color.Faint)
+	for _, c := range []*color.Color{red, yellow, faint} {
+		if useColor {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+	}
+	for _, d := range ds {
+		sev := string(d.Severity)
+		switch d.Severity {
+		case Error:
+			sev = red.Sprint(sev)
+		case Warning:
+			sev = yellow.Sprint(sev)
+		}
+		if _, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s %s\n", d.File, d.Line, d.Column, sev, d.Message, faint.Sprintf("(%s)", d.Rule)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type jsonOut struct {
+	Version     int          `json:"version"`
+	Diagnostics []Diagnostic `json:"diagnostics"`
+	Summary     Summary      `json:"summary"`
+}
+
+func printJSON(w io.Writer, ds []Diagnostic, sum Summary) error {
+	if ds == nil {
+		ds = []Diagnostic{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(jsonOut{Version: 1, Diagnostics: ds, Summary: sum})
+}
+
+func ghEscapeData(s string) string {
+	r := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	return r.Replace(s)
+}
+
+func ghEscapeProp(s string) string {
+	r := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+	return r.Replace(s)
+}
+
+func printGitHub(w io.Writer, ds []Diagnostic) error {
+	for _, d := range ds {
+		level := "error"
+		if d.Severity == Warning {
+			level = "warning"
+		}
+		if _, err := fmt.Fprintf(w, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", level,
+			ghEscapeProp(d.File), d.Line, d.Column, ghEscapeProp(d.Rule), ghEscapeData(d.Message)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func printMarkdown(w io.Writer, ds []Diagnostic, sum Summary, title string) error {
+	if title == "" {
+		title = "evctl"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "## %s\n\n", title)
+	if len(ds) == 0 {
+		b.WriteString("No findings.\n")
+	} else {
+		b.WriteString("| Severity | Location | Rule | Message |\n|---|---|---|---|\n")
+		for _, d := range ds {
+			fmt.Fprintf(&b, "| %s | `%s:%d:%d` | `%s` | %s |\n", d.Severity, d.File, d.Line, d.Column, d.Rule, mdEscape(d.Message))
+		}
+	}
+	fmt.Fprintf(&b, "\n%d error(s), %d warning(s) in %d file(s).\n", sum.Errors, sum.Warnings, sum.Files)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", "\\|", "\n", " ").Replace(s)
+}
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID               string    `json:"id"`
+	ShortDescription sarifText `json:"shortDescription"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID    string          `json:"ruleId"`
+	RuleIndex int             `json:"ruleIndex"`
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           sarifRegion   `json:"region"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn"`
+}
+
+func printSARIF(w io.Writer, ds []Diagnostic, tool Tool) error {
+	rules := map[string]string{}
+	for _, r := range tool.Rules {
+		rules[r.ID] = r.Doc
+	}
+	for _, d := range ds {
+		if _, ok := rules[d.Rule]; !ok {
+			rules[d.Rule] = d.Rule
+		}
+	}
+	ids := make([]string, 0, len(rules))
+	for id := range rules {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	index := map[string]int{}
+	driver := sarifDriver{Name: tool.Name, Version: tool.Version, InformationURI: tool.URI, Rules: []sarifRule{}}
+	if driver.Name == "" {
+		driver.Name = "evctl"
+	}
+	for i, id := range ids {
+		index[id] = i
+		driver.Rules = append(driver.Rules, sarifRule{ID: id, ShortDescription: sarifText{Text: rules[id]}})
+	}
+	results := []sarifResult{}
+	for _, d := range ds {
+		level := "error"
+		if d.Severity == Warning {
+			level = "warning"
+		}
+		line, col := d.Line, d.Column
+		if line < 1 {
+			line = 1
+		}
+		if col < 1 {
+			col = 1
+		}
+		results = append(results, sarifResult{RuleID: d.Rule, RuleIndex: index[d.Rule], Level: level, Message: sarifText{Text: d.Message},
+			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: d.File}, Region: sarifRegion{StartLine: line, StartColumn: col}}}}})
+	}
+	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: driver}, Results: results}}}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(log)
+}

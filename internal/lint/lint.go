@@ -1,0 +1,161 @@
+// Package lint owns the event design rules: the rule registry (one exported
+// Rule value per file), the Pass a rule reports through, and Run, which applies
+// the configured rules to a catalog and returns sorted diagnostics.
+package lint
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/diag"
+	"github.com/evctl/evctl/internal/schema"
+)
+
+// Rule is one lint rule. Its ID is permanent and kebab-case.
+type Rule struct {
+	ID string
+	// Doc is a one-sentence description.
+	Doc string
+	// Default is the severity when the config says nothing.
+	Default diag.Severity
+	// Formats the rule applies to; empty means every format.
+	Formats []schema.Format
+	// Bad and Good are example schemas for `evctl rules explain`.
+	Bad, Good string
+	// Run checks one event and reports through the pass.
+	Run func(*Pass)
+}
+
+// Pass is the context of one rule on one event.
+type Pass struct {
+	Rule    *Rule
+	Event   *schema.Event
+	Catalog *schema.Catalog
+	Config  *config.Config
+	report  func(diag.Diagnostic)
+}
+
+// Reportf reports a finding at pos.
+func (p *Pass) Reportf(pos schema.Pos, format string, args ...any) {
+	if pos.Line == 0 {
+		pos = schema.Pos{Line: 1, Col: 1}
+	}
+	p.report(diag.Diagnostic{
+		Rule:    p.Rule.ID,
+		File:    p.Event.Path,
+		Line:    pos.Line,
+		Column:  pos.Col,
+		Event:   p.Event.Type,
+		Message: fmt.Sprintf(format, args...),
+	})
+}
+
+// All returns every rule, sorted by ID.
+func All() []*Rule {
+	rules := []*Rule{
+		PastTense,
+		VersionedName,
+		ImmutableCorrections,
+		SingleEntity,
+		ExplicitUnits,
+		Envelope,
+		ClosedContentModel,
+	}
+	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
+	return rules
+}
+
+// ByID returns the rule with the given id, or nil.
+func ByID(id string) *Rule {
+	for _, r := range All() {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// ValidateConfig reports unknown rule ids and bad severities in the config.
+func ValidateConfig(c *config.Config) error {
+	line := func(id string) int { return c.RuleLines[id] }
+	ids := make([]string, 0)
+	for id := range c.Lint.Rules {
+		ids = append(ids, id)
+	}
+	for id := range c.Lint.IgnoreOnly {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if ByID(id) == nil {
+			return &config.Error{Path: c.Path, Line: line(id), Msg: fmt.Sprintf("unknown rule id %q (see `evctl rules`)", id)}
+		}
+	}
+	for _, id := range ids {
+		if s, ok := c.Lint.Rules[id]; ok {
+			if _, ok := diag.ParseSeverity(s); !ok {
+				return &config.Error{Path: c.Path, Line: line(id), Msg: fmt.Sprintf("rule %q: unknown severity %q (want error, warn or off)", id, s)}
+			}
+		}
+	}
+	return nil
+}
+
+// Severity returns the configured severity of a rule.
+func Severity(c *config.Config, r *Rule) diag.Severity {
+	if c != nil {
+		if s, ok := c.Lint.Rules[r.ID]; ok {
+			if sev, ok := diag.ParseSeverity(s); ok {
+				return sev
+			}
+		}
+	}
+	return r.Default
+}
+
+// Run applies every enabled rule to every event of the catalog.
+func Run(cat *schema.Catalog, c *config.Config) []diag.Diagnostic {
+	if c == nil {
+		c = config.Default()
+	}
+	var out []diag.Diagnostic
+	for _, r := range All() {
+		sev := Severity(c, r)
+		if sev == diag.Off {
+			continue
+		}
+		for _, ev := range cat.Events {
+			if !appliesTo(r, ev) || ignoredFor(c, r.ID, ev.Path) {
+				continue
+			}
+			p := &Pass{Rule: r, Event: ev, Catalog: cat, Config: c, report: func(d diag.Diagnostic) {
+				d.Severity = sev
+				out = append(out, d)
+			}}
+			r.Run(p)
+		}
+	}
+	return diag.Sort(out)
+}
+
+func appliesTo(r *Rule, ev *schema.Event) bool {
+	if len(r.Formats) == 0 {
+		return true
+	}
+	for _, f := range r.Formats {
+		if f == ev.Format {
+			return true
+		}
+	}
+	return false
+}
+
+func ignoredFor(c *config.Config, id, path string) bool {
+	for _, g := range c.Lint.IgnoreOnly[id] {
+		if config.MatchGlob(g, path) {
+			return true
+		}
+	}
+	return false
+}
