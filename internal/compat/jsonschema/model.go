@@ -125,16 +125,25 @@ type Schema struct {
 	hasObjectKeywords bool
 
 	// Array.
-	allItems            *Schema
-	itemSchemas         []*Schema
-	hasItemSchemas      bool
-	additionalItems     bool    // permitsAdditionalItems
-	additionalItemsSch  *Schema // schemaOfAdditionalItems
-	unevaluatedItems    *Schema
-	minItems, maxItems  *int
-	uniqueItems         bool
-	minContains         *int
-	maxContains         *int
+	allItems           *Schema
+	itemSchemas        []*Schema
+	hasItemSchemas     bool
+	additionalItems    bool    // permitsAdditionalItems
+	additionalItemsSch *Schema // schemaOfAdditionalItems
+	unevaluatedItems   *Schema
+	minItems, maxItems *int
+	uniqueItems        bool
+	minContains        *int
+	maxContains        *int
+
+	// dialect is the draft of the document the node was loaded from.
+	dialect draft
+	// raw is the schema object the node was loaded from, with rawType the
+	// single type name when the node is one member of a type array; both
+	// serve the structural equality Confluent uses to de-duplicate
+	// combined subschemas.
+	raw     any
+	rawType string
 
 	// Reference.
 	ref    string

@@ -342,6 +342,7 @@ func (l *loader) load(doc *document, v any, ptr string, depth int) (*Schema, err
 		} else {
 			s.kind = kindFalse
 		}
+		s.raw = t
 		return s, nil
 	case map[string]any:
 		if err := l.loadObject(s, doc, t, ptr, depth); err != nil {
@@ -386,6 +387,7 @@ func (l *loader) loadObject(s *Schema, doc *document, m map[string]any, ptr stri
 		if doc.draft < draft2019 || onlyAnnotations(m) {
 			s.kind = kindRef
 			s.ref = rs
+			s.raw = m
 			l.pending = append(l.pending, &pendingRef{node: s, doc: doc, base: baseAt(doc, ptr), depth: depth})
 			return l.common(s, doc, m, ptr)
 		}
@@ -470,6 +472,7 @@ func (l *loader) loadObject(s *Schema, doc *document, m map[string]any, ptr stri
 				if err != nil {
 					return err
 				}
+				sub.raw, sub.rawType = m, name
 				c.subschemas = append(c.subschemas, sub)
 			}
 			if len(c.subschemas) == 0 {
@@ -542,6 +545,8 @@ func (l *loader) loadObject(s *Schema, doc *document, m map[string]any, ptr stri
 	default:
 		*s = Schema{kind: kindCombined, criterion: allOf, subschemas: parts, synthetic: true}
 	}
+	s.raw = m
+	s.dialect = doc.draft
 	return l.common(s, doc, m, ptr)
 }
 
@@ -762,7 +767,7 @@ func number(doc *document, m map[string]any, ptr string) (*Schema, error) {
 }
 
 func (l *loader) object(doc *document, m map[string]any, ptr string, depth int) (*Schema, error) {
-	s := &Schema{kind: kindObject, additionalProps: true, hasObjectKeywords: true}
+	s := &Schema{kind: kindObject, additionalProps: true, hasObjectKeywords: true, dialect: doc.draft}
 	if v, ok := m["properties"]; ok {
 		props, ok := v.(map[string]any)
 		if !ok {
