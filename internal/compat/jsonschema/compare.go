@@ -341,15 +341,11 @@ func containsAll(set, items []any) bool {
 func compareCombined(c *context, o, u *Schema) {
 	// Criterion change.
 	if o.criterion != u.criterion {
-		extended := false
-		switch u.criterion {
-		case anyOf:
-			extended = true
-		case oneOf:
-			extended = len(o.subschemas) == 1
-		case allOf:
-			extended = len(o.subschemas) == 1 && len(u.subschemas) == 1
-		}
+		oSingle, uSingle := len(o.subschemas) == 1, len(u.subschemas) == 1
+		extended := u.criterion == anyOf ||
+			oSingle && uSingle ||
+			oSingle && u.criterion == oneOf ||
+			uSingle && o.criterion == allOf
 		if !extended {
 			c.add("COMBINED_TYPE_CHANGED")
 			return
@@ -365,7 +361,7 @@ func compareCombined(c *context, o, u *Schema) {
 			c.add("SUM_TYPE_EXTENDED")
 		}
 	case len(os) > len(us):
-		if u.criterion == allOf {
+		if o.criterion == allOf {
 			c.add("PRODUCT_TYPE_NARROWED")
 		} else {
 			c.add("SUM_TYPE_NARROWED")
