@@ -1,0 +1,202 @@
+package compat
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// ParseError reports a schema document that does not parse. Check and Diff
+// wrap it so callers can tell bad input (exit code 3) from incompatibility.
+type ParseError struct {
+	Name string // the Doc's Name
+	Err  error
+}
+
+func (e *ParseError) Error() string {
+	if e.Name == "" {
+		return fmt.Sprintf("parse schema: %v", e.Err)
+	}
+	return fmt.Sprintf("parse %s: %v", e.Name, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// engine is one format's canRead primitive.
+type engine struct {
+	parse   func(d Doc, isNew bool) (any, error)
+	canRead func(reader, writer any, readerIsNew bool, opts Options) []Change
+}
+
+var (
+	enginesMu sync.RWMutex
+	engines   = map[Format]engine{}
+)
+
+// RegisterFormat installs a format's primitives for Check and Diff.
+//
+// The format packages (internal/compat/avro, internal/compat/jsonschema)
+// import this package for Change and Policy, so this package cannot import
+// them: each registers itself from an init function instead, and a program
+// gets a format by importing its package. parse parses a document; isNew is
+// true for the schema being checked (validated strictly, like a
+// registration) and false for previous versions (parsed like stored
+// schemas). canRead returns the changes found when a consumer using reader
+// reads data written with writer; readerIsNew says whether reader is the new
+// schema (backward check) or a previous one (forward check). A pair is
+// incompatible iff some change has Compatible=false.
+func RegisterFormat[S any](f Format, parse func(d Doc, isNew bool) (S, error), canRead func(reader, writer S, readerIsNew bool, opts Options) []Change) {
+	enginesMu.Lock()
+	defer enginesMu.Unlock()
+	engines[f] = engine{
+		parse: func(d Doc, isNew bool) (any, error) {
+			s, err := parse(d, isNew)
+			if err != nil {
+				return nil, err
+			}
+			return s, nil
+		},
+		canRead: func(reader, writer any, readerIsNew bool, opts Options) []Change {
+			return canRead(reader.(S), writer.(S), readerIsNew, opts)
+		},
+	}
+}
+
+func engineFor(f Format) (engine, error) {
+	enginesMu.RLock()
+	e, ok := engines[f]
+	enginesMu.RUnlock()
+	if ok {
+		return e, nil
+	}
+	switch f {
+	case Avro:
+		return engine{}, errors.New("avro support is not linked in: import github.com/evctl/evctl/internal/compat/avro")
+	case JSONSchema:
+		return engine{}, errors.New("json schema support is not linked in: import github.com/evctl/evctl/internal/compat/jsonschema and register it with compat.RegisterJSONSchema")
+	}
+	return engine{}, fmt.Errorf("unsupported schema format %q (want AVRO or JSON)", f)
+}
+
+// Directions lists the directions a level checks, in the order Confluent
+// runs them: FULL* checks forward first, then backward. NONE checks nothing.
+func Directions(l Level) []Direction {
+	switch l {
+	case Backward, BackwardTransitive:
+		return []Direction{DirBackward}
+	case Forward, ForwardTransitive:
+		return []Direction{DirForward}
+	case Full, FullTransitive:
+		return []Direction{DirForward, DirBackward}
+	}
+	return nil
+}
+
+func parseDoc(e engine, d Doc, isNew bool) (any, error) {
+	s, err := e.parse(d, isNew)
+	if err != nil {
+		return nil, fmt.Errorf("check compatibility: %w", &ParseError{Name: d.Name, Err: err})
+	}
+	return s, nil
+}
+
+// Check decides whether newDoc may follow previous under level, exactly as
+// Confluent Schema Registry's CompatibilityChecker does. previous is in
+// chronological order (oldest first, the last element is the latest
+// version). Non-transitive levels compare with the latest version only;
+// transitive levels compare newest to oldest and stop at the first version
+// that fails. FULL and FULL_TRANSITIVE run the forward check, then the
+// backward check, for each compared version. NONE is always compatible.
+//
+// Each Change carries Against (the compared Doc's Name) and Direction.
+// Avro reports incompatibilities only; JSON Schema also reports compatible
+// changes (Compatible=true). A document that does not parse yields an error
+// wrapping *ParseError.
+func Check(format Format, level Level, newDoc Doc, previous []Doc, opts Options) (Result, error) {
+	res := Result{Level: level, Compatible: true, Changes: []Change{}}
+	valid := false
+	for _, l := range Levels {
+		valid = valid || l == level
+	}
+	if !valid {
+		return res, fmt.Errorf("check compatibility: unknown compatibility level %q", level)
+	}
+	e, err := engineFor(format)
+	if err != nil {
+		return res, fmt.Errorf("check compatibility: %w", err)
+	}
+	newSchema, err := parseDoc(e, newDoc, true)
+	if err != nil {
+		return res, err
+	}
+	dirs := Directions(level)
+	if len(dirs) == 0 || len(previous) == 0 {
+		return res, nil
+	}
+	compared := previous[len(previous)-1:]
+	if level.Transitive() {
+		compared = previous
+	}
+	for i := len(compared) - 1; i >= 0; i-- {
+		prev := compared[i]
+		prevSchema, err := parseDoc(e, prev, false)
+		if err != nil {
+			return res, err
+		}
+		failed := false
+		for _, dir := range dirs {
+			var changes []Change
+			if dir == DirBackward {
+				changes = e.canRead(newSchema, prevSchema, true, opts)
+			} else {
+				changes = e.canRead(prevSchema, newSchema, false, opts)
+			}
+			for _, c := range changes {
+				c.Against = prev.Name
+				c.Direction = dir
+				if !c.Compatible {
+					failed = true
+				}
+				res.Changes = append(res.Changes, c)
+			}
+		}
+		if failed {
+			res.Compatible = false
+			break
+		}
+	}
+	return res, nil
+}
+
+// Diff returns every change between old and new in the backward direction
+// (new reads data written with old), compatible or not, for `evctl diff`.
+// For Avro every change is an incompatibility (Avro has no notion of a
+// compatible change); for JSON Schema it is everything SchemaDiff reports.
+func Diff(format Format, old, new Doc, opts Options) ([]Change, error) {
+	e, err := engineFor(format)
+	if err != nil {
+		return nil, fmt.Errorf("diff schemas: %w", err)
+	}
+	oldSchema, err := e.parse(old, false)
+	if err != nil {
+		return nil, fmt.Errorf("diff schemas: %w", &ParseError{Name: old.Name, Err: err})
+	}
+	newSchema, err := e.parse(new, true)
+	if err != nil {
+		return nil, fmt.Errorf("diff schemas: %w", &ParseError{Name: new.Name, Err: err})
+	}
+	changes := e.canRead(newSchema, oldSchema, true, opts)
+	out := make([]Change, 0, len(changes))
+	for _, c := range changes {
+		c.Against = old.Name
+		c.Direction = DirBackward
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// IsParseError reports whether err wraps a *ParseError.
+func IsParseError(err error) bool {
+	var pe *ParseError
+	return errors.As(err, &pe)
+}
