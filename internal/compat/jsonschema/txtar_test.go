@@ -1,0 +1,176 @@
+package jsonschema
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/evctl/evctl/internal/compat"
+)
+
+// archive is a txtar archive: a comment and named files.
+type archive struct {
+	comment string
+	files   []archiveFile
+}
+
+type archiveFile struct {
+	name string
+	data []byte
+}
+
+// parseArchive reads the txtar format: "-- name --" lines start files.
+func parseArchive(data []byte) archive {
+	var a archive
+	var cur *archiveFile
+	var comment strings.Builder
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		trimmed := strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(trimmed, "-- ") && strings.HasSuffix(trimmed, " --") && len(trimmed) > 6 {
+			a.files = append(a.files, archiveFile{name: strings.TrimSpace(trimmed[3 : len(trimmed)-3])})
+			cur = &a.files[len(a.files)-1]
+			continue
+		}
+		if cur == nil {
+			comment.WriteString(line)
+		} else {
+			cur.data = append(cur.data, line...)
+		}
+	}
+	a.comment = comment.String()
+	return a
+}
+
+func (a archive) format() []byte {
+	var b bytes.Buffer
+	b.WriteString(a.comment)
+	for _, f := range a.files {
+		fmt.Fprintf(&b, "-- %s --\n", f.name)
+		b.Write(f.data)
+		if len(f.data) > 0 && f.data[len(f.data)-1] != '\n' {
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes()
+}
+
+func (a archive) file(name string) ([]byte, bool) {
+	for _, f := range a.files {
+		if f.name == name {
+			return f.data, true
+		}
+	}
+	return nil, false
+}
+
+// render is the golden form of a comparison: both verdicts, then every
+// change Confluent's BACKWARD check reports (reader = new, writer = old),
+// sorted, with its STRICT compatibility.
+func render(strict, lenient []compat.Change) string {
+	var b strings.Builder
+	v := func(cs []compat.Change) string {
+		if Compatible(cs) {
+			return "compatible"
+		}
+		return "incompatible"
+	}
+	fmt.Fprintf(&b, "STRICT %s\nLENIENT %s\n", v(strict), v(lenient))
+	lines := make([]string, 0, len(strict))
+	for _, c := range strict {
+		ok := "incompatible"
+		if c.Compatible {
+			ok = "compatible"
+		}
+		lines = append(lines, fmt.Sprintf("%s %s %s", c.Type, c.Path, ok))
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	return b.String()
+}
+
+// loadPair parses old.json/new.json (or old.yaml/new.yaml) with the files
+// under ref/ as references.
+func loadPair(t *testing.T, a archive) (old, new *Schema) {
+	t.Helper()
+	refs := map[string][]byte{}
+	for _, f := range a.files {
+		if name, ok := strings.CutPrefix(f.name, "ref/"); ok {
+			refs[name] = f.data
+		}
+	}
+	parse := func(base string) *Schema {
+		if data, ok := a.file(base + ".json"); ok {
+			s, err := Parse(data, false, refs)
+			if err != nil {
+				t.Fatalf("parse %s.json: %v", base, err)
+			}
+			return s
+		}
+		if data, ok := a.file(base + ".yaml"); ok {
+			s, err := Parse(data, true, refs)
+			if err != nil {
+				t.Fatalf("parse %s.yaml: %v", base, err)
+			}
+			return s
+		}
+		t.Fatalf("archive has no %s.json or %s.yaml", base, base)
+		return nil
+	}
+	return parse("old"), parse("new")
+}
+
+// TestChanges runs every testdata archive: old and new schema, and the
+// changes a BACKWARD check reports in "want". Set EVCTL_UPDATE=1 to rewrite
+// the want sections from the current output.
+func TestChanges(t *testing.T) {
+	update := os.Getenv("EVCTL_UPDATE") == "1"
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "jsonschema", "*.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no testdata archives in ../testdata/jsonschema")
+	}
+	for _, path := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := parseArchive(data)
+			old, new := loadPair(t, a)
+			got := render(CanRead(new, old, compat.Strict), CanRead(new, old, compat.Lenient))
+			if update {
+				replaced := false
+				for i := range a.files {
+					if a.files[i].name == "want" {
+						a.files[i].data = []byte(got)
+						replaced = true
+					}
+				}
+				if !replaced {
+					a.files = append(a.files, archiveFile{name: "want", data: []byte(got)})
+				}
+				if err := os.WriteFile(path, a.format(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, ok := a.file("want")
+			if !ok {
+				t.Fatalf("%s has no want section (run with EVCTL_UPDATE=1 to create it)", path)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("changes mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
