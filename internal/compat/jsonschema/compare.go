@@ -20,6 +20,7 @@ type state struct {
 	compatible map[string]bool
 	memo       map[pair][]difference
 	inProgress map[pair]bool
+	unfolding  map[pair]bool
 	depth      int
 }
 
@@ -87,6 +88,16 @@ func compare(c *context, o, u *Schema) {
 	defer func() { c.st.depth-- }()
 
 	oc, uc := o.kind == kindCombined, u.kind == kindCombined
+	if oc != uc {
+		// A combined schema whose branches lead back to itself would
+		// otherwise unfold forever here, before the memo is reached.
+		key := pair{o, u}
+		if c.st.unfolding[key] {
+			return
+		}
+		c.st.unfolding[key] = true
+		defer delete(c.st.unfolding, key)
+	}
 	switch {
 	case !oc && uc:
 		if len(u.subschemas) == 1 {

@@ -39,6 +39,7 @@ func diff(original, update *Schema, policy compat.Policy) []compat.Change {
 		compatible: set,
 		memo:       map[pair][]difference{},
 		inProgress: map[pair]bool{},
+		unfolding:  map[pair]bool{},
 	}
 	c := &context{st: st}
 	if original == nil {
