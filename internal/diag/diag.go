@@ -14,7 +14,9 @@ type Severity string
 const (
 	Error   Severity = "error"
 	Warning Severity = "warning"
-	Off     Severity = "off"
+	// Info is for notes that never fail a run, such as the diff of a new major version.
+	Info Severity = "info"
+	Off  Severity = "off"
 )
 
 // ParseSeverity accepts error, warn, warning and off.

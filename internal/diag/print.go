@@ -108,8 +108,11 @@ func ghEscapeProp(s string) string {
 func printGitHub(w io.Writer, ds []Diagnostic) error {
 	for _, d := range ds {
 		level := "error"
-		if d.Severity == Warning {
+		switch d.Severity {
+		case Warning:
 			level = "warning"
+		case Info:
+			level = "notice"
 		}
 		if _, err := fmt.Fprintf(w, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", level,
 			ghEscapeProp(d.File), d.Line, d.Column, ghEscapeProp(d.Rule), ghEscapeData(d.Message)); err != nil {
@@ -226,8 +229,11 @@ func printSARIF(w io.Writer, ds []Diagnostic, tool Tool) error {
 	results := []sarifResult{}
 	for _, d := range ds {
 		level := "error"
-		if d.Severity == Warning {
+		switch d.Severity {
+		case Warning:
 			level = "warning"
+		case Info:
+			level = "note"
 		}
 		line, col := d.Line, d.Column
 		if line < 1 {

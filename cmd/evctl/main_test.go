@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/evctl/evctl/internal/cli"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"evctl": func() { os.Exit(cli.Run(context.Background(), os.Args[1:], cli.SystemIO())) },
+	})
+}
+
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("EVCTL_UPDATE") != "",
+		Cmds:                scriptCmds(),
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("GITHUB_BASE_REF", "")
+			env.Setenv("EVCTL_CONFIG", "")
+			env.Setenv("GIT_AUTHOR_NAME", "evctl test")
+			env.Setenv("GIT_AUTHOR_EMAIL", "test@evctl.invalid")
+			env.Setenv("GIT_COMMITTER_NAME", "evctl test")
+			env.Setenv("GIT_COMMITTER_EMAIL", "test@evctl.invalid")
+			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			env.Setenv("HOME", env.WorkDir)
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "git":
+				_, err := exec.LookPath("git")
+				return err == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+	})
+}
+
+// scriptCmds are the custom testscript commands.
+func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		// bundled copies the repository's schemas/ into $WORK/schemas.
+		"bundled": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 0 {
+				ts.Fatalf("usage: bundled")
+			}
+			src, err := filepath.Abs(filepath.Join("..", "..", "schemas"))
+			ts.Check(err)
+			ts.Check(os.CopyFS(ts.MkAbs("schemas"), os.DirFS(src)))
+		},
+		// exitcode N cmd args... runs cmd and asserts its exact exit status.
+		"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) < 2 {
+				ts.Fatalf("usage: exitcode N command [args...]")
+			}
+			want, err := strconv.Atoi(args[0])
+			if err != nil {
+				ts.Fatalf("exitcode: bad status %q", args[0])
+			}
+			err = ts.Exec(args[1], args[2:]...)
+			got := 0
+			if err != nil {
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) {
+					ts.Fatalf("exitcode: %v", err)
+				}
+				got = ee.ExitCode()
+			}
+			if got != want {
+				ts.Fatalf("exit status %d, want %d", got, want)
+			}
+		},
+	}
+}

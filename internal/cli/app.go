@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/fatih/color"
+
+	"github.com/evctl/evctl/internal/config"
+)
+
+// App is the state shared by the commands of one run.
+type App struct {
+	IO IOStreams
+	// ConfigPath is the --config flag.
+	ConfigPath string
+	// ColorMode is the --color flag: auto, always or never.
+	ColorMode string
+
+	cfg *config.Config
+}
+
+// Config loads evctl.yaml once: the --config path, else EVCTL_CONFIG, else
+// evctl.yaml found at the repository root, else the defaults.
+func (a *App) Config() (*config.Config, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	path := a.ConfigPath
+	if path == "" {
+		path = a.IO.Getenv("EVCTL_CONFIG")
+	}
+	if path == "" {
+		path = config.Find(a.dir())
+		if path != "" {
+			if rel, err := filepath.Rel(a.dir(), path); err == nil {
+				path = rel
+			}
+		}
+	}
+	var cfg *config.Config
+	var err error
+	if path == "" {
+		cfg = config.Default()
+	} else {
+		cfg, err = config.Load(a.abs(path))
+		if err != nil {
+			if ce, ok := err.(*config.Error); ok {
+				ce.Path = path
+			}
+			return nil, err
+		}
+		cfg.Path = path
+		cfg.Dir = filepath.Dir(path)
+	}
+	a.cfg = cfg
+	return cfg, nil
+}
+
+func (a *App) dir() string {
+	if a.IO.Dir != "" {
+		return a.IO.Dir
+	}
+	d, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	return d
+}
+
+// abs resolves p against the working directory.
+func (a *App) abs(p string) string {
+	if filepath.IsAbs(p) || a.IO.Dir == "" {
+		return p
+	}
+	return filepath.Join(a.IO.Dir, p)
+}
+
+// UseColor decides colour for Out from --color, NO_COLOR and the terminal.
+func (a *App) UseColor() bool {
+	switch a.ColorMode {
+	case "always":
+		return a.IO.Getenv("NO_COLOR") == ""
+	case "never":
+		return false
+	}
+	if a.IO.Getenv("NO_COLOR") != "" || a.IO.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return a.IO.OutTTY
+}
+
+// colorize returns a colour that honours UseColor.
+func (a *App) colorize(attrs ...color.Attribute) *color.Color {
+	c := color.New(attrs...)
+	if a.UseColor() {
+		c.EnableColor()
+	} else {
+		c.DisableColor()
+	}
+	return c
+}

@@ -1,0 +1,369 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evctl/evctl/internal/compat"
+	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/diag"
+	"github.com/evctl/evctl/internal/lint"
+	"github.com/evctl/evctl/internal/schema"
+)
+
+// Rule ids of check's own findings.
+const (
+	ruleEventRemoved       = "event-removed"
+	ruleUnneededMajor      = "unneeded-major-version"
+	ruleFormatChanged      = "format-changed"
+	ruleInvalidBaseline    = "invalid-baseline-schema"
+	againstRegistryKeyword = "registry"
+	envGitHubBaseRef       = "GITHUB_BASE_REF"
+	flagAgainst            = "against"
+)
+
+type checkOptions struct {
+	Paths      []string
+	Against    string
+	Level      string
+	JSONPolicy string
+	Format     string
+}
+
+func newCheckCmd(app *App) *cobra.Command {
+	opts := &checkOptions{}
+	cmd := &cobra.Command{
+		Use:   "check [PATH...] --against SOURCE",
+		Short: "The CI contract gate: lint, then compare every event with its earlier versions",
+		Long: `Lint the catalog, then compare every event with its earlier versions from
+SOURCE, matched by event type (v1.OrderPlaced):
+
+  git:<ref>    blobs of a ref of the local repository (git:origin/main, git:HEAD~1);
+               for *_TRANSITIVE levels, every committed version reachable from
+               the ref, following renames
+  dir:<path>   an older catalog on disk
+  registry     the subject's registered versions (see evctl push)
+
+An incompatible change inside a major version is an error named by its change
+type; publish v<N+1>.<Name> instead. A new event is fine. A removed event or
+major version is an error (event-removed) unless compat.allow_removed in
+evctl.yaml lists it with a reason. A new major version is shown as a diff
+against the previous major, with a warning (unneeded-major-version) when it
+is in fact compatible with it.
+
+Without --against, check uses git:origin/$GITHUB_BASE_REF when GITHUB_BASE_REF
+is set (GitHub Actions pull requests) and fails otherwise.
+` + exitStatusHelp,
+		Example: `  $ evctl check --against git:origin/main
+  $ evctl check schemas --against git:HEAD~1 --level FULL_TRANSITIVE --format github
+  $ evctl check --against dir:../release-1.4/schemas`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			return runCheck(cmd.Context(), app, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Against, flagAgainst, "", "baseline: git:<ref>, dir:<path> or registry (default: git:origin/$GITHUB_BASE_REF in GitHub Actions)")
+	f.StringVar(&opts.Level, flagLevel, "", "compatibility level (default: compat.level from evctl.yaml, else BACKWARD)")
+	f.StringVar(&opts.JSONPolicy, flagJSONPolicy, "", "JSON Schema policy: strict or lenient")
+	f.StringVarP(&opts.Format, flagFormat, "f", "text", "output format: text, json, github, sarif or markdown")
+	return cmd
+}
+
+func runCheck(ctx context.Context, app *App, opts *checkOptions) error {
+	registerEngines()
+	if err := checkFormat(opts.Format, diag.Formats); err != nil {
+		return err
+	}
+	cfg, err := app.Config()
+	if err != nil {
+		return err
+	}
+	if err := lint.ValidateConfig(cfg); err != nil {
+		return err
+	}
+	level, err := resolveLevel(app, opts.Level)
+	if err != nil {
+		return err
+	}
+	policy, err := resolvePolicy(app, opts.JSONPolicy)
+	if err != nil {
+		return err
+	}
+	against := opts.Against
+	if against == "" {
+		if base := app.IO.Getenv(envGitHubBaseRef); base != "" {
+			against = "git:origin/" + base
+		} else {
+			return withHint(usageError("check needs --against (git:<ref>, dir:<path> or registry)"),
+				"in CI pass the pull request's base, e.g. --against git:origin/main; in GitHub Actions it defaults to git:origin/$GITHUB_BASE_REF")
+		}
+	}
+	if against == againstRegistryKeyword {
+		return runCheckRegistry(ctx, app, cfg, opts, level, policy)
+	}
+	src, err := parseSource(against)
+	if err != nil {
+		return err
+	}
+	cur, err := loadCatalog(app, cfg, opts.Paths)
+	if err != nil {
+		return err
+	}
+	paths := catalogPaths(cfg, opts.Paths)
+	baseFiles, err := src.Files(ctx, paths)
+	if err != nil {
+		return err
+	}
+	base := schema.LoadSources(baseFiles)
+
+	ds := append(parseDiagnostics(cur), lint.Run(cur, cfg)...)
+	inputProblem := len(cur.Errors) > 0
+	for _, e := range base.Errors {
+		inputProblem = true
+		ds = append(ds, diag.Diagnostic{Rule: ruleInvalidBaseline, Severity: diag.Error, File: src.Describe() + ":" + e.Path, Line: e.Pos.Line, Column: e.Pos.Col,
+			Message: "the earlier version does not parse, so it cannot be compared: " + e.Msg})
+	}
+	cds, err := compareCatalogs(ctx, cfg, cur, base, src, level, policy)
+	if err != nil {
+		return err
+	}
+	ds = diag.Sort(append(ds, cds...))
+	sum := diag.Summarize(ds, cur.Files)
+	p := diag.Printer{Format: opts.Format, Color: app.UseColor(), Tool: toolInfo(), Title: "evctl check against " + src.Describe()}
+	if err := p.Print(app.IO.Out, ds, sum); err != nil {
+		return err
+	}
+	if opts.Format == "text" {
+		fmt.Fprintf(app.IO.ErrOut, "checked %d event(s) against %s under %s: %d error(s), %d warning(s)\n", len(cur.Events), src.Describe(), level, sum.Errors, sum.Warnings)
+	}
+	switch {
+	case inputProblem:
+		return silentExit(ExitInput)
+	case sum.Errors > 0:
+		return silentExit(ExitFindings)
+	}
+	return nil
+}
+
+// catalogPaths are the catalog paths as given, or the config roots.
+func catalogPaths(cfg *config.Config, paths []string) []string {
+	if len(paths) > 0 {
+		return paths
+	}
+	var out []string
+	for _, r := range cfg.Roots {
+		if cfg.Path != "" && !filepath.IsAbs(r) {
+			r = filepath.Join(cfg.Dir, r)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func formatOf(e *schema.Event) compat.Format {
+	if e.Format == schema.Avro {
+		return compat.Avro
+	}
+	return compat.JSONSchema
+}
+
+// eventDoc turns an event into a compat document, resolving file $refs
+// against the other files of its catalog.
+func eventDoc(e *schema.Event, name string, cat *schema.Catalog) compat.Doc {
+	d := compat.Doc{Name: name, Text: e.Source, YAML: e.YAML}
+	if e.Format != schema.JSONSchema {
+		return d
+	}
+	refs := map[string][]byte{}
+	var walk func(n *schema.Node, depth int)
+	walk = func(n *schema.Node, depth int) {
+		if n == nil || depth > schema.MaxDepth {
+			return
+		}
+		for _, m := range n.Members {
+			if m.Key == "$ref" && m.Value.Kind == schema.String {
+				file, _, _ := strings.Cut(m.Value.Str, "#")
+				if file != "" && !strings.Contains(file, "://") {
+					target := filepath.ToSlash(filepath.Join(filepath.Dir(e.Path), file))
+					for _, o := range cat.Events {
+						if o.Path == target {
+							refs[file] = o.Source
+						}
+					}
+				}
+			}
+			walk(m.Value, depth+1)
+		}
+		for _, it := range n.Items {
+			walk(it, depth+1)
+		}
+	}
+	walk(e.Root, 0)
+	if len(refs) > 0 {
+		d.References = refs
+	}
+	return d
+}
+
+func allowedRemoval(cfg *config.Config, e *schema.Event) (string, bool) {
+	for _, a := range cfg.Compat.AllowRemoved {
+		if a.Event == e.Type || a.Event == fmt.Sprintf("v%d", e.Version) {
+			return a.Reason, true
+		}
+	}
+	return "", false
+}
+
+func compareCatalogs(ctx context.Context, cfg *config.Config, cur, base *schema.Catalog, src source, level compat.Level, policy compat.Policy) ([]diag.Diagnostic, error) {
+	var ds []diag.Diagnostic
+	opts := compat.Options{Policy: policy}
+	for _, e := range cur.Events {
+		b := base.ByType(e.Type)
+		if b == nil {
+			ds = append(ds, majorVersionNotes(cur, base, e, level, opts)...)
+			continue
+		}
+		if b.Format != e.Format {
+			ds = append(ds, diag.Diagnostic{Rule: ruleFormatChanged, Severity: diag.Error, File: e.Path, Line: 1, Column: 1, Event: e.Type,
+				Message: fmt.Sprintf("%s changed from %s to %s; a registry rejects a different schema type; publish v%d.%s instead", e.Type, b.Format, e.Format, e.Version+1, e.Stem)})
+			continue
+		}
+		prev := []compat.Doc{eventDoc(b, src.Describe()+":"+b.Path, base)}
+		if level.Transitive() {
+			hist, err := src.History(ctx, b.Path)
+			if err != nil {
+				return nil, err
+			}
+			if len(hist) > 0 {
+				prev = prev[:0]
+				for _, h := range hist {
+					ev := &schema.Event{Path: b.Path, Format: b.Format, YAML: b.YAML, Source: h.Data}
+					prev = append(prev, compat.Doc{Name: src.Describe() + "@" + h.Path, Text: h.Data, YAML: b.YAML, References: eventDoc(ev, "", base).References})
+				}
+			}
+		}
+		newDoc := eventDoc(e, e.Path, cur)
+		res, err := compat.Check(formatOf(e), level, newDoc, prev, opts)
+		if err != nil {
+			if compat.IsParseError(err) {
+				ds = append(ds, diag.Diagnostic{Rule: ruleInvalidBaseline, Severity: diag.Error, File: e.Path, Line: 1, Column: 1, Event: e.Type, Message: err.Error()})
+				continue
+			}
+			return nil, err
+		}
+		if res.Compatible {
+			continue
+		}
+		byName := map[string]compat.Doc{}
+		for _, p := range prev {
+			byName[p.Name] = p
+		}
+		for _, c := range res.Changes {
+			if c.Compatible {
+				continue
+			}
+			l := locate(c, newDoc, byName[c.Against], parseDocRoot)
+			if l.File != e.Path {
+				l.File, l.Line, l.Column = e.Path, 1, 1
+				if n := e.Root.Pointer(strings.TrimPrefix(c.Path, "#")); n != nil {
+					l.Line, l.Column = n.Pos.Line, n.Pos.Col
+				}
+			}
+			ds = append(ds, diag.Diagnostic{Rule: c.Type, Severity: diag.Error, File: l.File, Line: l.Line, Column: l.Column, Event: e.Type,
+				Message: fmt.Sprintf("%s: %s (%s against %s); if the break is intended, publish v%d.%s instead", c.Path, c.Message, c.Direction, c.Against, e.Version+1, e.Stem)})
+		}
+	}
+	for _, b := range base.Events {
+		if cur.ByType(b.Type) != nil {
+			continue
+		}
+		if reason, ok := allowedRemoval(cfg, b); ok {
+			ds = append(ds, diag.Diagnostic{Rule: ruleEventRemoved, Severity: diag.Info, File: b.Path, Line: 1, Column: 1, Event: b.Type,
+				Message: fmt.Sprintf("event %s was removed (allowed: %s)", b.Type, reason)})
+			continue
+		}
+		ds = append(ds, diag.Diagnostic{Rule: ruleEventRemoved, Severity: diag.Error, File: b.Path, Line: 1, Column: 1, Event: b.Type,
+			Message: fmt.Sprintf("event %s existed in %s and was removed; consumers may still read it: restore it, or allow it in evctl.yaml under compat.allow_removed with a reason", b.Type, src.Describe())})
+	}
+	return ds, nil
+}
+
+func parseDocRoot(d compat.Doc) *schema.Node {
+	var n *schema.Node
+	if d.YAML {
+		n, _ = schema.ParseYAML(d.Text)
+	} else {
+		n, _ = schema.ParseJSON(d.Text)
+	}
+	return n
+}
+
+// majorVersionNotes diffs a new major version against the previous major.
+func majorVersionNotes(cur, base *schema.Catalog, e *schema.Event, level compat.Level, opts compat.Options) []diag.Diagnostic {
+	if e.Version < 2 {
+		return nil
+	}
+	prevType := fmt.Sprintf("v%d.%s", e.Version-1, e.Stem)
+	pe := cur.ByType(prevType)
+	cat := cur
+	if pe == nil {
+		pe, cat = base.ByType(prevType), base
+	}
+	if pe == nil || pe.Format != e.Format {
+		return nil
+	}
+	if base.ByType(e.Type) != nil {
+		return nil
+	}
+	if level == compat.None {
+		level = compat.Backward
+	}
+	nonTransitive := compat.Level(strings.TrimSuffix(string(level), "_TRANSITIVE"))
+	newDoc := eventDoc(e, e.Path, cur)
+	prev := []compat.Doc{eventDoc(pe, pe.Path, cat)}
+	res, err := compat.Check(formatOf(e), nonTransitive, newDoc, prev, opts)
+	if err != nil {
+		return nil
+	}
+	if res.Compatible {
+		return []diag.Diagnostic{{Rule: ruleUnneededMajor, Severity: diag.Warning, File: e.Path, Line: 1, Column: 1, Event: e.Type,
+			Message: fmt.Sprintf("%s is %s-compatible with %s; a new major version is not needed: evolve %s instead", e.Type, nonTransitive, prevType, pe.Path)}}
+	}
+	var ds []diag.Diagnostic
+	for _, c := range res.Changes {
+		l := locate(c, newDoc, prev[0], parseDocRoot)
+		ds = append(ds, diag.Diagnostic{Rule: c.Type, Severity: diag.Info, File: l.File, Line: l.Line, Column: l.Column, Event: e.Type,
+			Message: fmt.Sprintf("new major version: %s: %s (%s against %s)", c.Path, c.Message, c.Direction, prevType)})
+	}
+	return ds
+}
+
+func readFile(p string) ([]byte, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, unwrapPath(err))
+	}
+	return b, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if ok := asPathError(err, &pe); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func asPathError(err error, target **os.PathError) bool {
+	pe, ok := err.(*os.PathError)
+	if ok {
+		*target = pe
+	}
+	return ok
+}

@@ -1,0 +1,400 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evctl/evctl/internal/compat"
+	_ "github.com/evctl/evctl/internal/compat/avro" // registers the Avro checker
+	"github.com/evctl/evctl/internal/compat/jsonschema"
+	"github.com/evctl/evctl/internal/schema"
+)
+
+const flagJSONPolicy = "json-policy"
+
+func registerEngines() {
+	compat.RegisterJSONSchema(jsonschema.Parse, jsonschema.CanRead)
+}
+
+type compatOptions struct {
+	Files      []string
+	Level      string
+	JSONPolicy string
+	Format     string
+}
+
+func newCompatCmd(app *App) *cobra.Command {
+	opts := &compatOptions{}
+	cmd := &cobra.Command{
+		Use:   "compat [--level L] PREVIOUS... NEW",
+		Short: "Check that NEW is compatible with earlier versions of a schema",
+		Long: `Check whether NEW may follow PREVIOUS (earlier versions, oldest first) under
+a Confluent compatibility level, with the verdict Confluent Schema Registry
+would give. With one PREVIOUS it is a plain pair check.
+
+The format comes from the extension: .avsc is Avro; .json, .yaml and .yml are
+JSON Schema. Any valid document of the format is accepted (naming rules
+belong to lint).
+
+Levels: NONE, BACKWARD (default), BACKWARD_TRANSITIVE, FORWARD,
+FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE. Non-transitive levels compare with
+the last PREVIOUS only.
+` + exitStatusHelp,
+		Example: `  $ evctl compat schemas/v1/OrderPlaced.avsc new/OrderPlaced.avsc
+  $ evctl compat --level FULL_TRANSITIVE v1.json v2.json v3.json
+  $ evctl compat --format json old.yaml new.yaml`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			return runCompat(app, cmd.Flags().Changed(flagLevel), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Level, flagLevel, "", "compatibility level (default: compat.level from evctl.yaml, else BACKWARD)")
+	f.StringVar(&opts.JSONPolicy, flagJSONPolicy, "", "JSON Schema policy: strict or lenient (default: compat.json_policy, else strict)")
+	f.StringVarP(&opts.Format, flagFormat, "f", "text", "output format: text, json or markdown")
+	return cmd
+}
+
+// readDoc reads a schema file for compat, with the files its $refs name.
+func readDoc(path string) (compat.Doc, compat.Format, error) {
+	f, isYAML, ok := schema.FormatOf(path)
+	if !ok {
+		return compat.Doc{}, "", usageError("%s: unknown schema format: want .avsc, .json, .yaml or .yml", path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return compat.Doc{}, "", inputError(fmt.Errorf("read %s: %w", path, errors.Unwrap(err)))
+	}
+	d := compat.Doc{Name: filepath.ToSlash(path), Text: data, YAML: isYAML}
+	if f == schema.JSONSchema {
+		d.References = localRefs(path, data, isYAML)
+		return d, compat.JSONSchema, nil
+	}
+	return d, compat.Avro, nil
+}
+
+// localRefs loads the files named by relative $refs next to path.
+func localRefs(path string, data []byte, isYAML bool) map[string][]byte {
+	var root *schema.Node
+	var err error
+	if isYAML {
+		root, err = schema.ParseYAML(data)
+	} else {
+		root, err = schema.ParseJSON(data)
+	}
+	if err != nil {
+		return nil
+	}
+	refs := map[string][]byte{}
+	var walk func(n *schema.Node, depth int)
+	walk = func(n *schema.Node, depth int) {
+		if n == nil || depth > schema.MaxDepth {
+			return
+		}
+		for _, m := range n.Members {
+			if m.Key == "$ref" && m.Value.Kind == schema.String {
+				ref := m.Value.Str
+				file := ref
+				if i := strings.IndexByte(file, '#'); i >= 0 {
+					file = file[:i]
+				}
+				if file != "" && !strings.Contains(file, "://") && refs[file] == nil {
+					if b, err := os.ReadFile(filepath.Join(filepath.Dir(path), filepath.FromSlash(file))); err == nil {
+						refs[file] = b
+					}
+				}
+			}
+			walk(m.Value, depth+1)
+		}
+		for _, it := range n.Items {
+			walk(it, depth+1)
+		}
+	}
+	walk(root, 0)
+	if len(refs) == 0 {
+		return nil
+	}
+	return refs
+}
+
+func resolveLevel(app *App, flag string) (compat.Level, error) {
+	if flag == "" {
+		cfg, err := app.Config()
+		if err != nil {
+			return "", err
+		}
+		flag = cfg.Compat.Level
+	}
+	l, err := compat.ParseLevel(flag)
+	if err != nil {
+		return "", usageError("%w", err)
+	}
+	return l, nil
+}
+
+func resolvePolicy(app *App, flag string) (compat.Policy, error) {
+	if flag == "" {
+		cfg, err := app.Config()
+		if err != nil {
+			return "", err
+		}
+		flag = cfg.Compat.JSONPolicy
+	}
+	switch strings.ToLower(flag) {
+	case "strict":
+		return compat.Strict, nil
+	case "lenient":
+		return compat.Lenient, nil
+	}
+	return "", usageError("invalid --json-policy %q (want strict or lenient)", flag)
+}
+
+func runCompat(app *App, _ bool, opts *compatOptions) error {
+	registerEngines()
+	if err := checkFormat(opts.Format, []string{"text", "json", "markdown"}); err != nil {
+		return err
+	}
+	level, err := resolveLevel(app, opts.Level)
+	if err != nil {
+		return err
+	}
+	policy, err := resolvePolicy(app, opts.JSONPolicy)
+	if err != nil {
+		return err
+	}
+	var docs []compat.Doc
+	var format compat.Format
+	for _, p := range opts.Files {
+		d, f, err := readDoc(p)
+		if err != nil {
+			return err
+		}
+		if format != "" && f != format {
+			return usageError("%s is %s but %s is %s: compare schemas of one format", opts.Files[0], format, p, f)
+		}
+		format = f
+		docs = append(docs, d)
+	}
+	newDoc, prev := docs[len(docs)-1], docs[:len(docs)-1]
+	res, err := compat.Check(format, level, newDoc, prev, compat.Options{Policy: policy})
+	if err != nil {
+		if compat.IsParseError(err) {
+			return inputError(err)
+		}
+		return err
+	}
+	rep := newCompatReport(res, newDoc, prev)
+	if err := rep.print(app, opts.Format); err != nil {
+		return err
+	}
+	if !res.Compatible {
+		return silentExit(ExitFindings)
+	}
+	return nil
+}
+
+// located is a change with the position it points at.
+type located struct {
+	compat.Change
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}
+
+type compatReport struct {
+	Version    int          `json:"version"`
+	Level      compat.Level `json:"level"`
+	Compatible bool         `json:"compatible"`
+	New        string       `json:"new"`
+	Changes    []located    `json:"changes"`
+}
+
+func newCompatReport(res compat.Result, newDoc compat.Doc, prev []compat.Doc) *compatReport {
+	rep := &compatReport{Version: 1, Level: res.Level, Compatible: res.Compatible, New: newDoc.Name, Changes: []located{}}
+	roots := map[string]*schema.Node{}
+	parse := func(d compat.Doc) *schema.Node {
+		if n, ok := roots[d.Name]; ok {
+			return n
+		}
+		var n *schema.Node
+		if d.YAML {
+			n, _ = schema.ParseYAML(d.Text)
+		} else {
+			n, _ = schema.ParseJSON(d.Text)
+		}
+		roots[d.Name] = n
+		return n
+	}
+	byName := map[string]compat.Doc{}
+	for _, p := range prev {
+		byName[p.Name] = p
+	}
+	for _, c := range res.Changes {
+		rep.Changes = append(rep.Changes, locate(c, newDoc, byName[c.Against], parse))
+	}
+	return rep
+}
+
+// locate finds the position a change's path points at: in the reader
+// schema first (new for backward, previous for forward), then the other.
+func locate(c compat.Change, newDoc, prevDoc compat.Doc, parse func(compat.Doc) *schema.Node) located {
+	l := located{Change: c, File: newDoc.Name, Line: 1, Column: 1}
+	ptr := strings.TrimPrefix(c.Path, "#")
+	order := []compat.Doc{newDoc, prevDoc}
+	if c.Direction == compat.DirForward || strings.Contains(c.Type, "REMOVED") {
+		order = []compat.Doc{prevDoc, newDoc}
+	}
+	for _, d := range order {
+		if d.Name == "" {
+			continue
+		}
+		root := parse(d)
+		if root == nil {
+			continue
+		}
+		if n := root.Pointer(ptr); n != nil {
+			l.File, l.Line, l.Column = d.Name, n.Pos.Line, n.Pos.Col
+			return l
+		}
+	}
+	// Fall back to the deepest prefix of the path that exists in the new schema.
+	if root := parse(newDoc); root != nil {
+		for p := ptr; p != ""; p = p[:max(strings.LastIndexByte(p, '/'), 0)] {
+			if n := root.Pointer(p); n != nil {
+				l.Line, l.Column = n.Pos.Line, n.Pos.Col
+				break
+			}
+		}
+	}
+	return l
+}
+
+func (r *compatReport) print(app *App, format string) error {
+	w := app.IO.Out
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	case "markdown":
+		return r.markdown(w)
+	}
+	red := app.colorize(31, 1)
+	green := app.colorize(32, 1)
+	faint := app.colorize(2)
+	for _, c := range r.Changes {
+		status := red.Sprint("incompatible")
+		if c.Compatible {
+			status = green.Sprint("compatible")
+		}
+		against := ""
+		if c.Against != "" {
+			against = fmt.Sprintf(" (against %s, %s)", c.Against, c.Direction)
+		}
+		fmt.Fprintf(w, "%s:%d:%d: %s: %s %s: %s%s\n", c.File, c.Line, c.Column, status, c.Type, c.Path, c.Message, faint.Sprint(against))
+	}
+	verdict := green.Sprint("compatible")
+	if !r.Compatible {
+		verdict = red.Sprint("incompatible")
+	}
+	_, err := fmt.Fprintf(w, "%s: %s is %s\n", r.Level, r.New, verdict)
+	return err
+}
+
+func (r *compatReport) markdown(w io.Writer) error {
+	var b strings.Builder
+	verdict := "compatible"
+	if !r.Compatible {
+		verdict = "**incompatible**"
+	}
+	fmt.Fprintf(&b, "### `%s` under %s: %s\n\n", r.New, r.Level, verdict)
+	if len(r.Changes) == 0 {
+		b.WriteString("No changes.\n")
+	} else {
+		b.WriteString("| Change | Path | Compatible | Location | Against | Explanation |\n|---|---|---|---|---|---|\n")
+		for _, c := range r.Changes {
+			ok := "yes"
+			if !c.Compatible {
+				ok = "**no**"
+			}
+			fmt.Fprintf(&b, "| `%s` | `%s` | %s | `%s:%d:%d` | `%s` | %s |\n", c.Type, c.Path, ok, c.File, c.Line, c.Column, c.Against, mdCell(c.Message))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mdCell(s string) string { return strings.NewReplacer("|", "\\|", "\n", " ").Replace(s) }
+
+type diffOptions struct {
+	Old, New   string
+	Format     string
+	JSONPolicy string
+}
+
+func newDiffCmd(app *App) *cobra.Command {
+	opts := &diffOptions{}
+	cmd := &cobra.Command{
+		Use:   "diff OLD NEW",
+		Short: "List every change between two versions of a schema",
+		Long: `List every change from OLD to NEW, compatible or not, for a changelog or a
+pull-request comment. Changes are judged in the BACKWARD direction (NEW reads
+data written with OLD). diff exits 0 whatever it finds; use compat or check
+to gate.
+` + exitStatusHelp,
+		Example: `  $ evctl diff schemas/v1/OrderPlaced.avsc schemas/v2/OrderPlaced.avsc --format markdown`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Old, opts.New = args[0], args[1]
+			return runDiff(app, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Format, flagFormat, "f", "text", "output format: text, json or markdown")
+	cmd.Flags().StringVar(&opts.JSONPolicy, flagJSONPolicy, "", "JSON Schema policy: strict or lenient")
+	return cmd
+}
+
+func runDiff(app *App, opts *diffOptions) error {
+	registerEngines()
+	if err := checkFormat(opts.Format, []string{"text", "json", "markdown"}); err != nil {
+		return err
+	}
+	policy, err := resolvePolicy(app, opts.JSONPolicy)
+	if err != nil {
+		return err
+	}
+	oldDoc, f1, err := readDoc(opts.Old)
+	if err != nil {
+		return err
+	}
+	newDoc, f2, err := readDoc(opts.New)
+	if err != nil {
+		return err
+	}
+	if f1 != f2 {
+		return usageError("%s is %s but %s is %s: compare schemas of one format", opts.Old, f1, opts.New, f2)
+	}
+	changes, err := compat.Diff(f1, oldDoc, newDoc, compat.Options{Policy: policy})
+	if err != nil {
+		if compat.IsParseError(err) {
+			return inputError(err)
+		}
+		return err
+	}
+	res := compat.Result{Level: compat.Backward, Compatible: true, Changes: changes}
+	for _, c := range changes {
+		if !c.Compatible {
+			res.Compatible = false
+		}
+	}
+	rep := newCompatReport(res, newDoc, []compat.Doc{oldDoc})
+	return rep.print(app, opts.Format)
+}

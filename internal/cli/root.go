@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+const (
+	flagConfig = "config"
+	flagColor  = "color"
+	flagFormat = "format"
+	flagLevel  = "level"
+)
+
+// version is set by -ldflags "-X github.com/evctl/evctl/internal/cli.version=…".
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func newRootCmd(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "evctl",
+		Short: "The contract gate for event schemas",
+		Long: `evctl lints Avro and JSON Schema event definitions, checks compatibility
+between versions with Confluent Schema Registry's exact verdicts, pushes
+schemas to a registry, generates Go code, and serves a Confluent-compatible
+registry.
+` + exitStatusHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       buildVersion(),
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			switch app.ColorMode {
+			case "auto", "always", "never":
+			default:
+				return usageError("invalid --color %q (want auto, always or never)", app.ColorMode)
+			}
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err: err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&app.ConfigPath, flagConfig, "", "config file (default: evctl.yaml at the repository root)")
+	pf.StringVar(&app.ColorMode, flagColor, "auto", "colour output: auto, always or never (NO_COLOR is honoured)")
+	root.SetVersionTemplate("evctl {{.Version}}\n")
+
+	root.AddCommand(
+		newLintCmd(app),
+		newRulesCmd(app),
+		newCompatCmd(app),
+		newDiffCmd(app),
+		newCheckCmd(app),
+		newVersionCmd(app),
+	)
+	return root
+}
+
+func newVersionCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the evctl version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(app.IO.Out, "evctl %s\n", buildVersion())
+			return err
+		},
+	}
+}

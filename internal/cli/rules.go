@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evctl/evctl/internal/lint"
+)
+
+func newRulesCmd(app *App) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "rules",
+		Short: "List the lint rules",
+		Long:  "List every lint rule with its default severity, the severity configured in evctl.yaml, and its doc.\n" + exitStatusHelp,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format, []string{"text", "json"}); err != nil {
+				return err
+			}
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			if err := lint.ValidateConfig(cfg); err != nil {
+				return err
+			}
+			if format == "json" {
+				type ruleJSON struct {
+					ID         string `json:"id"`
+					Default    string `json:"default"`
+					Configured string `json:"configured"`
+					Doc        string `json:"doc"`
+				}
+				var out []ruleJSON
+				for _, r := range lint.All() {
+					out = append(out, ruleJSON{ID: r.ID, Default: string(r.Default), Configured: string(lint.Severity(cfg, r)), Doc: r.Doc})
+				}
+				enc := json.NewEncoder(app.IO.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			tw := tabwriter.NewWriter(app.IO.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tDEFAULT\tCONFIGURED\tDOC")
+			for _, r := range lint.All() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Default, lint.Severity(cfg, r), r.Doc)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVarP(&format, flagFormat, "f", "text", "output format: text or json")
+	cmd.AddCommand(&cobra.Command{
+		Use:   "explain RULE_ID",
+		Short: "Explain a rule with a bad and a good example",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r := lint.ByID(args[0])
+			if r == nil {
+				var ids []string
+				for _, r := range lint.All() {
+					ids = append(ids, r.ID)
+				}
+				return usageError("unknown rule %q (rules: %s)", args[0], strings.Join(ids, ", "))
+			}
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s (default: %s)\n\n%s\n", r.ID, r.Default, r.Doc)
+			if len(r.Formats) > 0 {
+				fmt.Fprintf(&b, "\nApplies to: %v\n", r.Formats)
+			}
+			fmt.Fprintf(&b, "\nBad:\n\n%s\n\nGood:\n\n%s\n", indent(r.Bad), indent(r.Good))
+			_, err := fmt.Fprint(app.IO.Out, b.String())
+			return err
+		},
+	})
+	return cmd
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "    " + l
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/evctl/evctl/internal/schema"
+)
+
+// source is where check finds the earlier versions of the catalog.
+type source interface {
+	// Describe names the source for messages ("git:origin/main").
+	Describe() string
+	// Files returns the baseline schema files under the given catalog paths.
+	Files(ctx context.Context, paths []string) ([]schema.FileSource, error)
+	// History returns every committed version of a file, oldest first,
+	// following renames. Sources without history return just the baseline.
+	History(ctx context.Context, path string) ([]schema.FileSource, error)
+}
+
+func parseSource(s string) (source, error) {
+	switch {
+	case strings.HasPrefix(s, "git:"):
+		ref := strings.TrimPrefix(s, "git:")
+		if ref == "" {
+			return nil, usageError("--against git: needs a ref, e.g. git:origin/main or git:HEAD~1")
+		}
+		return &gitSource{ref: ref}, nil
+	case strings.HasPrefix(s, "dir:"):
+		d := strings.TrimPrefix(s, "dir:")
+		if d == "" {
+			return nil, usageError("--against dir: needs a directory, e.g. dir:../old/schemas")
+		}
+		return &dirSource{dir: d}, nil
+	case s == "registry" || strings.HasPrefix(s, "registry:"):
+		return nil, usageError("--against registry is handled by the registry client")
+	}
+	return nil, usageError("invalid --against %q (want git:<ref>, dir:<path> or registry)", s)
+}
+
+type dirSource struct{ dir string }
+
+func (d *dirSource) Describe() string { return "dir:" + d.dir }
+
+func (d *dirSource) Files(_ context.Context, _ []string) ([]schema.FileSource, error) {
+	files, err := schema.Discover([]string{d.dir}, nil)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	var out []schema.FileSource
+	for _, f := range files {
+		data, err := readFile(f)
+		if err != nil {
+			return nil, inputError(err)
+		}
+		out = append(out, schema.FileSource{Path: f, Data: data})
+	}
+	return out, nil
+}
+
+func (d *dirSource) History(ctx context.Context, path string) ([]schema.FileSource, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	return []schema.FileSource{{Path: path, Data: data}}, nil
+}
+
+// gitSource reads blobs of a ref from the local repository, without cloning.
+type gitSource struct {
+	ref    string
+	commit string
+}
+
+func (g *gitSource) Describe() string { return "git:" + g.ref }
+
+func git(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, stdin
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return out.Bytes(), fmt.Errorf("git %s: %s", strings.Join(args, " "), strings.TrimSpace(errb.String()))
+		}
+		return nil, fmt.Errorf("run git: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+func (g *gitSource) resolve(ctx context.Context) error {
+	if g.commit != "" {
+		return nil
+	}
+	if _, err := git(ctx, nil, "rev-parse", "--git-dir"); err != nil {
+		return inputError(fmt.Errorf("--against %s: not inside a git repository: %w", g.Describe(), err))
+	}
+	out, err := git(ctx, nil, "rev-parse", "--verify", "--quiet", g.ref+"^{commit}")
+	if err != nil || len(bytes.TrimSpace(out)) == 0 {
+		return withHint(inputError(fmt.Errorf("git ref %q not found in this repository", g.ref)), "fetch it with: "+g.fetchHint(ctx))
+	}
+	g.commit = strings.TrimSpace(string(out))
+	return nil
+}
+
+// fetchHint is the git fetch command that makes the ref available.
+func (g *gitSource) fetchHint(ctx context.Context) string {
+	shallow := false
+	if out, err := git(ctx, nil, "rev-parse", "--is-shallow-repository"); err == nil {
+		shallow = strings.TrimSpace(string(out)) == "true"
+	}
+	ref := g.ref
+	if i := strings.IndexAny(ref, "~^"); i >= 0 {
+		base := ref[:i]
+		n := 1
+		if rest := ref[i+1:]; rest != "" {
+			if v, err := strconv.Atoi(rest); err == nil {
+				n = v
+			}
+		}
+		if shallow {
+			return fmt.Sprintf("git fetch --deepen=%d", n)
+		}
+		if base == "HEAD" {
+			return "git fetch --unshallow"
+		}
+		ref = base
+	}
+	if remote, branch, ok := strings.Cut(ref, "/"); ok && !strings.HasPrefix(ref, "refs/") {
+		if remotes, err := git(ctx, nil, "remote"); err == nil {
+			for _, r := range strings.Fields(string(remotes)) {
+				if r == remote {
+					return fmt.Sprintf("git fetch --no-tags %s %s:refs/remotes/%s/%s", remote, branch, remote, branch)
+				}
+			}
+		}
+	}
+	if shallow {
+		return "git fetch --unshallow"
+	}
+	return fmt.Sprintf("git fetch origin %s", ref)
+}
+
+func (g *gitSource) Files(ctx context.Context, paths []string) ([]schema.FileSource, error) {
+	if err := g.resolve(ctx); err != nil {
+		return nil, err
+	}
+	args := append([]string{"ls-tree", "-r", "--name-only", "-z", g.commit, "--"}, paths...)
+	out, err := git(ctx, nil, args...)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	var names []string
+	for _, n := range strings.Split(string(out), "\x00") {
+		if n == "" {
+			continue
+		}
+		if _, _, ok := schema.FormatOf(n); ok && !hiddenPath(n) {
+			names = append(names, n)
+		}
+	}
+	blobs, err := g.catFiles(ctx, g.commit, names)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	return blobs, nil
+}
+
+func hiddenPath(p string) bool {
+	for _, part := range strings.Split(filepath.ToSlash(p), "/") {
+		if strings.HasPrefix(part, ".") && part != "." && part != ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// catFiles reads many blobs with one git cat-file --batch.
+func (g *gitSource) catFiles(ctx context.Context, rev string, names []string) ([]schema.FileSource, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	var in bytes.Buffer
+	for _, n := range names {
+		fmt.Fprintf(&in, "%s:./%s\n", rev, n)
+	}
+	out, err := git(ctx, &in, "cat-file", "--batch")
+	if err != nil {
+		return nil, err
+	}
+	r := bufio.NewReader(bytes.NewReader(out))
+	res := make([]schema.FileSource, 0, len(names))
+	for _, n := range names {
+		header, err := r.ReadString('\n')
+		if err != nil {
+			return nil, fmt.Errorf("read git cat-file output: %w", err)
+		}
+		fields := strings.Fields(header)
+		if len(fields) < 3 || fields[1] != "blob" {
+			return nil, fmt.Errorf("git cat-file %s:%s: %s", rev, n, strings.TrimSpace(header))
+		}
+		size, err := strconv.Atoi(fields[2])
+		if err != nil {
+			return nil, fmt.Errorf("git cat-file: bad size in %q", header)
+		}
+		data := make([]byte, size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return nil, fmt.Errorf("read git blob %s: %w", n, err)
+		}
+		if _, err := r.ReadByte(); err != nil {
+			return nil, fmt.Errorf("read git blob %s: %w", n, err)
+		}
+		res = append(res, schema.FileSource{Path: n, Data: data})
+	}
+	return res, nil
+}
+
+// History lists every committed version of path reachable from the ref,
+// following renames, oldest first, skipping consecutive duplicates.
+func (g *gitSource) History(ctx context.Context, path string) ([]schema.FileSource, error) {
+	if err := g.resolve(ctx); err != nil {
+		return nil, err
+	}
+	out, err := git(ctx, nil, "log", "--follow", "--format=%x00%H", "--name-only", g.commit, "--", path)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	type ver struct{ commit, path string }
+	var vers []ver
+	for _, rec := range strings.Split(string(out), "\x00") {
+		lines := strings.Fields(rec)
+		if len(lines) < 2 {
+			continue
+		}
+		vers = append(vers, ver{commit: lines[0], path: lines[len(lines)-1]})
+	}
+	top, err := git(ctx, nil, "rev-parse", "--show-prefix")
+	if err != nil {
+		return nil, inputError(err)
+	}
+	prefix := strings.TrimSpace(string(top))
+	var res []schema.FileSource
+	for i := len(vers) - 1; i >= 0; i-- {
+		p := strings.TrimPrefix(vers[i].path, prefix)
+		blobs, err := g.catFiles(ctx, vers[i].commit, []string{p})
+		if err != nil {
+			// The file was deleted in that commit: not a version.
+			continue
+		}
+		b := blobs[0]
+		if len(res) > 0 && bytes.Equal(res[len(res)-1].Data, b.Data) {
+			continue
+		}
+		b.Path = vers[i].commit[:12] + ":" + p
+		res = append(res, b)
+	}
+	return res, nil
+}
