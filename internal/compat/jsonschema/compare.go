@@ -85,19 +85,29 @@ func compare(c *context, o, u *Schema) {
 		return
 	}
 	c.st.depth++
-	defer func() { c.st.depth-- }()
-
 	oc, uc := o.kind == kindCombined, u.kind == kindCombined
 	if oc != uc {
 		// A combined schema whose branches lead back to itself would
 		// otherwise unfold forever here, before the memo is reached.
 		key := pair{o, u}
 		if c.st.unfolding[key] {
+			c.st.depth--
 			return
 		}
+		if c.st.unfolding == nil {
+			c.st.unfolding = map[pair]bool{}
+		}
 		c.st.unfolding[key] = true
-		defer delete(c.st.unfolding, key)
+		compareResolved(c, o, u, oc, uc)
+		delete(c.st.unfolding, key)
+	} else {
+		compareResolved(c, o, u, oc, uc)
 	}
+	c.st.depth--
+}
+
+// compareResolved is compare on two nodes that are not $refs.
+func compareResolved(c *context, o, u *Schema, oc, uc bool) {
 	switch {
 	case !oc && uc:
 		if len(u.subschemas) == 1 {
@@ -162,6 +172,9 @@ func compare(c *context, o, u *Schema) {
 		delete(c.st.inProgress, key)
 		rel = s.diffs
 		c.st.memo[key] = rel
+	}
+	if len(rel) == 0 {
+		return
 	}
 	if len(c.path) == 0 {
 		c.diffs = append(c.diffs, rel...)
@@ -380,16 +393,15 @@ func compareCombined(c *context, o, u *Schema) {
 	}
 	// Compatible pairs, then a maximum-cardinality bipartite matching.
 	edges := make([][]int, len(os))
-	diffs := make([][][]difference, len(os))
+	diffs := make([][]difference, len(os)*len(us))
 	for i, osub := range os {
-		diffs[i] = make([][]difference, len(us))
-		c.enter(o.criterion + "/" + itoa(i))
+		c.enter(subschemaSegment(o.criterion, i))
 		for j, usub := range us {
 			s := c.sub()
 			compare(s, osub, usub)
 			if s.compatible() {
 				edges[i] = append(edges[i], j)
-				diffs[i][j] = s.diffs
+				diffs[i*len(us)+j] = s.diffs
 			}
 		}
 		c.leave()
@@ -399,20 +411,39 @@ func compareCombined(c *context, o, u *Schema) {
 		matchU[j] = -1
 	}
 	size := 0
+	seen := make([]bool, len(us))
 	for i := range os {
-		seen := make([]bool, len(us))
+		clear(seen)
 		if augment(i, edges, matchU, seen) {
 			size++
 		}
 	}
 	for j, i := range matchU {
 		if i >= 0 {
-			c.diffs = append(c.diffs, diffs[i][j]...)
+			c.diffs = append(c.diffs, diffs[i*len(us)+j]...)
 		}
 	}
 	if size < min(len(os), len(us)) {
 		c.add("COMBINED_TYPE_SUBSCHEMAS_CHANGED")
 	}
+}
+
+// segments caches the path segments of the first subschemas.
+var segments = func() map[string][]string {
+	m := map[string][]string{}
+	for _, crit := range []string{allOf, anyOf, oneOf} {
+		for i := 0; i < 16; i++ {
+			m[crit] = append(m[crit], crit+"/"+itoa(i))
+		}
+	}
+	return m
+}()
+
+func subschemaSegment(crit string, i int) string {
+	if segs := segments[crit]; i < len(segs) {
+		return segs[i]
+	}
+	return crit + "/" + itoa(i)
 }
 
 func augment(i int, edges [][]int, matchU []int, seen []bool) bool {

@@ -37,9 +37,8 @@ func diff(original, update *Schema, policy compat.Policy) []compat.Change {
 	set := compatibleSet(policy)
 	st := &state{
 		compatible: set,
-		memo:       map[pair][]difference{},
-		inProgress: map[pair]bool{},
-		unfolding:  map[pair]bool{},
+		memo:       make(map[pair][]difference, 64),
+		inProgress: make(map[pair]bool, 8),
 	}
 	c := &context{st: st}
 	if original == nil {
