@@ -1,0 +1,109 @@
+package lexicon
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestPastForm(t *testing.T) {
+	accepted := map[string]string{
+		"Placed": "place", "Failed": "fail", "Sent": "send", "Paid": "pay",
+		"Frozen": "freeze", "Held": "hold", "Read": "read", "Reset": "reset",
+		"Withdrawn": "withdraw", "Signed": "sign", "Checked": "check",
+		"Printed": "print", "Stopped": "stop", "Committed": "commit",
+		"Applied": "apply", "Played": "play", "Created": "create",
+		"Put": "put", "Cut": "cut", "Putted": "putt", "Panicked": "panic", "Traveled": "travel",
+		"Travelled": "travel", "Corrected": "correct", "Shipped": "ship",
+		"Captured": "capture", "Refunded": "refund", "Learned": "learn",
+		"Learnt": "learn", "Written": "write", "Went": "go", "Tied": "tie",
+		"Fed": "feed", "Bled": "bleed", "Sped": "speed", "Embedded": "embed",
+		"Needed": "need", "Seeded": "seed",
+	}
+	for w, want := range accepted {
+		got, ok := PastForm(w)
+		if !ok || got != want {
+			t.Errorf("PastForm(%q) = %q, %v; want %q, true", w, got, ok, want)
+		}
+	}
+	rejected := []string{
+		"Feed", "Seed", "Speed", "Embed", "Need", "Bleed", "Weed", "Breed",
+		"Place", "Places", "Placing", "Placement", "Event", "Order", "Send",
+		"Sended", "Payed", "Freezed", "Holded", "Commited", "Stoped",
+		"Paniced", "Readed", "Cutted", "Signing", "Rent", "",
+	}
+	for _, w := range rejected {
+		if base, ok := PastForm(w); ok {
+			t.Errorf("PastForm(%q) = %q, true; want not a past form", w, base)
+		}
+	}
+}
+
+func TestIsBase(t *testing.T) {
+	for _, w := range []string{"place", "Send", "feed", "seed", "speed", "embed", "need", "read", "mope", "sign", "check"} {
+		if !IsBase(w) {
+			t.Errorf("IsBase(%q) = false, want true", w)
+		}
+	}
+	for _, w := range []string{"placed", "sent", "placement", "news", "event", ""} {
+		if IsBase(w) {
+			t.Errorf("IsBase(%q) = true, want false", w)
+		}
+	}
+}
+
+func TestPastOf(t *testing.T) {
+	for base, want := range map[string]string{
+		"place": "placed", "Send": "sent", "create": "created", "freeze": "frozen",
+		"withdraw": "withdrawn", "stop": "stopped", "apply": "applied",
+		"read": "read", "write": "written", "commit": "committed", "mope": "", "order": "ordered",
+		"placement": "",
+	} {
+		if got := PastOf(base); got != want {
+			t.Errorf("PastOf(%q) = %q, want %q", base, got, want)
+		}
+	}
+}
+
+func TestLemma(t *testing.T) {
+	for w, want := range map[string]string{
+		"places": "place", "Signing": "sign", "placing": "place", "stopping": "stop",
+		"applies": "apply", "fixes": "fix", "checking": "check", "tying": "tie",
+		"panicking": "panic", "sends": "send",
+	} {
+		if got, ok := Lemma(w); !ok || got != want {
+			t.Errorf("Lemma(%q) = %q, %v; want %q", w, got, ok, want)
+		}
+	}
+	for _, w := range []string{"placed", "order", "news", "class", ""} {
+		if got, ok := Lemma(w); ok {
+			t.Errorf("Lemma(%q) = %q, true; want false", w, got)
+		}
+	}
+}
+
+// TestDataFormat checks the embedded file: sorted, unique bases, lowercase
+// words, and every past form spelled with letters only.
+func TestDataFormat(t *testing.T) {
+	prev := ""
+	n := 0
+	for line := range strings.Lines(data) {
+		line = strings.TrimRight(line, "\n")
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Split(line, " ")
+		for _, f := range fields {
+			if f == "" || strings.Trim(f, "abcdefghijklmnopqrstuvwxyz") != "" {
+				t.Fatalf("line %q: bad word %q", line, f)
+			}
+		}
+		if fields[0] <= prev {
+			t.Fatalf("line %q: base %q not after %q", line, fields[0], prev)
+		}
+		prev = fields[0]
+		n++
+	}
+	if n < 5000 {
+		t.Errorf("lexicon has %d base verbs, want a real lexicon (> 5000)", n)
+	}
+}
