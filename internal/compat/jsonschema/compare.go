@@ -20,7 +20,6 @@ type state struct {
 	compatible map[string]bool
 	memo       map[pair][]difference
 	inProgress map[pair]bool
-	unfolding  map[pair]bool
 	depth      int
 }
 
@@ -84,30 +83,46 @@ func compare(c *context, o, u *Schema) {
 	if c.st.depth > maxCompareDepth {
 		return
 	}
-	c.st.depth++
-	oc, uc := o.kind == kindCombined, u.kind == kindCombined
-	if oc != uc {
-		// A combined schema whose branches lead back to itself would
-		// otherwise unfold forever here, before the memo is reached.
-		key := pair{o, u}
-		if c.st.unfolding[key] {
-			c.st.depth--
+	// Each (original, update) pair is compared once, relative to the
+	// pair, and the result rebased onto every path that reaches it
+	// (Confluent memoises on object identity the same way). A pair met
+	// again while it is still being compared is a recursive cycle: it
+	// counts as unchanged and is not cached.
+	key := pair{o, u}
+	rel, ok := c.st.memo[key]
+	if !ok {
+		if c.st.inProgress[key] {
 			return
 		}
-		if c.st.unfolding == nil {
-			c.st.unfolding = map[pair]bool{}
-		}
-		c.st.unfolding[key] = true
-		compareResolved(c, o, u, oc, uc)
-		delete(c.st.unfolding, key)
-	} else {
-		compareResolved(c, o, u, oc, uc)
+		c.st.inProgress[key] = true
+		c.st.depth++
+		s := &context{st: c.st}
+		compareResolved(s, o, u)
+		c.st.depth--
+		delete(c.st.inProgress, key)
+		rel = s.diffs
+		c.st.memo[key] = rel
 	}
-	c.st.depth--
+	if len(rel) == 0 {
+		return
+	}
+	if len(c.path) == 0 {
+		c.diffs = append(c.diffs, rel...)
+		return
+	}
+	prefix := c.pathString()
+	for _, d := range rel {
+		p := prefix
+		if d.path != "" {
+			p = prefix + "/" + d.path
+		}
+		c.diffs = append(c.diffs, difference{typ: d.typ, path: p})
+	}
 }
 
 // compareResolved is compare on two nodes that are not $refs.
-func compareResolved(c *context, o, u *Schema, oc, uc bool) {
+func compareResolved(c *context, o, u *Schema) {
+	oc, uc := o.kind == kindCombined, u.kind == kindCombined
 	switch {
 	case !oc && uc:
 		if len(u.subschemas) == 1 {
@@ -160,34 +175,7 @@ func compareResolved(c *context, o, u *Schema, oc, uc bool) {
 		return
 	}
 
-	key := pair{o, u}
-	rel, ok := c.st.memo[key]
-	if !ok {
-		if c.st.inProgress[key] {
-			return // a recursive cycle: compatible, and not cached
-		}
-		c.st.inProgress[key] = true
-		s := &context{st: c.st}
-		compareSame(s, o, u)
-		delete(c.st.inProgress, key)
-		rel = s.diffs
-		c.st.memo[key] = rel
-	}
-	if len(rel) == 0 {
-		return
-	}
-	if len(c.path) == 0 {
-		c.diffs = append(c.diffs, rel...)
-		return
-	}
-	prefix := c.pathString()
-	for _, d := range rel {
-		p := prefix
-		if d.path != "" {
-			p = prefix + "/" + d.path
-		}
-		c.diffs = append(c.diffs, difference{typ: d.typ, path: p})
-	}
+	compareSame(c, o, u)
 }
 
 // sameClass is Confluent's class comparison: both combined, both numbers
@@ -496,13 +484,17 @@ func dedupe(list []*Schema) []*Schema {
 	return out
 }
 
+// The checks below look at a property's own node, not at what a $ref
+// points to, as Confluent's instanceof checks do: a $ref to {} is not an
+// empty schema there.
+
 // isOpenObject: additionalProperties allowed without a schema, no
 // patternProperties, unevaluatedProperties absent or {}/true.
 func isOpenObject(s *Schema) bool {
 	if !s.additionalProps || s.additionalSchema != nil || len(s.patternProps) > 0 {
 		return false
 	}
-	return s.unevaluatedProps == nil || s.unevaluatedProps.resolved().isEmpty()
+	return s.unevaluatedProps == nil || s.unevaluatedProps.isEmpty()
 }
 
 // partialObjectSchema is the schema that covers a property name in a
@@ -517,7 +509,7 @@ func partialObjectSchema(s *Schema, name string) *Schema {
 		return s.additionalSchema
 	}
 	if s.additionalProps && s.unevaluatedProps != nil {
-		uv := s.unevaluatedProps.resolved()
+		uv := s.unevaluatedProps
 		if uv.kind != kindFalse && !uv.isEmpty() {
 			return s.unevaluatedProps
 		}
@@ -547,7 +539,7 @@ func compareObject(c *context, o, u *Schema) {
 		case or && !ur:
 			c.addAt(name, "REQUIRED_ATTRIBUTE_REMOVED")
 		case !or && ur:
-			if us.resolved().hasDefault || us.hasDefault {
+			if us.hasDefault {
 				c.addAt(name, "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED")
 			} else {
 				c.addAt(name, "REQUIRED_ATTRIBUTE_ADDED")
@@ -634,7 +626,7 @@ func propertyRemoved(c *context, name string, os, u *Schema) {
 		}
 		return
 	}
-	if os.resolved().kind == kindFalse {
+	if os.kind == kindFalse {
 		c.add("PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL")
 	} else {
 		c.add("PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL")
@@ -643,10 +635,10 @@ func propertyRemoved(c *context, name string, os, u *Schema) {
 
 func propertyAdded(c *context, name string, us, o, u *Schema) {
 	required := contains(u.required, name)
-	hasDefault := us.hasDefault || us.resolved().hasDefault
+	hasDefault := us.hasDefault
 	if isOpenObject(o) {
 		switch {
-		case us.resolved().isEmpty():
+		case us.isEmpty():
 			c.add("PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL")
 		case required && hasDefault:
 			c.add("REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL")
@@ -754,10 +746,10 @@ func compareUnevaluated(c *context, attr string, o, u *Schema, added, removed, e
 	defer c.leave()
 	var ro, ru *Schema
 	if o != nil {
-		ro = o.resolved()
+		ro = o
 	}
 	if u != nil {
-		ru = u.resolved()
+		ru = u
 	}
 	switch {
 	case o == nil:
@@ -789,7 +781,7 @@ func isOpenArray(s *Schema) bool {
 	if !s.additionalItems || s.additionalItemsSch != nil {
 		return false
 	}
-	return s.unevaluatedItems == nil || s.unevaluatedItems.resolved().isEmpty()
+	return s.unevaluatedItems == nil || s.unevaluatedItems.isEmpty()
 }
 
 func partialArraySchema(s *Schema) *Schema {
@@ -797,7 +789,7 @@ func partialArraySchema(s *Schema) *Schema {
 		return s.additionalItemsSch
 	}
 	if s.additionalItems && s.unevaluatedItems != nil {
-		uv := s.unevaluatedItems.resolved()
+		uv := s.unevaluatedItems
 		if uv.kind != kindFalse && !uv.isEmpty() {
 			return s.unevaluatedItems
 		}
@@ -831,7 +823,7 @@ func compareArray(c *context, o, u *Schema) {
 			} else {
 				c.add("ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
 			}
-		case os.resolved().kind == kindFalse:
+		case os.kind == kindFalse:
 			c.add("ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL")
 		default:
 			c.add("ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL")
@@ -843,7 +835,7 @@ func compareArray(c *context, o, u *Schema) {
 		us := u.itemSchemas[i]
 		switch p := partialArraySchema(o); {
 		case isOpenArray(o):
-			if us.resolved().isEmpty() {
+			if us.isEmpty() {
 				c.add("ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL")
 			} else {
 				c.add("ITEM_ADDED_TO_OPEN_CONTENT_MODEL")
