@@ -164,6 +164,22 @@ func TestRecursiveSchemasTerminate(t *testing.T) {
 			want: []string{"SUM_TYPE_EXTENDED #/"},
 		},
 	}
+	// A chain of definitions, each an anyOf of two $refs to the next one:
+	// 2^40 paths, which only terminates because pairs are memoised.
+	var defs []string
+	for i := 0; i < 40; i++ {
+		defs = append(defs, fmt.Sprintf(`"d%d":{"anyOf":[{"$ref":"#/definitions/d%d"},{"$ref":"#/definitions/d%d"}]}`, i, i+1, i+1))
+	}
+	defs = append(defs, `"d40":{"type":"integer"}`)
+	tests = append(tests, struct {
+		name, old, new string
+		want           []string
+	}{
+		name: "shared definitions",
+		old:  `{"type":"string"}`,
+		new:  `{"$ref":"#/definitions/d0","definitions":{` + strings.Join(defs, ",") + `}}`,
+		want: []string{"TYPE_CHANGED #/"},
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			old, new := mustParse(t, tt.old, nil), mustParse(t, tt.new, nil)
