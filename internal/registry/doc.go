@@ -1,0 +1,2 @@
+// Package registry holds the Schema Registry client, the Confluent-compatible server http.Handler and its store.
+package registry

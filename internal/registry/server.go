@@ -1,0 +1,460 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/evctl/evctl/internal/compat"
+)
+
+// Media types of the Confluent API.
+const (
+	mediaTypeV1      = "application/vnd.schemaregistry.v1+json"
+	mediaTypeGeneric = "application/vnd.schemaregistry+json"
+	mediaTypeJSON    = "application/json"
+)
+
+// Defaults of ServerOptions.
+const (
+	DefaultMaxBodyBytes   = 4 << 20
+	DefaultMaxSchemaBytes = 1 << 20
+	DefaultMaxSchemaDepth = 256
+)
+
+// ServerOptions configure NewServer. The zero value is usable: no auth,
+// default limits, logs discarded.
+type ServerOptions struct {
+	// Users enables HTTP Basic auth when non-empty (see LoadAuthFile).
+	Users []User
+	// Logger receives one record per request; nil discards them.
+	Logger *slog.Logger
+	// MaxBodyBytes bounds a request body (413 above it).
+	MaxBodyBytes int64
+	// MaxSchemaBytes bounds the schema text of one request (422/42209).
+	MaxSchemaBytes int
+	// MaxSchemaDepth bounds the JSON nesting of a schema (422/42201).
+	MaxSchemaDepth int
+	// Check judges compatibility; nil means compat.Check.
+	Check CheckFunc
+}
+
+type server struct {
+	store   Store
+	opts    ServerOptions
+	check   CheckFunc
+	log     *slog.Logger
+	auth    *authenticator
+	metrics *metrics
+	mux     *http.ServeMux
+	ids     idCache
+}
+
+// NewServer returns the Confluent-compatible Schema Registry API over store.
+func NewServer(store Store, opts ServerOptions) http.Handler {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxSchemaBytes <= 0 {
+		opts.MaxSchemaBytes = DefaultMaxSchemaBytes
+	}
+	if opts.MaxSchemaDepth <= 0 {
+		opts.MaxSchemaDepth = DefaultMaxSchemaDepth
+	}
+	s := &server{
+		store:   store,
+		opts:    opts,
+		check:   opts.Check,
+		log:     opts.Logger,
+		metrics: newMetrics(),
+		mux:     http.NewServeMux(),
+		ids:     idCache{m: map[int64][]byte{}},
+	}
+	if s.check == nil {
+		s.check = compat.Check
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if len(opts.Users) > 0 {
+		s.auth = newAuthenticator(opts.Users)
+	}
+	s.routes()
+	return s
+}
+
+// route is one API endpoint.
+type route struct {
+	method, path string
+	write        bool
+	fn           func(w http.ResponseWriter, r *http.Request) error
+}
+
+func (s *server) routes() {
+	rs := []route{
+		{"GET", "/{$}", false, s.handleRoot},
+		{"GET", "/subjects", false, s.handleListSubjects},
+		{"GET", "/subjects/{subject}/versions", false, s.handleListVersions},
+		{"POST", "/subjects/{subject}/versions", true, s.handleRegister},
+		{"GET", "/subjects/{subject}/versions/{version}", false, s.handleGetVersion},
+		{"DELETE", "/subjects/{subject}/versions/{version}", true, s.handleDeleteVersion},
+		{"GET", "/subjects/{subject}/versions/{version}/schema", false, s.handleGetVersionSchema},
+		{"GET", "/subjects/{subject}/versions/{version}/referencedby", false, s.handleReferencedBy},
+		{"POST", "/subjects/{subject}", false, s.handleLookup},
+		{"DELETE", "/subjects/{subject}", true, s.handleDeleteSubject},
+		{"GET", "/schemas/ids/{id}", false, s.handleSchemaByID},
+		{"GET", "/schemas/ids/{id}/schema", false, s.handleSchemaTextByID},
+		{"GET", "/schemas/ids/{id}/subjects", false, s.handleSubjectsByID},
+		{"GET", "/schemas/ids/{id}/versions", false, s.handleVersionsByID},
+		{"GET", "/schemas/types", false, s.handleTypes},
+		{"POST", "/compatibility/subjects/{subject}/versions/{version}", false, s.handleCompatVersion},
+		{"POST", "/compatibility/subjects/{subject}/versions", false, s.handleCompatAll},
+		{"GET", "/config", false, s.handleGetConfig},
+		{"PUT", "/config", true, s.handlePutConfig},
+		{"DELETE", "/config", true, s.handleDeleteConfig},
+		{"GET", "/config/{subject}", false, s.handleGetConfig},
+		{"PUT", "/config/{subject}", true, s.handlePutConfig},
+		{"DELETE", "/config/{subject}", true, s.handleDeleteConfig},
+		{"GET", "/mode", false, s.handleGetMode},
+		{"PUT", "/mode", true, s.handlePutMode},
+		{"GET", "/mode/{subject}", false, s.handleGetMode},
+		{"PUT", "/mode/{subject}", true, s.handlePutMode},
+		{"DELETE", "/mode/{subject}", true, s.handleDeleteMode},
+		{"GET", "/contexts", false, s.handleContexts},
+		{"GET", "/metrics", false, s.handleMetrics},
+	}
+	paths := map[string]bool{}
+	for _, rt := range rs {
+		s.mux.Handle(rt.method+" "+rt.path, s.endpoint(rt))
+		paths[rt.path] = true
+	}
+	// Known paths with another method: 405 in the API's error shape.
+	for p := range paths {
+		pattern := p
+		s.mux.Handle(pattern, s.endpoint(route{path: pattern, fn: func(w http.ResponseWriter, r *http.Request) error {
+			return errf(http.StatusMethodNotAllowed, codeMethodNotAllowed, "HTTP 405 Method Not Allowed")
+		}}))
+	}
+	s.mux.Handle("/", s.endpoint(route{path: "unmatched", fn: func(w http.ResponseWriter, r *http.Request) error {
+		return errf(http.StatusNotFound, codeNotFound, "HTTP 404 Not Found")
+	}}))
+}
+
+// reqInfo travels in the request context from the outer middleware to the
+// endpoint and back.
+type reqInfo struct {
+	route string
+	user  *User
+}
+
+type ctxKey struct{}
+
+func infoFrom(ctx context.Context) *reqInfo {
+	if ri, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
+		return ri
+	}
+	return &reqInfo{}
+}
+
+// ServeHTTP is the outer middleware: metrics, request log, panic recovery,
+// authentication and content negotiation, then routing.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	info := &reqInfo{route: "unmatched"}
+	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, info))
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic while serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p))
+			if !sw.wroteHeader {
+				writeError(sw, errf(http.StatusInternalServerError, codeInternal, "Internal Server Error"))
+			}
+		}
+		elapsed := time.Since(start)
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.metrics.observe(info.route, r.Method, status, elapsed)
+		attrs := []slog.Attr{
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("route", info.route),
+			slog.Int("status", status),
+			slog.Int64("bytes", sw.bytes),
+			slog.Duration("duration", elapsed),
+			slog.String("remote", r.RemoteAddr),
+		}
+		if info.user != nil {
+			attrs = append(attrs, slog.String("user", info.user.Name))
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	}()
+
+	if s.auth != nil {
+		u, ok := s.auth.authenticate(r)
+		if !ok {
+			sw.Header().Set("WWW-Authenticate", `Basic realm="evctl-registry", charset="UTF-8"`)
+			writeError(sw, errf(http.StatusUnauthorized, codeUnauthorized, "Unauthorized"))
+			return
+		}
+		info.user = u
+	}
+	if r.URL.Path != "/metrics" {
+		if !acceptable(r.Header.Values("Accept")) {
+			writeError(sw, errf(http.StatusNotAcceptable, codeNotAcceptable, "HTTP 406 Not Acceptable"))
+			return
+		}
+		if (r.Method == http.MethodPost || r.Method == http.MethodPut) && !supportedContentType(r.Header.Get("Content-Type")) {
+			writeError(sw, errf(http.StatusUnsupportedMediaType, codeUnsupportedMediaType, "HTTP 415 Unsupported Media Type"))
+			return
+		}
+	}
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(sw, r.Body, s.opts.MaxBodyBytes)
+	}
+	s.mux.ServeHTTP(sw, r)
+}
+
+// endpoint adapts a handler: route label, authorization, error mapping.
+func (s *server) endpoint(rt route) http.Handler {
+	label := rt.path
+	if rt.method != "" {
+		label = rt.method + " " + rt.path
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := infoFrom(r.Context())
+		info.route = label
+		if rt.write && info.user != nil && info.user.Role != RoleWrite {
+			writeError(w, errf(http.StatusForbidden, codeForbidden, "User %q is not allowed to change the registry", info.user.Name))
+			return
+		}
+		if err := rt.fn(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// fail answers err: API errors as they are, anything else as a store fault.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		writeError(w, ae)
+		return
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		writeError(w, errf(http.StatusRequestEntityTooLarge, codePayloadTooLarge, "Request body exceeds the limit of %d bytes", mbe.Limit))
+		return
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.Error("request timed out", "path", r.URL.Path, "err", err)
+		writeError(w, errf(http.StatusInternalServerError, codeOperationTimeout, "Operation timed out"))
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		// The client went away; nobody reads this answer.
+		writeError(w, errf(http.StatusServiceUnavailable, codeStoreError, "Request cancelled"))
+		return
+	}
+	s.log.Error("store error", "path", r.URL.Path, "err", err)
+	writeError(w, errf(http.StatusInternalServerError, codeStoreError, "Error in the backend data store"))
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status      int
+	bytes       int64
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.status = code
+		w.wroteHeader = true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	writeJSON(w, e.Status, e)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"error_code":50001,"message":"encode response"}`)
+		status = http.StatusInternalServerError
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", mediaTypeV1)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// acceptable reports whether an Accept header allows one of our media types.
+func acceptable(values []string) bool {
+	if len(values) == 0 {
+		return true
+	}
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil {
+				continue
+			}
+			if q, ok := params["q"]; ok {
+				if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
+					continue
+				}
+			}
+			switch mt {
+			case mediaTypeV1, mediaTypeGeneric, mediaTypeJSON, "*/*", "application/*":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// supportedContentType reports whether a request body type is read as JSON.
+func supportedContentType(v string) bool {
+	if v == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(v)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case mediaTypeV1, mediaTypeGeneric, mediaTypeJSON, "application/octet-stream":
+		return true
+	}
+	return false
+}
+
+// decodeBody reads a JSON request body into v.
+func decodeBody(r *http.Request, v any) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errf(http.StatusRequestEntityTooLarge, codePayloadTooLarge, "Request body exceeds the limit of %d bytes", mbe.Limit)
+		}
+		return errf(http.StatusBadRequest, codeBadRequest, "read request body: %v", err)
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return errf(statusForUnprocessableEntity, codeUnprocessable, "Request body is empty")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return errf(statusForUnprocessableEntity, codeUnprocessable, "Field %q has the wrong type: %s", te.Field, te.Value)
+		}
+		return errf(http.StatusBadRequest, codeBadRequest, "Malformed JSON request body: %v", err)
+	}
+	return nil
+}
+
+// validSubject rejects empty names, invalid UTF-8 and control characters.
+func validSubject(s string) error {
+	if s == "" || len(s) > 1024 || !utf8.ValidString(s) {
+		return errInvalidSubject(s)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return errInvalidSubject(s)
+		}
+	}
+	return nil
+}
+
+// boolParam reads a boolean query parameter; absent or unparsable is false.
+func boolParam(r *http.Request, name string) bool {
+	v, err := strconv.ParseBool(r.URL.Query().Get(name))
+	return err == nil && v
+}
+
+// parseVersion reads a version path value: "latest" and -1 mean the latest
+// (returned as -1), anything outside 1..2^31-1 is 42202.
+func parseVersion(v string) (int, error) {
+	if v == "latest" || v == "-1" {
+		return -1, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < 1 {
+		return 0, errInvalidVersion(v)
+	}
+	return int(n), nil
+}
+
+// parseID reads a schema id path value; anything but a positive number is 40403.
+func parseID(v string) (int64, error) {
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < 1 {
+		return 0, errSchemaNotFound()
+	}
+	return n, nil
+}
+
+// idCache holds the encoded answers of GET /schemas/ids/{id}. The id to
+// schema mapping never changes; only a hard delete can hide an id, so hard
+// deletes clear the cache and bump gen so that no read racing with the
+// delete stores a stale answer.
+type idCache struct {
+	mu  sync.RWMutex
+	gen uint64
+	m   map[int64][]byte
+}
+
+func (c *idCache) get(id int64) ([]byte, uint64, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	b, ok := c.m[id]
+	return b, c.gen, ok
+}
+
+func (c *idCache) put(id int64, gen uint64, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen && len(c.m) < 100000 {
+		c.m[id] = b
+	}
+}
+
+func (c *idCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.m)
+}

@@ -1,0 +1,1183 @@
+package registry
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/evctl/evctl/internal/compat"
+)
+
+// Modes.
+const (
+	modeReadWrite        = "READWRITE"
+	modeReadOnly         = "READONLY"
+	modeReadOnlyOverride = "READONLY_OVERRIDE"
+	modeImport           = "IMPORT"
+)
+
+const defaultLevel = compat.Backward
+
+// schemaObject is Confluent's Schema object (GET …/versions/{v}, lookup).
+type schemaObject struct {
+	Subject    string      `json:"subject"`
+	Version    int         `json:"version"`
+	ID         int64       `json:"id"`
+	SchemaType string      `json:"schemaType,omitempty"`
+	References []Reference `json:"references,omitempty"`
+	Schema     string      `json:"schema"`
+}
+
+// schemaTypeField is the schemaType as answered: omitted for AVRO.
+func schemaTypeField(t compat.Format) string {
+	if t == compat.Avro {
+		return ""
+	}
+	return string(t)
+}
+
+func (s *server) handleRoot(w http.ResponseWriter, r *http.Request) error {
+	writeRaw(w, http.StatusOK, []byte("{}"))
+	return nil
+}
+
+func (s *server) handleContexts(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, []string{"."})
+	return nil
+}
+
+func (s *server) handleTypes(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, []string{"JSON", "AVRO"})
+	return nil
+}
+
+func (s *server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
+	s.metrics.handler.ServeHTTP(w, r)
+	return nil
+}
+
+// subject reads and validates the {subject} path value.
+func subjectParam(r *http.Request) (string, error) {
+	subj := r.PathValue("subject")
+	if err := validSubject(subj); err != nil {
+		return "", err
+	}
+	return subj, nil
+}
+
+func (s *server) handleListSubjects(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	deleted, deletedOnly := boolParam(r, "deleted"), boolParam(r, "deletedOnly")
+	prefix := q.Get("subjectPrefix")
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	var rows []SubjectRow
+	if err := s.store.View(r.Context(), func(tx Tx) (err error) {
+		rows, err = tx.Subjects()
+		return err
+	}); err != nil {
+		return err
+	}
+	out := []string{}
+	for _, row := range rows {
+		if !strings.HasPrefix(row.Subject, prefix) {
+			continue
+		}
+		switch {
+		case deletedOnly:
+			if row.Live > 0 {
+				continue
+			}
+		case deleted:
+		default:
+			if row.Live == 0 {
+				continue
+			}
+		}
+		out = append(out, row.Subject)
+	}
+	if offset > 0 {
+		out = out[min(offset, len(out)):]
+	}
+	if limit > 0 && limit < len(out) {
+		out = out[:limit]
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *server) handleListVersions(w http.ResponseWriter, r *http.Request) error {
+	subj, err := subjectParam(r)
+	if err != nil {
+		return errSubjectNotFound(r.PathValue("subject"))
+	}
+	deleted, deletedOnly, asNeg := boolParam(r, "deleted"), boolParam(r, "deletedOnly"), boolParam(r, "deletedAsNegative")
+	var rows []VersionRow
+	if err := s.store.View(r.Context(), func(tx Tx) (err error) {
+		rows, err = tx.Versions(subj)
+		return err
+	}); err != nil {
+		return err
+	}
+	out := []int{}
+	live := 0
+	for _, row := range rows {
+		if !row.Deleted {
+			live++
+		}
+		switch {
+		case deletedOnly:
+			if row.Deleted {
+				out = append(out, row.Version)
+			}
+		case deleted || asNeg:
+			v := row.Version
+			if row.Deleted && asNeg {
+				v = -v
+			}
+			out = append(out, v)
+		default:
+			if !row.Deleted {
+				out = append(out, row.Version)
+			}
+		}
+	}
+	if len(rows) == 0 || (live == 0 && !deleted && !deletedOnly && !asNeg) {
+		return errSubjectNotFound(subj)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// pickVersion finds version v (-1 = latest) among rows. Soft-deleted rows
+// count only when deleted is true.
+func pickVersion(subject string, rows []VersionRow, v int, deleted bool) (VersionRow, error) {
+	live := 0
+	for _, row := range rows {
+		if !row.Deleted {
+			live++
+		}
+	}
+	if len(rows) == 0 || (live == 0 && !deleted) {
+		return VersionRow{}, errSubjectNotFound(subject)
+	}
+	for i := len(rows) - 1; i >= 0; i-- {
+		row := rows[i]
+		if row.Deleted && !deleted {
+			continue
+		}
+		if v == -1 || row.Version == v {
+			return row, nil
+		}
+	}
+	return VersionRow{}, errVersionNotFound(v)
+}
+
+// loadVersion reads subject/version with its schema.
+func (s *server) loadVersion(r *http.Request) (schemaObject, error) {
+	subj, err := subjectParam(r)
+	if err != nil {
+		return schemaObject{}, errSubjectNotFound(r.PathValue("subject"))
+	}
+	v, err := parseVersion(r.PathValue("version"))
+	if err != nil {
+		return schemaObject{}, err
+	}
+	deleted := boolParam(r, "deleted")
+	var obj schemaObject
+	err = s.store.View(r.Context(), func(tx Tx) error {
+		rows, err := tx.Versions(subj)
+		if err != nil {
+			return err
+		}
+		row, err := pickVersion(subj, rows, v, deleted)
+		if err != nil {
+			return err
+		}
+		sc, err := tx.SchemaByID(row.SchemaID)
+		if err != nil {
+			return err
+		}
+		obj = schemaObject{Subject: subj, Version: row.Version, ID: sc.ID, SchemaType: schemaTypeField(sc.Type), References: sc.References, Schema: sc.Text}
+		return nil
+	})
+	return obj, err
+}
+
+func (s *server) handleGetVersion(w http.ResponseWriter, r *http.Request) error {
+	obj, err := s.loadVersion(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, obj)
+	return nil
+}
+
+func (s *server) handleGetVersionSchema(w http.ResponseWriter, r *http.Request) error {
+	obj, err := s.loadVersion(r)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, []byte(obj.Schema))
+	return nil
+}
+
+func (s *server) handleReferencedBy(w http.ResponseWriter, r *http.Request) error {
+	subj, err := subjectParam(r)
+	if err != nil {
+		return errSubjectNotFound(r.PathValue("subject"))
+	}
+	v, err := parseVersion(r.PathValue("version"))
+	if err != nil {
+		return err
+	}
+	out := []int64{}
+	err = s.store.View(r.Context(), func(tx Tx) error {
+		rows, err := tx.Versions(subj)
+		if err != nil {
+			return err
+		}
+		row, err := pickVersion(subj, rows, v, boolParam(r, "deleted"))
+		if err != nil {
+			return err
+		}
+		ids, err := tx.ReferencedBy(subj, row.Version)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			vs, err := tx.VersionsBySchema(id)
+			if err != nil {
+				return err
+			}
+			for _, x := range vs {
+				if !x.Deleted {
+					out = append(out, id)
+					break
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// ---- schemas by id ----
+
+func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	b, gen, ok := s.ids.get(id)
+	if !ok {
+		sc, err := s.visibleSchema(r, id)
+		if err != nil {
+			return err
+		}
+		b, err = jsonBytes(struct {
+			Schema     string      `json:"schema"`
+			SchemaType string      `json:"schemaType,omitempty"`
+			References []Reference `json:"references,omitempty"`
+		}{sc.Text, schemaTypeField(sc.Type), sc.References})
+		if err != nil {
+			return err
+		}
+		s.ids.put(id, gen, b)
+	}
+	writeRaw(w, http.StatusOK, b)
+	return nil
+}
+
+// visibleSchema returns schema id if some version, live or soft-deleted,
+// still holds it.
+func (s *server) visibleSchema(r *http.Request, id int64) (StoredSchema, error) {
+	var sc StoredSchema
+	err := s.store.View(r.Context(), func(tx Tx) error {
+		var err error
+		sc, err = tx.SchemaByID(id)
+		if errors.Is(err, ErrNotFound) {
+			return errSchemaNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		vs, err := tx.VersionsBySchema(id)
+		if err != nil {
+			return err
+		}
+		if len(vs) == 0 {
+			return errSchemaNotFound()
+		}
+		return nil
+	})
+	return sc, err
+}
+
+func (s *server) handleSchemaTextByID(w http.ResponseWriter, r *http.Request) error {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	sc, err := s.visibleSchema(r, id)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, []byte(sc.Text))
+	return nil
+}
+
+func (s *server) versionsByID(r *http.Request) ([]VersionRow, error) {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	deleted := boolParam(r, "deleted")
+	var out []VersionRow
+	err = s.store.View(r.Context(), func(tx Tx) error {
+		vs, err := tx.VersionsBySchema(id)
+		if err != nil {
+			return err
+		}
+		if len(vs) == 0 {
+			return errSchemaNotFound()
+		}
+		for _, v := range vs {
+			if !v.Deleted || deleted {
+				out = append(out, v)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *server) handleSubjectsByID(w http.ResponseWriter, r *http.Request) error {
+	vs, err := s.versionsByID(r)
+	if err != nil {
+		return err
+	}
+	out := []string{}
+	for _, v := range vs {
+		if len(out) == 0 || out[len(out)-1] != v.Subject {
+			out = append(out, v.Subject)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *server) handleVersionsByID(w http.ResponseWriter, r *http.Request) error {
+	vs, err := s.versionsByID(r)
+	if err != nil {
+		return err
+	}
+	type sv struct {
+		Subject string `json:"subject"`
+		Version int    `json:"version"`
+	}
+	out := []sv{}
+	for _, v := range vs {
+		out = append(out, sv{v.Subject, v.Version})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// ---- registration ----
+
+type registerResponse struct {
+	ID      int64 `json:"id"`
+	Version int   `json:"version,omitempty"`
+}
+
+func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
+	subj, err := subjectParam(r)
+	if err != nil {
+		return err
+	}
+	var req schemaRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	p, err := s.prepareSchema(&req)
+	if err != nil {
+		return err
+	}
+	if req.ID < 0 || req.ID > 1<<31-1 {
+		return errInvalidSchema("invalid id %d", req.ID)
+	}
+	if req.Version < -1 {
+		return errInvalidSchema("invalid version %d", req.Version)
+	}
+	var res registerResponse
+	err = s.store.Update(r.Context(), func(tx Tx) error {
+		res = registerResponse{}
+		mode, err := effectiveMode(tx, subj)
+		if err != nil {
+			return err
+		}
+		switch mode {
+		case modeReadOnly, modeReadOnlyOverride:
+			return errNotPermitted("Subject %s is in read-only mode", subj)
+		case modeImport:
+			if req.ID == 0 {
+				return errNotPermitted("Subject %s is in import mode: a registration must carry an id", subj)
+			}
+			res, err = s.importSchema(tx, subj, p, &req)
+			return err
+		default:
+			if req.ID != 0 {
+				return errNotPermitted("Subject %s is not in import mode: a registration cannot choose its id", subj)
+			}
+			res, err = s.register(tx, subj, p, req.Version)
+			return err
+		}
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// effectiveMode is the subject's mode, else the global one, else READWRITE.
+func effectiveMode(tx Tx, subj string) (string, error) {
+	for _, scope := range []string{subj, ""} {
+		m, err := tx.Mode(scope)
+		if err == nil {
+			return m, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return "", err
+		}
+	}
+	return modeReadWrite, nil
+}
+
+// effectiveLevel is the subject's level, else the global one, else BACKWARD.
+func effectiveLevel(tx Tx, subj string) (compat.Level, error) {
+	for _, scope := range []string{subj, ""} {
+		l, err := tx.Config(scope)
+		if err == nil {
+			return l, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return "", err
+		}
+	}
+	return defaultLevel, nil
+}
+
+func liveRows(rows []VersionRow) []VersionRow {
+	var out []VersionRow
+	for _, r := range rows {
+		if !r.Deleted {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func maxVersion(rows []VersionRow) int {
+	m := 0
+	for _, r := range rows {
+		m = max(m, r.Version)
+	}
+	return m
+}
+
+// register is a normal (READWRITE) registration inside the write transaction.
+func (s *server) register(tx Tx, subj string, p *preparedSchema, wantVersion int) (registerResponse, error) {
+	refs, refTexts, err := resolveRefs(tx, p.References)
+	if err != nil {
+		return registerResponse{}, err
+	}
+	hash := identityHash(p.Type, p.Canonical, refs)
+	existing, err := tx.SchemaByHash(hash)
+	found := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return registerResponse{}, err
+	}
+	rows, err := tx.Versions(subj)
+	if err != nil {
+		return registerResponse{}, err
+	}
+	live := liveRows(rows)
+	if found {
+		// Already registered here: same id and version, no check.
+		for _, row := range live {
+			if row.SchemaID == existing.ID {
+				return registerResponse{ID: existing.ID, Version: row.Version}, nil
+			}
+		}
+	}
+	next := maxVersion(rows) + 1
+	if wantVersion > 0 && wantVersion != next {
+		return registerResponse{}, errInvalidSchema("Version is not one more than previous version: want %d, next is %d", wantVersion, next)
+	}
+	if err := parseSchema(p.Type, []byte(p.Text), refTexts); err != nil {
+		return registerResponse{}, errInvalidSchema("%s", err.Error())
+	}
+	level, err := effectiveLevel(tx, subj)
+	if err != nil {
+		return registerResponse{}, err
+	}
+	if level != compat.None && len(live) > 0 {
+		cmp := live
+		if !level.Transitive() {
+			cmp = live[len(live)-1:]
+		}
+		prev, err := loadPrevious(tx, cmp)
+		if err != nil {
+			return registerResponse{}, err
+		}
+		msgs, err := s.judge(level, subj, p, refTexts, prev)
+		if err != nil {
+			return registerResponse{}, err
+		}
+		if len(msgs) > 0 {
+			return registerResponse{}, errf(statusForIncompatible, codeIncompatibleSchema,
+				"Schema being registered is incompatible with an earlier schema for subject %q, details: [%s]", subj, strings.Join(msgs, ", "))
+		}
+	}
+	id := existing.ID
+	if !found {
+		id, err = tx.InsertSchema(StoredSchema{Hash: hash, Type: p.Type, Text: p.Text, References: refs})
+		if err != nil {
+			return registerResponse{}, err
+		}
+	}
+	if err := tx.InsertVersion(subj, next, id); err != nil {
+		return registerResponse{}, err
+	}
+	return registerResponse{ID: id, Version: next}, nil
+}
+
+// importSchema registers under a caller-chosen id (IMPORT mode).
+func (s *server) importSchema(tx Tx, subj string, p *preparedSchema, req *schemaRequest) (registerResponse, error) {
+	refs, refTexts, err := resolveRefs(tx, p.References)
+	if err != nil {
+		return registerResponse{}, err
+	}
+	if err := parseSchema(p.Type, []byte(p.Text), refTexts); err != nil {
+		return registerResponse{}, errInvalidSchema("%s", err.Error())
+	}
+	hash := identityHash(p.Type, p.Canonical, refs)
+	byID, err := tx.SchemaByID(req.ID)
+	idTaken := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return registerResponse{}, err
+	}
+	if idTaken && byID.Hash != hash {
+		return registerResponse{}, errNotPermitted("Overwrite new schema with id %d is not permitted: the id holds a different schema", req.ID)
+	}
+	if !idTaken {
+		byHash, err := tx.SchemaByHash(hash)
+		if err == nil {
+			return registerResponse{}, errNotPermitted("The schema is already registered with id %d, not %d", byHash.ID, req.ID)
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return registerResponse{}, err
+		}
+	}
+	rows, err := tx.Versions(subj)
+	if err != nil {
+		return registerResponse{}, err
+	}
+	version := req.Version
+	if version <= 0 {
+		for _, row := range liveRows(rows) {
+			if row.SchemaID == req.ID {
+				return registerResponse{ID: req.ID, Version: row.Version}, nil
+			}
+		}
+		version = maxVersion(rows) + 1
+	}
+	for _, row := range rows {
+		if row.Version == version {
+			if row.SchemaID == req.ID {
+				return registerResponse{ID: req.ID, Version: version}, nil
+			}
+			return registerResponse{}, errNotPermitted("Version %d of subject %s already holds schema id %d", version, subj, row.SchemaID)
+		}
+	}
+	if !idTaken {
+		if _, err := tx.InsertSchema(StoredSchema{ID: req.ID, Hash: hash, Type: p.Type, Text: p.Text, References: refs}); err != nil {
+			return registerResponse{}, err
+		}
+	}
+	if err := tx.InsertVersion(subj, version, req.ID); err != nil {
+		return registerResponse{}, err
+	}
+	return registerResponse{ID: req.ID, Version: version}, nil
+}
+
+// ---- lookup ----
+
+func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
+	subj, err := subjectParam(r)
+	if err != nil {
+		return errSubjectNotFound(r.PathValue("subject"))
+	}
+	var req schemaRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	p, err := s.prepareSchema(&req)
+	if err != nil {
+		return err
+	}
+	deleted := boolParam(r, "deleted")
+	var obj schemaObject
+	err = s.store.View(r.Context(), func(tx Tx) error {
+		rows, err := tx.Versions(subj)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 || (len(liveRows(rows)) == 0 && !deleted) {
+			return errSubjectNotFound(subj)
+		}
+		refs, _, err := resolveRefs(tx, p.References)
+		if err != nil {
+			return err
+		}
+		sc, err := tx.SchemaByHash(identityHash(p.Type, p.Canonical, refs))
+		if errors.Is(err, ErrNotFound) {
+			return errSchemaNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		var match *VersionRow
+		for i := range rows {
+			row := &rows[i]
+			if row.SchemaID != sc.ID || (row.Deleted && !deleted) {
+				continue
+			}
+			// Prefer a live version over a soft-deleted one.
+			if match == nil || (match.Deleted && !row.Deleted) || (match.Deleted == row.Deleted && row.Version > match.Version) {
+				match = row
+			}
+		}
+		if match == nil {
+			return errSchemaNotFound()
+		}
+		obj = schemaObject{Subject: subj, Version: match.Version, ID: sc.ID, SchemaType: schemaTypeField(sc.Type), References: sc.References, Schema: sc.Text}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, obj)
+	return nil
+}
+
+// ---- compatibility ----
+
+type compatResponse struct {
+	IsCompatible bool     `json:"is_compatible"`
+	Messages     []string `json:"messages,omitempty"`
+}
+
+func (s *server) handleCompatVersion(w http.ResponseWriter, r *http.Request) error {
+	return s.compatibility(w, r, true)
+}
+
+func (s *server) handleCompatAll(w http.ResponseWriter, r *http.Request) error {
+	return s.compatibility(w, r, false)
+}
+
+func (s *server) compatibility(w http.ResponseWriter, r *http.Request, oneVersion bool) error {
+	subj, err := subjectParam(r)
+	if err != nil {
+		return err
+	}
+	v := -1
+	if oneVersion {
+		if v, err = parseVersion(r.PathValue("version")); err != nil {
+			return err
+		}
+	}
+	verbose := boolParam(r, "verbose")
+	var req schemaRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	answerInvalid := func(err error) error {
+		var ae *apiError
+		if verbose && errors.As(err, &ae) && ae.Code == codeInvalidSchema {
+			writeJSON(w, http.StatusOK, compatResponse{IsCompatible: false, Messages: []string{ae.Message}})
+			return nil
+		}
+		return err
+	}
+	p, err := s.prepareSchema(&req)
+	if err != nil {
+		return answerInvalid(err)
+	}
+	var msgs []string
+	err = s.store.View(r.Context(), func(tx Tx) error {
+		rows, err := tx.Versions(subj)
+		if err != nil {
+			return err
+		}
+		live := liveRows(rows)
+		var cmp []VersionRow
+		switch {
+		case !oneVersion:
+			cmp = live
+		case v == -1:
+			if len(live) > 0 {
+				cmp = live[len(live)-1:]
+			}
+		default:
+			row, err := pickVersion(subj, rows, v, false)
+			if err != nil {
+				var ae *apiError
+				if errors.As(err, &ae) && ae.Code == codeSubjectNotFound {
+					return errVersionNotFound(v)
+				}
+				return err
+			}
+			cmp = []VersionRow{row}
+		}
+		_, refTexts, err := resolveRefs(tx, p.References)
+		if err != nil {
+			return err
+		}
+		if err := parseSchema(p.Type, []byte(p.Text), refTexts); err != nil {
+			return errInvalidSchema("%s", err.Error())
+		}
+		if len(cmp) == 0 {
+			return nil
+		}
+		level, err := effectiveLevel(tx, subj)
+		if err != nil {
+			return err
+		}
+		if oneVersion && level.Transitive() {
+			// One named version: the transitive level degenerates to one comparison.
+			level = compat.Level(strings.TrimSuffix(string(level), "_TRANSITIVE"))
+		}
+		prev, err := loadPrevious(tx, cmp)
+		if err != nil {
+			return err
+		}
+		msgs, err = s.judge(level, subj, p, refTexts, prev)
+		return err
+	})
+	if err != nil {
+		return answerInvalid(err)
+	}
+	resp := compatResponse{IsCompatible: len(msgs) == 0}
+	if verbose {
+		resp.Messages = msgs
+		if resp.Messages == nil {
+			resp.Messages = []string{}
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// ---- deletes ----
+
+// checkWritable refuses changes to a subject in a read-only mode.
+func checkWritable(tx Tx, subj string) error {
+	mode, err := effectiveMode(tx, subj)
+	if err != nil {
+		return err
+	}
+	if mode == modeReadOnly || mode == modeReadOnlyOverride {
+		return errNotPermitted("Subject %s is in read-only mode", subj)
+	}
+	return nil
+}
+
+// checkNotReferenced refuses to delete a version another schema refers to:
+// for a soft delete, a schema with a live version; for a hard delete, a
+// schema with any version at all.
+func checkNotReferenced(tx Tx, subj string, version int, permanent bool) error {
+	ids, err := tx.ReferencedBy(subj, version)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		vs, err := tx.VersionsBySchema(id)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			if permanent || !v.Deleted {
+				return errf(statusForUnprocessableEntity, codeReferenceExists,
+					"One or more references exist to the schema {subject=%s,version=%d}: schema id %d in %s version %d", subj, version, id, v.Subject, v.Version)
+			}
+		}
+	}
+	return nil
+}
+
+// dropSubjectSettings removes the config and mode of a subject that has no
+// versions left.
+func dropSubjectSettings(tx Tx, subj string) error {
+	if err := tx.DeleteConfig(subj); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err := tx.DeleteMode(subj); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+func (s *server) handleDeleteVersion(w http.ResponseWriter, r *http.Request) error {
+	subj, err := subjectParam(r)
+	if err != nil {
+		return errSubjectNotFound(r.PathValue("subject"))
+	}
+	v, err := parseVersion(r.PathValue("version"))
+	if err != nil {
+		return err
+	}
+	permanent := boolParam(r, "permanent")
+	var deleted int
+	err = s.store.Update(r.Context(), func(tx Tx) error {
+		if err := checkWritable(tx, subj); err != nil {
+			return err
+		}
+		rows, err := tx.Versions(subj)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return errSubjectNotFound(subj)
+		}
+		var row *VersionRow
+		for i := len(rows) - 1; i >= 0; i-- {
+			if v == -1 {
+				// latest: the latest live version for a soft delete, the
+				// latest of all for a permanent one.
+				if !rows[i].Deleted || permanent {
+					row = &rows[i]
+					break
+				}
+				continue
+			}
+			if rows[i].Version == v {
+				row = &rows[i]
+				break
+			}
+		}
+		if row == nil {
+			return errVersionNotFound(v)
+		}
+		deleted = row.Version
+		if err := checkNotReferenced(tx, subj, row.Version, permanent); err != nil {
+			return err
+		}
+		if !permanent {
+			if row.Deleted {
+				return errf(http.StatusNotFound, codeVersionSoftDeleted,
+					"Subject '%s' Version %d was soft deleted. Set permanent=true to delete permanently", subj, row.Version)
+			}
+			return tx.SoftDeleteVersion(subj, row.Version)
+		}
+		if !row.Deleted {
+			return errf(http.StatusNotFound, codeVersionNotSoftDeleted,
+				"Subject '%s' Version %d was not deleted first before being permanently deleted", subj, row.Version)
+		}
+		if err := tx.HardDeleteVersion(subj, row.Version); err != nil {
+			return err
+		}
+		if len(rows) == 1 {
+			return dropSubjectSettings(tx, subj)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if permanent {
+		s.ids.invalidate()
+	}
+	writeJSON(w, http.StatusOK, deleted)
+	return nil
+}
+
+func (s *server) handleDeleteSubject(w http.ResponseWriter, r *http.Request) error {
+	subj, err := subjectParam(r)
+	if err != nil {
+		return errSubjectNotFound(r.PathValue("subject"))
+	}
+	permanent := boolParam(r, "permanent")
+	out := []int{}
+	err = s.store.Update(r.Context(), func(tx Tx) error {
+		out = out[:0]
+		if err := checkWritable(tx, subj); err != nil {
+			return err
+		}
+		rows, err := tx.Versions(subj)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return errSubjectNotFound(subj)
+		}
+		live := liveRows(rows)
+		if !permanent && len(live) == 0 {
+			return errf(http.StatusNotFound, codeSubjectSoftDeleted,
+				"Subject '%s' was soft deleted. Set permanent=true to delete permanently", subj)
+		}
+		if permanent && len(live) > 0 {
+			return errf(http.StatusNotFound, codeSubjectNotSoftDeleted,
+				"Subject '%s' was not deleted first before being permanently deleted", subj)
+		}
+		for _, row := range rows {
+			if err := checkNotReferenced(tx, subj, row.Version, permanent); err != nil {
+				return err
+			}
+		}
+		for _, row := range rows {
+			if permanent {
+				if err := tx.HardDeleteVersion(subj, row.Version); err != nil {
+					return err
+				}
+			} else if !row.Deleted {
+				if err := tx.SoftDeleteVersion(subj, row.Version); err != nil {
+					return err
+				}
+			} else {
+				continue
+			}
+			out = append(out, row.Version)
+		}
+		if permanent {
+			return dropSubjectSettings(tx, subj)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if permanent {
+		s.ids.invalidate()
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// ---- config and mode ----
+
+// scopeParam returns the {subject} of /config/{subject} and /mode/{subject},
+// or "" for the global endpoints.
+func scopeParam(r *http.Request) (string, bool, error) {
+	subj := r.PathValue("subject")
+	if subj == "" && !strings.Contains(r.Pattern, "{subject}") {
+		return "", false, nil
+	}
+	if err := validSubject(subj); err != nil {
+		return "", true, err
+	}
+	return subj, true, nil
+}
+
+type configGet struct {
+	CompatibilityLevel compat.Level `json:"compatibilityLevel"`
+}
+
+type configPut struct {
+	Compatibility compat.Level `json:"compatibility"`
+}
+
+func (s *server) handleGetConfig(w http.ResponseWriter, r *http.Request) error {
+	subj, scoped, err := scopeParam(r)
+	if err != nil {
+		return errf(http.StatusNotFound, codeSubjectConfigNotFound, "Subject '%s' does not have subject-level compatibility configured", r.PathValue("subject"))
+	}
+	toGlobal := boolParam(r, "defaultToGlobal")
+	var level compat.Level
+	err = s.store.View(r.Context(), func(tx Tx) error {
+		l, err := tx.Config(subj)
+		switch {
+		case err == nil:
+			level = l
+			return nil
+		case !errors.Is(err, ErrNotFound):
+			return err
+		case scoped && !toGlobal:
+			return errf(http.StatusNotFound, codeSubjectConfigNotFound, "Subject '%s' does not have subject-level compatibility configured", subj)
+		}
+		level, err = effectiveLevel(tx, "")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, configGet{CompatibilityLevel: level})
+	return nil
+}
+
+func (s *server) handlePutConfig(w http.ResponseWriter, r *http.Request) error {
+	subj, _, err := scopeParam(r)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Compatibility string `json:"compatibility"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	level, err := compat.ParseLevel(body.Compatibility)
+	if err != nil {
+		return errf(statusForUnprocessableEntity, codeInvalidCompatibility, "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive")
+	}
+	if err := s.store.Update(r.Context(), func(tx Tx) error { return tx.SetConfig(subj, level) }); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, configPut{Compatibility: level})
+	return nil
+}
+
+func (s *server) handleDeleteConfig(w http.ResponseWriter, r *http.Request) error {
+	subj, scoped, err := scopeParam(r)
+	if err != nil {
+		return errSubjectNotFound(r.PathValue("subject"))
+	}
+	var old compat.Level
+	err = s.store.Update(r.Context(), func(tx Tx) error {
+		l, err := tx.Config(subj)
+		switch {
+		case err == nil:
+			old = l
+			return tx.DeleteConfig(subj)
+		case !errors.Is(err, ErrNotFound):
+			return err
+		case scoped:
+			return errSubjectNotFound(subj)
+		}
+		old = defaultLevel
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, configGet{CompatibilityLevel: old})
+	return nil
+}
+
+type modeBody struct {
+	Mode string `json:"mode"`
+}
+
+func (s *server) handleGetMode(w http.ResponseWriter, r *http.Request) error {
+	subj, scoped, err := scopeParam(r)
+	if err != nil {
+		return errf(http.StatusNotFound, codeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", r.PathValue("subject"))
+	}
+	toGlobal := boolParam(r, "defaultToGlobal")
+	var mode string
+	err = s.store.View(r.Context(), func(tx Tx) error {
+		m, err := tx.Mode(subj)
+		switch {
+		case err == nil:
+			mode = m
+			return nil
+		case !errors.Is(err, ErrNotFound):
+			return err
+		case scoped && !toGlobal:
+			return errf(http.StatusNotFound, codeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", subj)
+		}
+		mode, err = effectiveMode(tx, "")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, modeBody{Mode: mode})
+	return nil
+}
+
+func (s *server) handlePutMode(w http.ResponseWriter, r *http.Request) error {
+	subj, scoped, err := scopeParam(r)
+	if err != nil {
+		return err
+	}
+	var body modeBody
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	mode := strings.ToUpper(strings.TrimSpace(body.Mode))
+	switch mode {
+	case modeReadWrite, modeReadOnly, modeReadOnlyOverride, modeImport:
+	default:
+		return errf(statusForUnprocessableEntity, codeInvalidMode, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT")
+	}
+	force := boolParam(r, "force")
+	err = s.store.Update(r.Context(), func(tx Tx) error {
+		if mode == modeImport && !force {
+			if scoped {
+				rows, err := tx.Versions(subj)
+				if err != nil {
+					return err
+				}
+				if len(rows) > 0 {
+					return errNotPermitted("Cannot import since found existing subjects")
+				}
+			} else {
+				subjects, err := tx.Subjects()
+				if err != nil {
+					return err
+				}
+				if len(subjects) > 0 {
+					return errNotPermitted("Cannot import since found existing subjects")
+				}
+			}
+		}
+		return tx.SetMode(subj, mode)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, modeBody{Mode: mode})
+	return nil
+}
+
+func (s *server) handleDeleteMode(w http.ResponseWriter, r *http.Request) error {
+	subj, _, err := scopeParam(r)
+	if err != nil {
+		return errf(http.StatusNotFound, codeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", r.PathValue("subject"))
+	}
+	var old string
+	err = s.store.Update(r.Context(), func(tx Tx) error {
+		m, err := tx.Mode(subj)
+		if errors.Is(err, ErrNotFound) {
+			return errf(http.StatusNotFound, codeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", subj)
+		}
+		if err != nil {
+			return err
+		}
+		old = m
+		return tx.DeleteMode(subj)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, modeBody{Mode: old})
+	return nil
+}
+
+func jsonBytes(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode response: %w", err)
+	}
+	return b, nil
+}

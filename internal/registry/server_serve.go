@@ -1,0 +1,170 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Defaults of ServeOptions.
+const (
+	DefaultAddr     = "127.0.0.1:8081"
+	DefaultDataPath = ".evctl/registry.db"
+)
+
+// ServeOptions configure Serve. Zero values take the defaults.
+type ServeOptions struct {
+	// Addr is the listen address; default 127.0.0.1:8081.
+	Addr string
+	// DataPath is the SQLite file; default ./.evctl/registry.db. Its
+	// directory is created if missing.
+	DataPath string
+	// AuthFile enables HTTP Basic auth with the users of LoadAuthFile.
+	AuthFile string
+	// Users enables auth with these users (in addition to AuthFile's).
+	Users []User
+	// AllowInsecure lets the server listen on a non-loopback address
+	// without auth.
+	AllowInsecure bool
+	// Log receives request logs and lifecycle messages; nil means stderr.
+	Log io.Writer
+	// LogFormat is "text" (default) or "json".
+	LogFormat string
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound each
+	// connection; defaults 5s, 30s, 60s and 120s.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// ShutdownTimeout bounds the graceful shutdown; default 10s.
+	ShutdownTimeout time.Duration
+	// MaxBodyBytes, MaxSchemaBytes and MaxSchemaDepth: see ServerOptions.
+	MaxBodyBytes   int64
+	MaxSchemaBytes int
+	MaxSchemaDepth int
+	// Ready, if set, is called with the bound address once the server accepts
+	// connections (useful with port 0).
+	Ready func(addr net.Addr)
+}
+
+// NewLogger returns a slog.Logger writing text or json records to w.
+func NewLogger(w io.Writer, format string) (*slog.Logger, error) {
+	if w == nil {
+		w = os.Stderr
+	}
+	switch strings.ToLower(format) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("unknown log format %q (want text or json)", format)
+}
+
+// isLoopback reports whether a listen address only accepts local connections.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Serve runs the registry until ctx is cancelled or the process gets SIGTERM
+// or SIGINT, then shuts down gracefully: in-flight requests finish (within
+// ShutdownTimeout) and the store is closed.
+func Serve(ctx context.Context, opts ServeOptions) error {
+	if opts.Addr == "" {
+		opts.Addr = DefaultAddr
+	}
+	if opts.DataPath == "" {
+		opts.DataPath = DefaultDataPath
+	}
+	logger, err := NewLogger(opts.Log, opts.LogFormat)
+	if err != nil {
+		return fmt.Errorf("serve registry: %w", err)
+	}
+	users := append([]User(nil), opts.Users...)
+	if opts.AuthFile != "" {
+		fileUsers, err := LoadAuthFile(opts.AuthFile)
+		if err != nil {
+			return fmt.Errorf("serve registry: %w", err)
+		}
+		users = append(users, fileUsers...)
+	}
+	if len(users) == 0 && !isLoopback(opts.Addr) && !opts.AllowInsecure {
+		return fmt.Errorf("serve registry: refusing to listen on non-loopback address %s without auth; pass an auth file or allow insecure explicitly", opts.Addr)
+	}
+	if err := os.MkdirAll(filepath.Dir(opts.DataPath), 0o755); err != nil {
+		return fmt.Errorf("serve registry: create data directory: %w", err)
+	}
+	store, err := OpenSQLite(opts.DataPath)
+	if err != nil {
+		return fmt.Errorf("serve registry: %w", err)
+	}
+	defer store.Close()
+
+	handler := NewServer(store, ServerOptions{
+		Users:          users,
+		Logger:         logger,
+		MaxBodyBytes:   opts.MaxBodyBytes,
+		MaxSchemaBytes: opts.MaxSchemaBytes,
+		MaxSchemaDepth: opts.MaxSchemaDepth,
+	})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: orDefault(opts.ReadHeaderTimeout, 5*time.Second),
+		ReadTimeout:       orDefault(opts.ReadTimeout, 30*time.Second),
+		WriteTimeout:      orDefault(opts.WriteTimeout, 60*time.Second),
+		IdleTimeout:       orDefault(opts.IdleTimeout, 120*time.Second),
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("serve registry: %w", err)
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	logger.Info("registry listening", "addr", ln.Addr().String(), "data", opts.DataPath, "auth", len(users) > 0)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if opts.Ready != nil {
+		opts.Ready(ln.Addr())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve registry: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("registry shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), orDefault(opts.ShutdownTimeout, 10*time.Second))
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("serve registry: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve registry: %w", err)
+	}
+	logger.Info("registry stopped")
+	return nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}

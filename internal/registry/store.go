@@ -1,0 +1,107 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/evctl/evctl/internal/compat"
+)
+
+// Store is the registry's persistent state. All business rules (identity,
+// versions, deletes, modes) live in the server; a Store only runs
+// transactions made of the primitive operations of Tx, so that another SQL
+// backend (PostgreSQL for several replicas) can follow with the same rules.
+//
+// Update runs fn in a serialized read-write transaction and commits it when fn
+// returns nil; an error from fn rolls it back and is returned unchanged. A
+// Store may run fn more than once when the backend reports a transient
+// conflict, so fn must have no side effects outside the Tx. Update returns
+// only after the commit is durable.
+//
+// View runs fn in a read-only snapshot.
+type Store interface {
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	View(ctx context.Context, fn func(tx Tx) error) error
+	Close() error
+}
+
+// Tx is one transaction over the store.
+//
+// Subject "" names the global scope for Config and Mode. Lookups of one row
+// return ErrNotFound (possibly wrapped) when the row is missing.
+type Tx interface {
+	// SchemaByID returns the schema stored under id.
+	SchemaByID(id int64) (StoredSchema, error)
+	// SchemaByHash returns the schema whose identity hash is hash.
+	SchemaByHash(hash string) (StoredSchema, error)
+	// InsertSchema stores s. When s.ID is 0 a new id is allocated: one more
+	// than every id ever allocated or imported. A non-zero s.ID (IMPORT mode)
+	// is used as is. It returns the id.
+	InsertSchema(s StoredSchema) (int64, error)
+	// MaxSchemaID returns the largest id ever allocated or imported (0 if none).
+	MaxSchemaID() (int64, error)
+
+	// Versions returns every version of subject, soft-deleted ones included,
+	// in ascending version order. An unknown subject gives an empty slice.
+	Versions(subject string) ([]VersionRow, error)
+	// VersionsBySchema returns every version, in every subject, that holds schema id.
+	VersionsBySchema(id int64) ([]VersionRow, error)
+	// Subjects returns every subject that has at least one version row, sorted.
+	Subjects() ([]SubjectRow, error)
+	// InsertVersion adds a live version of subject pointing at schema id.
+	InsertVersion(subject string, version int, id int64) error
+	// SoftDeleteVersion marks one version deleted.
+	SoftDeleteVersion(subject string, version int) error
+	// HardDeleteVersion removes one version row.
+	HardDeleteVersion(subject string, version int) error
+	// ReferencedBy returns the ids of the schemas that reference subject/version.
+	ReferencedBy(subject string, version int) ([]int64, error)
+
+	// Config returns the compatibility level set for subject ("" = global).
+	Config(subject string) (compat.Level, error)
+	SetConfig(subject string, level compat.Level) error
+	DeleteConfig(subject string) error
+	// Mode returns the mode set for subject ("" = global).
+	Mode(subject string) (string, error)
+	SetMode(subject string, mode string) error
+	DeleteMode(subject string) error
+}
+
+// Reference is a schema reference as the Confluent API spells it.
+type Reference struct {
+	Name    string `json:"name"`
+	Subject string `json:"subject"`
+	Version int    `json:"version"`
+}
+
+// StoredSchema is one content-addressed schema. Its id never changes and is
+// never given to another schema.
+type StoredSchema struct {
+	ID         int64
+	Hash       string
+	Type       compat.Format
+	Text       string
+	References []Reference
+}
+
+// VersionRow is one version of one subject.
+type VersionRow struct {
+	Subject  string
+	Version  int
+	SchemaID int64
+	Deleted  bool
+	Created  time.Time
+}
+
+// SubjectRow summarises a subject.
+type SubjectRow struct {
+	Subject string
+	// Live is the number of versions that are not soft-deleted.
+	Live int
+	// Total counts soft-deleted versions too.
+	Total int
+}
+
+// ErrNotFound is returned by Tx lookups of missing rows.
+var ErrNotFound = errors.New("not found")

@@ -1,0 +1,424 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/evctl/evctl/internal/compat"
+)
+
+// SQLiteStore is the embedded, crash-safe Store: one SQLite file in WAL mode
+// with synchronous=FULL, so a committed registration survives kill -9 and
+// power loss. Writes go through one connection and an in-process mutex;
+// BEGIN IMMEDIATE and a busy timeout keep a second process from interleaving.
+type SQLiteStore struct {
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+	mu     sync.Mutex // serializes Update within the process
+}
+
+const sqliteSchemaVersion = 1
+
+var sqliteDDL = []string{
+	`CREATE TABLE IF NOT EXISTS schemas (
+		id          INTEGER PRIMARY KEY,
+		hash        TEXT    NOT NULL UNIQUE,
+		schema_type TEXT    NOT NULL,
+		schema      TEXT    NOT NULL,
+		refs        TEXT    NOT NULL DEFAULT '[]',
+		created_at  INTEGER NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS schema_refs (
+		schema_id INTEGER NOT NULL REFERENCES schemas(id),
+		ord       INTEGER NOT NULL,
+		name      TEXT    NOT NULL,
+		subject   TEXT    NOT NULL,
+		version   INTEGER NOT NULL,
+		PRIMARY KEY (schema_id, ord)
+	)`,
+	`CREATE INDEX IF NOT EXISTS schema_refs_target ON schema_refs(subject, version)`,
+	`CREATE TABLE IF NOT EXISTS versions (
+		subject    TEXT    NOT NULL,
+		version    INTEGER NOT NULL CHECK (version > 0),
+		schema_id  INTEGER NOT NULL REFERENCES schemas(id),
+		deleted    INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		PRIMARY KEY (subject, version)
+	)`,
+	// One live version per (subject, schema): a concurrent re-registration can
+	// never add a second version of the same schema.
+	`CREATE UNIQUE INDEX IF NOT EXISTS versions_live_schema ON versions(subject, schema_id) WHERE deleted = 0`,
+	`CREATE INDEX IF NOT EXISTS versions_schema ON versions(schema_id)`,
+	`CREATE TABLE IF NOT EXISTS config (subject TEXT PRIMARY KEY, compatibility TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS modes (subject TEXT PRIMARY KEY, mode TEXT NOT NULL)`,
+	// The high-water mark of ids: ids are never reused, even if rows were
+	// ever removed by hand.
+	`CREATE TABLE IF NOT EXISTS id_seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`,
+}
+
+// OpenSQLite opens (creating if needed) the SQLite store at path.
+func OpenSQLite(path string) (*SQLiteStore, error) {
+	if path == "" {
+		return nil, errors.New("open registry store: empty path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open registry store: %w", err)
+		}
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open registry store: %w", err)
+	}
+	base := "file:" + (&url.URL{Path: abs}).EscapedPath()
+	common := "_busy_timeout=10000&_foreign_keys=1&_journal_mode=WAL&_synchronous=FULL"
+	writer, err := sql.Open("sqlite", base+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open registry store %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	s := &SQLiteStore{path: path, writer: writer}
+	if err := s.migrate(); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open registry store %s: %w", path, err)
+	}
+	reader, err := sql.Open("sqlite", base+"?"+common+"&_query_only=1")
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open registry store %s: %w", path, err)
+	}
+	reader.SetMaxOpenConns(8)
+	reader.SetMaxIdleConns(8)
+	s.reader = reader
+	return s, nil
+}
+
+func (s *SQLiteStore) migrate() error {
+	ctx := context.Background()
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin migration: %w", err)
+	}
+	defer tx.Rollback()
+	var v int
+	if err := tx.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if v > sqliteSchemaVersion {
+		return fmt.Errorf("database schema version %d is newer than this evctl (%d)", v, sqliteSchemaVersion)
+	}
+	for _, stmt := range sqliteDDL {
+		if _, err := tx.Exec(stmt); err != nil {
+			return fmt.Errorf("create tables: %w", err)
+		}
+	}
+	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, sqliteSchemaVersion)); err != nil {
+		return fmt.Errorf("set schema version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit migration: %w", err)
+	}
+	return nil
+}
+
+// Close closes both connection pools.
+func (s *SQLiteStore) Close() error {
+	var errs []error
+	if s.reader != nil {
+		errs = append(errs, s.reader.Close())
+	}
+	errs = append(errs, s.writer.Close())
+	return errors.Join(errs...)
+}
+
+// Update implements Store.
+func (s *SQLiteStore) Update(ctx context.Context, fn func(Tx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.update(ctx, fn)
+		if !isBusy(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("store update: %w", ctx.Err())
+		case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func (s *SQLiteStore) update(ctx context.Context, fn func(Tx) error) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return &storeError{op: "begin", err: err}
+	}
+	defer tx.Rollback()
+	if err := fn(&sqliteTx{tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return &storeError{op: "commit", err: err}
+	}
+	return nil
+}
+
+// View implements Store.
+func (s *SQLiteStore) View(ctx context.Context, fn func(Tx) error) error {
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return &storeError{op: "begin read", err: err}
+	}
+	defer tx.Rollback()
+	return fn(&sqliteTx{tx: tx})
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		code := se.Code() & 0xff
+		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+// storeError marks a failure of the storage layer itself (a 500/50001).
+type storeError struct {
+	op  string
+	err error
+}
+
+func (e *storeError) Error() string { return "store " + e.op + ": " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
+type sqliteTx struct {
+	tx *sql.Tx
+}
+
+func wrapStore(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", op, ErrNotFound)
+	}
+	return &storeError{op: op, err: err}
+}
+
+func (t *sqliteTx) scanSchema(op string, row *sql.Row) (StoredSchema, error) {
+	var s StoredSchema
+	var typ, refs string
+	if err := row.Scan(&s.ID, &s.Hash, &typ, &s.Text, &refs); err != nil {
+		return StoredSchema{}, wrapStore(op, err)
+	}
+	s.Type = compat.Format(typ)
+	if err := json.Unmarshal([]byte(refs), &s.References); err != nil {
+		return StoredSchema{}, &storeError{op: op, err: fmt.Errorf("decode references of schema %d: %w", s.ID, err)}
+	}
+	return s, nil
+}
+
+func (t *sqliteTx) SchemaByID(id int64) (StoredSchema, error) {
+	return t.scanSchema("schema by id", t.tx.QueryRow(`SELECT id, hash, schema_type, schema, refs FROM schemas WHERE id = ?`, id))
+}
+
+func (t *sqliteTx) SchemaByHash(hash string) (StoredSchema, error) {
+	return t.scanSchema("schema by hash", t.tx.QueryRow(`SELECT id, hash, schema_type, schema, refs FROM schemas WHERE hash = ?`, hash))
+}
+
+func (t *sqliteTx) MaxSchemaID() (int64, error) {
+	var seq, maxID sql.NullInt64
+	if err := t.tx.QueryRow(`SELECT (SELECT value FROM id_seq WHERE name = 'schema'), (SELECT max(id) FROM schemas)`).Scan(&seq, &maxID); err != nil {
+		return 0, wrapStore("max schema id", err)
+	}
+	return max(seq.Int64, maxID.Int64), nil
+}
+
+func (t *sqliteTx) InsertSchema(s StoredSchema) (int64, error) {
+	id := s.ID
+	if id == 0 {
+		m, err := t.MaxSchemaID()
+		if err != nil {
+			return 0, err
+		}
+		id = m + 1
+	}
+	refs := s.References
+	if refs == nil {
+		refs = []Reference{}
+	}
+	rj, err := json.Marshal(refs)
+	if err != nil {
+		return 0, fmt.Errorf("encode references: %w", err)
+	}
+	if _, err := t.tx.Exec(`INSERT INTO schemas (id, hash, schema_type, schema, refs, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, s.Hash, string(s.Type), s.Text, string(rj), time.Now().UnixMilli()); err != nil {
+		return 0, wrapStore("insert schema", err)
+	}
+	for i, r := range refs {
+		if _, err := t.tx.Exec(`INSERT INTO schema_refs (schema_id, ord, name, subject, version) VALUES (?, ?, ?, ?, ?)`,
+			id, i, r.Name, r.Subject, r.Version); err != nil {
+			return 0, wrapStore("insert schema reference", err)
+		}
+	}
+	if _, err := t.tx.Exec(`INSERT INTO id_seq (name, value) VALUES ('schema', ?)
+		ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)`, id); err != nil {
+		return 0, wrapStore("advance id sequence", err)
+	}
+	return id, nil
+}
+
+func (t *sqliteTx) queryVersions(op, query string, args ...any) ([]VersionRow, error) {
+	rows, err := t.tx.Query(query, args...)
+	if err != nil {
+		return nil, wrapStore(op, err)
+	}
+	defer rows.Close()
+	var out []VersionRow
+	for rows.Next() {
+		var v VersionRow
+		var deleted int
+		var created int64
+		if err := rows.Scan(&v.Subject, &v.Version, &v.SchemaID, &deleted, &created); err != nil {
+			return nil, wrapStore(op, err)
+		}
+		v.Deleted = deleted != 0
+		v.Created = time.UnixMilli(created)
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapStore(op, err)
+	}
+	return out, nil
+}
+
+func (t *sqliteTx) Versions(subject string) ([]VersionRow, error) {
+	return t.queryVersions("list versions",
+		`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE subject = ? ORDER BY version`, subject)
+}
+
+func (t *sqliteTx) VersionsBySchema(id int64) ([]VersionRow, error) {
+	return t.queryVersions("versions by schema",
+		`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE schema_id = ? ORDER BY subject, version`, id)
+}
+
+func (t *sqliteTx) Subjects() ([]SubjectRow, error) {
+	rows, err := t.tx.Query(`SELECT subject, sum(deleted = 0), count(*) FROM versions GROUP BY subject ORDER BY subject`)
+	if err != nil {
+		return nil, wrapStore("list subjects", err)
+	}
+	defer rows.Close()
+	var out []SubjectRow
+	for rows.Next() {
+		var r SubjectRow
+		if err := rows.Scan(&r.Subject, &r.Live, &r.Total); err != nil {
+			return nil, wrapStore("list subjects", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapStore("list subjects", err)
+	}
+	return out, nil
+}
+
+func (t *sqliteTx) InsertVersion(subject string, version int, id int64) error {
+	_, err := t.tx.Exec(`INSERT INTO versions (subject, version, schema_id, deleted, created_at) VALUES (?, ?, ?, 0, ?)`,
+		subject, version, id, time.Now().UnixMilli())
+	return wrapStore("insert version", err)
+}
+
+func (t *sqliteTx) execOne(op, query string, args ...any) error {
+	res, err := t.tx.Exec(query, args...)
+	if err != nil {
+		return wrapStore(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return wrapStore(op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", op, ErrNotFound)
+	}
+	return nil
+}
+
+func (t *sqliteTx) SoftDeleteVersion(subject string, version int) error {
+	return t.execOne("soft-delete version", `UPDATE versions SET deleted = 1 WHERE subject = ? AND version = ?`, subject, version)
+}
+
+func (t *sqliteTx) HardDeleteVersion(subject string, version int) error {
+	return t.execOne("delete version", `DELETE FROM versions WHERE subject = ? AND version = ?`, subject, version)
+}
+
+func (t *sqliteTx) ReferencedBy(subject string, version int) ([]int64, error) {
+	rows, err := t.tx.Query(`SELECT DISTINCT schema_id FROM schema_refs WHERE subject = ? AND version = ? ORDER BY schema_id`, subject, version)
+	if err != nil {
+		return nil, wrapStore("referenced by", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrapStore("referenced by", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapStore("referenced by", err)
+	}
+	return out, nil
+}
+
+func (t *sqliteTx) Config(subject string) (compat.Level, error) {
+	var l string
+	if err := t.tx.QueryRow(`SELECT compatibility FROM config WHERE subject = ?`, subject).Scan(&l); err != nil {
+		return "", wrapStore("read config", err)
+	}
+	return compat.Level(l), nil
+}
+
+func (t *sqliteTx) SetConfig(subject string, level compat.Level) error {
+	_, err := t.tx.Exec(`INSERT INTO config (subject, compatibility) VALUES (?, ?)
+		ON CONFLICT(subject) DO UPDATE SET compatibility = excluded.compatibility`, subject, string(level))
+	return wrapStore("set config", err)
+}
+
+func (t *sqliteTx) DeleteConfig(subject string) error {
+	return t.execOne("delete config", `DELETE FROM config WHERE subject = ?`, subject)
+}
+
+func (t *sqliteTx) Mode(subject string) (string, error) {
+	var m string
+	if err := t.tx.QueryRow(`SELECT mode FROM modes WHERE subject = ?`, subject).Scan(&m); err != nil {
+		return "", wrapStore("read mode", err)
+	}
+	return m, nil
+}
+
+func (t *sqliteTx) SetMode(subject, mode string) error {
+	_, err := t.tx.Exec(`INSERT INTO modes (subject, mode) VALUES (?, ?)
+		ON CONFLICT(subject) DO UPDATE SET mode = excluded.mode`, subject, mode)
+	return wrapStore("set mode", err)
+}
+
+func (t *sqliteTx) DeleteMode(subject string) error {
+	return t.execOne("delete mode", `DELETE FROM modes WHERE subject = ?`, subject)
+}
