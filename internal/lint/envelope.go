@@ -1,0 +1,129 @@
+package lint
+
+import (
+	"strings"
+
+	"github.com/evctl/evctl/internal/diag"
+	"github.com/evctl/evctl/internal/schema"
+)
+
+// Envelope requires the envelope fields every event carries.
+var Envelope = &Rule{
+	ID:      "envelope",
+	Doc:     "Every event carries the required envelope fields event_id (a uuid string, the idempotency key), occurred_at (a timestamp) and correlation_id (a string), or their configured or camelCase names.",
+	Default: diag.Error,
+	Bad: `{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "v1.OrderPlaced",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["order_id"],
+  "properties": {
+    "id": {"type": "string"},
+    "timestamp": {"type": "string", "format": "date-time"},
+    "order_id": {"type": "string"}
+  }
+}
+`,
+	Good: `{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "v1.OrderPlaced",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["event_id", "occurred_at", "correlation_id", "order_id"],
+  "properties": {
+    "event_id": {"type": "string", "format": "uuid"},
+    "occurred_at": {"type": "string", "format": "date-time"},
+    "correlation_id": {"type": "string"},
+    "order_id": {"type": "string"}
+  }
+}
+`,
+	Run: runEnvelope,
+}
+
+type envelopeField struct {
+	name string
+	// ok checks the type; want describes it for Avro and JSON Schema.
+	ok                 func(ev *schema.Event, t *schema.Type) bool
+	wantAvro, wantJSON string
+	declAvro, declJSON string
+}
+
+func envelopeFields(p *Pass) []envelopeField {
+	env := p.Config.Lint.Envelope
+	return []envelopeField{
+		{
+			name: env.EventID,
+			ok: func(ev *schema.Event, t *schema.Type) bool {
+				if t.Kind != schema.KString {
+					return false
+				}
+				if ev.Format == schema.Avro {
+					return t.Logical == "uuid"
+				}
+				return t.Format == "uuid"
+			},
+			wantAvro: `a string with logicalType "uuid"`, declAvro: `{"type": "string", "logicalType": "uuid"}`,
+			wantJSON: `a string with format "uuid"`, declJSON: `{"type": "string", "format": "uuid"}`,
+		},
+		{
+			name: env.OccurredAt,
+			ok: func(ev *schema.Event, t *schema.Type) bool {
+				if ev.Format == schema.Avro {
+					return (t.Kind == schema.KLong || t.Kind == schema.KInt) &&
+						(strings.HasPrefix(t.Logical, "timestamp-") || strings.HasPrefix(t.Logical, "local-timestamp-"))
+				}
+				return t.Kind == schema.KString && t.Format == "date-time"
+			},
+			wantAvro: `a timestamp: a long with logicalType "timestamp-millis" or "timestamp-micros"`, declAvro: `{"type": "long", "logicalType": "timestamp-millis"}`,
+			wantJSON: `a timestamp: a string with format "date-time"`, declJSON: `{"type": "string", "format": "date-time"}`,
+		},
+		{
+			name: env.CorrelationID,
+			ok: func(ev *schema.Event, t *schema.Type) bool {
+				return t.Kind == schema.KString
+			},
+			wantAvro: "a string", declAvro: `"string"`,
+			wantJSON: "a string", declJSON: `{"type": "string"}`,
+		},
+	}
+}
+
+func runEnvelope(p *Pass) {
+	ev := p.Event
+	t := top(ev)
+	if t == nil {
+		p.Reportf(rootPos(ev), "the event is not a record or object, so it cannot carry the envelope fields")
+		return
+	}
+	avro := ev.Format == schema.Avro
+	for _, ef := range envelopeFields(p) {
+		f := t.Field(ef.name)
+		if f == nil {
+			f = t.Field(camelOf(ef.name))
+		}
+		want, decl := ef.wantJSON, ef.declJSON
+		if avro {
+			want, decl = ef.wantAvro, ef.declAvro
+		}
+		if f == nil {
+			name := ef.name
+			if usesCamel(t) {
+				name = camelOf(name)
+			}
+			p.Reportf(namePos(ev), "missing envelope field %q; add it as a required %s", name, decl)
+			continue
+		}
+		if !f.Required {
+			how := `list it in "required"`
+			if avro {
+				how = `remove "null" from its type`
+			}
+			p.Reportf(f.Pos, "envelope field %q must be required; %s", f.Name, how)
+		}
+		if ft := f.Type.NonNull(); ft == nil || !ef.ok(ev, ft) {
+			p.Reportf(f.Pos, "envelope field %q must be %s, like %s", f.Name, want, decl)
+		}
+	}
+}

@@ -1,0 +1,234 @@
+package lint
+
+import (
+	"strings"
+
+	"github.com/evctl/evctl/internal/diag"
+	"github.com/evctl/evctl/internal/schema"
+)
+
+// ExplicitUnits requires numeric quantities to state their unit.
+var ExplicitUnits = &Rule{
+	ID:      "explicit-units",
+	Doc:     "A numeric field that measures money, time, size or another quantity states its unit by a name suffix, a unit annotation or a type that fixes it, and money is never floating point.",
+	Default: diag.Error,
+	Bad: `{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "v1.OrderPlaced",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["event_id", "occurred_at", "correlation_id", "order_id", "total"],
+  "properties": {
+    "event_id": {"type": "string", "format": "uuid"},
+    "occurred_at": {"type": "string", "format": "date-time"},
+    "correlation_id": {"type": "string"},
+    "order_id": {"type": "string"},
+    "total": {"type": "number"}
+  }
+}
+`,
+	Good: `{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "v1.OrderPlaced",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["event_id", "occurred_at", "correlation_id", "order_id", "total_cents"],
+  "properties": {
+    "event_id": {"type": "string", "format": "uuid"},
+    "occurred_at": {"type": "string", "format": "date-time"},
+    "correlation_id": {"type": "string"},
+    "order_id": {"type": "string"},
+    "total_cents": {"type": "integer"}
+  }
+}
+`,
+	Run: runExplicitUnits,
+}
+
+type quantity int
+
+const (
+	noQuantity quantity = iota
+	money
+	duration
+	physical
+	timestamp
+)
+
+var quantityWords = map[string]quantity{
+	"amount": money, "total": money, "subtotal": money, "price": money, "cost": money,
+	"fee": money, "tax": money, "balance": money, "discount": money, "refund": money,
+	"charge": money, "payout": money, "revenue": money,
+	"duration": duration, "timeout": duration, "delay": duration, "interval": duration,
+	"latency": duration, "elapsed": duration, "ttl": duration, "age": duration,
+	"size": physical, "weight": physical, "height": physical, "width": physical,
+	"length": physical, "depth": physical, "distance": physical, "volume": physical,
+	"temperature": physical,
+	"timestamp": timestamp, "time": timestamp,
+}
+
+// countWords end names that count or identify rather than measure.
+var countWords = map[string]bool{
+	"items": true, "count": true, "quantity": true, "qty": true, "number": true, "num": true,
+	"id": true, "ids": true, "code": true, "index": true, "version": true, "rank": true,
+	"level": true, "seq": true, "sequence": true, "year": true, "type": true, "kind": true,
+}
+
+// defaultUnitSuffixes state a unit in a field name.
+var defaultUnitSuffixes = []string{
+	"cents", "minor", "micros", "ms", "millis", "seconds", "ns", "us", "minutes",
+	"hours", "days", "bytes", "kb", "mb", "gb", "kg", "g", "lb", "m", "cm", "mm",
+	"km", "celsius", "fahrenheit", "pct", "percent", "bps",
+}
+
+// suggestedSuffix is the unit proposed for a quantity word.
+var suggestedSuffix = map[string]string{
+	"size": "bytes", "weight": "g", "height": "mm", "width": "mm", "length": "mm",
+	"depth": "mm", "distance": "m", "temperature": "celsius", "ttl": "seconds",
+}
+
+// unitLogicalTypes fix the unit of an Avro number.
+func unitLogicalType(l string) bool {
+	return strings.HasPrefix(l, "timestamp-") || strings.HasPrefix(l, "local-timestamp-") ||
+		strings.HasPrefix(l, "time-") || l == "date"
+}
+
+func runExplicitUnits(p *Pass) {
+	t := top(p.Event)
+	if t == nil {
+		return
+	}
+	suffixes := append([]string{}, defaultUnitSuffixes...)
+	for _, s := range p.Config.Lint.UnitSuffixes {
+		if s = strings.ToLower(strings.TrimLeft(s, "_")); s != "" {
+			suffixes = append(suffixes, s)
+		}
+	}
+	checkUnits(p, t, suffixes, 0)
+}
+
+func checkUnits(p *Pass, rec *schema.Type, suffixes []string, depth int) {
+	if depth > 32 {
+		return
+	}
+	for _, f := range rec.Fields {
+		checkUnitField(p, rec, f, suffixes)
+		for _, c := range containedRecords(f.Type, false, 0) {
+			checkUnits(p, c.rec, suffixes, depth+1)
+		}
+	}
+}
+
+// measure finds the quantity a name denotes and the index of its word.
+func measure(words []string) (quantity, int) {
+	if len(words) == 0 || countWords[strings.ToLower(words[len(words)-1])] {
+		return noQuantity, -1
+	}
+	if len(words) > 1 && strings.ToLower(words[len(words)-1]) == "at" {
+		return timestamp, len(words) - 1
+	}
+	for i := len(words) - 1; i >= 0; i-- {
+		if q, ok := quantityWords[strings.ToLower(words[i])]; ok {
+			return q, i
+		}
+	}
+	return noQuantity, -1
+}
+
+func checkUnitField(p *Pass, rec *schema.Type, f *schema.Field, suffixes []string) {
+	ft := f.Type.NonNull()
+	if !ft.Numeric() {
+		return
+	}
+	words := splitWords(f.Name)
+	q, at := measure(words)
+	if q == noQuantity {
+		return
+	}
+	camelStyle := !strings.Contains(f.Name, "_") && (strings.ToLower(f.Name) != f.Name || usesCamel(rec))
+	rename := func(ws []string, suffix string) string {
+		all := append(append([]string{}, ws...), suffix)
+		if camelStyle {
+			return camel(all)
+		}
+		return snake(all)
+	}
+	if q == money && ft.Floating() {
+		intType := "integer"
+		if p.Event.Format == schema.Avro {
+			intType = "long"
+		}
+		p.Reportf(f.Pos, "money field %q is a floating-point %s, which cannot hold exact amounts; use integer minor units (%q as %s) or a decimal with a currency field", f.Name, typeName(p.Event, ft), rename(words[:at+1], "cents"), intType)
+		return
+	}
+	if f.Unit != "" || unitLogicalType(ft.Logical) || hasUnitSuffix(f.Name, suffixes) {
+		return
+	}
+	if q == money && ft.Logical == "decimal" && hasCurrencyField(rec) {
+		return
+	}
+	annot := "set " + unitAttr(p.Event)
+	switch q {
+	case timestamp:
+		fix := `make it a string with format "date-time"`
+		if p.Event.Format == schema.Avro {
+			fix = `give it logicalType "timestamp-millis"`
+		}
+		p.Reportf(f.Pos, "numeric field %q is a point in time but states no unit; %s, or rename it %q", f.Name, fix, rename(words, "ms"))
+		return
+	case money:
+		p.Reportf(f.Pos, "numeric field %q is money but states no unit; rename it %q, or %s", f.Name, rename(words, "cents"), annot)
+		return
+	case duration:
+		suf := "ms"
+		if s, ok := suggestedSuffix[strings.ToLower(words[at])]; ok {
+			suf = s
+		}
+		p.Reportf(f.Pos, "numeric field %q is a duration but states no unit; rename it %q, or %s", f.Name, rename(words, suf), annot)
+		return
+	}
+	if suf, ok := suggestedSuffix[strings.ToLower(words[at])]; ok {
+		p.Reportf(f.Pos, "numeric field %q is a physical quantity but states no unit; rename it %q, or %s", f.Name, rename(words, suf), annot)
+		return
+	}
+	p.Reportf(f.Pos, "numeric field %q is a physical quantity but states no unit; %s", f.Name, annot)
+}
+
+// hasUnitSuffix reports whether name ends in a unit: total_cents,
+// totalCents or timeoutMS.
+func hasUnitSuffix(name string, suffixes []string) bool {
+	lower := strings.ToLower(name)
+	for _, s := range suffixes {
+		if strings.HasSuffix(lower, "_"+s) {
+			return true
+		}
+		words := strings.Split(s, "_")
+		for _, c := range []string{pascal(words), strings.ToUpper(strings.Join(words, ""))} {
+			if len(name) > len(c) && strings.HasSuffix(name, c) {
+				prev := name[len(name)-len(c)-1]
+				if prev >= 'a' && prev <= 'z' || prev >= '0' && prev <= '9' {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// hasCurrencyField reports whether rec has a currency field beside its amounts.
+func hasCurrencyField(rec *schema.Type) bool {
+	for _, f := range rec.Fields {
+		ws := splitWords(f.Name)
+		if len(ws) > 0 && strings.ToLower(ws[len(ws)-1]) == "currency" {
+			return true
+		}
+	}
+	return false
+}
+
+func typeName(ev *schema.Event, t *schema.Type) string {
+	if ev.Format == schema.JSONSchema {
+		return "number"
+	}
+	return string(t.Kind)
+}
