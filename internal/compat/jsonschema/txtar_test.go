@@ -127,6 +127,63 @@ func loadPair(t *testing.T, a archive) (old, new *Schema) {
 	return parse("old"), parse("new")
 }
 
+// cases names the testdata archive for each major kind of change and a
+// change type the archive must produce, so that a deleted or reworded
+// archive cannot silently drop a kind from the suite.
+var cases = []struct {
+	archive string
+	shows   string
+}{
+	{"property_added_open", "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"},
+	{"property_added_required_open", "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"},
+	{"property_added_lenient", "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL"},
+	{"property_added_closed", "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"},
+	{"property_added_partially_open", "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"},
+	{"property_removed", "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"},
+	{"required_added", "REQUIRED_ATTRIBUTE_ADDED"},
+	{"type_changed", "TYPE_CHANGED"},
+	{"type_narrowed_extended", "TYPE_NARROWED"},
+	{"nullable", "SUM_TYPE_EXTENDED"},
+	{"enum_changes", "ENUM_ARRAY_NARROWED"},
+	{"string_limits", "MAX_LENGTH_DECREASED"},
+	{"number_limits", "MULTIPLE_OF_EXPANDED"},
+	{"array_limits", "MAX_ITEMS_DECREASED"},
+	{"object_limits", "MAX_PROPERTIES_DECREASED"},
+	{"tuple_items", "ITEM_ADDED_TO_OPEN_CONTENT_MODEL"},
+	{"combined_changes", "SUM_TYPE_NARROWED"},
+	{"not_const_dependencies", "NOT_TYPE_EXTENDED"},
+	{"ref_local", "MAX_LENGTH_DECREASED"},
+	{"ref_external", "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"},
+	{"recursion", "TYPE_CHANGED"},
+	{"yaml_source", "REQUIRED_ATTRIBUTE_ADDED"},
+	{"draft2020", "ADDITIONAL_ITEMS_REMOVED"},
+	{"unevaluated_2019", "UNEVALUATED_PROPERTIES_REMOVED"},
+}
+
+// TestChangeKinds checks that every kind in cases has its archive and that
+// the archive's golden output shows the change.
+func TestChangeKinds(t *testing.T) {
+	for _, tc := range cases {
+		t.Run(tc.archive, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("..", "testdata", "jsonschema", tc.archive+".txtar"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := parseArchive(data)
+			old, new := loadPair(t, a)
+			found := false
+			for _, c := range CanRead(new, old, compat.Strict) {
+				if c.Type == tc.shows {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s does not show %s", tc.archive, tc.shows)
+			}
+		})
+	}
+}
+
 // TestChanges runs every testdata archive: old and new schema, and the
 // changes a BACKWARD check reports in "want". Set EVCTL_UPDATE=1 to rewrite
 // the want sections from the current output.
