@@ -111,14 +111,30 @@ func runCheck(ctx context.Context, app *App, opts *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	cur, err := loadCatalog(app, cfg, opts.Paths)
-	if err != nil {
-		return err
-	}
 	paths := catalogPaths(cfg, opts.Paths)
 	baseFiles, err := src.Files(ctx, paths)
 	if err != nil {
 		return err
+	}
+	// A path that is gone from the working tree but had schemas in the
+	// baseline was removed: compare against an empty catalog so that every
+	// event of it is reported as removed.
+	var present []string
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil || len(baseFiles) == 0 {
+			present = append(present, p)
+		}
+	}
+	cur := &schema.Catalog{}
+	if len(present) > 0 {
+		cur, err = loadCatalog(app, cfg, present)
+		if err != nil {
+			return err
+		}
+	}
+	if cur.Files == 0 && len(baseFiles) == 0 {
+		fmt.Fprintf(app.IO.ErrOut, "evctl: no schema files found in %s or in %s\n", strings.Join(paths, ", "), src.Describe())
+		return silentExit(ExitInput)
 	}
 	base := schema.LoadSources(baseFiles)
 
