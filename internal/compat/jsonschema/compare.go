@@ -578,7 +578,7 @@ func compareObject(c *context, o, u *Schema) {
 		if u.additionalProps {
 			// SchemaTranslator (2019-09/2020-12) reports no difference
 			// when additionalProperties: false is dropped.
-			if u.dialect < draft2019 {
+			if u.dialect < draft2019 || u.additionalSchema != nil {
 				c.add("ADDITIONAL_PROPERTIES_ADDED")
 			}
 		} else {

@@ -189,8 +189,8 @@ func (l *loader) addDocument(key string, root any) (*document, error) {
 		}
 	}
 	base := &url.URL{}
-	if key != "" {
-		if u, err := url.Parse(key); err == nil {
+	if name := strings.TrimPrefix(key, "ref:"); name != "" {
+		if u, err := url.Parse(name); err == nil {
 			base = u
 		}
 	}
