@@ -48,6 +48,11 @@ type ServerOptions struct {
 	MaxSchemaDepth int
 	// Check judges compatibility; nil means compat.Check.
 	Check CheckFunc
+	// RateLimit, when positive, caps the requests per second the server
+	// accepts (429 with Retry-After above it); RateBurst is the bucket size
+	// (default: one second's worth).
+	RateLimit float64
+	RateBurst int
 }
 
 type server struct {
@@ -59,6 +64,7 @@ type server struct {
 	metrics *metrics
 	mux     *http.ServeMux
 	ids     idCache
+	limiter *tokenBucket
 }
 
 // NewServer returns the Confluent-compatible Schema Registry API over store.
@@ -89,6 +95,9 @@ func NewServer(store Store, opts ServerOptions) http.Handler {
 	}
 	if len(opts.Users) > 0 {
 		s.auth = newAuthenticator(opts.Users)
+	}
+	if opts.RateLimit > 0 {
+		s.limiter = newTokenBucket(opts.RateLimit, opts.RateBurst)
 	}
 	s.routes()
 	return s
@@ -205,6 +214,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	}()
 
+	if s.limiter != nil {
+		if wait, ok := s.limiter.take(); !ok {
+			sw.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			writeError(sw, errf(http.StatusTooManyRequests, codeTooManyRequests, "Too many requests"))
+			return
+		}
+	}
 	if s.auth != nil {
 		u, ok := s.auth.authenticate(r)
 		if !ok {
@@ -457,4 +473,35 @@ func (c *idCache) invalidate() {
 	defer c.mu.Unlock()
 	c.gen++
 	clear(c.m)
+}
+
+// tokenBucket is a global request rate limit.
+type tokenBucket struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func newTokenBucket(rate float64, burst int) *tokenBucket {
+	b := float64(burst)
+	if b <= 0 {
+		b = max(rate, 1)
+	}
+	return &tokenBucket{rate: rate, burst: b, tokens: b, last: time.Now()}
+}
+
+// take takes one token; when none is left it says how long until one is.
+func (b *tokenBucket) take() (time.Duration, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return 0, true
+	}
+	return time.Duration((1 - b.tokens) / b.rate * float64(time.Second)), false
 }

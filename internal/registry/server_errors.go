@@ -34,6 +34,7 @@ const (
 	codeMethodNotAllowed         = 405
 	codeNotAcceptable            = 406
 	codePayloadTooLarge          = 413
+	codeTooManyRequests          = 429
 	codeUnsupportedMediaType     = 415
 	codeBadRequest               = 400
 	codeUnprocessable            = 422

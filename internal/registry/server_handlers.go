@@ -777,14 +777,17 @@ func (s *server) compatibility(w http.ResponseWriter, r *http.Request, oneVersio
 	if err != nil {
 		return answerInvalid(err)
 	}
-	resp := compatResponse{IsCompatible: len(msgs) == 0}
 	if verbose {
-		resp.Messages = msgs
-		if resp.Messages == nil {
-			resp.Messages = []string{}
+		if msgs == nil {
+			msgs = []string{}
 		}
+		writeJSON(w, http.StatusOK, struct {
+			IsCompatible bool     `json:"is_compatible"`
+			Messages     []string `json:"messages"`
+		}{len(msgs) == 0, msgs})
+		return nil
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, http.StatusOK, compatResponse{IsCompatible: len(msgs) == 0})
 	return nil
 }
 
