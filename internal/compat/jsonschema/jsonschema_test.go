@@ -134,6 +134,22 @@ func TestExternalRefs(t *testing.T) {
 	}
 }
 
+func TestExternalRefChains(t *testing.T) {
+	refs := map[string][]byte{
+		"Address.json": []byte(`{"type":"object","properties":{"country":{"$ref":"Country.json"}},"definitions":{"zip":{"type":"string","pattern":"^[0-9]+$"}}}`),
+		"Country.json": []byte(`{"enum":["NL","DE"]}`),
+	}
+	old := mustParse(t, `{"properties":{"a":{"$ref":"Address.json"},"z":{"$ref":"Address.json#/definitions/zip"}}}`, refs)
+	new := mustParse(t, `{"properties":{"a":{"properties":{"country":{"enum":["NL"]}}},"z":{"type":"string"}}}`, nil)
+	want := []string{
+		"ENUM_ARRAY_NARROWED #/properties/a/properties/country/enum",
+		"PATTERN_REMOVED #/properties/z/pattern",
+	}
+	if diff := cmp.Diff(want, changeList(Diff(old, new))); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+}
+
 func TestRecursiveSchemasTerminate(t *testing.T) {
 	tests := []struct {
 		name, old, new string
