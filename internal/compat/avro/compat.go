@@ -45,8 +45,27 @@ type Incompatibility struct {
 	WriterField string   // AmbiguousField
 }
 
-// maxSteps bounds the number of reader/writer pairs compared.
-const maxSteps = 1 << 20
+// maxSteps bounds the number of reader/writer pairs compared, so that
+// pathological mutually recursive schemas cannot make a check run for long.
+const maxSteps = 200_000
+
+// MaxIncompatibilities caps the incompatibilities collected for one pair.
+// Java reuses the memoised result of a named-type pair at every place the
+// pair occurs again, so nested records that reference an incompatible named
+// type many times multiply their incompatibilities (exponentially in the
+// nesting depth); beyond this many, further ones are dropped.
+const MaxIncompatibilities = 1000
+
+// merge appends add to res, keeping at most MaxIncompatibilities.
+func merge(res, add []Incompatibility) []Incompatibility {
+	if room := MaxIncompatibilities - len(res); room < len(add) {
+		if room <= 0 {
+			return res
+		}
+		add = add[:room]
+	}
+	return append(res, add...)
+}
 
 type pair struct{ r, w *Schema }
 
@@ -159,11 +178,11 @@ func (c *checker) calculate(r, w *Schema, loc *[]string) []Incompatibility {
 			for i, wb := range w.Branches {
 				*loc = append(*loc, strconv.Itoa(i))
 				if len(c.fresh(r, wb)) > 0 {
-					res = append(res, Incompatibility{
+					res = merge(res, []Incompatibility{{
 						Type: MissingUnionBranch, Location: location(*loc),
 						Detail:     "reader union lacking writer type: " + wb.Type.javaName(),
 						WriterType: wb.Type.String(),
-					})
+					}})
 				}
 				*loc = (*loc)[:len(*loc)-1]
 			}
@@ -174,7 +193,7 @@ func (c *checker) calculate(r, w *Schema, loc *[]string) []Incompatibility {
 	}
 	if w.Type == Union {
 		for i, wb := range w.Branches {
-			res = append(res, c.get(strconv.Itoa(i), r, wb, loc)...)
+			res = merge(res, c.get(strconv.Itoa(i), r, wb, loc))
 		}
 		return res
 	}
@@ -310,16 +329,16 @@ func (c *checker) checkFields(res []Incompatibility, r, w *Schema, loc *[]string
 		case wf == nil:
 			if !rf.HasDefault {
 				if rf.Type.Type == Enum && rf.Type.HasEnumDefault {
-					res = append(res, c.get("type", rf.Type, w, loc)...)
+					res = merge(res, c.get("type", rf.Type, w, loc))
 				} else {
-					res = append(res, Incompatibility{
+					res = merge(res, []Incompatibility{{
 						Type: ReaderFieldMissingDefaultValue, Location: location(*loc),
 						Detail: rf.Name, Field: rf.Name,
-					})
+					}})
 				}
 			}
 		default:
-			res = append(res, c.get("type", rf.Type, wf.Type, loc)...)
+			res = merge(res, c.get("type", rf.Type, wf.Type, loc))
 		}
 		*loc = (*loc)[:len(*loc)-1]
 	}

@@ -175,8 +175,9 @@ func ParseWith(text []byte, refs map[string][]byte, opts ParseOptions) (*Schema,
 		return nil, err
 	}
 	if !opts.SkipDefaultValidation {
+		v := &defaultValidator{fields: map[*Field]int8{}}
 		for _, f := range p.fields {
-			if f.HasDefault && !validDefault(f.Type, f.Default, 0) {
+			if f.HasDefault && !v.field(f, 0) {
 				return nil, fmt.Errorf("invalid default for field %q: %s is not a valid %s value; fix the default or the field type", f.Name, jsonText(f.Default), describe(f.Type))
 			}
 		}
@@ -445,10 +446,21 @@ func (p *parser) defineName(s *Schema, m map[string]any, ns string) error {
 	s.Name, s.Namespace, s.FullName = short, space, full
 	s.Doc, _ = m["doc"].(string)
 	s.LogicalType, _ = m["logicalType"].(string)
-	if old, ok := p.names[full]; ok && !sameDefinition(old, s) {
-		return fmt.Errorf("invalid avro schema: can't redefine %s; a named type may be defined only once (refer to it by name after that)", full)
+	if s.Type == Record { // records are registered before their fields (recursion)
+		return p.register(s)
 	}
-	p.names[full] = s
+	return nil
+}
+
+// register records a named type's definition, like Java's ParseContext.put.
+func (p *parser) register(s *Schema) error {
+	if old, ok := p.names[s.FullName]; ok {
+		if !sameDefinition(old, s) {
+			return fmt.Errorf("invalid avro schema: can't redefine %s; a named type may be defined only once (refer to it by name after that)", s.FullName)
+		}
+		return nil
+	}
+	p.names[s.FullName] = s
 	return nil
 }
 
@@ -634,6 +646,9 @@ func (p *parser) parseEnum(m map[string]any, ns string) (*Schema, error) {
 		}
 		s.EnumDefault, s.HasEnumDefault = d, true
 	}
+	if err := p.register(s); err != nil {
+		return nil, err
+	}
 	if err := typeAliases(s, m); err != nil {
 		return nil, err
 	}
@@ -661,6 +676,9 @@ func (p *parser) parseFixed(m map[string]any, ns string) (*Schema, error) {
 		return nil, fmt.Errorf("invalid avro schema: fixed %s size %d is out of range", s.FullName, size)
 	}
 	s.Size = int(size)
+	if err := p.register(s); err != nil {
+		return nil, err
+	}
 	if err := typeAliases(s, m); err != nil {
 		return nil, err
 	}
@@ -720,64 +738,88 @@ func checkUnions(root *Schema) error {
 	return nil
 }
 
-// validDefault is Java's Schema.isValidDefault.
-func validDefault(s *Schema, v any, depth int) bool {
+// defaultValidator is Java's Schema.isValidDefault. A record default may
+// leave fields out, which then take their own defaults; those results are
+// cached per field so that defaults of nested named types are checked once,
+// and a field whose default needs itself (Java overflows its stack) is
+// invalid.
+type defaultValidator struct {
+	fields map[*Field]int8 // 1 in progress, 2 valid, 3 invalid
+}
+
+func (v *defaultValidator) field(f *Field, depth int) bool {
+	switch v.fields[f] {
+	case 1, 3:
+		return false
+	case 2:
+		return true
+	}
+	v.fields[f] = 1
+	ok := f.HasDefault && v.value(f.Type, f.Default, depth+1)
+	v.fields[f] = 3
+	if ok {
+		v.fields[f] = 2
+	}
+	return ok
+}
+
+func (v *defaultValidator) valid(s *Schema, val any, depth int) bool {
 	if depth > MaxDepth {
 		return false
 	}
 	switch s.Type {
 	case Record:
-		m, ok := v.(map[string]any)
+		m, ok := val.(map[string]any)
 		if !ok {
 			return false
 		}
 		for _, f := range s.Fields {
 			fv, has := m[f.Name]
 			if !has {
-				if !f.HasDefault {
+				if !v.field(f, depth+1) {
 					return false
 				}
-				fv = f.Default
+				continue
 			}
-			if !validValue(f.Type, fv, depth+1) {
+			if !v.value(f.Type, fv, depth+1) {
 				return false
 			}
 		}
 		return true
 	case Enum, Fixed, String, Bytes:
-		_, ok := v.(string)
+		_, ok := val.(string)
 		return ok
 	case Array:
-		arr, ok := v.([]any)
+		arr, ok := val.([]any)
 		if !ok {
 			return false
 		}
 		for _, e := range arr {
-			if !validDefault(s.Items, e, depth+1) {
+			if !v.valid(s.Items, e, depth+1) {
 				return false
 			}
 		}
 		return true
 	case Map:
-		m, ok := v.(map[string]any)
+		m, ok := val.(map[string]any)
 		if !ok {
 			return false
 		}
 		for _, e := range m {
-			if !validDefault(s.Values, e, depth+1) {
+			if !v.valid(s.Values, e, depth+1) {
 				return false
 			}
 		}
 		return true
 	case Union:
 		for _, b := range s.Branches {
-			if validValue(b, v, depth+1) {
+			if v.value(b, val, depth+1) {
 				return true
 			}
 		}
 		return false
 	case Int, Long:
-		n, ok := v.(json.Number)
+		n, ok := val.(json.Number)
 		if !ok || strings.ContainsAny(string(n), ".eE") {
 			return false
 		}
@@ -788,28 +830,29 @@ func validDefault(s *Schema, v any, depth int) bool {
 		_, err := strconv.ParseInt(string(n), 10, bits)
 		return err == nil
 	case Float, Double:
-		switch v.(type) {
+		switch val.(type) {
 		case json.Number, float64:
 			return true
 		}
 		return false
 	case Boolean:
-		_, ok := v.(bool)
+		_, ok := val.(bool)
 		return ok
 	case Null:
-		return v == nil
+		return val == nil
 	}
 	return false
 }
 
-func validValue(s *Schema, v any, depth int) bool {
+// value is Java's isValidValue: any branch of a union may match.
+func (v *defaultValidator) value(s *Schema, val any, depth int) bool {
 	if s.Type == Union {
 		for _, b := range s.Branches {
-			if validDefault(b, v, depth+1) {
+			if v.valid(b, val, depth+1) {
 				return true
 			}
 		}
 		return false
 	}
-	return validDefault(s, v, depth)
+	return v.valid(s, val, depth)
 }
