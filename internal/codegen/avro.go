@@ -1,0 +1,520 @@
+package codegen
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/evctl/evctl/internal/schema"
+)
+
+// anode is an Avro schema node with its location and enclosing namespace.
+type anode struct {
+	n   *schema.Node
+	ptr string
+	ns  string
+}
+
+func (a anode) kw(k string) string { return "#" + a.ptr + "/" + k }
+
+func avroFull(name, ns string) string {
+	if strings.Contains(name, ".") || ns == "" {
+		return name
+	}
+	return ns + "." + name
+}
+
+func (g *gen) avroEvent() error {
+	root := anode{n: g.ev.Root}
+	if t, _ := root.n.Get("type").StringValue(); t != "record" {
+		return g.errorf(root.n, "the top-level Avro schema must be a record")
+	}
+	g.f.Doc, _ = root.n.Get("doc").StringValue()
+	_, _, err := g.avroType(root, g.prefix, true)
+	return err
+}
+
+// avroType returns the Go type of an Avro schema node and whether it is a
+// null union (the Go type is then a pointer or a nilable union struct).
+func (g *gen) avroType(a anode, name string, top bool) (*gtype, bool, error) {
+	n := a.n
+	switch n.Kind {
+	case schema.String:
+		switch n.Str {
+		case "null":
+			return nil, false, g.errorf(n, "a lone null type has no Go representation")
+		case "boolean":
+			return &gtype{kind: gBool, name: "bool"}, false, nil
+		case "int":
+			return &gtype{kind: gInt32, name: "int32"}, false, nil
+		case "long":
+			return &gtype{kind: gInt64, name: "int64"}, false, nil
+		case "float":
+			return &gtype{kind: gFloat32, name: "float32"}, false, nil
+		case "double":
+			return &gtype{kind: gFloat64, name: "float64"}, false, nil
+		case "bytes":
+			return &gtype{kind: gBytes, name: "[]byte"}, false, nil
+		case "string":
+			return &gtype{kind: gString, name: "string"}, false, nil
+		}
+		full := avroFull(n.Str, a.ns)
+		if t, ok := g.avroNamed[full]; ok {
+			return t, false, nil
+		}
+		if t, ok := g.avroNamed[n.Str]; ok {
+			return t, false, nil
+		}
+		return nil, false, g.errorf(n, "unknown Avro type %q", n.Str)
+	case schema.Array:
+		return g.avroUnion(a, name)
+	case schema.Object:
+	default:
+		return nil, false, g.errorf(n, "unexpected %s in an Avro schema", n.Kind)
+	}
+	tn := n.Get("type")
+	if tn == nil {
+		return nil, false, g.errorf(n, "Avro schema object has no type")
+	}
+	logical, _ := n.Get("logicalType").StringValue()
+	if tn.Kind != schema.String {
+		return g.avroType(anode{n: tn, ptr: a.ptr + "/type", ns: a.ns}, name, top)
+	}
+	switch tn.Str {
+	case "record", "error":
+		return g.avroRecord(a, name, top)
+	case "enum":
+		return g.avroEnum(a, name)
+	case "fixed":
+		size, _ := intKw(n, "size")
+		if logical == "decimal" {
+			g.imports["math/big"] = true
+			return &gtype{kind: gRat, name: "*big.Rat"}, false, g.registerNamed(a, &gtype{kind: gRat, name: "*big.Rat"})
+		}
+		if logical == "duration" && size == 12 {
+			g.imports["github.com/hamba/avro/v2"] = true
+			t := &gtype{kind: gLogicalDuration, name: "avro.LogicalDuration"}
+			return t, false, g.registerNamed(a, t)
+		}
+		t := &gtype{kind: gFixed, name: fmt.Sprintf("[%d]byte", size), size: int(size)}
+		return t, false, g.registerNamed(a, t)
+	case "array":
+		it := n.Get("items")
+		if it == nil {
+			return nil, false, g.errorf(n, "Avro array has no items")
+		}
+		et, null, err := g.avroType(anode{n: it, ptr: a.ptr + "/items", ns: a.ns}, name+"Item", false)
+		if err != nil {
+			return nil, false, err
+		}
+		return &gtype{kind: gSlice, name: "[]" + ptrIf(null, et), elem: et}, false, nil
+	case "map":
+		vn := n.Get("values")
+		if vn == nil {
+			return nil, false, g.errorf(n, "Avro map has no values")
+		}
+		vt, null, err := g.avroType(anode{n: vn, ptr: a.ptr + "/values", ns: a.ns}, name+"Value", false)
+		if err != nil {
+			return nil, false, err
+		}
+		return &gtype{kind: gMap, name: "map[string]" + ptrIf(null, vt), elem: vt}, false, nil
+	}
+	// A primitive written as an object, possibly with a logical type.
+	base, _, err := g.avroType(anode{n: tn, ptr: a.ptr + "/type", ns: a.ns}, name, top)
+	if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case logical == "date" && base.kind == gInt32,
+		(logical == "timestamp-millis" || logical == "timestamp-micros" || logical == "local-timestamp-millis" || logical == "local-timestamp-micros") && base.kind == gInt64:
+		g.imports["time"] = true
+		return &gtype{kind: gTime, name: "time.Time"}, false, nil
+	case logical == "time-millis" && base.kind == gInt32, logical == "time-micros" && base.kind == gInt64:
+		g.imports["time"] = true
+		return &gtype{kind: gDuration, name: "time.Duration"}, false, nil
+	case logical == "decimal" && base.kind == gBytes:
+		g.imports["math/big"] = true
+		return &gtype{kind: gRat, name: "*big.Rat"}, false, nil
+	}
+	return base, false, nil
+}
+
+func ptrIf(null bool, t *gtype) string {
+	if null && t.kind != gUnion {
+		return "*" + t.name
+	}
+	return t.name
+}
+
+func (g *gen) registerNamed(a anode, t *gtype) error {
+	name, _ := a.n.Get("name").StringValue()
+	ns, _ := a.n.Get("namespace").StringValue()
+	if ns == "" && !strings.Contains(name, ".") {
+		ns = a.ns
+	}
+	full := avroFull(name, ns)
+	g.avroNamed[full] = t
+	if _, ok := g.avroNamed[name]; !ok {
+		g.avroNamed[name] = t
+	}
+	return nil
+}
+
+func namedNS(a anode) (short, full, ns string) {
+	name, _ := a.n.Get("name").StringValue()
+	ns, _ = a.n.Get("namespace").StringValue()
+	if ns == "" && !strings.Contains(name, ".") {
+		ns = a.ns
+	}
+	if i := strings.LastIndex(name, "."); i >= 0 {
+		ns, name = name[:i], name[i+1:]
+	}
+	return name, avroFull(name, ns), ns
+}
+
+// goNameFor gives a named Avro type its Go name: the event prefix and the
+// short name, or the namespace-qualified name when another type of the
+// event already uses the short one.
+func (g *gen) goNameFor(a anode, top bool) (string, error) {
+	if top {
+		return g.prefix, nil
+	}
+	short, full, ns := namedNS(a)
+	cand := g.prefix + exported(short)
+	if prev, ok := g.typeNames[cand]; ok && prev != full {
+		cand = g.prefix + exported(ns) + exported(short)
+		if prev2, ok := g.typeNames[cand]; ok && prev2 != full {
+			return "", g.errorf(a.n, "Avro types %s and %s both give the Go name %s", prev2, full, cand)
+		}
+	}
+	g.typeNames[cand] = full
+	return cand, nil
+}
+
+func (g *gen) avroEnum(a anode, _ string) (*gtype, bool, error) {
+	name, err := g.goNameFor(a, false)
+	if err != nil {
+		return nil, false, err
+	}
+	t := &gtype{kind: gEnum, name: name}
+	_ = g.registerNamed(a, t)
+	_, full, _ := namedNS(a)
+	td := &typeDecl{Kind: "enum", Name: name, Where: "#" + a.ptr}
+	td.Doc, _ = a.n.Get("doc").StringValue()
+	if syms := a.n.Get("symbols"); syms != nil {
+		for _, s := range syms.Items {
+			c := constDecl{Name: name + exported(s.Str), Value: strconv.Quote(s.Str)}
+			g.claim(c.Name, fmt.Sprintf("symbol %s of Avro enum %s in %s", s.Str, full, g.ev.Path))
+			td.Consts = append(td.Consts, c)
+		}
+	}
+	if len(td.Consts) == 0 {
+		return nil, false, g.errorf(a.n, "Avro enum %s has no symbols", full)
+	}
+	g.addType(td, fmt.Sprintf("Avro enum %s in %s", full, g.ev.Path))
+	return t, false, nil
+}
+
+func (g *gen) avroRecord(a anode, _ string, top bool) (*gtype, bool, error) {
+	name, err := g.goNameFor(a, top)
+	if err != nil {
+		return nil, false, err
+	}
+	_, full, ns := namedNS(a)
+	t := &gtype{kind: gStruct, name: name}
+	_ = g.registerNamed(a, t)
+	td := &typeDecl{Kind: "struct", Name: name, Where: "#" + a.ptr}
+	if !top {
+		td.Doc, _ = a.n.Get("doc").StringValue()
+	}
+	g.addType(td, fmt.Sprintf("Avro record %s in %s", full, g.ev.Path))
+	fields := a.n.Get("fields")
+	if fields == nil {
+		return nil, false, g.errorf(a.n, "Avro record %s has no fields", full)
+	}
+	type finfo struct {
+		key  string
+		goN  string
+		t    *gtype
+		null bool
+		an   anode
+	}
+	var infos []finfo
+	seen := map[string]string{}
+	for i, fn := range fields.Items {
+		key, _ := fn.Get("name").StringValue()
+		goN := exported(key)
+		if goN == "" {
+			return nil, false, g.errorf(fn, "field %q gives no Go field name", key)
+		}
+		if prev, ok := seen[goN]; ok {
+			return nil, false, g.errorf(fn, "fields %q and %q both give the Go field name %s in %s; rename one", prev, key, goN, name)
+		}
+		if top && methodNames[goN] {
+			return nil, false, g.errorf(fn, "field %q gives the Go field name %s, which is also a generated method of %s; rename the field", key, goN, name)
+		}
+		seen[goN] = key
+		tn := fn.Get("type")
+		if tn == nil {
+			return nil, false, g.errorf(fn, "field %q has no type", key)
+		}
+		an := anode{n: tn, ptr: fmt.Sprintf("%s/fields/%d/type", a.ptr, i), ns: ns}
+		ft, null, err := g.avroType(an, name+goN, false)
+		if err != nil {
+			return nil, false, err
+		}
+		infos = append(infos, finfo{key: key, goN: goN, t: ft, null: null, an: an})
+		doc, _ := fn.Get("doc").StringValue()
+		typ := ptrIf(null, ft)
+		td.Fields = append(td.Fields, fieldDecl{Name: goN, Type: typ, Tag: "`avro:" + strconv.Quote(key) + "`", Doc: doc})
+	}
+	g.pending = append(g.pending, func() error {
+		var b strings.Builder
+		for _, fi := range infos {
+			var c strings.Builder
+			x := "v." + fi.goN
+			pv := "p" + fi.goN
+			if fi.null && fi.t.kind != gUnion {
+				x = "(*v." + fi.goN + ")"
+			}
+			g.avroChecks(&c, fi.an, fi.t, x, "&"+pv)
+			body := c.String()
+			if fi.t.kind == gUnion {
+				body = fmt.Sprintf("if err := %s.validate(%s); err != nil {\nreturn err\n}\n", "v."+fi.goN, "&"+pv)
+				if fi.null {
+					body = "if v." + fi.goN + " != nil {\n" + body + "}\n"
+				} else {
+					body = fmt.Sprintf("if v.%s == nil {\nreturn validate.Fail(&%s, %s, \"the union has no value\")\n}\n", fi.goN, pv, strconv.Quote(fi.an.kw("type"))) + body
+				}
+			}
+			if body == "" {
+				continue
+			}
+			if fi.null && fi.t.kind != gUnion {
+				fmt.Fprintf(&b, "if v.%s != nil {\n", fi.goN)
+			} else {
+				b.WriteString("{\n")
+			}
+			fmt.Fprintf(&b, "%s := validate.Prop(p, %s)\n%s}\n", pv, strconv.Quote(fi.key), body)
+		}
+		b.WriteString("return nil\n")
+		td.Validate = b.String()
+		return nil
+	})
+	return t, false, nil
+}
+
+// avroUnion maps ["null", T] to a pointer to T and any other union to a
+// tagged union struct.
+func (g *gen) avroUnion(a anode, name string) (*gtype, bool, error) {
+	var nonNull []anode
+	null := false
+	for i, it := range a.n.Items {
+		if s, ok := it.StringValue(); ok && s == "null" {
+			null = true
+			continue
+		}
+		nonNull = append(nonNull, anode{n: it, ptr: fmt.Sprintf("%s/%d", a.ptr, i), ns: a.ns})
+	}
+	if len(nonNull) == 0 {
+		return nil, false, g.errorf(a.n, "a union of only null has no Go representation")
+	}
+	if len(nonNull) == 1 {
+		t, _, err := g.avroType(nonNull[0], name, false)
+		if err != nil {
+			return nil, false, err
+		}
+		if !null {
+			return t, false, nil
+		}
+		if t.kind == gRat {
+			return &gtype{kind: gRat, name: "*big.Rat"}, true, nil // **big.Rat, as hamba requires
+		}
+		return t, true, nil
+	}
+	uname := name + "Union"
+	g.imports["errors"] = true
+	g.imports["fmt"] = true
+	td := &typeDecl{Kind: "union", Name: uname, Nullable: null, Where: "#" + a.ptr}
+	var branchTypes []*gtype
+	for _, b := range nonNull {
+		bt, _, err := g.avroType(b, name, false)
+		if err != nil {
+			return nil, false, err
+		}
+		bd := branchDecl{Type: bt.name}
+		switch bt.kind {
+		case gBool:
+			bd.Name, bd.Avro, bd.Accept = "Boolean", "boolean", []string{"bool"}
+		case gInt32:
+			bd.Name, bd.Avro, bd.Accept = "Int", "int", []string{"int", "int32"}
+		case gInt64:
+			bd.Name, bd.Avro, bd.Accept = "Long", "long", []string{"int64"}
+		case gFloat32:
+			bd.Name, bd.Avro, bd.Accept = "Float", "float", []string{"float32"}
+		case gFloat64:
+			bd.Name, bd.Avro, bd.Accept = "Double", "double", []string{"float64"}
+		case gString:
+			bd.Name, bd.Avro, bd.Accept = "String", "string", []string{"string"}
+		case gBytes:
+			bd.Name, bd.Avro, bd.Accept = "Bytes", "bytes", []string{"[]byte"}
+		case gStruct, gEnum:
+			_, full, _ := namedNS(resolveNamedNode(g, b))
+			bd.Name, bd.Avro, bd.Accept = strings.TrimPrefix(bt.name, g.prefix), full, []string{bt.name}
+			if bd.Name == "" {
+				bd.Name = bt.name
+			}
+			g.imports["github.com/hamba/avro/v2"] = true
+			g.f.Init = append(g.f.Init, fmt.Sprintf("avro.Register(%s, %s)", strconv.Quote(full), zeroValue(bt)))
+		default:
+			return nil, false, g.errorf(b.n, "union branch of this type is not supported by gen go; use a record branch instead")
+		}
+		for _, prev := range td.Branches {
+			if prev.Name == bd.Name {
+				return nil, false, g.errorf(b.n, "union has two branches named %s", bd.Name)
+			}
+		}
+		td.Branches = append(td.Branches, bd)
+		branchTypes = append(branchTypes, bt)
+	}
+	g.addType(td, fmt.Sprintf("the Avro union at #%s of %s", a.ptr, g.ev.Path))
+	t := &gtype{kind: gUnion, name: "*" + uname}
+	g.pending = append(g.pending, func() error {
+		var b strings.Builder
+		b.WriteString("set := 0\n")
+		for _, bd := range td.Branches {
+			fmt.Fprintf(&b, "if u.%s != nil {\nset++\n}\n", bd.Name)
+		}
+		fmt.Fprintf(&b, "if set != 1 {\nreturn validate.Fail(p, %s, \"exactly one union branch must be set, got %%d\", set)\n}\n", strconv.Quote(a.kw("type")))
+		for i, bd := range td.Branches {
+			var c strings.Builder
+			g.avroChecks(&c, nonNull[i], branchTypes[i], "(*u."+bd.Name+")", "p")
+			if c.Len() > 0 {
+				fmt.Fprintf(&b, "if u.%s != nil {\n%s}\n", bd.Name, c.String())
+			}
+		}
+		b.WriteString("return nil\n")
+		td.Validate = b.String()
+		return nil
+	})
+	return t, null, nil
+}
+
+func zeroValue(t *gtype) string {
+	if t.kind == gEnum {
+		return t.name + "(\"\")"
+	}
+	return t.name + "{}"
+}
+
+// resolveNamedNode finds the definition node of a named type reference.
+func resolveNamedNode(g *gen, a anode) anode {
+	if a.n.Kind == schema.Object {
+		return a
+	}
+	var found anode
+	full := avroFull(a.n.Str, a.ns)
+	var walk func(b anode)
+	walk = func(b anode) {
+		if found.n != nil {
+			return
+		}
+		switch b.n.Kind {
+		case schema.Object:
+			if _, f, ns := namedNS(b); b.n.Get("name") != nil && (f == full || f == a.n.Str) {
+				found = b
+				return
+			} else {
+				for _, m := range b.n.Members {
+					walk(anode{n: m.Value, ns: ns})
+				}
+			}
+		case schema.Array:
+			for _, it := range b.n.Items {
+				walk(anode{n: it, ns: b.ns})
+			}
+		}
+	}
+	walk(anode{n: g.ev.Root})
+	if found.n == nil {
+		return a
+	}
+	return found
+}
+
+// avroChecks writes the Validate checks for an Avro value.
+func (g *gen) avroChecks(b *strings.Builder, a anode, t *gtype, x, p string) {
+	n := a.n
+	if n.Kind == schema.Object && n.Get("type") != nil && n.Get("type").Kind != schema.String {
+		g.avroChecks(b, anode{n: n.Get("type"), ptr: a.ptr + "/type", ns: a.ns}, t, x, p)
+		return
+	}
+	if n.Kind == schema.Array {
+		// A null union: check the non-null branch.
+		for i, it := range n.Items {
+			if s, ok := it.StringValue(); ok && s == "null" {
+				continue
+			}
+			g.avroChecks(b, anode{n: it, ptr: fmt.Sprintf("%s/%d", a.ptr, i), ns: a.ns}, t, x, p)
+		}
+		return
+	}
+	logical, _ := n.Get("logicalType").StringValue()
+	switch t.kind {
+	case gStruct:
+		fmt.Fprintf(b, "if err := %s.validate(%s); err != nil {\nreturn err\n}\n", x, p)
+	case gEnum:
+		def := resolveNamedNode(g, a)
+		fmt.Fprintf(b, "if !%s.valid() {\nreturn validate.Fail(%s, %s, \"%%q is not a symbol of the enum\", string(%s))\n}\n", x, p, strconv.Quote(def.kw("symbols")), x)
+	case gString:
+		if logical == "uuid" {
+			fmt.Fprintf(b, "if !validate.UUID(%s) {\nreturn validate.Fail(%s, %s, \"%%q is not a valid uuid\", %s)\n}\n", x, p, strconv.Quote(a.kw("logicalType")), x)
+		}
+	case gRat:
+		def := a
+		if n.Kind == schema.String {
+			def = resolveNamedNode(g, a)
+		}
+		prec, _ := intKw(def.n, "precision")
+		scale, _ := intKw(def.n, "scale")
+		fmt.Fprintf(b, "if !validate.Decimal(%s, %d, %d) {\nreturn validate.Fail(%s, %s, \"%%v does not fit decimal(%d,%d)\", %s)\n}\n", x, prec, scale, p, strconv.Quote(def.kw("precision")), prec, scale, x)
+	case gSlice:
+		var c strings.Builder
+		items := n.Get("items")
+		if items != nil {
+			ex := x + "[i]"
+			isPtr := strings.HasPrefix(strings.TrimPrefix(t.name, "[]"), "*")
+			if isPtr && t.elem.kind != gUnion {
+				ex = "(*" + x + "[i])"
+			}
+			g.avroChecks(&c, anode{n: items, ptr: a.ptr + "/items", ns: a.ns}, t.elem, ex, "&pi")
+			if c.Len() > 0 {
+				fmt.Fprintf(b, "for i := range %s {\n", x)
+				if isPtr {
+					fmt.Fprintf(b, "if %s[i] == nil {\ncontinue\n}\n", x)
+				}
+				fmt.Fprintf(b, "pi := validate.Item(%s, i)\n%s}\n", p, c.String())
+			}
+		}
+	case gMap:
+		var c strings.Builder
+		values := n.Get("values")
+		if values != nil {
+			isPtr := strings.HasPrefix(strings.TrimPrefix(t.name, "map[string]"), "*")
+			ex := "e"
+			if isPtr && t.elem.kind != gUnion {
+				ex = "(*e)"
+			}
+			g.avroChecks(&c, anode{n: values, ptr: a.ptr + "/values", ns: a.ns}, t.elem, ex, "&pe")
+			if c.Len() > 0 {
+				fmt.Fprintf(b, "for k, e := range %s {\n", x)
+				if isPtr {
+					b.WriteString("if e == nil {\ncontinue\n}\n")
+				}
+				fmt.Fprintf(b, "pe := validate.Prop(%s, k)\n%s}\n", p, c.String())
+			}
+		}
+	case gUnion:
+		fmt.Fprintf(b, "if %s != nil {\nif err := %s.validate(%s); err != nil {\nreturn err\n}\n}\n", x, x, p)
+	}
+}

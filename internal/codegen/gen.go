@@ -1,0 +1,984 @@
+package codegen
+
+import (
+	"encoding/json"
+	"fmt"
+	"go/token"
+	"math"
+	"math/big"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/evctl/evctl/internal/schema"
+)
+
+func isKeyword(s string) bool { return token.IsKeyword(s) }
+
+// gkind is the shape of a generated Go type.
+type gkind int
+
+const (
+	gString gkind = iota
+	gInt64
+	gInt32
+	gFloat64
+	gFloat32
+	gBool
+	gTime
+	gDuration
+	gBytes
+	gFixed
+	gRat
+	gLogicalDuration
+	gEnum
+	gStruct
+	gSlice
+	gMap
+	gUnion
+	gAny
+)
+
+// gtype is a Go type for one schema position.
+type gtype struct {
+	kind gkind
+	name string // Go spelling without the optional pointer
+	elem *gtype // slice and map element
+	size int    // fixed size
+}
+
+func (t *gtype) named() bool { return t.kind == gEnum || t.kind == gStruct || t.kind == gUnion }
+
+type fileData struct {
+	Package     string
+	Imports     []string
+	GoName      string
+	EventType   string
+	Subject     string
+	SchemaType  string
+	Doc         string
+	SchemaConst string
+	SchemaLit   string
+	JSONConst   string
+	JSONLit     string
+	Vars        []varDecl
+	Types       []*typeDecl
+	Init        []string
+	Fallbacks   []string
+	// SchemaKindWord is "object" for JSON Schema and "record" for Avro.
+	SchemaKindWord string
+}
+
+type varDecl struct{ Name, Expr string }
+
+type typeDecl struct {
+	Kind     string // struct, enum, union
+	Name     string
+	Doc      string
+	Fields   []fieldDecl
+	Consts   []constDecl
+	Branches []branchDecl
+	Nullable bool
+	Validate string
+	// Where is the schema location, for error messages ("#/properties/x").
+	Where string
+}
+
+type fieldDecl struct{ Name, Type, Tag, Doc string }
+type constDecl struct{ Name, Value string }
+type branchDecl struct {
+	Name   string // field name in the union struct
+	Type   string // Go type of the value
+	Avro   string // Avro type name of the branch
+	Accept []string
+}
+
+type gen struct {
+	ev        *schema.Event
+	opts      Options
+	names     *nameTable
+	f         *fileData
+	prefix    string // exported prefix, e.g. V1OrderPlaced
+	lprefix   string // unexported prefix, e.g. v1OrderPlaced
+	imports   map[string]bool
+	fallbacks []Fallback
+	nvars     int
+	byPtr     map[string]*gtype // JSON: schema pointer of a named type -> type
+	avroNamed map[string]*gtype // Avro: full name -> type
+	typeNames map[string]string // Go type name -> origin
+	pending   []func() error
+	needJSON  bool
+}
+
+func newGen(ev *schema.Event, opts Options, names *nameTable) *gen {
+	p := exported(ev.Type)
+	return &gen{ev: ev, opts: opts, names: names, prefix: p, lprefix: unexported(ev.Type),
+		imports: map[string]bool{}, byPtr: map[string]*gtype{}, avroNamed: map[string]*gtype{}, typeNames: map[string]string{}}
+}
+
+func (g *gen) errorf(n *schema.Node, format string, args ...any) error {
+	pos := schema.Pos{Line: 1, Col: 1}
+	if n != nil {
+		pos = n.Pos
+	}
+	return fmt.Errorf("%d:%d: %s", pos.Line, pos.Col, fmt.Sprintf(format, args...))
+}
+
+func (g *gen) run() (*fileData, error) {
+	ev := g.ev
+	if g.prefix == "" {
+		return nil, fmt.Errorf("event type %q gives no Go name", ev.Type)
+	}
+	g.f = &fileData{Package: g.opts.Package, GoName: g.prefix, EventType: ev.Type}
+	g.f.SchemaConst = g.lprefix + "Schema"
+	g.f.SchemaLit = goString(string(ev.Source))
+	g.claim(g.f.SchemaConst, "the schema text of "+ev.Type)
+	if g.opts.Subject != nil {
+		g.f.Subject = g.opts.Subject(ev)
+	} else {
+		g.f.Subject = defaultSubject(ev)
+	}
+	var err error
+	switch ev.Format {
+	case schema.Avro:
+		g.f.SchemaType = "AVRO"
+		g.f.SchemaKindWord = "record"
+		err = g.avroEvent()
+	case schema.JSONSchema:
+		g.f.SchemaType = "JSON"
+		g.f.SchemaKindWord = "object"
+		err = g.jsonEvent()
+	default:
+		err = fmt.Errorf("unsupported schema format %q", ev.Format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for len(g.pending) > 0 {
+		p := g.pending[0]
+		g.pending = g.pending[1:]
+		if err := p(); err != nil {
+			return nil, err
+		}
+	}
+	if g.needJSON {
+		g.f.JSONConst = g.f.SchemaConst
+		if ev.YAML {
+			b, err := json.Marshal(ev.Root.Interface())
+			if err != nil {
+				return nil, fmt.Errorf("render the YAML schema as JSON: %w", err)
+			}
+			g.f.JSONConst = g.lprefix + "SchemaJSON"
+			g.f.JSONLit = goString(string(b))
+			g.claim(g.f.JSONConst, "the JSON form of the schema of "+ev.Type)
+		}
+	}
+	for i := range g.f.Vars {
+		g.f.Vars[i].Expr = strings.ReplaceAll(g.f.Vars[i].Expr, g.lprefix+"JSONDOC", g.f.JSONConst)
+	}
+	for _, fb := range g.fallbacks {
+		g.f.Fallbacks = append(g.f.Fallbacks, fmt.Sprintf("#%s (%s)", fb.Pointer, strings.Join(fb.Keywords, ", ")))
+	}
+	g.imports["github.com/evctl/evctl/wire/validate"] = true
+	for imp := range g.imports {
+		g.f.Imports = append(g.f.Imports, imp)
+	}
+	sort.Strings(g.f.Imports)
+	return g.f, nil
+}
+
+func defaultSubject(ev *schema.Event) string {
+	if ev.Format == schema.Avro && ev.Top != nil && ev.Top.Name != "" {
+		if ev.Top.Namespace != "" {
+			return ev.Top.Namespace + "." + ev.Top.Name
+		}
+		return ev.Top.Name
+	}
+	if t, ok := ev.Root.Get("title").StringValue(); ok && t != "" {
+		return t
+	}
+	return ev.Type
+}
+
+func goString(s string) string {
+	if strings.ContainsAny(s, "`\r\ufeff") || !isValidUTF8(s) {
+		return strconv.Quote(s)
+	}
+	return "`" + s + "`"
+}
+
+func isValidUTF8(s string) bool { return utf8.ValidString(s) }
+
+func (g *gen) claim(name, origin string) { g.names.claim(name, origin) }
+
+func (g *gen) newVar(kind, expr string) string {
+	name := fmt.Sprintf("%s%s%d", g.lprefix, kind, g.nvars)
+	g.nvars++
+	g.claim(name, "a helper variable of "+g.ev.Type)
+	g.f.Vars = append(g.f.Vars, varDecl{Name: name, Expr: expr})
+	return name
+}
+
+func (g *gen) addType(td *typeDecl, origin string) {
+	g.claim(td.Name, origin)
+	g.f.Types = append(g.f.Types, td)
+}
+
+// ---------------------------------------------------------------- JSON Schema
+
+var annotationKeywords = map[string]bool{
+	"$schema": true, "$id": true, "id": true, "$comment": true, "title": true, "description": true,
+	"default": true, "examples": true, "deprecated": true, "readOnly": true, "writeOnly": true,
+	"definitions": true, "$defs": true, "$anchor": true,
+}
+
+// jnode is a JSON Schema node with its location.
+type jnode struct {
+	n   *schema.Node
+	ptr string // JSON pointer in the document, "" = root
+}
+
+func (j jnode) kw(k string) string { return "#" + j.ptr + "/" + k }
+
+func ptrJoin(ptr string, toks ...string) string {
+	for _, t := range toks {
+		t = strings.ReplaceAll(t, "~", "~0")
+		t = strings.ReplaceAll(t, "/", "~1")
+		ptr += "/" + t
+	}
+	return ptr
+}
+
+func (g *gen) resolve(j jnode) (jnode, error) {
+	for i := 0; i < 32; i++ {
+		ref, ok := j.n.Get("$ref").StringValue()
+		if !ok {
+			return j, nil
+		}
+		if !strings.HasPrefix(ref, "#") {
+			return j, g.errorf(j.n, "$ref %q points outside the file; gen go supports local references only", ref)
+		}
+		frag := ref[1:]
+		t := g.ev.Root.Pointer(frag)
+		if t == nil {
+			return j, g.errorf(j.n, "unresolvable $ref %q", ref)
+		}
+		if len(j.n.Members) > 1 {
+			// Siblings of $ref: let santhosh validate this node (see jsonChecks).
+			return j, nil
+		}
+		j = jnode{n: t, ptr: unescapeFrag(frag)}
+	}
+	return j, g.errorf(j.n, "$ref chain too long")
+}
+
+func unescapeFrag(f string) string {
+	if f == "" || f == "/" && false {
+		return f
+	}
+	return f
+}
+
+func (g *gen) jsonEvent() error {
+	root := jnode{n: g.ev.Root}
+	if root.n.Kind != schema.Object {
+		return g.errorf(root.n, "the top-level schema must be an object schema with properties")
+	}
+	if !hasType(root.n, "object") && root.n.Get("properties") == nil {
+		return g.errorf(root.n, "the top-level schema must be of type object")
+	}
+	g.f.Doc, _ = root.n.Get("description").StringValue()
+	_, err := g.jsonStruct(root, g.prefix, true)
+	return err
+}
+
+func hasType(n *schema.Node, t string) bool {
+	tn := n.Get("type")
+	if tn == nil {
+		return false
+	}
+	if tn.Kind == schema.String {
+		return tn.Str == t
+	}
+	for _, it := range tn.Items {
+		if it.Str == t {
+			return true
+		}
+	}
+	return false
+}
+
+// types returns the non-null types of a node and whether null is allowed.
+func types(n *schema.Node) (nonNull []string, null bool, declared bool) {
+	tn := n.Get("type")
+	if tn == nil {
+		return nil, false, false
+	}
+	if tn.Kind == schema.String {
+		if tn.Str == "null" {
+			return nil, true, true
+		}
+		return []string{tn.Str}, false, true
+	}
+	for _, it := range tn.Items {
+		if it.Str == "null" {
+			null = true
+			continue
+		}
+		nonNull = append(nonNull, it.Str)
+	}
+	return nonNull, null, true
+}
+
+// jsonType decides the Go type of a schema node. name is the Go name to use
+// if the node needs a named type.
+func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
+	r, err := g.resolve(j)
+	if err != nil {
+		return nil, false, err
+	}
+	if r.ptr != j.ptr || r.n != j.n {
+		if t, ok := g.byPtr[r.ptr]; ok {
+			_, null, _ := types(r.n)
+			return t, null, nil
+		}
+		// Name a referenced definition after its key.
+		toks := strings.Split(r.ptr, "/")
+		name = g.prefix + exported(toks[len(toks)-1])
+		j = r
+	}
+	n := j.n
+	if n.Kind == schema.Bool {
+		return &gtype{kind: gAny, name: "any"}, false, nil
+	}
+	nonNull, null, declared := types(n)
+	if !declared {
+		if n.Get("properties") != nil {
+			nonNull = []string{"object"}
+		} else if strs, ok := stringEnum(n); ok && len(strs) > 0 {
+			nonNull = []string{"string"}
+		}
+	}
+	if len(nonNull) != 1 {
+		return &gtype{kind: gAny, name: "any"}, false, nil
+	}
+	switch nonNull[0] {
+	case "string":
+		if _, ok := stringEnum(n); ok && n.Get("enum") != nil {
+			t, err := g.jsonEnum(j, name)
+			return t, null, err
+		}
+		if f, _ := n.Get("format").StringValue(); f == "date-time" {
+			g.imports["time"] = true
+			return &gtype{kind: gTime, name: "time.Time"}, null, nil
+		}
+		return &gtype{kind: gString, name: "string"}, null, nil
+	case "integer":
+		return &gtype{kind: gInt64, name: "int64"}, null, nil
+	case "number":
+		return &gtype{kind: gFloat64, name: "float64"}, null, nil
+	case "boolean":
+		return &gtype{kind: gBool, name: "bool"}, null, nil
+	case "array":
+		items := n.Get("items")
+		if items == nil || items.Kind == schema.Array {
+			return &gtype{kind: gSlice, name: "[]any", elem: &gtype{kind: gAny, name: "any"}}, null, nil
+		}
+		et, enull, err := g.jsonType(jnode{n: items, ptr: ptrJoin(j.ptr, "items")}, name+"Item")
+		if err != nil {
+			return nil, false, err
+		}
+		en := et.name
+		if enull && et.kind != gAny && et.kind != gSlice && et.kind != gMap {
+			en = "*" + en
+		}
+		return &gtype{kind: gSlice, name: "[]" + en, elem: et}, null, nil
+	case "object":
+		if props := n.Get("properties"); props != nil && len(props.Members) > 0 {
+			t, err := g.jsonStruct(j, name, false)
+			return t, null, err
+		}
+		if ap := n.Get("additionalProperties"); ap != nil && ap.Kind == schema.Object {
+			vt, vnull, err := g.jsonType(jnode{n: ap, ptr: ptrJoin(j.ptr, "additionalProperties")}, name+"Value")
+			if err != nil {
+				return nil, false, err
+			}
+			vn := vt.name
+			if vnull && vt.kind != gAny && vt.kind != gSlice && vt.kind != gMap {
+				vn = "*" + vn
+			}
+			return &gtype{kind: gMap, name: "map[string]" + vn, elem: vt}, null, nil
+		}
+		return &gtype{kind: gMap, name: "map[string]any", elem: &gtype{kind: gAny, name: "any"}}, null, nil
+	}
+	return &gtype{kind: gAny, name: "any"}, false, nil
+}
+
+func stringEnum(n *schema.Node) ([]string, bool) {
+	en := n.Get("enum")
+	if en == nil || en.Kind != schema.Array {
+		return nil, false
+	}
+	var out []string
+	for _, it := range en.Items {
+		if it.Kind != schema.String {
+			return nil, false
+		}
+		out = append(out, it.Str)
+	}
+	return out, true
+}
+
+func (g *gen) jsonEnum(j jnode, name string) (*gtype, error) {
+	syms, _ := stringEnum(j.n)
+	t := &gtype{kind: gEnum, name: name}
+	g.byPtr[j.ptr] = t
+	td := &typeDecl{Kind: "enum", Name: name, Where: "#" + j.ptr}
+	td.Doc, _ = j.n.Get("description").StringValue()
+	seen := map[string]bool{}
+	for _, s := range syms {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		suffix := exported(s)
+		if suffix == "" {
+			suffix = "Value" + strconv.Itoa(len(td.Consts))
+		}
+		c := constDecl{Name: name + suffix, Value: strconv.Quote(s)}
+		g.claim(c.Name, fmt.Sprintf("enum value %q at #%s of %s", s, j.ptr, g.ev.Path))
+		td.Consts = append(td.Consts, c)
+	}
+	g.addType(td, fmt.Sprintf("the enum at #%s of %s", j.ptr, g.ev.Path))
+	return t, nil
+}
+
+var methodNames = map[string]bool{"EventType": true, "Subject": true, "Schema": true, "SchemaType": true, "Validate": true}
+
+func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
+	t := &gtype{kind: gStruct, name: name}
+	g.byPtr[j.ptr] = t
+	td := &typeDecl{Kind: "struct", Name: name, Where: "#" + j.ptr}
+	if !top {
+		td.Doc, _ = j.n.Get("description").StringValue()
+	}
+	g.addType(td, fmt.Sprintf("the object at #%s of %s", j.ptr, g.ev.Path))
+	required := map[string]bool{}
+	if req := j.n.Get("required"); req != nil {
+		for _, r := range req.Items {
+			required[r.Str] = true
+		}
+	}
+	props := j.n.Get("properties")
+	declared := map[string]bool{}
+	goNames := map[string]string{}
+	type fieldInfo struct {
+		key   string
+		goN   string
+		t     *gtype
+		ptr   bool
+		omit  bool
+		jn    jnode
+		nullT bool
+	}
+	var infos []fieldInfo
+	if props != nil {
+		for _, m := range props.Members {
+			declared[m.Key] = true
+			fn := exported(m.Key)
+			if fn == "" {
+				return nil, g.errorf(m.Value, "property %q gives no Go field name", m.Key)
+			}
+			if prev, ok := goNames[fn]; ok {
+				return nil, g.errorf(m.Value, "properties %q and %q both give the Go field name %s in %s; rename one", prev, m.Key, fn, name)
+			}
+			if top && methodNames[fn] {
+				return nil, g.errorf(m.Value, "property %q gives the Go field name %s, which is also a generated method of %s; rename the property", m.Key, fn, name)
+			}
+			goNames[fn] = m.Key
+			jn := jnode{n: m.Value, ptr: ptrJoin(j.ptr, "properties", m.Key)}
+			ft, null, err := g.jsonType(jn, name+fn)
+			if err != nil {
+				return nil, err
+			}
+			fi := fieldInfo{key: m.Key, goN: fn, t: ft, jn: jn, nullT: null}
+			req := required[m.Key]
+			ref := ft.kind == gSlice || ft.kind == gMap || ft.kind == gAny
+			switch {
+			case req && null:
+				fi.ptr = !ref
+			case req:
+			default:
+				fi.ptr = !ref
+				fi.omit = true
+			}
+			infos = append(infos, fi)
+		}
+	}
+	if req := j.n.Get("required"); req != nil {
+		for _, r := range req.Items {
+			if !declared[r.Str] {
+				return nil, g.errorf(r, "required property %q has no schema under properties, so the generated struct cannot hold it", r.Str)
+			}
+		}
+	}
+	for _, fi := range infos {
+		typ := fi.t.name
+		if fi.ptr {
+			typ = "*" + typ
+		}
+		tag := fi.key
+		if fi.omit {
+			tag += ",omitempty"
+		}
+		doc, _ := fi.jn.n.Get("description").StringValue()
+		td.Fields = append(td.Fields, fieldDecl{Name: fi.goN, Type: typ, Tag: "`json:" + strconv.Quote(tag) + "`", Doc: doc})
+	}
+	// The validate body is built after all types are known.
+	g.pending = append(g.pending, func() error {
+		var b strings.Builder
+		if kws := g.uncompiled(j.n, true); len(kws) > 0 {
+			fb := g.fallback(j, kws)
+			fmt.Fprintf(&b, "return %s.Validate(p, v)\n", fb)
+			td.Validate = b.String()
+			return nil
+		}
+		for _, fi := range infos {
+			var c strings.Builder
+			x := "v." + fi.goN
+			pv := "p" + fi.goN
+			if fi.ptr {
+				x = "(*v." + fi.goN + ")"
+			}
+			if err := g.jsonChecks(&c, fi.jn, fi.t, x, "&"+pv, fi.ptr || fi.nullT); err != nil {
+				return err
+			}
+			body := c.String()
+			if body == "" {
+				continue
+			}
+			cond := ""
+			switch {
+			case fi.ptr:
+				cond = "v." + fi.goN + " != nil"
+			case fi.omit && (fi.t.kind == gSlice || fi.t.kind == gMap):
+				cond = "len(v." + fi.goN + ") > 0"
+			case fi.omit && fi.t.kind == gAny:
+				cond = "v." + fi.goN + " != nil"
+			}
+			if cond != "" {
+				fmt.Fprintf(&b, "if %s {\n", cond)
+			} else {
+				b.WriteString("{\n")
+			}
+			fmt.Fprintf(&b, "%s := validate.Prop(p, %s)\n%s}\n", pv, strconv.Quote(fi.key), body)
+		}
+		b.WriteString("return nil\n")
+		td.Validate = b.String()
+		return nil
+	})
+	return t, nil
+}
+
+// compiledKeywords are compiled to Go (subject to the checks in uncompiled).
+var compiledKeywords = map[string]bool{
+	"type": true, "enum": true, "const": true, "minimum": true, "maximum": true, "exclusiveMinimum": true,
+	"exclusiveMaximum": true, "multipleOf": true, "minLength": true, "maxLength": true, "pattern": true,
+	"format": true, "minItems": true, "maxItems": true, "uniqueItems": true, "items": true, "properties": true,
+	"required": true, "additionalProperties": true, "$ref": true,
+}
+
+// uncompiled lists the keywords of n that the generated code cannot check
+// itself, given the Go type the node gets.
+func (g *gen) uncompiled(n *schema.Node, isStruct bool) []string {
+	if n.Kind != schema.Object {
+		if n.Kind == schema.Bool && !n.Bool {
+			return []string{"false"}
+		}
+		return nil
+	}
+	var out []string
+	nonNull, _, declared := types(n)
+	single := ""
+	if len(nonNull) == 1 {
+		single = nonNull[0]
+	}
+	if !declared {
+		if n.Get("properties") != nil {
+			single = "object"
+		} else if _, ok := stringEnum(n); ok {
+			single = "string"
+		}
+	}
+	if n.Get("$ref") != nil && len(n.Members) > 1 {
+		out = append(out, "$ref")
+	}
+	for _, m := range n.Members {
+		k := m.Key
+		if annotationKeywords[k] || strings.HasPrefix(k, "x-") {
+			continue
+		}
+		if !compiledKeywords[k] {
+			out = append(out, k)
+			continue
+		}
+		v := m.Value
+		switch k {
+		case "type":
+			if len(nonNull) > 1 || (len(nonNull) == 0) {
+				out = append(out, k)
+			}
+		case "enum":
+			if _, ok := stringEnum(n); !ok || single != "string" {
+				out = append(out, k)
+			}
+		case "const":
+			if v.Kind != schema.String || single != "string" {
+				out = append(out, k)
+			}
+		case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum":
+			if v.Kind != schema.Number {
+				out = append(out, k) // draft-04 boolean exclusives
+				continue
+			}
+			if single == "number" && !floatExact(v.Str) {
+				out = append(out, k)
+			}
+			if single != "number" && single != "integer" {
+				out = append(out, k)
+			}
+		case "multipleOf":
+			r, ok := new(big.Rat).SetString(v.Str)
+			if single != "integer" || !ok || !r.IsInt() || !r.Num().IsInt64() || r.Sign() <= 0 {
+				out = append(out, k)
+			}
+		case "minLength", "maxLength", "pattern", "format":
+			if single != "string" {
+				out = append(out, k)
+			}
+			if k == "pattern" {
+				if _, err := regexp.Compile(v.Str); err != nil {
+					out = append(out, k)
+				}
+			}
+		case "minItems", "maxItems":
+			if single != "array" {
+				out = append(out, k)
+			}
+		case "uniqueItems":
+			if single != "array" {
+				out = append(out, k)
+				continue
+			}
+			if v.Kind == schema.Bool && v.Bool {
+				it := n.Get("items")
+				if it == nil || it.Kind != schema.Object {
+					out = append(out, k)
+					continue
+				}
+				r, err := g.resolve(jnode{n: it})
+				if err != nil {
+					out = append(out, k)
+					continue
+				}
+				nn, null, _ := types(r.n)
+				if null || len(nn) != 1 || (nn[0] != "string" && nn[0] != "integer" && nn[0] != "boolean" && nn[0] != "number") {
+					out = append(out, k)
+				}
+			}
+		case "items":
+			if v.Kind != schema.Object || single != "array" {
+				out = append(out, k)
+			}
+		case "properties", "required":
+			if single != "object" {
+				out = append(out, k)
+			}
+		case "additionalProperties":
+			if single != "object" {
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return dedupe(out)
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// floatExact reports whether the decimal literal equals the shortest
+// representation of its float64, so that comparing float64 values gives
+// the same answer as santhosh's exact comparison of the encoded JSON.
+func floatExact(lit string) bool {
+	r, ok := new(big.Rat).SetString(lit)
+	if !ok {
+		return false
+	}
+	f, _ := r.Float64()
+	if math.IsInf(f, 0) {
+		return false
+	}
+	r2, ok := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', -1, 64))
+	return ok && r.Cmp(r2) == 0
+}
+
+func (g *gen) fallback(j jnode, kws []string) string {
+	g.needJSON = true
+	fb := Fallback{Event: g.ev.Type, Path: g.ev.Path, Pointer: j.ptr, Keywords: kws}
+	g.fallbacks = append(g.fallbacks, fb)
+	// The JSON const name is only known at the end; use a placeholder resolved by the template.
+	return g.newVar("Fallback", fmt.Sprintf("validate.NewFallback(%sJSONDOC, %s)", g.lprefix, strconv.Quote(j.ptr)))
+}
+
+// jsonChecks writes the checks of one value. x is the Go expression of the
+// value (already dereferenced), p the *validate.Path expression of its
+// location.
+func (g *gen) jsonChecks(b *strings.Builder, j jnode, t *gtype, x, p string, _ bool) error {
+	r, err := g.resolve(j)
+	if err != nil {
+		return err
+	}
+	if t.kind == gStruct {
+		fmt.Fprintf(b, "if err := %s.validate(%s); err != nil {\nreturn err\n}\n", x, p)
+		return nil
+	}
+	j = r
+	n := j.n
+	if kws := g.uncompiled(n, false); len(kws) > 0 {
+		fb := g.fallback(j, kws)
+		fmt.Fprintf(b, "if err := %s.Validate(%s, %s); err != nil {\nreturn err\n}\n", fb, p, x)
+		return nil
+	}
+	if n.Kind != schema.Object {
+		return nil
+	}
+	switch t.kind {
+	case gEnum:
+		fmt.Fprintf(b, "if !%s.valid() {\nreturn validate.Fail(%s, %s, \"value must be one of the enum values, got %%q\", string(%s))\n}\n", x, p, strconv.Quote(j.kw("enum")), x)
+	case gString:
+		g.stringChecks(b, j, x, p)
+	case gTime:
+		fmt.Fprintf(b, "if !validate.GoTime(%s) {\nreturn validate.Fail(%s, %s, \"time %%v cannot be encoded as an RFC 3339 date-time\", %s)\n}\n", x, p, strconv.Quote(j.kw("format")), x)
+	case gInt64:
+		g.intChecks(b, j, x, p)
+	case gFloat64:
+		g.imports["math"] = true
+		fmt.Fprintf(b, "if math.IsNaN(%s) || math.IsInf(%s, 0) {\nreturn validate.Fail(%s, %s, \"%%v is not a JSON number\", %s)\n}\n", x, x, p, strconv.Quote(j.kw("type")), x)
+		g.floatChecks(b, j, x, p)
+	case gSlice:
+		g.sliceChecks(b, j, t, x, p)
+	case gMap:
+		if ap := n.Get("additionalProperties"); ap != nil && ap.Kind == schema.Object {
+			var c strings.Builder
+			jn := jnode{n: ap, ptr: ptrJoin(j.ptr, "additionalProperties")}
+			vx := "e"
+			isPtr := strings.HasPrefix(strings.TrimPrefix(t.name, "map[string]"), "*")
+			if isPtr {
+				vx = "(*e)"
+			}
+			if err := g.jsonChecks(&c, jn, t.elem, vx, "&pe", isPtr); err != nil {
+				return err
+			}
+			if c.Len() > 0 {
+				// Map iteration order is random: with several failing values, any one may be reported.
+				fmt.Fprintf(b, "for k, e := range %s {\n", x)
+				if isPtr {
+					b.WriteString("if e == nil {\ncontinue\n}\n")
+				}
+				fmt.Fprintf(b, "pe := validate.Prop(%s, k)\n%s}\n", p, c.String())
+			}
+		}
+	}
+	return nil
+}
+
+func (g *gen) stringChecks(b *strings.Builder, j jnode, x, p string) {
+	n := j.n
+	if c, ok := n.Get("const").StringValue(); ok {
+		fmt.Fprintf(b, "if %s != %s {\nreturn validate.Fail(%s, %s, \"value must be %%q, got %%q\", %s, %s)\n}\n", x, strconv.Quote(c), p, strconv.Quote(j.kw("const")), strconv.Quote(c), x)
+	}
+	if syms, ok := stringEnum(n); ok && n.Get("enum") != nil {
+		// A string enum on a plain string (e.g. inside an array of a fallback type).
+		var qs []string
+		for _, s := range syms {
+			qs = append(qs, strconv.Quote(s))
+		}
+		fmt.Fprintf(b, "switch %s {\ncase %s:\ndefault:\nreturn validate.Fail(%s, %s, \"value must be one of the enum values, got %%q\", %s)\n}\n", x, strings.Join(qs, ", "), p, strconv.Quote(j.kw("enum")), x)
+	}
+	minL, hasMin := intKw(n, "minLength")
+	maxL, hasMax := intKw(n, "maxLength")
+	if hasMin || hasMax {
+		g.imports["unicode/utf8"] = true
+		b.WriteString("{\n")
+		fmt.Fprintf(b, "n := utf8.RuneCountInString(%s)\n", x)
+		if hasMin {
+			fmt.Fprintf(b, "if n < %d {\nreturn validate.Fail(%s, %s, \"length must be >= %d, but got %%d\", n)\n}\n", minL, p, strconv.Quote(j.kw("minLength")), minL)
+		}
+		if hasMax {
+			fmt.Fprintf(b, "if n > %d {\nreturn validate.Fail(%s, %s, \"length must be <= %d, but got %%d\", n)\n}\n", maxL, p, strconv.Quote(j.kw("maxLength")), maxL)
+		}
+		b.WriteString("}\n")
+	}
+	if pat, ok := n.Get("pattern").StringValue(); ok {
+		g.imports["regexp"] = true
+		v := g.newVar("Pattern", "regexp.MustCompile("+strconv.Quote(pat)+")")
+		fmt.Fprintf(b, "if !%s.MatchString(%s) {\nreturn validate.Fail(%s, %s, \"%%q does not match pattern %%q\", %s, %s)\n}\n", v, x, p, strconv.Quote(j.kw("pattern")), x, strconv.Quote(pat))
+	}
+	if f, ok := n.Get("format").StringValue(); ok && g.ev.Draft < 2019 {
+		check := ""
+		if nn := nativeFormat(f); nn != "" {
+			check = "validate." + nn + "(" + x + ")"
+		} else {
+			v := g.newVar("Format", "validate.NewFormatCheck("+strconv.Quote(f)+")")
+			check = v + ".Valid(" + x + ")"
+		}
+		fmt.Fprintf(b, "if !%s {\nreturn validate.Fail(%s, %s, \"%%q is not valid %s\", %s)\n}\n", check, p, strconv.Quote(j.kw("format")), f, x)
+	}
+}
+
+func nativeFormat(f string) string {
+	return map[string]string{
+		"uuid": "UUID", "date": "Date", "time": "Time", "date-time": "DateTime",
+		"ipv4": "IPv4", "ipv6": "IPv6", "hostname": "Hostname", "email": "Email", "duration": "Duration",
+	}[f]
+}
+
+func intKw(n *schema.Node, k string) (int64, bool) {
+	v := n.Get(k)
+	if v == nil || v.Kind != schema.Number {
+		return 0, false
+	}
+	r, ok := new(big.Rat).SetString(v.Str)
+	if !ok || !r.IsInt() || !r.Num().IsInt64() {
+		return 0, false
+	}
+	return r.Num().Int64(), true
+}
+
+func ratKw(n *schema.Node, k string) (*big.Rat, bool) {
+	v := n.Get(k)
+	if v == nil || v.Kind != schema.Number {
+		return nil, false
+	}
+	return new(big.Rat).SetString(v.Str)
+}
+
+func (g *gen) intChecks(b *strings.Builder, j jnode, x, p string) {
+	n := j.n
+	emit := func(k, op, want string, bound *big.Rat) {
+		// For an int64 x: x >= r  <=>  x >= ceil(r);  x > r  <=>  x >= floor(r)+1, etc.
+		var lim *big.Int
+		switch op {
+		case "<": // fail if x < ceil(r) (minimum)
+			lim = ceil(bound)
+		case "<=": // fail if x <= floor(r) (exclusiveMinimum)
+			lim = floor(bound)
+		case ">": // fail if x > floor(r) (maximum)
+			lim = floor(bound)
+		case ">=": // fail if x >= ceil(r) (exclusiveMaximum)
+			lim = ceil(bound)
+		}
+		cond := ""
+		switch {
+		case lim.IsInt64():
+			cond = fmt.Sprintf("%s %s %d", x, op, lim.Int64())
+		case lim.Sign() < 0 && (op == "<" || op == "<="):
+			return // never fails
+		case lim.Sign() > 0 && (op == ">" || op == ">="):
+			return
+		default:
+			cond = "true"
+		}
+		fmt.Fprintf(b, "if %s {\nreturn validate.Fail(%s, %s, \"must be %s %s, but got %%d\", %s)\n}\n", cond, p, strconv.Quote(j.kw(k)), want, bound.RatString(), x)
+	}
+	if r, ok := ratKw(n, "minimum"); ok {
+		emit("minimum", "<", ">=", r)
+	}
+	if r, ok := ratKw(n, "exclusiveMinimum"); ok {
+		emit("exclusiveMinimum", "<=", ">", r)
+	}
+	if r, ok := ratKw(n, "maximum"); ok {
+		emit("maximum", ">", "<=", r)
+	}
+	if r, ok := ratKw(n, "exclusiveMaximum"); ok {
+		emit("exclusiveMaximum", ">=", "<", r)
+	}
+	if m, ok := intKw(n, "multipleOf"); ok && m > 0 {
+		fmt.Fprintf(b, "if %s%%%d != 0 {\nreturn validate.Fail(%s, %s, \"%%d is not multipleOf %d\", %s)\n}\n", x, m, p, strconv.Quote(j.kw("multipleOf")), m, x)
+	}
+}
+
+func ceil(r *big.Rat) *big.Int {
+	q, m := new(big.Int).DivMod(r.Num(), r.Denom(), new(big.Int))
+	if m.Sign() != 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	return q
+}
+
+func floor(r *big.Rat) *big.Int {
+	q, _ := new(big.Int).DivMod(r.Num(), r.Denom(), new(big.Int))
+	return q
+}
+
+func (g *gen) floatChecks(b *strings.Builder, j jnode, x, p string) {
+	n := j.n
+	for _, c := range []struct{ k, op, want string }{
+		{"minimum", "<", ">="}, {"exclusiveMinimum", "<=", ">"}, {"maximum", ">", "<="}, {"exclusiveMaximum", ">=", "<"},
+	} {
+		v := n.Get(c.k)
+		if v == nil || v.Kind != schema.Number {
+			continue
+		}
+		r, _ := new(big.Rat).SetString(v.Str)
+		f, _ := r.Float64()
+		lit := strconv.FormatFloat(f, 'g', -1, 64)
+		if !strings.ContainsAny(lit, ".eE") {
+			lit += ".0"
+		}
+		fmt.Fprintf(b, "if %s %s %s {\nreturn validate.Fail(%s, %s, \"must be %s %s, but got %%v\", %s)\n}\n", x, c.op, lit, p, strconv.Quote(j.kw(c.k)), c.want, v.Str, x)
+	}
+}
+
+func (g *gen) sliceChecks(b *strings.Builder, j jnode, t *gtype, x, p string) {
+	n := j.n
+	if mn, ok := intKw(n, "minItems"); ok {
+		fmt.Fprintf(b, "if len(%s) < %d {\nreturn validate.Fail(%s, %s, \"minItems: got %%d, want %d\", len(%s))\n}\n", x, mn, p, strconv.Quote(j.kw("minItems")), mn, x)
+	}
+	if mx, ok := intKw(n, "maxItems"); ok {
+		fmt.Fprintf(b, "if len(%s) > %d {\nreturn validate.Fail(%s, %s, \"maxItems: got %%d, want %d\", len(%s))\n}\n", x, mx, p, strconv.Quote(j.kw("maxItems")), mx, x)
+	}
+	if u := n.Get("uniqueItems"); u != nil && u.Kind == schema.Bool && u.Bool {
+		fmt.Fprintf(b, "if i, k, dup := validate.Duplicate(%s); dup {\nreturn validate.Fail(%s, %s, \"items at %%d and %%d are equal\", i, k)\n}\n", x, p, strconv.Quote(j.kw("uniqueItems")))
+	}
+	items := n.Get("items")
+	if items == nil || items.Kind != schema.Object {
+		return
+	}
+	var c strings.Builder
+	jn := jnode{n: items, ptr: ptrJoin(j.ptr, "items")}
+	isPtr := strings.HasPrefix(strings.TrimPrefix(t.name, "[]"), "*")
+	ex := x + "[i]"
+	if isPtr {
+		ex = "(*" + x + "[i])"
+	}
+	_ = g.jsonChecks(&c, jn, t.elem, ex, "&pi", isPtr)
+	if c.Len() == 0 {
+		return
+	}
+	fmt.Fprintf(b, "for i := range %s {\n", x)
+	if isPtr {
+		fmt.Fprintf(b, "if %s[i] == nil {\ncontinue\n}\n", x)
+	}
+	fmt.Fprintf(b, "pi := validate.Item(%s, i)\n%s}\n", p, c.String())
+}

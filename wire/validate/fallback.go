@@ -1,0 +1,165 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+var printer = message.NewPrinter(language.English)
+
+// Fallback validates one subschema of an embedded JSON Schema with
+// santhosh-tekuri/jsonschema, for keywords that the generator does not
+// compile to Go. The schema is compiled on first use, once.
+type Fallback struct {
+	doc     string // the schema as JSON text
+	pointer string // the subschema, e.g. "/properties/payment"
+	once    sync.Once
+	sch     *jsonschema.Schema
+	err     error
+}
+
+// NewFallback returns a fallback for the subschema at pointer (a JSON
+// pointer, "" for the root) of the JSON Schema document doc.
+func NewFallback(doc, pointer string) *Fallback {
+	return &Fallback{doc: doc, pointer: pointer}
+}
+
+const fallbackURL = "mem://evctl/schema.json"
+
+func (f *Fallback) compile() {
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(f.doc))
+	if err != nil {
+		f.err = fmt.Errorf("parse embedded schema: %w", err)
+		return
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft7)
+	if err := c.AddResource(fallbackURL, inst); err != nil {
+		f.err = fmt.Errorf("add embedded schema: %w", err)
+		return
+	}
+	f.sch, f.err = c.Compile(fallbackURL + "#" + f.pointer)
+	if f.err != nil {
+		f.err = fmt.Errorf("compile embedded schema at #%s: %w", f.pointer, f.err)
+	}
+}
+
+// Validate validates v (any value encoding/json can marshal) at instance
+// location p against the subschema. The first failure is returned as an
+// *Error located in the whole event.
+func (f *Fallback) Validate(p *Path, v any) error {
+	f.once.Do(f.compile)
+	if f.err != nil {
+		return f.err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Fail(p, "#"+f.pointer, "cannot encode value as JSON: %v", err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return Fail(p, "#"+f.pointer, "cannot decode value: %v", err)
+	}
+	err = f.sch.Validate(inst)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	leaf := FirstLeaf(ve)
+	prefix := p.String()
+	inLoc := prefix + JSONPointer(leaf.InstanceLocation)
+	e := &Error{InstanceLocation: inLoc, KeywordLocation: KeywordLocation(leaf), Message: leaf.ErrorKind.LocalizedString(printer)}
+	e.Keyword = e.KeywordLocation[strings.LastIndexByte(e.KeywordLocation, '/')+1:]
+	return e
+}
+
+// FirstLeaf returns the first error without causes in a santhosh error tree.
+func FirstLeaf(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
+	for len(ve.Causes) > 0 {
+		ve = ve.Causes[0]
+	}
+	return ve
+}
+
+// Leaves returns every error without causes in a santhosh error tree.
+func Leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	if len(ve.Causes) == 0 {
+		return []*jsonschema.ValidationError{ve}
+	}
+	var out []*jsonschema.ValidationError
+	for _, c := range ve.Causes {
+		out = append(out, Leaves(c)...)
+	}
+	return out
+}
+
+// KeywordLocation renders the keyword location of a santhosh error the way
+// Error.KeywordLocation holds it: the fragment of the failing subschema's
+// URL followed by the keyword path ("#/properties/x/minLength").
+func KeywordLocation(ve *jsonschema.ValidationError) string {
+	frag := "#"
+	if i := strings.IndexByte(ve.SchemaURL, '#'); i >= 0 {
+		frag = ve.SchemaURL[i:]
+	}
+	return frag + JSONPointer(ve.ErrorKind.KeywordPath())
+}
+
+// JSONPointer renders tokens as a JSON pointer ("" for none).
+func JSONPointer(toks []string) string {
+	var sb strings.Builder
+	for _, t := range toks {
+		sb.WriteByte('/')
+		sb.WriteString(escape(t))
+	}
+	return sb.String()
+}
+
+// Decimal reports whether r fits an Avro decimal of the given precision and
+// scale: r times 10^scale is an integer with at most precision digits.
+// Values whose numerator and denominator fit in int64 are checked without
+// allocating.
+func Decimal(r *big.Rat, precision, scale int) bool {
+	if r == nil {
+		return false
+	}
+	num, den := r.Num(), r.Denom()
+	if num.IsInt64() && den.IsInt64() && scale <= 18 && precision <= 18 {
+		n, d := num.Int64(), den.Int64()
+		p10 := int64(1)
+		for i := 0; i < scale; i++ {
+			p10 *= 10
+		}
+		if p10%d != 0 {
+			return false
+		}
+		m := p10 / d
+		if n < 0 {
+			n = -n
+		}
+		limit := int64(1)
+		for i := 0; i < precision; i++ {
+			limit *= 10
+		}
+		// n*m < limit without overflow.
+		return n < (limit+m-1)/m
+	}
+	scaled := new(big.Rat).Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil)))
+	if !scaled.IsInt() {
+		return false
+	}
+	abs := new(big.Int).Abs(scaled.Num())
+	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(precision)), nil)
+	return abs.Cmp(limit) < 0
+}

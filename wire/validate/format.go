@@ -1,0 +1,412 @@
+package validate
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// The functions below are allocation-free ports of the format checks of
+// santhosh-tekuri/jsonschema v6.0.3 (format.go). They accept and reject
+// exactly the strings the originals accept and reject; format_test.go checks
+// that against the originals, reached through a compiled {"format": name}
+// schema. The originals split strings and box their argument, so they
+// allocate on every call.
+
+// UUID reports whether s is a valid "uuid".
+func UUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !isHex(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+// Date reports whether s is a valid "date" (time.Parse with 2006-01-02).
+func Date(s string) bool {
+	_, err := time.Parse("2006-01-02", s)
+	return err == nil
+}
+
+// Time reports whether s is a valid "time".
+func Time(str string) bool {
+	if len(str) < 9 {
+		return false
+	}
+	if str[2] != ':' || str[5] != ':' {
+		return false
+	}
+	h, err := strconv.Atoi(str[0:2])
+	if err != nil || h < 0 {
+		return false
+	}
+	m, err := strconv.Atoi(str[3:5])
+	if err != nil || m < 0 {
+		return false
+	}
+	s, err := strconv.Atoi(str[6:8])
+	if err != nil || s < 0 {
+		return false
+	}
+	if h > 23 || m > 59 || s > 60 {
+		return false
+	}
+	str = str[8:]
+	if rem, ok := strings.CutPrefix(str, "."); ok {
+		n := 0
+		for n < len(rem) && rem[n] >= '0' && rem[n] <= '9' {
+			n++
+		}
+		if n == 0 {
+			return false
+		}
+		str = rem[n:]
+	}
+	if str != "z" && str != "Z" {
+		if len(str) != 6 {
+			return false
+		}
+		var sign int
+		switch str[0] {
+		case '+':
+			sign = -1
+		case '-':
+			sign = +1
+		default:
+			return false
+		}
+		str = str[1:]
+		if str[2] != ':' {
+			return false
+		}
+		zh, err := strconv.Atoi(str[0:2])
+		if err != nil || zh < 0 {
+			return false
+		}
+		zm, err := strconv.Atoi(str[3:])
+		if err != nil || zm < 0 {
+			return false
+		}
+		if zh > 23 || zm > 59 {
+			return false
+		}
+		hm := (h*60 + m) + sign*(zh*60+zm)
+		if hm < 0 {
+			hm += 24 * 60
+		}
+		h, m = hm/60, hm%60
+	}
+	if s >= 60 && (h != 23 || m != 59) {
+		return false
+	}
+	return true
+}
+
+// DateTime reports whether s is a valid "date-time".
+func DateTime(s string) bool {
+	if len(s) < 20 {
+		return false
+	}
+	if s[10] != 't' && s[10] != 'T' {
+		return false
+	}
+	return Date(s[:10]) && Time(s[11:])
+}
+
+// GoTime reports whether encoding/json can marshal t (a "date-time" field
+// typed as time.Time): the year must be in [0,9999] and the zone offset
+// under 24 hours. Every time that marshals is a valid "date-time".
+func GoTime(t time.Time) bool {
+	y := t.Year()
+	if y < 0 || y > 9999 {
+		return false
+	}
+	_, off := t.Zone()
+	if off < 0 {
+		off = -off
+	}
+	return off/60/60 < 24
+}
+
+// IPv4 reports whether s is a valid "ipv4".
+func IPv4(s string) bool {
+	groups := 0
+	for {
+		groups++
+		if groups > 4 {
+			return false
+		}
+		i := strings.IndexByte(s, '.')
+		group := s
+		if i >= 0 {
+			group = s[:i]
+		}
+		if len(group) > 1 && group[0] == '0' {
+			return false
+		}
+		n, err := strconv.Atoi(group)
+		if err != nil || n < 0 || n > 255 {
+			return false
+		}
+		if i < 0 {
+			break
+		}
+		s = s[i+1:]
+	}
+	return groups == 4
+}
+
+// IPv6 reports whether s is a valid "ipv6".
+func IPv6(s string) bool {
+	if !strings.Contains(s, ":") {
+		return false
+	}
+	addr, err := netip.ParseAddr(s)
+	if err != nil {
+		return false
+	}
+	return addr.Zone() == ""
+}
+
+// Hostname reports whether s is a valid "hostname".
+func Hostname(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if len(s) > 253 {
+		return false
+	}
+	for {
+		i := strings.IndexByte(s, '.')
+		label := s
+		if i >= 0 {
+			label = s[:i]
+		}
+		if len(label) < 1 || len(label) > 63 {
+			return false
+		}
+		if label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for j := 0; j < len(label); j++ {
+			c := label[j]
+			switch {
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-':
+			default:
+				return false
+			}
+		}
+		if i < 0 {
+			return true
+		}
+		s = s[i+1:]
+	}
+}
+
+// Email reports whether s is a valid "email".
+func Email(s string) bool {
+	if len(s) > 254 {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at == -1 {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	if len(local) > 64 {
+		return false
+	}
+	if len(local) > 1 && strings.HasPrefix(local, `"`) && strings.HasSuffix(local, `"`) {
+		local := local[1 : len(local)-1]
+		if strings.IndexByte(local, '\\') != -1 || strings.IndexByte(local, '"') != -1 {
+			return false
+		}
+	} else {
+		if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+			return false
+		}
+		for _, ch := range local {
+			switch {
+			case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
+			case strings.ContainsRune(".!#$%&'*+-/=?^_`{|}~", ch):
+			default:
+				return false
+			}
+		}
+	}
+	if strings.HasPrefix(domain, "[") && strings.HasSuffix(domain, "]") {
+		domain = domain[1 : len(domain)-1]
+		if rem, ok := strings.CutPrefix(domain, "IPv6:"); ok {
+			return IPv6(rem)
+		}
+		return IPv4(domain)
+	}
+	return Hostname(domain)
+}
+
+// Duration reports whether s is a valid "duration".
+func Duration(s string) bool {
+	s, ok := strings.CutPrefix(s, "P")
+	if !ok || s == "" {
+		return false
+	}
+	if w, ok := strings.CutSuffix(s, "W"); ok {
+		if w == "" {
+			return false
+		}
+		for i := 0; i < len(w); i++ {
+			if w[i] < '0' || w[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	const allYMD, allHMS = "YMD", "HMS"
+	for i := 0; ; i++ {
+		j := strings.IndexByte(s, 'T')
+		part := s
+		if j >= 0 {
+			part = s[:j]
+		}
+		if i != 0 && part == "" {
+			return false
+		}
+		if i >= 2 {
+			return false
+		}
+		units, all := allYMD, allYMD
+		if i == 1 {
+			units, all = allHMS, allHMS
+		}
+		_ = all
+		for part != "" {
+			n := 0
+			for n < len(part) && part[n] >= '0' && part[n] <= '9' {
+				n++
+			}
+			if n == 0 {
+				return false
+			}
+			part = part[n:]
+			if part == "" {
+				return false
+			}
+			k := strings.IndexByte(units, part[0])
+			if k == -1 {
+				return false
+			}
+			units = units[k+1:]
+			part = part[1:]
+		}
+		if j < 0 {
+			return true
+		}
+		s = s[j+1:]
+	}
+}
+
+// Native returns the allocation-free check for a format, if this package
+// has one.
+func Native(format string) (func(string) bool, bool) {
+	switch format {
+	case "uuid":
+		return UUID, true
+	case "date":
+		return Date, true
+	case "time":
+		return Time, true
+	case "date-time":
+		return DateTime, true
+	case "ipv4":
+		return IPv4, true
+	case "ipv6":
+		return IPv6, true
+	case "hostname":
+		return Hostname, true
+	case "email":
+		return Email, true
+	case "duration":
+		return Duration, true
+	}
+	return nil, false
+}
+
+// NativeName returns the exported name of the native check for format
+// ("UUID" for "uuid"), or "" when there is none.
+func NativeName(format string) string {
+	return map[string]string{
+		"uuid": "UUID", "date": "Date", "time": "Time", "date-time": "DateTime",
+		"ipv4": "IPv4", "ipv6": "IPv6", "hostname": "Hostname", "email": "Email", "duration": "Duration",
+	}[format]
+}
+
+var formatCache sync.Map // name -> *jsonschema.Format (may be nil)
+
+// Santhosh returns santhosh-tekuri/jsonschema's own check for format, taken
+// from a compiled {"format": name} schema with format assertion on, or nil
+// when santhosh does not know the format (it then accepts every value).
+// The checks allocate; generated code uses them only for formats without a
+// native port.
+func Santhosh(format string) *jsonschema.Format {
+	if f, ok := formatCache.Load(format); ok {
+		return f.(*jsonschema.Format)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	var f *jsonschema.Format
+	if err := c.AddResource("mem://evctl/format.json", map[string]any{"format": format}); err == nil {
+		if sch, err := c.Compile("mem://evctl/format.json"); err == nil {
+			f = sch.Format
+		}
+	}
+	formatCache.Store(format, f)
+	return f
+}
+
+// FormatCheck is a format check bound once at package initialisation:
+// native when available, else santhosh's own.
+type FormatCheck struct {
+	name   string
+	native func(string) bool
+	sant   *jsonschema.Format
+}
+
+// NewFormatCheck binds the check for format.
+func NewFormatCheck(format string) *FormatCheck {
+	fc := &FormatCheck{name: format}
+	if n, ok := Native(format); ok {
+		fc.native = n
+	} else {
+		fc.sant = Santhosh(format)
+	}
+	return fc
+}
+
+// Valid reports whether s passes the format.
+func (fc *FormatCheck) Valid(s string) bool {
+	if fc.native != nil {
+		return fc.native(s)
+	}
+	if fc.sant == nil {
+		return true
+	}
+	return fc.sant.Validate(s) == nil
+}
