@@ -123,6 +123,10 @@ func runEnvelope(p *Pass) {
 			p.Reportf(f.Pos, "envelope field %q must be required; %s", f.Name, how)
 		}
 		if ft := f.Type.NonNull(); ft == nil || !ef.ok(ev, ft) {
+			if want == "a string" {
+				p.Reportf(f.Pos, "envelope field %q must be a string", f.Name)
+				continue
+			}
 			p.Reportf(f.Pos, "envelope field %q must be %s, like %s", f.Name, want, decl)
 		}
 	}

@@ -64,7 +64,7 @@ var quantityWords = map[string]quantity{
 	"size": physical, "weight": physical, "height": physical, "width": physical,
 	"length": physical, "depth": physical, "distance": physical, "volume": physical,
 	"temperature": physical,
-	"timestamp": timestamp, "time": timestamp,
+	"timestamp":   timestamp, "time": timestamp,
 }
 
 // countWords end names that count or identify rather than measure.
@@ -153,15 +153,16 @@ func checkUnitField(p *Pass, rec *schema.Type, f *schema.Field, suffixes []strin
 		}
 		return snake(all)
 	}
-	if q == money && ft.Floating() {
+	suffix := unitSuffix(f.Name, suffixes)
+	if q == money && ft.Floating() && !ratioSuffixes[suffix] {
 		intType := "integer"
 		if p.Event.Format == schema.Avro {
 			intType = "long"
 		}
-		p.Reportf(f.Pos, "money field %q is a floating-point %s, which cannot hold exact amounts; use integer minor units (%q as %s) or a decimal with a currency field", f.Name, typeName(p.Event, ft), rename(words[:at+1], "cents"), intType)
+		p.Reportf(f.Pos, "money field %q is a %s, which is floating point and cannot hold exact amounts; use integer minor units (%q as %s) or a decimal with a currency field", f.Name, typeName(p.Event, ft), rename(words[:at+1], "cents"), intType)
 		return
 	}
-	if f.Unit != "" || unitLogicalType(ft.Logical) || hasUnitSuffix(f.Name, suffixes) {
+	if f.Unit != "" || unitLogicalType(ft.Logical) || suffix != "" {
 		return
 	}
 	if q == money && ft.Logical == "decimal" && hasCurrencyField(rec) {
@@ -194,25 +195,28 @@ func checkUnitField(p *Pass, rec *schema.Type, f *schema.Field, suffixes []strin
 	p.Reportf(f.Pos, "numeric field %q is a physical quantity but states no unit; %s", f.Name, annot)
 }
 
-// hasUnitSuffix reports whether name ends in a unit: total_cents,
-// totalCents or timeoutMS.
-func hasUnitSuffix(name string, suffixes []string) bool {
+// ratioSuffixes make a money word a ratio (discount_pct), not an amount.
+var ratioSuffixes = map[string]bool{"pct": true, "percent": true, "bps": true}
+
+// unitSuffix returns the unit a name ends in (total_cents, totalCents,
+// timeoutMS), or "".
+func unitSuffix(name string, suffixes []string) string {
 	lower := strings.ToLower(name)
 	for _, s := range suffixes {
 		if strings.HasSuffix(lower, "_"+s) {
-			return true
+			return s
 		}
 		words := strings.Split(s, "_")
 		for _, c := range []string{pascal(words), strings.ToUpper(strings.Join(words, ""))} {
 			if len(name) > len(c) && strings.HasSuffix(name, c) {
 				prev := name[len(name)-len(c)-1]
 				if prev >= 'a' && prev <= 'z' || prev >= '0' && prev <= '9' {
-					return true
+					return s
 				}
 			}
 		}
 	}
-	return false
+	return ""
 }
 
 // hasCurrencyField reports whether rec has a currency field beside its amounts.
@@ -228,7 +232,7 @@ func hasCurrencyField(rec *schema.Type) bool {
 
 func typeName(ev *schema.Event, t *schema.Type) string {
 	if ev.Format == schema.JSONSchema {
-		return "number"
+		return "JSON number"
 	}
 	return string(t.Kind)
 }

@@ -78,12 +78,18 @@ func runPastTense(p *Pass) {
 		p.Reportf(pos, "event name %q ends in the noun %q, not a past-tense verb; rename it %q", name, verb, replaceVerb(en, lexicon.PastOf(base)))
 		return
 	}
-	// Imperative: PlaceOrder, SendEmail, SignUpUser.
-	if fix, ok := imperativeFix(en.Words); ok {
+	// Imperative: PlaceOrder, SendEmail, SignUpUser. A name ending in a
+	// base verb spelled like a past form (CropSeed) is not read as one.
+	lookalike := lexicon.IsBase(verb) && strings.HasSuffix(strings.ToLower(verb), "ed")
+	if fix, ok := imperativeFix(en.Words); ok && !lookalike {
 		p.Reportf(pos, "event name %q is an imperative command, not a fact; name what happened in the past tense: %q", name, fix)
 		return
 	}
-	p.Reportf(pos, "event name %q must end in a past-tense verb, optionally followed by a particle, but %q is not one; name the fact that happened, like \"OrderPlaced\" or \"UserSignedUp\"", name, verb)
+	what := "is not one"
+	if lexicon.IsBase(verb) {
+		what = "is a base form, not a past form"
+	}
+	p.Reportf(pos, "event name %q must end in a past-tense verb, optionally followed by a particle, but %q %s; name the fact that happened, like \"OrderPlaced\" or \"UserSignedUp\"", name, verb, what)
 }
 
 // replaceVerb renders the name with its verb replaced by past.
