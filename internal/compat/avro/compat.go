@@ -388,40 +388,54 @@ func Explain(incs []Incompatibility, readerIsNew bool) []compat.Change {
 	return out
 }
 
+// typeAt names the type an incompatibility location points into:
+// "/fields/1/type/size" -> "the type at /fields/1/type".
+func typeAt(loc string) string {
+	for _, suffix := range []string{"/name", "/size", "/symbols"} {
+		loc = strings.TrimSuffix(loc, suffix)
+	}
+	if loc == "" || loc == "/" {
+		return "the top-level type"
+	}
+	return "the type at " + loc
+}
+
 func message(in Incompatibility, readerIsNew bool) string {
 	reader, writer := "new schema", "old schema"
+	oldSize := in.WriterSize
 	if !readerIsNew {
 		reader, writer = "old schema", "new schema"
+		oldSize = in.ReaderSize
 	}
 	at := in.Location
 	switch in.Type {
 	case ReaderFieldMissingDefaultValue:
 		if readerIsNew {
-			return fmt.Sprintf("field %q at %s has no default and is missing in the old schema, so the new schema cannot read old data; give it a default (null, with a [\"null\", ...] union, for an optional field) or drop the field from this version", in.Field, at)
+			return fmt.Sprintf("field %q at %s has no default and is missing in the old schema, so the new schema cannot read old data; give it a default (null, with a [\"null\", ...] union, for an optional field) or leave the field out of this version", in.Field, at)
 		}
 		return fmt.Sprintf("field %q at %s of the old schema has no default and is missing in the new schema, so consumers on the old schema cannot read new data; keep the field in the new schema (it can be deprecated), or first release a version where it has a default", in.Field, at)
 	case TypeMismatch:
-		fix := fmt.Sprintf("keep it %s, or change it only along an allowed promotion (int→long→float→double, string↔bytes)", in.WriterType)
+		fix := fmt.Sprintf("keep the type %s, or change it only along an allowed promotion (int→long→float→double, string↔bytes)", in.WriterType)
 		if !readerIsNew {
-			fix = fmt.Sprintf("keep it %s in the new schema, or change it only along an allowed promotion that the old reader can follow (int→long→float→double, string↔bytes)", in.ReaderType)
+			fix = fmt.Sprintf("keep the type %s in the new schema; old readers can only follow promotions (int→long→float→double, string↔bytes), so the new type must be one the old type promotes from", in.ReaderType)
 		}
 		return fmt.Sprintf("the %s reads %s at %s but the %s writes %s there, which Avro cannot convert; %s", reader, article(in.ReaderType), at, writer, article(in.WriterType), fix)
 	case NameMismatch:
 		if readerIsNew {
-			return fmt.Sprintf("the type at %s is named %q in the new schema but %q in the old schema; keep the old name, or add %q to the new type's aliases", at, in.ReaderName, in.WriterName, in.WriterName)
+			return fmt.Sprintf("%s is named %q in the new schema but %q in the old schema; keep the old name, or add %q to the new type's aliases", typeAt(at), in.ReaderName, in.WriterName, in.WriterName)
 		}
-		return fmt.Sprintf("the type at %s is named %q in the old schema but %q in the new schema, and old readers cannot follow the rename; keep the name %q", at, in.ReaderName, in.WriterName, in.ReaderName)
+		return fmt.Sprintf("%s is named %q in the old schema but %q in the new schema, and old readers cannot follow the rename; keep the name %q", typeAt(at), in.ReaderName, in.WriterName, in.ReaderName)
 	case FixedSizeMismatch:
-		return fmt.Sprintf("fixed type %q at %s has size %d in the %s but %d in the %s; the size of a fixed type cannot change, keep it %d or introduce a new field with a new fixed type", in.ReaderName, at, in.ReaderSize, reader, in.WriterSize, writer, in.WriterSize)
+		return fmt.Sprintf("fixed type %q (%s) has size %d in the %s but %d in the %s; the size of a fixed type cannot change: keep size %d, or add a new field with a new fixed type", in.ReaderName, typeAt(at), in.ReaderSize, reader, in.WriterSize, writer, oldSize)
 	case MissingEnumSymbols:
 		syms := strings.Join(in.Symbols, ", ")
 		if readerIsNew {
-			return fmt.Sprintf("enum %q at %s in the new schema lacks symbols [%s] that the old schema can write; keep those symbols, or give the new enum a \"default\" symbol", in.ReaderName, at, syms)
+			return fmt.Sprintf("enum %q (%s) in the new schema lacks symbols [%s] that the old schema can write; keep those symbols, or give the new enum a \"default\" symbol", in.ReaderName, typeAt(at), syms)
 		}
-		return fmt.Sprintf("enum %q at %s gained symbols [%s] that the old schema cannot read (its enum has no \"default\"); don't add symbols here, or first release a version whose enum has a \"default\" symbol", in.ReaderName, at, syms)
+		return fmt.Sprintf("enum %q (%s) gained symbols [%s] that the old schema cannot read (its enum has no \"default\"); don't add symbols here, or first release a version whose enum has a \"default\" symbol", in.ReaderName, typeAt(at), syms)
 	case MissingUnionBranch:
 		if readerIsNew {
-			return fmt.Sprintf("the old schema can write %s at %s but no branch of the new schema's type there can read it; keep a %s branch in the union (or a type it promotes to)", article(in.WriterType), at, in.WriterType)
+			return fmt.Sprintf("the old schema can write %s at %s but no branch of the new schema's type there can read it; keep a %s branch in the union (or one it promotes to)", article(in.WriterType), at, in.WriterType)
 		}
 		return fmt.Sprintf("the new schema can write %s at %s but no branch of the old schema's type there can read it; don't add that type or union branch, or first release a version whose union accepts %s", article(in.WriterType), at, in.WriterType)
 	case AmbiguousField:

@@ -172,15 +172,26 @@ func TestCanReadMessages(t *testing.T) {
 	for _, in := range []Incompatibility{
 		{Type: TypeMismatch, Location: "/", ReaderType: "int", WriterType: "long"},
 		{Type: NameMismatch, Location: "/name", ReaderName: "A", WriterName: "B"},
-		{Type: FixedSizeMismatch, Location: "/size", ReaderName: "F", ReaderSize: 4, WriterSize: 8},
+		{Type: FixedSizeMismatch, Location: "/fields/2/type/size", ReaderName: "F", ReaderSize: 4, WriterSize: 8},
 		{Type: MissingEnumSymbols, Location: "/symbols", ReaderName: "E", Symbols: []string{"C"}},
 		{Type: MissingUnionBranch, Location: "/1", WriterType: "string"},
 	} {
 		for _, readerIsNew := range []bool{true, false} {
 			msg := message(in, readerIsNew)
-			if !strings.Contains(msg, in.Location) || !strings.Contains(msg, ";") || msg == in.Detail {
+			if !(strings.Contains(msg, in.Location) || strings.Contains(msg, typeAt(in.Location))) || !strings.Contains(msg, ";") || msg == in.Detail {
 				t.Errorf("%s (readerIsNew=%v): message %q lacks location or fix", in.Type, readerIsNew, msg)
 			}
 		}
+	}
+}
+
+func TestFixedSizeMessageKeepsTheOldSize(t *testing.T) {
+	in := Incompatibility{Type: FixedSizeMismatch, Location: "/size", ReaderName: "F", ReaderSize: 2, WriterSize: 4}
+	if msg := message(in, true); !strings.Contains(msg, "keep size 4") {
+		t.Errorf("backward: %q", msg)
+	}
+	in.ReaderSize, in.WriterSize = 4, 2
+	if msg := message(in, false); !strings.Contains(msg, "keep size 4") {
+		t.Errorf("forward: %q", msg)
 	}
 }
