@@ -4,15 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/evctl/evctl/internal/cli"
+	"github.com/evctl/evctl/internal/compat"
+	"github.com/evctl/evctl/internal/compat/jsonschema"
+	"github.com/evctl/evctl/internal/registry"
 )
 
 func TestMain(m *testing.M) {
@@ -63,6 +68,45 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			src, err := filepath.Abs(filepath.Join("..", "..", "schemas"))
 			ts.Check(err)
 			ts.Check(os.CopyFS(ts.MkAbs("schemas"), os.DirFS(src)))
+		},
+		// registry-start [-data FILE] [-user NAME:PASSWORD:ROLE]... serves the
+		// registry handler over httptest on a SQLite store in $WORK (default
+		// registry.db), sets EVCTL_REGISTRY_URL, and stops at the script's end.
+		"registry-start": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg {
+				ts.Fatalf("usage: registry-start [-data FILE] [-user NAME:PASSWORD:ROLE]...")
+			}
+			data := "registry.db"
+			var users []registry.User
+			for len(args) > 0 {
+				if len(args) < 2 {
+					ts.Fatalf("usage: registry-start [-data FILE] [-user NAME:PASSWORD:ROLE]...")
+				}
+				switch args[0] {
+				case "-data":
+					data = args[1]
+				case "-user":
+					parts := strings.SplitN(args[1], ":", 3)
+					if len(parts) != 3 {
+						ts.Fatalf("registry-start: -user wants NAME:PASSWORD:ROLE")
+					}
+					hash, err := registry.HashArgon2id(parts[1])
+					ts.Check(err)
+					users = append(users, registry.User{Name: parts[0], Hash: hash, Role: registry.Role(parts[2])})
+				default:
+					ts.Fatalf("registry-start: unknown option %q", args[0])
+				}
+				args = args[2:]
+			}
+			compat.RegisterJSONSchema(jsonschema.Parse, jsonschema.CanRead)
+			store, err := registry.OpenSQLite(ts.MkAbs(data))
+			ts.Check(err)
+			srv := httptest.NewServer(registry.NewServer(store, registry.ServerOptions{Users: users}))
+			ts.Defer(func() {
+				srv.Close()
+				store.Close()
+			})
+			ts.Setenv("EVCTL_REGISTRY_URL", srv.URL)
 		},
 		// exitcode N cmd args... runs cmd and asserts its exact exit status.
 		"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {

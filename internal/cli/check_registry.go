@@ -2,12 +2,247 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/evctl/evctl/internal/compat"
 	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/diag"
+	"github.com/evctl/evctl/internal/lint"
+	"github.com/evctl/evctl/internal/registry"
+	"github.com/evctl/evctl/internal/schema"
 )
 
-// runCheckRegistry compares the catalog with a registry's subjects.
+// Rule ids of check --against registry.
+const (
+	ruleRegistryVerdict      = "registry-verdict"
+	ruleVerdictMismatch      = "verdict-mismatch"
+	ruleRegistryLevelDiffers = "registry-level-differs"
+	ruleReferenceUnpushed    = "reference-not-registered"
+)
+
+var registryRules = []diag.RuleInfo{
+	{ID: ruleRegistryVerdict, Doc: "The verdicts of evctl's engine and of the registry's compatibility endpoint for one subject."},
+	{ID: ruleVerdictMismatch, Doc: "evctl's engine and the registry disagree on whether the schema is compatible with the subject's registered versions."},
+	{ID: ruleRegistryLevelDiffers, Doc: "The subject's compatibility level in the registry differs from the level evctl was asked to check."},
+	{ID: ruleReferenceUnpushed, Doc: "The schema references a catalog schema that is not registered yet, so the registry cannot judge it."},
+	{ID: ruleFormatChanged, Doc: "The schema type differs from the registered versions'."},
+	{ID: ruleInvalidBaseline, Doc: "A registered version cannot be parsed."},
+}
+
+// runCheckRegistry compares the catalog with a registry's subjects. For
+// every event it runs the local engine on the subject's live versions (all
+// of them at a transitive level, the latest otherwise), under the level the
+// registry applies to the subject, and asks the registry's compatibility
+// endpoint (verbose) the same question; any disagreement is an error.
 func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *checkOptions, level compat.Level, policy compat.Policy) error {
-	return usageError("--against registry is not available yet in this build")
+	cur, err := loadCatalog(app, cfg, opts.Paths)
+	if err != nil {
+		return err
+	}
+	items, err := registryItems(cfg, cur)
+	if err != nil {
+		return err
+	}
+	c, err := app.registryClient(cfg, nil)
+	if err != nil {
+		return err
+	}
+	ds := append(parseDiagnostics(cur), lint.Run(cur, cfg)...)
+	for _, it := range items {
+		ids, err := checkRegistryItem(ctx, c, cur, it, level, policy)
+		if err != nil {
+			var re *registry.Error
+			if errors.As(err, &re) {
+				return registryError(err)
+			}
+			return err
+		}
+		ds = append(ds, ids...)
+	}
+	ds = diag.Sort(ds)
+	sum := diag.Summarize(ds, cur.Files)
+	tool := toolInfo()
+	tool.Rules = append(tool.Rules, registryRules...)
+	p := diag.Printer{Format: opts.Format, Color: app.UseColor(), Tool: tool, Title: "evctl check against registry " + c.URL()}
+	if err := p.Print(app.IO.Out, ds, sum); err != nil {
+		return err
+	}
+	if opts.Format == "text" {
+		fmt.Fprintf(app.IO.ErrOut, "checked %d event(s) against registry %s: %d error(s), %d warning(s)\n", len(cur.Events), c.URL(), sum.Errors, sum.Warnings)
+	}
+	switch {
+	case len(cur.Errors) > 0:
+		return silentExit(ExitInput)
+	case sum.Errors > 0:
+		return silentExit(ExitFindings)
+	}
+	return nil
+}
+
+// checkRegistryItem judges one event both ways. It also records whether
+// the event's schema is registered (for the events that reference it).
+func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Catalog, it *regItem, level compat.Level, policy compat.Policy) ([]diag.Diagnostic, error) {
+	e := it.Event
+	at := func(rule string, sev diag.Severity, format string, args ...any) diag.Diagnostic {
+		return diag.Diagnostic{Rule: rule, Severity: sev, File: e.Path, Line: 1, Column: 1, Event: e.Type, Message: fmt.Sprintf(format, args...)}
+	}
+	allKnown := it.fillRefs()
+	if allKnown {
+		r, found, err := c.Lookup(ctx, it.Subject, it.Schema)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			it.ID, it.Version, it.Known = r.ID, r.Version, true
+		}
+	}
+	versions, err := c.Versions(ctx, it.Subject)
+	if err != nil {
+		return nil, err
+	}
+	if len(versions) == 0 {
+		return []diag.Diagnostic{at(ruleRegistryVerdict, diag.Info,
+			"subject %s is not in the registry yet: compatible (its first version may be anything)", it.Subject)}, nil
+	}
+	lvlName, _, err := c.Level(ctx, it.Subject)
+	if err != nil {
+		return nil, err
+	}
+	regLevel, err := compat.ParseLevel(lvlName)
+	if err != nil {
+		return nil, fmt.Errorf("registry answered an unknown compatibility level for %s: %w", it.Subject, err)
+	}
+	var ds []diag.Diagnostic
+	if regLevel != level {
+		ds = append(ds, at(ruleRegistryLevelDiffers, diag.Warning,
+			"subject %s is at %s in the registry, not %s: both verdicts below are under %s, the level the registry enforces", it.Subject, regLevel, level, regLevel))
+	}
+	compared := versions
+	if !regLevel.Transitive() {
+		compared = versions[len(versions)-1:]
+	}
+	if regLevel == compat.None {
+		compared = nil
+	}
+
+	// The local engine, on the fetched versions.
+	newDoc := eventDoc(e, e.Path, cur)
+	var prev []compat.Doc
+	localOK, localKnown := true, true
+	var localWhy []string
+	for _, v := range compared {
+		r, err := c.Version(ctx, it.Subject, v)
+		if err != nil {
+			return nil, err
+		}
+		if r.Type != it.Schema.Type {
+			localOK = false
+			localWhy = append(localWhy, fmt.Sprintf("version %d is %s, not %s", v, r.Type, it.Schema.Type))
+			ds = append(ds, at(ruleFormatChanged, diag.Error, "%s: version %d of subject %s is %s but the file is %s; a registry rejects a different schema type; publish v%d.%s instead",
+				e.Type, v, it.Subject, r.Type, it.Schema.Type, e.Version+1, e.Stem))
+			continue
+		}
+		refs, err := c.ReferenceTexts(ctx, r.References)
+		if err != nil {
+			return nil, err
+		}
+		prev = append(prev, compat.Doc{Name: fmt.Sprintf("registry:%s@%d", it.Subject, v), Text: []byte(r.Text), References: refs})
+	}
+	if localOK && len(prev) > 0 {
+		res, err := compat.Check(formatOf(e), regLevel, newDoc, prev, compat.Options{Policy: policy})
+		switch {
+		case err != nil && compat.IsParseError(err):
+			localKnown = false
+			ds = append(ds, at(ruleInvalidBaseline, diag.Error, "%s: cannot compare with subject %s: %v", e.Type, it.Subject, err))
+		case err != nil:
+			return nil, err
+		case !res.Compatible:
+			localOK = false
+			ds = append(ds, localChangeDiags(e, newDoc, prev, res)...)
+			for _, ch := range res.Changes {
+				if !ch.Compatible {
+					localWhy = append(localWhy, ch.Type+" "+ch.Path)
+				}
+			}
+		}
+	}
+
+	// The registry's own verdict.
+	if !allKnown {
+		var missing []string
+		for _, d := range it.Deps {
+			if !d.Target.Known {
+				missing = append(missing, d.Target.Event.Path)
+			}
+		}
+		ds = append(ds, at(ruleReferenceUnpushed, diag.Warning,
+			"the registry cannot judge %s: it references %s, not registered yet; push them first (evctl: %s)", it.Subject, strings.Join(missing, ", "), verdictWord(localOK)))
+		return ds, nil
+	}
+	regOK, msgs, err := c.CheckCompatibility(ctx, it.Subject, it.Schema)
+	if err != nil {
+		return nil, err
+	}
+	reasons := reasonLines(msgs)
+	verdict := fmt.Sprintf("subject %s under %s against version(s) %s: evctl says %s; the registry says %s",
+		it.Subject, regLevel, joinInts(compared), verdictWord(localOK), verdictWord(regOK))
+	if !regOK && len(reasons) > 0 {
+		verdict += ": " + strings.Join(reasons, "; ")
+	}
+	ds = append(ds, at(ruleRegistryVerdict, diag.Info, "%s", verdict))
+	if localKnown && localOK != regOK {
+		why := ""
+		if len(localWhy) > 0 {
+			why = " (evctl found " + strings.Join(localWhy, ", ") + ")"
+		}
+		ds = append(ds, at(ruleVerdictMismatch, diag.Error,
+			"evctl and the registry disagree on subject %s under %s: evctl says %s, the registry says %s%s; one of the two engines is wrong, please report it",
+			it.Subject, regLevel, verdictWord(localOK), verdictWord(regOK), why))
+	}
+	return ds, nil
+}
+
+// localChangeDiags are the incompatible changes the local engine found,
+// at their position in the file.
+func localChangeDiags(e *schema.Event, newDoc compat.Doc, prev []compat.Doc, res compat.Result) []diag.Diagnostic {
+	byName := map[string]compat.Doc{}
+	for _, p := range prev {
+		byName[p.Name] = p
+	}
+	var ds []diag.Diagnostic
+	for _, ch := range res.Changes {
+		if ch.Compatible {
+			continue
+		}
+		l := locate(ch, newDoc, byName[ch.Against], parseDocRoot)
+		if l.File != e.Path {
+			l.File, l.Line, l.Column = e.Path, 1, 1
+			if n := e.Root.Pointer(strings.TrimPrefix(ch.Path, "#")); n != nil {
+				l.Line, l.Column = n.Pos.Line, n.Pos.Col
+			}
+		}
+		ds = append(ds, diag.Diagnostic{Rule: ch.Type, Severity: diag.Error, File: l.File, Line: l.Line, Column: l.Column, Event: e.Type,
+			Message: fmt.Sprintf("%s: %s (%s against %s); if the break is intended, publish v%d.%s instead", ch.Path, ch.Message, ch.Direction, ch.Against, e.Version+1, e.Stem)})
+	}
+	return ds
+}
+
+func verdictWord(ok bool) string {
+	if ok {
+		return "compatible"
+	}
+	return "incompatible"
+}
+
+func joinInts(vs []int) string {
+	if len(vs) == 0 {
+		return "none"
+	}
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = fmt.Sprint(v)
+	}
+	return strings.Join(s, ", ")
 }

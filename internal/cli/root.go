@@ -60,6 +60,8 @@ registry.
 		newCompatCmd(app),
 		newDiffCmd(app),
 		newCheckCmd(app),
+		newPushCmd(app),
+		newRegistryCmd(app),
 		newVersionCmd(app),
 	)
 	return root

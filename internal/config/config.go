@@ -85,6 +85,13 @@ type Registry struct {
 	CertFile        string            `yaml:"cert_file"`
 	KeyFile         string            `yaml:"key_file"`
 	User            string            `yaml:"user"`
+	// PasswordEnv and TokenEnv name environment variables holding the
+	// password or bearer token (default EVCTL_REGISTRY_PASSWORD and
+	// EVCTL_REGISTRY_TOKEN); secrets never go in the file.
+	PasswordEnv string `yaml:"password_env"`
+	TokenEnv    string `yaml:"token_env"`
+	// Retries after a transport error, 429 or 5xx (default 3; 0 for none).
+	Retries *int `yaml:"retries"`
 }
 
 // Gen configures code generation.

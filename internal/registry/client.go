@@ -484,3 +484,45 @@ func (c *Client) SetLevel(ctx context.Context, subject, level string) error {
 	res := c.sr.SetCompatibility(ctx, sr.SetCompatibility{Level: l}, subject)[0]
 	return c.wrap(op, res.Err)
 }
+
+// maxClientRefDepth bounds how deep ReferenceTexts follows references.
+const maxClientRefDepth = 32
+
+// ReferenceTexts fetches the schema texts of refs and, transitively, of
+// their own references, keyed by reference name (the first name wins), as
+// the compatibility engine resolves them.
+func (c *Client) ReferenceTexts(ctx context.Context, refs []Reference) (map[string][]byte, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	texts := map[string][]byte{}
+	seen := map[string]bool{}
+	var walk func(refs []Reference, depth int) error
+	walk = func(refs []Reference, depth int) error {
+		if depth > maxClientRefDepth {
+			return fmt.Errorf("schema references nest deeper than %d", maxClientRefDepth)
+		}
+		for _, r := range refs {
+			key := fmt.Sprintf("%s\x00%d", r.Subject, r.Version)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			reg, err := c.Version(ctx, r.Subject, r.Version)
+			if err != nil {
+				return err
+			}
+			if _, ok := texts[r.Name]; !ok {
+				texts[r.Name] = []byte(reg.Text)
+			}
+			if err := walk(reg.References, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(refs, 0); err != nil {
+		return nil, err
+	}
+	return texts, nil
+}

@@ -1,0 +1,304 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evctl/evctl/internal/compat"
+	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/registry"
+)
+
+// Flags of the registry client, shared by push and the registry commands.
+const (
+	flagRegistryURL      = "registry-url"
+	flagRegistryUser     = "registry-user"
+	flagRegistryTimeout  = "registry-timeout"
+	flagRegistryCAFile   = "registry-ca-file"
+	flagRegistryCertFile = "registry-cert-file"
+	flagRegistryKeyFile  = "registry-key-file"
+	flagSubject          = "subject"
+)
+
+// registryHelp explains where the client settings come from.
+const registryHelp = `
+Registry settings come from flags, else the environment, else evctl.yaml:
+  URL                --registry-url, EVCTL_REGISTRY_URL, registry.url
+  Basic auth user    --registry-user, EVCTL_REGISTRY_USER, registry.user
+  Basic password     EVCTL_REGISTRY_PASSWORD, or the variable named by registry.password_env
+  Bearer token       EVCTL_REGISTRY_TOKEN, or the variable named by registry.token_env
+  TLS                --registry-ca-file, --registry-cert-file, --registry-key-file,
+                     registry.ca_file, registry.cert_file, registry.key_file
+  Timeout            --registry-timeout, registry.timeout (per attempt, default 10s)
+  Retries            registry.retries (default 3; after a network error, 429 or 5xx)
+Secrets are read from the environment only and are never printed.`
+
+// registryFlags are the registry client flags of one command.
+type registryFlags struct {
+	URL, User             string
+	CAFile, CertFile, Key string
+	Timeout               time.Duration
+}
+
+func addRegistryFlags(cmd *cobra.Command, rf *registryFlags) {
+	f := cmd.Flags()
+	f.StringVar(&rf.URL, flagRegistryURL, "", "registry URL (default: $EVCTL_REGISTRY_URL, else registry.url)")
+	f.StringVar(&rf.User, flagRegistryUser, "", "registry Basic auth user (default: $EVCTL_REGISTRY_USER, else registry.user)")
+	f.StringVar(&rf.CAFile, flagRegistryCAFile, "", "PEM file of CAs to trust for the registry")
+	f.StringVar(&rf.CertFile, flagRegistryCertFile, "", "PEM client certificate for the registry")
+	f.StringVar(&rf.Key, flagRegistryKeyFile, "", "PEM key of the client certificate")
+	f.DurationVar(&rf.Timeout, flagRegistryTimeout, 0, "timeout of each registry request attempt (default: registry.timeout, else 10s)")
+}
+
+// registryClient builds the client from flags, environment and config.
+func (a *App) registryClient(cfg *config.Config, rf *registryFlags) (*registry.Client, error) {
+	if rf == nil {
+		rf = &registryFlags{}
+	}
+	cfgDir := ""
+	if cfg.Path != "" {
+		cfgDir = a.abs(cfg.Dir)
+	}
+	opts, err := registry.ResolveOptions(registry.ClientOptions{
+		URL: rf.URL, User: rf.User,
+		CAFile: a.absIf(rf.CAFile), CertFile: a.absIf(rf.CertFile), KeyFile: a.absIf(rf.Key),
+		Timeout: rf.Timeout,
+	}, a.IO.Getenv, cfg.Registry, cfgDir)
+	if err != nil {
+		return nil, &exitError{code: ExitUsage, err: err, hint: "fix the registry section of evctl.yaml"}
+	}
+	opts.UserAgent = "evctl/" + buildVersion()
+	c, err := registry.NewClient(opts)
+	if err != nil {
+		if strings.TrimSpace(opts.URL) == "" {
+			return nil, withHint(usageError("%w", err), "pass --registry-url, export EVCTL_REGISTRY_URL or set registry.url in evctl.yaml")
+		}
+		return nil, &exitError{code: ExitUsage, err: err, hint: "check the registry settings (flags, EVCTL_REGISTRY_* and the registry section of evctl.yaml)"}
+	}
+	return c, nil
+}
+
+func (a *App) absIf(p string) string {
+	if p == "" {
+		return ""
+	}
+	return a.abs(p)
+}
+
+// registryFailure turns a client error into an exit: a rejected schema is
+// a finding (1), anything else a registry error (4).
+func registryFailure(err error) error {
+	if err == nil {
+		return nil
+	}
+	if registry.IsRejection(err) {
+		return &exitError{code: ExitFindings, err: err}
+	}
+	return registryError(err)
+}
+
+// subjectNamer checks registry.subject_strategy.
+func subjectNamer(cfg *config.Config) (registry.SubjectNamer, error) {
+	n, err := registry.NewSubjectNamer(cfg.Registry.SubjectStrategy, cfg.Registry.Topics)
+	if err != nil {
+		return n, usageError("%w", err)
+	}
+	return n, nil
+}
+
+func newRegistryCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "registry",
+		Short: "Run a schema registry, or inspect and configure one",
+		Long: `Commands for a Confluent-compatible schema registry: serve one from this
+binary, list its subjects, read and set compatibility levels.
+` + registryHelp + "\n" + exitStatusHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withHint(usageError("registry needs a subcommand: serve, subjects or config"), "run 'evctl registry --help'")
+		},
+	}
+	cmd.AddCommand(newRegistryServeCmd(app), newRegistrySubjectsCmd(app), newRegistryConfigCmd(app))
+	return cmd
+}
+
+type serveOptions struct {
+	Addr, Data, AuthFile, LogFormat string
+}
+
+func newRegistryServeCmd(app *App) *cobra.Command {
+	opts := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve [--addr HOST:PORT] [--data PATH] [--auth-file PATH] [--log-format text|json]",
+		Short: "Serve a Confluent-compatible schema registry on an embedded store",
+		Long: `Serve the Confluent Schema Registry REST API from a single SQLite file.
+
+Without --auth-file the registry only listens on loopback addresses. The
+auth file holds one "name:hash:role" a line, with a bcrypt or argon2id
+password hash and the role read or write; clients use HTTP Basic auth.
+Request logs go to stderr; GET /metrics serves Prometheus metrics. SIGTERM
+or SIGINT shuts the server down gracefully.
+` + exitStatusHelp,
+		Example: `  $ evctl registry serve
+  $ evctl registry serve --addr 0.0.0.0:8081 --data /var/lib/evctl/registry.db --auth-file users.txt --log-format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch opts.LogFormat {
+			case "text", "json":
+			default:
+				return usageError("invalid --log-format %q (want text or json)", opts.LogFormat)
+			}
+			// The server judges compatibility with the same engines as check.
+			registerEngines()
+			err := registry.Serve(cmd.Context(), registry.ServeOptions{
+				Addr:      opts.Addr,
+				DataPath:  app.abs(opts.Data),
+				AuthFile:  app.absIf(opts.AuthFile),
+				LogFormat: opts.LogFormat,
+				Log:       app.IO.ErrOut,
+			})
+			if err != nil {
+				return registryError(err)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Addr, "addr", registry.DefaultAddr, "listen address")
+	f.StringVar(&opts.Data, "data", registry.DefaultDataPath, "SQLite database file (created if missing)")
+	f.StringVar(&opts.AuthFile, "auth-file", "", "users for HTTP Basic auth: name:hash:role lines (bcrypt or argon2id; read or write)")
+	f.StringVar(&opts.LogFormat, "log-format", "text", "request log format: text or json")
+	return cmd
+}
+
+func newRegistrySubjectsCmd(app *App) *cobra.Command {
+	rf := &registryFlags{}
+	cmd := &cobra.Command{
+		Use:   "subjects",
+		Short: "List the registry's subjects, one a line",
+		Long:  "List the subjects that have at least one version that is not deleted.\n" + registryHelp + "\n" + exitStatusHelp,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			c, err := app.registryClient(cfg, rf)
+			if err != nil {
+				return err
+			}
+			subs, err := c.Subjects(cmd.Context())
+			if err != nil {
+				return registryFailure(err)
+			}
+			for _, s := range subs {
+				fmt.Fprintln(app.IO.Out, s)
+			}
+			return nil
+		},
+	}
+	addRegistryFlags(cmd, rf)
+	return cmd
+}
+
+func newRegistryConfigCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Read or set compatibility levels",
+		Long:  "Read or set the global compatibility level, or one subject's with --subject.\n" + registryHelp + "\n" + exitStatusHelp,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withHint(usageError("registry config needs a subcommand: get or set"), "run 'evctl registry config --help'")
+		},
+	}
+	cmd.AddCommand(newRegistryConfigGetCmd(app), newRegistryConfigSetCmd(app))
+	return cmd
+}
+
+func newRegistryConfigGetCmd(app *App) *cobra.Command {
+	rf := &registryFlags{}
+	var subject string
+	cmd := &cobra.Command{
+		Use:   "get [--subject S]",
+		Short: "Print the compatibility level (global, or the one that applies to a subject)",
+		Long: `Print the global compatibility level, or with --subject the level that
+applies to that subject: its own, else the global one (a note on stderr
+says so).
+` + registryHelp + "\n" + exitStatusHelp,
+		Example: `  $ evctl registry config get
+  $ evctl registry config get --subject v1.OrderPlaced`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			c, err := app.registryClient(cfg, rf)
+			if err != nil {
+				return err
+			}
+			level, own, err := c.Level(cmd.Context(), subject)
+			if err != nil {
+				return registryFailure(err)
+			}
+			fmt.Fprintln(app.IO.Out, level)
+			if subject != "" && !own {
+				fmt.Fprintf(app.IO.ErrOut, "evctl: subject %s has no level of its own; the global level applies\n", subject)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&subject, flagSubject, "", "subject (default: the global level)")
+	addRegistryFlags(cmd, rf)
+	return cmd
+}
+
+func newRegistryConfigSetCmd(app *App) *cobra.Command {
+	rf := &registryFlags{}
+	var subject string
+	cmd := &cobra.Command{
+		Use:   "set [--subject S] LEVEL",
+		Short: "Set the compatibility level (global, or a subject's)",
+		Long: `Set the global compatibility level, or with --subject one subject's.
+LEVEL is NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE,
+FULL or FULL_TRANSITIVE (any case).
+` + registryHelp + "\n" + exitStatusHelp,
+		Example: `  $ evctl registry config set FULL_TRANSITIVE
+  $ evctl registry config set --subject v1.OrderPlaced BACKWARD`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			level, err := compat.ParseLevel(args[0])
+			if err != nil {
+				return usageError("%w", err)
+			}
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			c, err := app.registryClient(cfg, rf)
+			if err != nil {
+				return err
+			}
+			if err := c.SetLevel(cmd.Context(), subject, string(level)); err != nil {
+				var re *registry.Error
+				if !errors.As(err, &re) {
+					return usageError("%w", err)
+				}
+				return registryFailure(err)
+			}
+			scope := "global"
+			if subject != "" {
+				scope = subject
+			}
+			fmt.Fprintf(app.IO.Out, "%s: %s\n", scope, level)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&subject, flagSubject, "", "subject (default: the global level)")
+	addRegistryFlags(cmd, rf)
+	return cmd
+}
