@@ -1,0 +1,134 @@
+package wire
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/hamba/avro/v2"
+)
+
+// Deserializer reads Confluent frames into generated event types. Writer
+// schemas are fetched by id once and cached; Avro payloads are decoded with
+// writer-to-reader schema resolution. It is safe for concurrent use.
+type Deserializer struct {
+	reg Registry
+	// Validate, when set, runs Validate on every decoded event and wraps
+	// ErrInvalidEvent on failure.
+	Validate bool
+
+	mu       sync.Mutex
+	writers  map[uint32]*writerSchema
+	readers  map[string]avro.Schema      // reader schema text -> parsed
+	resolved map[resolvedKey]avro.Schema // (writer id, reader text) -> resolved
+}
+
+type writerSchema struct {
+	typ  string
+	text string
+	avro avro.Schema
+}
+
+type resolvedKey struct {
+	id     uint32
+	reader string
+}
+
+// NewDeserializer returns a Deserializer fetching writer schemas from reg.
+func NewDeserializer(reg Registry) *Deserializer {
+	return &Deserializer{reg: reg, writers: map[uint32]*writerSchema{}, readers: map[string]avro.Schema{}, resolved: map[resolvedKey]avro.Schema{}}
+}
+
+// Deserialize decodes frame into into.
+func (d *Deserializer) Deserialize(ctx context.Context, frame []byte, into Event) error {
+	id, payload, err := SplitFrame(frame)
+	if err != nil {
+		return err
+	}
+	w, err := d.writer(ctx, id)
+	if err != nil {
+		return err
+	}
+	if w.typ != into.SchemaType() {
+		return fmt.Errorf("schema %d is %s, but %s is %s", id, w.typ, into.EventType(), into.SchemaType())
+	}
+	switch w.typ {
+	case "AVRO":
+		sch, err := d.readerFor(id, w, into)
+		if err != nil {
+			return err
+		}
+		if err := avro.Unmarshal(sch, payload, into); err != nil {
+			return fmt.Errorf("decode %s from schema %d: %w", into.EventType(), id, err)
+		}
+	case "JSON":
+		if err := json.Unmarshal(payload, into); err != nil {
+			return fmt.Errorf("decode %s from schema %d: %w", into.EventType(), id, err)
+		}
+	default:
+		return fmt.Errorf("schema %d: unsupported schema type %q", id, w.typ)
+	}
+	if d.Validate {
+		if err := into.Validate(); err != nil {
+			return fmt.Errorf("%s: %w: %w", into.EventType(), ErrInvalidEvent, err)
+		}
+	}
+	return nil
+}
+
+func (d *Deserializer) writer(ctx context.Context, id uint32) (*writerSchema, error) {
+	d.mu.Lock()
+	w, ok := d.writers[id]
+	d.mu.Unlock()
+	if ok {
+		return w, nil
+	}
+	typ, text, err := d.reg.SchemaByID(ctx, int(id))
+	if err != nil {
+		return nil, err
+	}
+	if typ == "" {
+		typ = "AVRO"
+	}
+	w = &writerSchema{typ: typ, text: text}
+	if typ == "AVRO" {
+		w.avro, err = avro.ParseWithCache(text, "", &avro.SchemaCache{})
+		if err != nil {
+			return nil, fmt.Errorf("schema %d: parse Avro writer schema: %w", id, err)
+		}
+	}
+	d.mu.Lock()
+	d.writers[id] = w
+	d.mu.Unlock()
+	return w, nil
+}
+
+func (d *Deserializer) readerFor(id uint32, w *writerSchema, into Event) (avro.Schema, error) {
+	text := into.Schema()
+	key := resolvedKey{id: id, reader: text}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s, ok := d.resolved[key]; ok {
+		return s, nil
+	}
+	reader, ok := d.readers[text]
+	if !ok {
+		var err error
+		reader, err = avro.ParseWithCache(text, "", &avro.SchemaCache{})
+		if err != nil {
+			return nil, fmt.Errorf("parse reader schema of %s: %w", into.EventType(), err)
+		}
+		d.readers[text] = reader
+	}
+	var sch avro.Schema = reader
+	if reader.Fingerprint() != w.avro.Fingerprint() {
+		res, err := avro.NewSchemaCompatibility().Resolve(reader, w.avro)
+		if err != nil {
+			return nil, fmt.Errorf("resolve schema %d to the reader schema of %s: %w", id, into.EventType(), err)
+		}
+		sch = res
+	}
+	d.resolved[key] = sch
+	return sch, nil
+}

@@ -1,0 +1,129 @@
+package wire
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/hamba/avro/v2"
+)
+
+// SerializerOptions tune NewSerializer.
+type SerializerOptions struct {
+	// AutoRegister registers the event's schema text (exactly as written)
+	// under its subject when a lookup does not find it. By default the
+	// schema must already be registered (e.g. by `evctl registry push`).
+	AutoRegister bool
+	// Subject overrides the event's Subject().
+	Subject string
+}
+
+// Serializer validates, encodes and frames events of one type. It is safe
+// for concurrent use.
+type Serializer struct {
+	subject    string
+	eventType  string
+	id         uint32
+	avro       avro.Schema // nil for JSON
+	schemaType string
+}
+
+// NewSerializer resolves the schema id of the event type of proto once,
+// by lookup or, with AutoRegister, registration.
+func NewSerializer(ctx context.Context, reg Registry, proto Event, opts SerializerOptions) (*Serializer, error) {
+	s := &Serializer{subject: proto.Subject(), eventType: proto.EventType(), schemaType: proto.SchemaType()}
+	if opts.Subject != "" {
+		s.subject = opts.Subject
+	}
+	switch s.schemaType {
+	case "AVRO":
+		sch, err := avro.ParseWithCache(proto.Schema(), "", &avro.SchemaCache{})
+		if err != nil {
+			return nil, fmt.Errorf("serializer for %s: parse Avro schema: %w", s.eventType, err)
+		}
+		s.avro = sch
+	case "JSON":
+	default:
+		return nil, fmt.Errorf("serializer for %s: unsupported schema type %q", s.eventType, s.schemaType)
+	}
+	id, err := reg.Lookup(ctx, s.subject, s.schemaType, proto.Schema())
+	if err != nil && opts.AutoRegister {
+		id, err = reg.Register(ctx, s.subject, s.schemaType, proto.Schema())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("serializer for %s: %w", s.eventType, err)
+	}
+	if id < 0 || int64(id) > 1<<32-1 {
+		return nil, fmt.Errorf("serializer for %s: schema id %d out of range", s.eventType, id)
+	}
+	s.id = uint32(id)
+	return s, nil
+}
+
+// ID returns the schema id frames carry.
+func (s *Serializer) ID() uint32 { return s.id }
+
+// Subject returns the subject the id was resolved under.
+func (s *Serializer) Subject() string { return s.subject }
+
+type avroBuf struct{ w *avro.Writer }
+
+var avroPool = sync.Pool{New: func() any { return &avroBuf{w: avro.NewWriter(nil, 512)} }}
+
+type jsonBuf struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonPool = sync.Pool{New: func() any {
+	b := &jsonBuf{}
+	b.enc = json.NewEncoder(&b.buf)
+	return b
+}}
+
+// Append validates ev, encodes it and appends the frame to dst. A
+// validation failure wraps ErrInvalidEvent and the validation error.
+func (s *Serializer) Append(dst []byte, ev Event) ([]byte, error) {
+	if ev.EventType() != s.eventType {
+		return dst, fmt.Errorf("serializer for %s got a %s", s.eventType, ev.EventType())
+	}
+	if err := ev.Validate(); err != nil {
+		return dst, fmt.Errorf("%s: %w: %w", s.eventType, ErrInvalidEvent, err)
+	}
+	return s.AppendUnchecked(dst, ev)
+}
+
+// AppendUnchecked encodes and frames ev without validating it.
+func (s *Serializer) AppendUnchecked(dst []byte, ev Event) ([]byte, error) {
+	dst = AppendHeader(dst, s.id)
+	if s.avro != nil {
+		b := avroPool.Get().(*avroBuf)
+		b.w.Reset(nil)
+		b.w.WriteVal(s.avro, ev)
+		if err := b.w.Error; err != nil {
+			b.w.Error = nil
+			avroPool.Put(b)
+			return dst[:len(dst)-HeaderSize], fmt.Errorf("encode %s: %w", s.eventType, err)
+		}
+		dst = append(dst, b.w.Buffer()...)
+		avroPool.Put(b)
+		return dst, nil
+	}
+	b := jsonPool.Get().(*jsonBuf)
+	b.buf.Reset()
+	if err := b.enc.Encode(ev); err != nil {
+		jsonPool.Put(b)
+		return dst[:len(dst)-HeaderSize], fmt.Errorf("encode %s: %w", s.eventType, err)
+	}
+	out := b.buf.Bytes()
+	dst = append(dst, out[:len(out)-1]...) // Encode adds a newline
+	jsonPool.Put(b)
+	return dst, nil
+}
+
+// Serialize is Append into a new slice.
+func (s *Serializer) Serialize(ev Event) ([]byte, error) {
+	return s.Append(nil, ev)
+}
