@@ -250,13 +250,21 @@ func (p *parser) parse(v any, ns string, depth int) (*Schema, error) {
 }
 
 // lookup resolves a type name like Java's ParseContext.find: primitives,
-// then the name qualified with the enclosing namespace, then the name as is.
-// Unknown names are resolved at the end, so forward references work.
+// then the name qualified with the enclosing namespace, then the name as
+// is. A name not defined yet becomes a reference to the qualified name,
+// resolved when the whole document is parsed (forward references).
 func (p *parser) lookup(name, ns string) *Schema {
 	if t, ok := primitives[name]; ok {
 		return &Schema{Type: t}
 	}
-	r := &Schema{ref: name, Namespace: ns}
+	full := qualify(name, ns)
+	if def := p.names[full]; def != nil {
+		return def
+	}
+	if def := p.names[name]; def != nil {
+		return def
+	}
+	r := &Schema{ref: full}
 	p.refs = append(p.refs, r)
 	return r
 }
@@ -270,10 +278,7 @@ func qualify(name, ns string) string {
 
 func (p *parser) resolve(root *Schema) (*Schema, error) {
 	for _, r := range p.refs {
-		def := p.names[qualify(r.ref, r.Namespace)]
-		if def == nil {
-			def = p.names[r.ref]
-		}
+		def := p.names[r.ref]
 		if def == nil {
 			return nil, fmt.Errorf("invalid avro schema: undefined name %q; define the type before using it or add a schema reference for it", r.ref)
 		}
@@ -407,14 +412,23 @@ func validName(name string) error {
 	return nil
 }
 
-// makeName builds a full name like Java's Schema.Name.
+// makeName builds a full name like Java's Schema.Name, validating the
+// namespace parts too, as Java's ParseContext.put does for named types.
 func makeName(name, space string) (short, namespace, full string, err error) {
+	return buildName(name, space, true)
+}
+
+// buildName builds a full name; aliases only get their last part validated.
+func buildName(name, space string, checkSpace bool) (short, namespace, full string, err error) {
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
 		space = name[:i]
 		name = name[i+1:]
 	}
 	if err := validName(name); err != nil {
 		return "", "", "", err
+	}
+	if space != "" && !checkSpace {
+		return name, space, space + "." + name, nil
 	}
 	if space != "" {
 		for _, part := range strings.Split(space, ".") {
@@ -517,7 +531,7 @@ func typeAliases(s *Schema, m map[string]any) error {
 	}
 	seen := map[string]bool{}
 	for _, a := range raw {
-		short, space, full, err := makeName(a, s.Namespace)
+		short, space, full, err := buildName(a, s.Namespace, false)
 		if err != nil {
 			return fmt.Errorf("invalid avro schema: bad alias %q of %s: %w", a, s.FullName, err)
 		}

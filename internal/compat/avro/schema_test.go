@@ -232,3 +232,17 @@ func TestSelfReferentialDefaults(t *testing.T) {
 		t.Fatalf("chain of defaults: %v", err)
 	}
 }
+
+func TestNameFallbackOnlyForKnownNames(t *testing.T) {
+	// "X" from namespace ns falls back to the null-namespace X only if X is
+	// already defined (Java's ParseContext.find); a later X is looked up as
+	// ns.X and is undefined.
+	before := `["null",{"type":"enum","name":"X","symbols":["A"]},{"type":"record","name":"R","namespace":"ns","fields":[{"name":"x","type":"X"}]}]`
+	if _, err := Parse([]byte(before), nil); err != nil {
+		t.Errorf("defined before: %v", err)
+	}
+	after := `["null",{"type":"record","name":"R","namespace":"ns","fields":[{"name":"x","type":"X"}]},{"type":"enum","name":"X","symbols":["A"]}]`
+	if _, err := Parse([]byte(after), nil); err == nil || !strings.Contains(err.Error(), `undefined name "ns.X"`) {
+		t.Errorf("defined after: err = %v", err)
+	}
+}
