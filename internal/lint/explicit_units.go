@@ -98,16 +98,19 @@ func runExplicitUnits(p *Pass) {
 	if t == nil {
 		return
 	}
-	suffixes := append([]string{}, defaultUnitSuffixes...)
-	for _, s := range p.Config.Lint.UnitSuffixes {
-		if s = strings.ToLower(strings.TrimLeft(s, "_")); s != "" {
-			suffixes = append(suffixes, s)
+	suffixes := defaultUnitForms
+	if len(p.Config.Lint.UnitSuffixes) > 0 {
+		suffixes = append([]unitForm{}, defaultUnitForms...)
+		for _, s := range p.Config.Lint.UnitSuffixes {
+			if s = strings.ToLower(strings.TrimLeft(s, "_")); s != "" {
+				suffixes = append(suffixes, newUnitForm(s))
+			}
 		}
 	}
 	checkUnits(p, t, suffixes, 0)
 }
 
-func checkUnits(p *Pass, rec *schema.Type, suffixes []string, depth int) {
+func checkUnits(p *Pass, rec *schema.Type, suffixes []unitForm, depth int) {
 	if depth > 32 {
 		return
 	}
@@ -135,7 +138,7 @@ func measure(words []string) (quantity, int) {
 	return noQuantity, -1
 }
 
-func checkUnitField(p *Pass, rec *schema.Type, f *schema.Field, suffixes []string) {
+func checkUnitField(p *Pass, rec *schema.Type, f *schema.Field, suffixes []unitForm) {
 	ft := f.Type.NonNull()
 	if !ft.Numeric() {
 		return
@@ -198,20 +201,38 @@ func checkUnitField(p *Pass, rec *schema.Type, f *schema.Field, suffixes []strin
 // ratioSuffixes make a money word a ratio (discount_pct), not an amount.
 var ratioSuffixes = map[string]bool{"pct": true, "percent": true, "bps": true}
 
+// unitForm is a unit suffix as written in snake_case ("_cents"),
+// camelCase ("Cents") and upper case ("CENTS").
+type unitForm struct {
+	unit, snake, camel, upper string
+}
+
+func newUnitForm(s string) unitForm {
+	words := strings.Split(s, "_")
+	return unitForm{unit: s, snake: "_" + s, camel: pascal(words), upper: strings.ToUpper(strings.Join(words, ""))}
+}
+
+var defaultUnitForms = func() []unitForm {
+	out := make([]unitForm, len(defaultUnitSuffixes))
+	for i, s := range defaultUnitSuffixes {
+		out[i] = newUnitForm(s)
+	}
+	return out
+}()
+
 // unitSuffix returns the unit a name ends in (total_cents, totalCents,
 // timeoutMS), or "".
-func unitSuffix(name string, suffixes []string) string {
+func unitSuffix(name string, suffixes []unitForm) string {
 	lower := strings.ToLower(name)
 	for _, s := range suffixes {
-		if strings.HasSuffix(lower, "_"+s) {
-			return s
+		if strings.HasSuffix(lower, s.snake) {
+			return s.unit
 		}
-		words := strings.Split(s, "_")
-		for _, c := range []string{pascal(words), strings.ToUpper(strings.Join(words, ""))} {
+		for _, c := range [2]string{s.camel, s.upper} {
 			if len(name) > len(c) && strings.HasSuffix(name, c) {
 				prev := name[len(name)-len(c)-1]
 				if prev >= 'a' && prev <= 'z' || prev >= '0' && prev <= '9' {
-					return s
+					return s.unit
 				}
 			}
 		}
