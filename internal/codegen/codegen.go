@@ -107,6 +107,7 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
 		}
 		files[name] = src
+		sort.SliceStable(g.fallbacks, func(i, j int) bool { return g.fallbacks[i].Pointer < g.fallbacks[j].Pointer })
 		fallbacks = append(fallbacks, g.fallbacks...)
 		shared.Events = append(shared.Events, sharedEvent{Type: ev.Type, GoName: f.GoName})
 	}

@@ -556,6 +556,14 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 				return err
 			}
 			body := c.String()
+			if !fi.ptr && !fi.omit && !fi.nullT && (fi.t.kind == gSlice || fi.t.kind == gMap) && !strings.HasPrefix(body, "if err := "+g.lprefix+"Fallback") {
+				what := "array"
+				if fi.t.kind == gMap {
+					what = "object"
+				}
+				r, _ := g.resolve(fi.jn)
+				body = fmt.Sprintf("if %s == nil {\nreturn validate.Fail(%s, %s, \"got null, want %s\")\n}\n", x, "&"+pv, strconv.Quote(r.kw("type")), what) + body
+			}
 			if body == "" {
 				continue
 			}
