@@ -40,6 +40,8 @@
 //   - A generated regular form that is itself a different base verb is
 //     dropped: fee → "feed" and wee → "weed" would otherwise make the verbs
 //     feed and weed look like past forms.
+//   - extraVerbs adds a few verbs of software and commerce that WordNet
+//     3.0 does not know (upsert, geocode, onboard).
 //   - notPast removes words that must never be taken for past forms.
 package main
 
@@ -72,6 +74,14 @@ var identityPast = []string{
 	"quit", "read", "recast", "reread", "reset", "rid", "set", "shed",
 	"shut", "simulcast", "slit", "split", "spread", "sublet", "telecast",
 	"thrust", "typeset", "undercut", "upset", "webcast", "wed", "wet",
+}
+
+// extraVerbs are verbs of software and commerce that WordNet 3.0 (2006)
+// does not list; they get regular past forms (errored, upserted).
+var extraVerbs = []string{
+	"allowlist", "autoscale", "blocklist", "chargeback", "dedupe", "deduplicate",
+	"denylist", "detokenize", "error", "geocode", "geofence", "offboard",
+	"onboard", "reindex", "text", "tokenize", "upsert",
 }
 
 // notPast are words never accepted as past forms: they are base verbs or
@@ -108,6 +118,9 @@ func run(dir, out string) error {
 	bases, err := readIndex(idx)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", idx.Name(), err)
+	}
+	for _, v := range extraVerbs {
+		bases[v] = true
 	}
 	exc, err := os.Open(filepath.Join(dir, "verb.exc"))
 	if err != nil {

@@ -47,9 +47,50 @@ var load = sync.OnceValue(func() *tables {
 // PastForm reports whether word (in any case) is a past-tense or
 // past-participle form, and returns its base verb: "Sent" → "send",
 // "Read" → "read". Base-only words like "feed" are not past forms.
+//
+// Words the lexicon does not list are also accepted when they are a past
+// form behind a common prefix (unassigned, reindexed, deprovisioned,
+// onboarded), unless the form equals its base (subset, onset), or in
+// British spelling (authorised, analysed).
 func PastForm(word string) (base string, ok bool) {
-	base, ok = load().past[strings.ToLower(word)]
-	return base, ok
+	w := strings.ToLower(word)
+	t := load()
+	if base, ok = t.past[w]; ok {
+		return base, true
+	}
+	for _, alt := range britishToAmerican(w) {
+		if base, ok = t.past[alt]; ok {
+			return base, true
+		}
+	}
+	for _, pre := range prefixes {
+		rest, found := strings.CutPrefix(w, pre)
+		if !found || len(rest) < 4 {
+			continue
+		}
+		if b, ok := t.past[rest]; ok && b != rest {
+			return pre + b, true
+		}
+	}
+	return "", false
+}
+
+// prefixes form new verbs from old ones: un-assign, re-index, on-board.
+var prefixes = []string{
+	"auto", "back", "co", "cross", "de", "dis", "inter", "mis", "multi",
+	"off", "on", "out", "over", "pre", "re", "sub", "un", "under", "up",
+}
+
+// britishToAmerican respells -ised and -ysed forms the American way, as
+// WordNet lists them.
+func britishToAmerican(w string) []string {
+	switch {
+	case strings.HasSuffix(w, "ised"):
+		return []string{w[:len(w)-4] + "ized"}
+	case strings.HasSuffix(w, "ysed"):
+		return []string{w[:len(w)-4] + "yzed"}
+	}
+	return nil
 }
 
 // IsBase reports whether word (in any case) is a base verb.

@@ -18,6 +18,13 @@ func TestPastForm(t *testing.T) {
 		"Learnt": "learn", "Written": "write", "Went": "go", "Tied": "tie",
 		"Fed": "feed", "Bled": "bleed", "Sped": "speed", "Embedded": "embed",
 		"Needed": "need", "Seeded": "seed",
+		// Prefixed forms WordNet does not list.
+		"Unassigned": "unassign", "Reindexed": "reindex", "Deprovisioned": "deprovision",
+		"Offboarded": "offboard", "Unfollowed": "unfollow", "Preordered": "preorder",
+		// British spellings.
+		"Authorised": "authorise", "Tokenised": "tokenize", "Deduplicated": "deduplicate",
+		// Verbs added to WordNet's by the generator.
+		"Upserted": "upsert", "Errored": "error", "Geocoded": "geocode", "Texted": "text",
 	}
 	for w, want := range accepted {
 		got, ok := PastForm(w)
@@ -30,6 +37,8 @@ func TestPastForm(t *testing.T) {
 		"Place", "Places", "Placing", "Placement", "Event", "Order", "Send",
 		"Sended", "Payed", "Freezed", "Holded", "Commited", "Stoped",
 		"Paniced", "Readed", "Cutted", "Signing", "Rent", "",
+		// Prefixes do not make base forms or same-form pasts acceptable.
+		"Reseed", "Overfeed", "Subset", "Onset", "Outfit", "Deed", "Proceed", "Indeed",
 	}
 	for _, w := range rejected {
 		if base, ok := PastForm(w); ok {
