@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -123,7 +124,11 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		rt = tr
 	}
 	c := &Client{url: base}
-	for _, s := range []string{opts.Password, opts.Token} {
+	basic := ""
+	if opts.Password != "" {
+		basic = base64.StdEncoding.EncodeToString([]byte(opts.User + ":" + opts.Password))
+	}
+	for _, s := range []string{opts.Password, opts.Token, basic} {
 		if s != "" {
 			c.secrets = append(c.secrets, s)
 		}
