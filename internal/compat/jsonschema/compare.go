@@ -14,12 +14,18 @@ type difference struct {
 
 type pair struct{ o, u *Schema }
 
-// state is shared by every context of one comparison: the memo of compared
-// pairs (Confluent memoises on object identity) and the pairs in progress.
+// memoEntry is the result of comparing a pair; done is false while the
+// comparison is still running (a pair met again then is a cycle).
+type memoEntry struct {
+	diffs []difference
+	done  bool
+}
+
+// state is shared by every context of one comparison: the compatible set
+// and the memo of compared pairs (Confluent memoises on object identity).
 type state struct {
 	compatible map[string]bool
-	memo       map[pair][]difference
-	inProgress map[pair]bool
+	memo       map[pair]memoEntry
 	depth      int
 }
 
@@ -88,20 +94,25 @@ func compare(c *context, o, u *Schema) {
 	// (Confluent memoises on object identity the same way). A pair met
 	// again while it is still being compared is a recursive cycle: it
 	// counts as unchanged and is not cached.
+	if o.isLeaf() && u.isLeaf() {
+		// Nothing below to recurse into: no cycle, nothing to share.
+		compareResolved(c, o, u)
+		return
+	}
 	key := pair{o, u}
-	rel, ok := c.st.memo[key]
+	m, ok := c.st.memo[key]
+	if ok && !m.done {
+		return
+	}
+	rel := m.diffs
 	if !ok {
-		if c.st.inProgress[key] {
-			return
-		}
-		c.st.inProgress[key] = true
+		c.st.memo[key] = memoEntry{}
 		c.st.depth++
 		s := &context{st: c.st}
 		compareResolved(s, o, u)
 		c.st.depth--
-		delete(c.st.inProgress, key)
 		rel = s.diffs
-		c.st.memo[key] = rel
+		c.st.memo[key] = memoEntry{diffs: rel, done: true}
 	}
 	if len(rel) == 0 {
 		return
@@ -176,6 +187,15 @@ func compareResolved(c *context, o, u *Schema) {
 	}
 
 	compareSame(c, o, u)
+}
+
+// isLeaf reports whether a node has no subschemas the diff descends into.
+func (s *Schema) isLeaf() bool {
+	switch s.kind {
+	case kindObject, kindArray, kindCombined, kindNot:
+		return false
+	}
+	return true
 }
 
 // sameClass is Confluent's class comparison: both combined, both numbers

@@ -37,8 +37,7 @@ func diff(original, update *Schema, policy compat.Policy) []compat.Change {
 	set := compatibleSet(policy)
 	st := &state{
 		compatible: set,
-		memo:       make(map[pair][]difference, 64),
-		inProgress: make(map[pair]bool, 8),
+		memo:       map[pair]memoEntry{},
 	}
 	c := &context{st: st}
 	if original == nil {
