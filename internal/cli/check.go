@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -136,7 +139,7 @@ func runCheck(ctx context.Context, app *App, opts *checkOptions) error {
 		fmt.Fprintf(app.IO.ErrOut, "evctl: no schema files found in %s or in %s\n", strings.Join(paths, ", "), src.Describe())
 		return silentExit(ExitInput)
 	}
-	base := schema.LoadSources(baseFiles)
+	base := schema.LoadSourcesUnchecked(baseFiles)
 
 	ds := append(parseDiagnostics(cur), lint.Run(cur, cfg)...)
 	inputProblem := len(cur.Errors) > 0
@@ -237,66 +240,38 @@ func allowedRemoval(cfg *config.Config, e *schema.Event) (string, bool) {
 }
 
 func compareCatalogs(ctx context.Context, cfg *config.Config, cur, base *schema.Catalog, src source, level compat.Level, policy compat.Policy) ([]diag.Diagnostic, error) {
-	var ds []diag.Diagnostic
 	opts := compat.Options{Policy: policy}
+	baseByType := make(map[string]*schema.Event, len(base.Events))
+	for _, b := range base.Events {
+		baseByType[b.Type] = b
+	}
+	curByType := make(map[string]*schema.Event, len(cur.Events))
 	for _, e := range cur.Events {
-		b := base.ByType(e.Type)
-		if b == nil {
-			ds = append(ds, majorVersionNotes(cur, base, e, level, opts)...)
-			continue
-		}
-		if b.Format != e.Format {
-			ds = append(ds, diag.Diagnostic{Rule: ruleFormatChanged, Severity: diag.Error, File: e.Path, Line: 1, Column: 1, Event: e.Type,
-				Message: fmt.Sprintf("%s changed from %s to %s; a registry rejects a different schema type; publish v%d.%s instead", e.Type, b.Format, e.Format, e.Version+1, e.Stem)})
-			continue
-		}
-		prev := []compat.Doc{eventDoc(b, src.Describe()+":"+b.Path, base)}
-		if level.Transitive() {
-			hist, err := src.History(ctx, b.Path)
-			if err != nil {
-				return nil, err
+		curByType[e.Type] = e
+	}
+	results := make([][]diag.Diagnostic, len(cur.Events))
+	errs := make([]error, len(cur.Events))
+	var wg sync.WaitGroup
+	n := max(1, min(runtime.GOMAXPROCS(0), len(cur.Events)))
+	for w := 0; w < n; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(cur.Events); i += n {
+				results[i], errs[i] = compareEvent(ctx, cur, base, baseByType[cur.Events[i].Type], cur.Events[i], src, level, opts)
 			}
-			if len(hist) > 0 {
-				prev = prev[:0]
-				for _, h := range hist {
-					ev := &schema.Event{Path: b.Path, Format: b.Format, YAML: b.YAML, Source: h.Data}
-					prev = append(prev, compat.Doc{Name: src.Describe() + "@" + h.Path, Text: h.Data, YAML: b.YAML, References: eventDoc(ev, "", base).References})
-				}
-			}
+		}(w)
+	}
+	wg.Wait()
+	var ds []diag.Diagnostic
+	for i := range results {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		newDoc := eventDoc(e, e.Path, cur)
-		res, err := compat.Check(formatOf(e), level, newDoc, prev, opts)
-		if err != nil {
-			if compat.IsParseError(err) {
-				ds = append(ds, diag.Diagnostic{Rule: ruleInvalidBaseline, Severity: diag.Error, File: e.Path, Line: 1, Column: 1, Event: e.Type, Message: err.Error()})
-				continue
-			}
-			return nil, err
-		}
-		if res.Compatible {
-			continue
-		}
-		byName := map[string]compat.Doc{}
-		for _, p := range prev {
-			byName[p.Name] = p
-		}
-		for _, c := range res.Changes {
-			if c.Compatible {
-				continue
-			}
-			l := locate(c, newDoc, byName[c.Against], parseDocRoot)
-			if l.File != e.Path {
-				l.File, l.Line, l.Column = e.Path, 1, 1
-				if n := e.Root.Pointer(strings.TrimPrefix(c.Path, "#")); n != nil {
-					l.Line, l.Column = n.Pos.Line, n.Pos.Col
-				}
-			}
-			ds = append(ds, diag.Diagnostic{Rule: c.Type, Severity: diag.Error, File: l.File, Line: l.Line, Column: l.Column, Event: e.Type,
-				Message: fmt.Sprintf("%s: %s (%s against %s); if the break is intended, publish v%d.%s instead", c.Path, c.Message, c.Direction, c.Against, e.Version+1, e.Stem)})
-		}
+		ds = append(ds, results[i]...)
 	}
 	for _, b := range base.Events {
-		if cur.ByType(b.Type) != nil {
+		if curByType[b.Type] != nil {
 			continue
 		}
 		if reason, ok := allowedRemoval(cfg, b); ok {
@@ -308,6 +283,77 @@ func compareCatalogs(ctx context.Context, cfg *config.Config, cur, base *schema.
 			Message: fmt.Sprintf("event %s existed in %s and was removed; consumers may still read it: restore it, or allow it in evctl.yaml under compat.allow_removed with a reason", b.Type, src.Describe())})
 	}
 	return ds, nil
+}
+
+// compareEvent compares one event of the catalog with its baseline b (nil
+// when the event is new).
+func compareEvent(ctx context.Context, cur, base *schema.Catalog, b, e *schema.Event, src source, level compat.Level, opts compat.Options) ([]diag.Diagnostic, error) {
+	var ds []diag.Diagnostic
+	if b == nil {
+		ds = append(ds, majorVersionNotes(cur, base, e, level, opts)...)
+		return ds, nil
+	}
+	if b.Format != e.Format {
+		ds = append(ds, diag.Diagnostic{Rule: ruleFormatChanged, Severity: diag.Error, File: e.Path, Line: 1, Column: 1, Event: e.Type,
+			Message: fmt.Sprintf("%s changed from %s to %s; a registry rejects a different schema type; publish v%d.%s instead", e.Type, b.Format, e.Format, e.Version+1, e.Stem)})
+		return ds, nil
+	}
+	if !level.Transitive() && bytes.Equal(b.Source, e.Source) && b.Path == e.Path {
+		// Unchanged text with the same $ref targets: a schema reads itself.
+		if e.Format == schema.Avro || !hasFileRefs(e) {
+			return ds, nil
+		}
+	}
+	prev := []compat.Doc{eventDoc(b, src.Describe()+":"+b.Path, base)}
+	if level.Transitive() {
+		hist, err := src.History(ctx, b.Path)
+		if err != nil {
+			return nil, err
+		}
+		if len(hist) > 0 {
+			prev = prev[:0]
+			for _, h := range hist {
+				ev := &schema.Event{Path: b.Path, Format: b.Format, YAML: b.YAML, Source: h.Data}
+				prev = append(prev, compat.Doc{Name: src.Describe() + "@" + h.Path, Text: h.Data, YAML: b.YAML, References: eventDoc(ev, "", base).References})
+			}
+		}
+	}
+	newDoc := eventDoc(e, e.Path, cur)
+	res, err := compat.Check(formatOf(e), level, newDoc, prev, opts)
+	if err != nil {
+		if compat.IsParseError(err) {
+			ds = append(ds, diag.Diagnostic{Rule: ruleInvalidBaseline, Severity: diag.Error, File: e.Path, Line: 1, Column: 1, Event: e.Type, Message: err.Error()})
+			return ds, nil
+		}
+		return nil, err
+	}
+	if res.Compatible {
+		return ds, nil
+	}
+	byName := map[string]compat.Doc{}
+	for _, p := range prev {
+		byName[p.Name] = p
+	}
+	for _, c := range res.Changes {
+		if c.Compatible {
+			continue
+		}
+		l := locate(c, newDoc, byName[c.Against], parseDocRoot)
+		if l.File != e.Path {
+			l.File, l.Line, l.Column = e.Path, 1, 1
+			if n := e.Root.Pointer(strings.TrimPrefix(c.Path, "#")); n != nil {
+				l.Line, l.Column = n.Pos.Line, n.Pos.Col
+			}
+		}
+		ds = append(ds, diag.Diagnostic{Rule: c.Type, Severity: diag.Error, File: l.File, Line: l.Line, Column: l.Column, Event: e.Type,
+			Message: fmt.Sprintf("%s: %s (%s against %s); if the break is intended, publish v%d.%s instead", c.Path, c.Message, c.Direction, c.Against, e.Version+1, e.Stem)})
+	}
+	return ds, nil
+}
+
+// hasFileRefs reports whether a JSON Schema event refers to other files.
+func hasFileRefs(e *schema.Event) bool {
+	return bytes.Contains(e.Source, []byte(".json")) || bytes.Contains(e.Source, []byte(".yaml")) || bytes.Contains(e.Source, []byte(".yml"))
 }
 
 func parseDocRoot(d compat.Doc) *schema.Node {

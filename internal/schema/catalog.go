@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	hamba "github.com/hamba/avro/v2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -146,22 +148,67 @@ func sortErrors(errs []*Error) {
 	})
 }
 
-// LoadSources parses in-memory files (as read from disk or from git).
+// LoadSources parses in-memory files (as read from disk or from git) and
+// validates them: Avro with hamba/avro, JSON Schema against its metaschema.
 func LoadSources(srcs []FileSource) *Catalog {
+	return loadSources(srcs, true)
+}
+
+// LoadSourcesUnchecked parses in-memory files into the model without
+// validating them against their format (no hamba parse, no metaschema), for
+// baselines whose schemas are judged by the compatibility engine anyway.
+func LoadSourcesUnchecked(srcs []FileSource) *Catalog {
+	return loadSources(srcs, false)
+}
+
+func workers(n int) int {
+	w := runtime.GOMAXPROCS(0)
+	if w > n {
+		w = n
+	}
+	if w < 1 {
+		w = 1
+	}
+	return w
+}
+
+func loadSources(srcs []FileSource, validate bool) *Catalog {
 	cat := &Catalog{Files: len(srcs)}
+	events := make([]*Event, len(srcs))
+	errs := make([]*Error, len(srcs))
+	var wg sync.WaitGroup
+	next := make(chan int, len(srcs))
+	for i := range srcs {
+		next <- i
+	}
+	close(next)
+	for w := workers(len(srcs)); w > 0; w-- {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				ev, err := parseEvent(srcs[i].Path, srcs[i].Data, validate)
+				if err != nil {
+					errs[i] = asError(srcs[i].Path, err)
+					continue
+				}
+				events[i] = ev
+			}
+		}()
+	}
+	wg.Wait()
 	var jsonEvents []*Event
-	for _, s := range srcs {
-		ev, err := parseEvent(s.Path, s.Data)
-		if err != nil {
-			cat.Errors = append(cat.Errors, asError(s.Path, err))
+	for i := range srcs {
+		if errs[i] != nil {
+			cat.Errors = append(cat.Errors, errs[i])
 			continue
 		}
-		if ev.Format == JSONSchema {
-			jsonEvents = append(jsonEvents, ev)
+		if events[i].Format == JSONSchema {
+			jsonEvents = append(jsonEvents, events[i])
 		}
-		cat.Events = append(cat.Events, ev)
+		cat.Events = append(cat.Events, events[i])
 	}
-	if len(jsonEvents) > 0 {
+	if validate && len(jsonEvents) > 0 {
 		bad := compileJSON(jsonEvents, cat)
 		if len(bad) > 0 {
 			kept := cat.Events[:0]
@@ -213,7 +260,7 @@ func ParseFile(path string, data []byte) (*Event, error) {
 	return cat.Events[0], nil
 }
 
-func parseEvent(path string, data []byte) (*Event, error) {
+func parseEvent(path string, data []byte, validate bool) (*Event, error) {
 	path = filepath.ToSlash(path)
 	format, isYAML, ok := FormatOf(path)
 	if !ok {
@@ -241,7 +288,7 @@ func parseEvent(path string, data []byte) (*Event, error) {
 	ev.Root = root
 	switch format {
 	case Avro:
-		if err := buildAvro(ev); err != nil {
+		if err := buildAvro(ev, validate); err != nil {
 			return nil, err
 		}
 	case JSONSchema:
@@ -253,13 +300,15 @@ func parseEvent(path string, data []byte) (*Event, error) {
 	return ev, nil
 }
 
-func buildAvro(ev *Event) error {
-	sch, err := hamba.ParseBytesWithCache(ev.Source, "", &hamba.SchemaCache{})
-	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "avro: ")
-		return &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid Avro schema: " + msg, Err: err}
+func buildAvro(ev *Event, validate bool) error {
+	if validate {
+		sch, err := hamba.ParseBytesWithCache(ev.Source, "", &hamba.SchemaCache{})
+		if err != nil {
+			msg := strings.TrimPrefix(err.Error(), "avro: ")
+			return &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid Avro schema: " + msg, Err: err}
+		}
+		ev.Avro = sch
 	}
-	ev.Avro = sch
 	b := &avroBuilder{ev: ev, named: map[string]*Type{}}
 	t, err := b.build(ev.Root, "", 0)
 	if err != nil {
@@ -271,39 +320,57 @@ func buildAvro(ev *Event) error {
 
 var printer = message.NewPrinter(language.English)
 
-// compileJSON compiles every JSON Schema event with one compiler so that
-// $refs between catalog files resolve. It returns the events that failed.
+// compileJSON compiles every JSON Schema event so that $refs between
+// catalog files resolve. Each worker has its own compiler holding every
+// document. It returns the events that failed.
 func compileJSON(events []*Event, cat *Catalog) map[*Event]bool {
 	bad := map[*Event]bool{}
 	byURL := map[string]*Event{}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft7)
-	c.UseLoader(catalogLoader{})
-	for _, ev := range events {
-		u := fileURL(ev.Path)
-		byURL[u] = ev
-		if err := c.AddResource(u, ev.Root.Interface()); err != nil {
-			cat.Errors = append(cat.Errors, &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid JSON Schema: " + err.Error(), Err: err})
-			bad[ev] = true
-		}
+	docs := make([]any, len(events))
+	for i, ev := range events {
+		byURL[fileURL(ev.Path)] = ev
+		docs[i] = ev.Root.Interface()
 	}
-	for _, ev := range events {
-		if bad[ev] {
-			continue
-		}
-		if e := checkRefs(ev, byURL); e != nil {
+	errs := make([]*Error, len(events))
+	var wg sync.WaitGroup
+	n := workers(len(events))
+	for w := 0; w < n; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			c := jsonschema.NewCompiler()
+			c.DefaultDraft(jsonschema.Draft7)
+			c.UseLoader(catalogLoader{})
+			for i, ev := range events {
+				if err := c.AddResource(fileURL(ev.Path), docs[i]); err != nil && i%n == w {
+					errs[i] = &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid JSON Schema: " + err.Error(), Err: err}
+				}
+			}
+			for i := w; i < len(events); i += n {
+				ev := events[i]
+				if errs[i] != nil {
+					continue
+				}
+				if e := checkRefs(ev, byURL); e != nil {
+					errs[i] = e
+					continue
+				}
+				sch, err := c.Compile(fileURL(ev.Path))
+				if err != nil {
+					errs[i] = jsonCompileError(ev, err)
+					continue
+				}
+				ev.JSON = sch
+				ev.Draft = sch.DraftVersion
+			}
+		}(w)
+	}
+	wg.Wait()
+	for i, e := range errs {
+		if e != nil {
 			cat.Errors = append(cat.Errors, e)
-			bad[ev] = true
-			continue
+			bad[events[i]] = true
 		}
-		sch, err := c.Compile(fileURL(ev.Path))
-		if err != nil {
-			cat.Errors = append(cat.Errors, jsonCompileError(ev, err))
-			bad[ev] = true
-			continue
-		}
-		ev.JSON = sch
-		ev.Draft = sch.DraftVersion
 	}
 	return bad
 }

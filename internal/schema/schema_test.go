@@ -66,12 +66,12 @@ func TestParseErrors(t *testing.T) {
 func TestVersionOf(t *testing.T) {
 	t.Parallel()
 	tests := map[string]int{
-		"schemas/v1/OrderPlaced.avsc":        1,
+		"schemas/v1/OrderPlaced.avsc":         1,
 		"schemas/v12/orders/OrderPlaced.avsc": 12,
-		"schemas/v0/OrderPlaced.avsc":        0,
-		"schemas/OrderPlaced.avsc":           0,
-		"v2/x/v3/OrderPlaced.json":           3,
-		"schemas/v01/OrderPlaced.json":       0,
+		"schemas/v0/OrderPlaced.avsc":         0,
+		"schemas/OrderPlaced.avsc":            0,
+		"v2/x/v3/OrderPlaced.json":            3,
+		"schemas/v01/OrderPlaced.json":        0,
 	}
 	for path, want := range tests {
 		if got, _ := VersionOf(path); got != want {
@@ -97,17 +97,17 @@ func TestLoadErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	write(t, dir, map[string]string{
-		"v1/BadJSON.json":      "{\n  \"type\": \"object\",\n}",
-		"v1/BadAvro.avsc":      `{"type":"record","name":"BadAvro","fields":[{"name":"a","type":"nope"}]}`,
-		"v1/BadMeta.json":      "{\n  \"type\": \"object\",\n  \"minLength\": -1\n}",
-		"v1/BadRef.yaml":       "type: object\nproperties:\n  a:\n    $ref: '#/definitions/missing'\n",
-		"v1/BadFileRef.json":   `{"properties":{"a":{"$ref":"Nope.json"}}}`,
-		"v1/Dup.avsc":          `{"type":"record","name":"Dup","fields":[]}`,
-		"v1/Dup.json":          `{"type":"object"}`,
-		"v1/Good.json":         `{"type":"object","properties":{"m":{"$ref":"Money.json#/definitions/m"}}}`,
-		"v1/Money.json":        `{"definitions":{"m":{"type":"integer"}}}`,
-		"v1/notes.txt":         "ignored",
-		".hidden/v1/X.json":    "not even json",
+		"v1/BadJSON.json":    "{\n  \"type\": \"object\",\n}",
+		"v1/BadAvro.avsc":    `{"type":"record","name":"BadAvro","fields":[{"name":"a","type":"nope"}]}`,
+		"v1/BadMeta.json":    "{\n  \"type\": \"object\",\n  \"minLength\": -1\n}",
+		"v1/BadRef.yaml":     "type: object\nproperties:\n  a:\n    $ref: '#/definitions/missing'\n",
+		"v1/BadFileRef.json": `{"properties":{"a":{"$ref":"Nope.json"}}}`,
+		"v1/Dup.avsc":        `{"type":"record","name":"Dup","fields":[]}`,
+		"v1/Dup.json":        `{"type":"object"}`,
+		"v1/Good.json":       `{"type":"object","properties":{"m":{"$ref":"Money.json#/definitions/m"}}}`,
+		"v1/Money.json":      `{"definitions":{"m":{"type":"integer"}}}`,
+		"v1/notes.txt":       "ignored",
+		".hidden/v1/X.json":  "not even json",
 	})
 	cat, err := Load([]string{dir}, LoadOptions{})
 	if err != nil {

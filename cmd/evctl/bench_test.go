@@ -1,0 +1,138 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// buildEvctl builds the evctl binary once per benchmark.
+func buildEvctl(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "evctl")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// writeCatalog writes n events under dir/schemas/v1, half Avro and half JSON
+// Schema. Revision r adds r optional fields with defaults, a compatible
+// evolution in both formats.
+func writeCatalog(tb testing.TB, dir string, n, r int) {
+	tb.Helper()
+	root := filepath.Join(dir, "schemas", "v1")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	verbs := []string{"Placed", "Shipped", "Cancelled", "Paid", "Refunded", "Sent", "Held", "Frozen"}
+	for i := 0; i < n; i++ {
+		entity := fmt.Sprintf("Entity%d", i)
+		name := entity + verbs[i%len(verbs)]
+		idField := fmt.Sprintf("entity%d_id", i)
+		var body string
+		if i%2 == 0 {
+			var extra strings.Builder
+			for k := 0; k < r; k++ {
+				fmt.Fprintf(&extra, ",\n    {\"name\": \"note_%d\", \"type\": [\"null\", \"string\"], \"default\": null}", k)
+			}
+			body = fmt.Sprintf(`{
+  "type": "record",
+  "name": %q,
+  "namespace": "com.acme.bench.v1",
+  "fields": [
+    {"name": "event_id", "type": {"type": "string", "logicalType": "uuid"}},
+    {"name": "occurred_at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+    {"name": "correlation_id", "type": "string"},
+    {"name": %q, "type": "string"},
+    {"name": "amount_cents", "type": "long"},
+    {"name": "quantity", "type": "int"},
+    {"name": "status", "type": {"type": "enum", "name": "Status", "symbols": ["NEW", "DONE"]}},
+    {"name": "tags", "type": {"type": "array", "items": "string"}}%s
+  ]
+}
+`, name, idField, extra.String())
+			write(tb, filepath.Join(root, name+".avsc"), body)
+			continue
+		}
+		var extra strings.Builder
+		for k := 0; k < r; k++ {
+			fmt.Fprintf(&extra, ",\n    \"note_%d\": {\"type\": \"string\"}", k)
+		}
+		body = fmt.Sprintf(`{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "v1.%s",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["event_id", "occurred_at", "correlation_id", %q, "amount_cents"],
+  "properties": {
+    "event_id": {"type": "string", "format": "uuid"},
+    "occurred_at": {"type": "string", "format": "date-time"},
+    "correlation_id": {"type": "string"},
+    %q: {"type": "string", "minLength": 1},
+    "amount_cents": {"type": "integer", "minimum": 0},
+    "quantity": {"type": "integer"},
+    "status": {"type": "string", "enum": ["new", "done"]},
+    "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 10}%s
+  }
+}
+`, name, idField, idField, extra.String())
+		write(tb, filepath.Join(root, name+".json"), body)
+	}
+}
+
+func write(tb testing.TB, path, body string) {
+	tb.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func run(tb testing.TB, dir string, name string, args ...string) {
+	tb.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=b", "GIT_AUTHOR_EMAIL=b@b.invalid", "GIT_COMMITTER_NAME=b", "GIT_COMMITTER_EMAIL=b@b.invalid", "NO_COLOR=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// BenchmarkLintProcess2000 runs the whole `evctl lint` process on a
+// generated catalog of 2,000 events. Goal: under 1 s per run.
+func BenchmarkLintProcess2000(b *testing.B) {
+	bin := buildEvctl(b)
+	dir := b.TempDir()
+	writeCatalog(b, dir, 2000, 0)
+	run(b, dir, bin, "lint", "schemas")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run(b, dir, bin, "lint", "schemas")
+	}
+}
+
+// BenchmarkCheckGitProcess2000x5 runs `evctl check --against git:HEAD~1` on
+// a generated 2,000-event catalog with 5 committed versions of every event.
+// Goal: under 2 s per run.
+func BenchmarkCheckGitProcess2000x5(b *testing.B) {
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("git is not installed")
+	}
+	bin := buildEvctl(b)
+	dir := b.TempDir()
+	run(b, dir, "git", "init", "-q")
+	for r := 0; r < 5; r++ {
+		writeCatalog(b, dir, 2000, r)
+		run(b, dir, "git", "add", "-A")
+		run(b, dir, "git", "commit", "-q", "-m", fmt.Sprintf("revision %d", r))
+	}
+	run(b, dir, bin, "check", "--against", "git:HEAD~1")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run(b, dir, bin, "check", "--against", "git:HEAD~1")
+	}
+}
