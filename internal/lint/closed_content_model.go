@@ -51,13 +51,13 @@ func runClosedContentModel(p *Pass) {
 		return
 	}
 	at := rootPos(p.Event)
-	if m := root.Member("properties"); m != nil {
-		at = m.KeyPos
-	} else if m := root.Member("type"); m != nil {
-		at = m.KeyPos
+	for _, kw := range []string{"properties", "type", "allOf", "anyOf", "oneOf"} {
+		if m := root.Member(kw); m != nil {
+			at = m.KeyPos
+			break
+		}
 	}
-	typ, _ := root.Get("type").StringValue()
-	if typ == "object" || root.Get("properties") != nil {
+	if top(p.Event) != nil || root.Get("properties") != nil {
 		checkClosed(p, root, "", at)
 	}
 	walkSubschemas(p, root, "", 0)

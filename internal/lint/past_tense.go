@@ -86,7 +86,7 @@ func runPastTense(p *Pass) {
 		return
 	}
 	what := "is not one"
-	if lexicon.IsBase(verb) {
+	if lexicon.IsBase(verb) && !genericWords[strings.ToLower(verb)] {
 		what = "is a base form, not a past form"
 	}
 	p.Reportf(pos, "event name %q must end in a past-tense verb, optionally followed by a particle, but %q %s; name the fact that happened, like \"OrderPlaced\" or \"UserSignedUp\"", name, verb, what)

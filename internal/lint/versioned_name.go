@@ -73,6 +73,10 @@ func runVersionedName(p *Pass) {
 
 func checkAvroName(p *Pass, v string) {
 	ev := p.Event
+	if _, named := ev.Root.Get("name").StringValue(); !named {
+		p.Reportf(rootPos(ev), "the schema declares no named type; declare a record named %q in a namespace ending in %q, such as %q", ev.Stem, v, "com.example."+v)
+		return
+	}
 	nn := ev.Root.Get("name")
 	name, _ := nn.StringValue()
 	ns, _ := ev.Root.Get("namespace").StringValue()
