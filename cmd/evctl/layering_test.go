@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestLayering enforces the dependency direction
+// cli → {lint, compat, codegen, registry} → schema → diag:
+// lint, compat and codegen never import each other, the registry server may
+// import compat, and nothing but cmd/evctl imports cli.
+func TestLayering(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-json", "github.com/evctl/evctl/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const mod = "github.com/evctl/evctl/"
+	forbidden := map[string][]string{
+		"internal/schema":   {"internal/lint", "internal/compat", "internal/codegen", "internal/registry", "internal/cli"},
+		"internal/diag":     {"internal/schema", "internal/lint", "internal/compat", "internal/codegen", "internal/registry", "internal/cli"},
+		"internal/config":   {"internal/lint", "internal/compat", "internal/codegen", "internal/registry", "internal/cli"},
+		"internal/lint":     {"internal/compat", "internal/codegen", "internal/registry", "internal/cli"},
+		"internal/compat":   {"internal/lint", "internal/codegen", "internal/registry", "internal/cli"},
+		"internal/codegen":  {"internal/lint", "internal/compat", "internal/cli"},
+		"internal/registry": {"internal/lint", "internal/codegen", "internal/cli"},
+		"wire":              {"internal/cli", "internal/lint", "internal/codegen"},
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	checked := 0
+	for {
+		var p struct {
+			ImportPath string
+			Imports    []string
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		rel := strings.TrimPrefix(p.ImportPath, mod)
+		for prefix, bans := range forbidden {
+			if rel != prefix && !strings.HasPrefix(rel, prefix+"/") {
+				continue
+			}
+			checked++
+			for _, imp := range p.Imports {
+				irel := strings.TrimPrefix(imp, mod)
+				for _, ban := range bans {
+					if irel == ban || strings.HasPrefix(irel, ban+"/") {
+						t.Errorf("%s imports %s: the layering forbids it", rel, irel)
+					}
+				}
+			}
+		}
+	}
+	if checked < 6 {
+		t.Fatalf("only %d packages checked; is go list output complete?", checked)
+	}
+}
