@@ -1,7 +1,7 @@
 package jsonschema
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/evctl/evctl/internal/compat"
@@ -49,11 +49,12 @@ func diff(original, update *Schema, policy compat.Policy) []compat.Change {
 	compare(c, original, update)
 	out := make([]compat.Change, 0, len(c.diffs))
 	for _, d := range c.diffs {
+		where := "#/" + d.path
 		out = append(out, compat.Change{
 			Type:       d.typ,
-			Path:       "#/" + d.path,
+			Path:       where,
 			Compatible: set[d.typ],
-			Message:    message(d.typ, d.path),
+			Message:    message(d.typ, where),
 		})
 	}
 	return out
@@ -117,10 +118,9 @@ func compatibleSet(p compat.Policy) map[string]bool {
 
 // message explains a change in one line and says how to avoid it when it
 // breaks readers.
-func message(typ, path string) string {
-	where := "#/" + path
-	name := lastSegment(path)
-	q := func(s string) string { return fmt.Sprintf("%q", s) }
+func message(typ, where string) string {
+	name := lastSegment(where)
+	q := strconv.Quote
 	switch typ {
 	case "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL":
 		return "property " + q(name) + " was added to an open content model, so old data may already hold it with another type; add `additionalProperties: false` to close the model first, or give the property an empty schema"
@@ -213,9 +213,31 @@ func message(typ, path string) string {
 		strings.HasSuffix(typ, "_INCREASED") && (strings.HasPrefix(typ, "MIN") || strings.HasPrefix(typ, "EXCLUSIVE_MIN")) ||
 		strings.HasSuffix(typ, "_DECREASED") && strings.HasPrefix(typ, "EXCLUSIVE_MAX") ||
 		typ == "MULTIPLE_OF_EXPANDED" || typ == "MULTIPLE_OF_CHANGED" {
-		return fmt.Sprintf("%s at %s tightens a limit, so old data may break it; keep the old limit or relax it", strings.ToLower(strings.ReplaceAll(typ, "_", " ")), where)
+		return human(typ) + " at " + where + " tightens a limit, so old data may break it; keep the old limit or relax it"
 	}
-	return fmt.Sprintf("%s at %s", strings.ToLower(strings.ReplaceAll(typ, "_", " ")), where)
+	return human(typ) + " at " + where
+}
+
+// humanNames caches the lower-case, spaced form of the change types.
+var humanNames = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range append(append([]string{}, compatibleStrict...), lenientExtra...) {
+		m[t] = strings.ToLower(strings.ReplaceAll(t, "_", " "))
+	}
+	for _, base := range []string{"MAX_LENGTH", "MIN_LENGTH", "MAXIMUM", "MINIMUM", "EXCLUSIVE_MAXIMUM", "EXCLUSIVE_MINIMUM",
+		"MAX_PROPERTIES", "MIN_PROPERTIES", "MAX_ITEMS", "MIN_ITEMS", "MAX_CONTAINS", "MIN_CONTAINS", "MULTIPLE_OF"} {
+		for _, suffix := range []string{"_ADDED", "_REMOVED", "_INCREASED", "_DECREASED", "_EXPANDED", "_REDUCED", "_CHANGED"} {
+			m[base+suffix] = strings.ToLower(strings.ReplaceAll(base+suffix, "_", " "))
+		}
+	}
+	return m
+}()
+
+func human(typ string) string {
+	if h, ok := humanNames[typ]; ok {
+		return h
+	}
+	return strings.ToLower(strings.ReplaceAll(typ, "_", " "))
 }
 
 func lastSegment(path string) string {

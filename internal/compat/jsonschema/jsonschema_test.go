@@ -241,7 +241,7 @@ func TestMessages(t *testing.T) {
 			}
 		}
 	}
-	if a, b := message("MAX_LENGTH_DECREASED", "x"), message("MAX_LENGTH_INCREASED", "x"); a == b {
+	if a, b := message("MAX_LENGTH_DECREASED", "#/x"), message("MAX_LENGTH_INCREASED", "#/x"); a == b {
 		t.Errorf("tightening and relaxing get the same message %q", a)
 	}
 }
