@@ -168,7 +168,10 @@ func checkUnitField(p *Pass, rec *schema.Type, f *schema.Field, suffixes []unitF
 	if f.Unit != "" || unitLogicalType(ft.Logical) || suffix != "" {
 		return
 	}
-	if q == money && ft.Logical == "decimal" && hasCurrencyField(rec) {
+	if q == money && ft.Logical == "decimal" {
+		if !hasCurrencyField(rec) {
+			p.Reportf(f.Pos, "decimal money field %q states no currency; add a \"currency\" field beside it, rename it %q, or %s", f.Name, rename(words, "minor"), "set "+unitAttr(p.Event))
+		}
 		return
 	}
 	annot := "set " + unitAttr(p.Event)

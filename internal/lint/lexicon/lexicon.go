@@ -6,6 +6,8 @@
 // Regenerate with `go run ./tools/genlexicon` (needs Debian's wordnet-base).
 package lexicon
 
+//go:generate go run ../../../tools/genlexicon -o verbs.txt
+
 import (
 	_ "embed"
 	"strings"
