@@ -53,6 +53,10 @@ func exported(s string) string {
 			continue
 		}
 		rs := []rune(w)
+		if strings.ToUpper(w) == w {
+			// An all-caps word (an Avro enum symbol such as CUSTOMER_REQUEST) becomes Title case.
+			rs = []rune(strings.ToLower(w))
+		}
 		rs[0] = unicode.ToUpper(rs[0])
 		sb.WriteString(string(rs))
 	}

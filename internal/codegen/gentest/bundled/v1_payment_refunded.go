@@ -73,15 +73,15 @@ type V1PaymentRefundedRefundReason string
 
 // Values of V1PaymentRefundedRefundReason.
 const (
-	V1PaymentRefundedRefundReasonCUSTOMERREQUEST V1PaymentRefundedRefundReason = "CUSTOMER_REQUEST"
-	V1PaymentRefundedRefundReasonDAMAGED         V1PaymentRefundedRefundReason = "DAMAGED"
-	V1PaymentRefundedRefundReasonFRAUD           V1PaymentRefundedRefundReason = "FRAUD"
-	V1PaymentRefundedRefundReasonOTHER           V1PaymentRefundedRefundReason = "OTHER"
+	V1PaymentRefundedRefundReasonCustomerRequest V1PaymentRefundedRefundReason = "CUSTOMER_REQUEST"
+	V1PaymentRefundedRefundReasonDamaged         V1PaymentRefundedRefundReason = "DAMAGED"
+	V1PaymentRefundedRefundReasonFraud           V1PaymentRefundedRefundReason = "FRAUD"
+	V1PaymentRefundedRefundReasonOther           V1PaymentRefundedRefundReason = "OTHER"
 )
 
 func (v V1PaymentRefundedRefundReason) valid() bool {
 	switch v {
-	case V1PaymentRefundedRefundReasonCUSTOMERREQUEST, V1PaymentRefundedRefundReasonDAMAGED, V1PaymentRefundedRefundReasonFRAUD, V1PaymentRefundedRefundReasonOTHER:
+	case V1PaymentRefundedRefundReasonCustomerRequest, V1PaymentRefundedRefundReasonDamaged, V1PaymentRefundedRefundReasonFraud, V1PaymentRefundedRefundReasonOther:
 		return true
 	}
 	return false

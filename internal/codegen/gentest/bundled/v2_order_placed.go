@@ -101,14 +101,14 @@ type V2OrderPlacedChannel string
 
 // Values of V2OrderPlacedChannel.
 const (
-	V2OrderPlacedChannelWEB   V2OrderPlacedChannel = "WEB"
-	V2OrderPlacedChannelAPP   V2OrderPlacedChannel = "APP"
-	V2OrderPlacedChannelSTORE V2OrderPlacedChannel = "STORE"
+	V2OrderPlacedChannelWeb   V2OrderPlacedChannel = "WEB"
+	V2OrderPlacedChannelApp   V2OrderPlacedChannel = "APP"
+	V2OrderPlacedChannelStore V2OrderPlacedChannel = "STORE"
 )
 
 func (v V2OrderPlacedChannel) valid() bool {
 	switch v {
-	case V2OrderPlacedChannelWEB, V2OrderPlacedChannelAPP, V2OrderPlacedChannelSTORE:
+	case V2OrderPlacedChannelWeb, V2OrderPlacedChannelApp, V2OrderPlacedChannelStore:
 		return true
 	}
 	return false

@@ -192,14 +192,14 @@ type V1AvroAllStatus string
 
 // Values of V1AvroAllStatus.
 const (
-	V1AvroAllStatusNEW        V1AvroAllStatus = "NEW"
-	V1AvroAllStatusDONE       V1AvroAllStatus = "DONE"
+	V1AvroAllStatusNew        V1AvroAllStatus = "NEW"
+	V1AvroAllStatusDone       V1AvroAllStatus = "DONE"
 	V1AvroAllStatusInProgress V1AvroAllStatus = "in_progress"
 )
 
 func (v V1AvroAllStatus) valid() bool {
 	switch v {
-	case V1AvroAllStatusNEW, V1AvroAllStatusDONE, V1AvroAllStatusInProgress:
+	case V1AvroAllStatusNew, V1AvroAllStatusDone, V1AvroAllStatusInProgress:
 		return true
 	}
 	return false
