@@ -123,7 +123,7 @@ func message(typ, where string) string {
 	q := strconv.Quote
 	switch typ {
 	case "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL":
-		return "property " + q(name) + " was added to an open content model, so old data may already hold it with another type; add `additionalProperties: false` to close the model first, or give the property an empty schema"
+		return "property " + q(name) + " was added to an open content model, so old data may already hold it with another type; add `additionalProperties: false` to close the model first, or give the property an empty schema (allowed under LENIENT)"
 	case "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL":
 		return "required property " + q(name) + " was added to an open content model; old data may lack it or hold it with another type: make it optional and close the model with `additionalProperties: false` first"
 	case "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL":
@@ -145,7 +145,7 @@ func message(typ, where string) string {
 	case "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL":
 		return "property " + q(name) + " was added and its schema accepts what the old patternProperties/additionalProperties allowed"
 	case "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL":
-		return "property " + q(name) + " was added but its schema rejects values the old patternProperties/additionalProperties allowed; widen its schema to accept them"
+		return "property " + q(name) + " was added but its schema rejects values the old patternProperties/additionalProperties allowed; widen its schema to accept them (allowed under LENIENT)"
 	case "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL":
 		return "property " + q(name) + " was removed; the new patternProperties/additionalProperties still accept its values"
 	case "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL":

@@ -420,9 +420,6 @@ func (l *loader) loadObject(s *Schema, doc *document, m map[string]any, ptr stri
 		if !ok {
 			return invalid(ptr+"/"+crit, "%s must be an array", crit)
 		}
-		if len(arr) == 0 {
-			return invalid(ptr+"/"+crit, "%s must not be empty", crit)
-		}
 		c := &Schema{kind: kindCombined, criterion: crit}
 		for i, e := range arr {
 			sub, err := l.child(doc, e, ptr+"/"+crit+"/"+strconv.Itoa(i), depth)
@@ -433,13 +430,8 @@ func (l *loader) loadObject(s *Schema, doc *document, m map[string]any, ptr stri
 		}
 		combined = append(combined, c)
 	}
-	switch len(combined) {
-	case 0:
-	case 1:
-		parts = append(parts, combined[0])
-	default:
-		parts = append(parts, &Schema{kind: kindCombined, criterion: allOf, subschemas: combined, synthetic: true})
-	}
+	// Everit adds one combined schema per keyword to the node's list.
+	parts = append(parts, combined...)
 
 	if n, ok := m["not"]; ok {
 		sub, err := l.child(doc, n, ptr+"/not", depth)
