@@ -62,6 +62,7 @@ registry.
 		newCheckCmd(app),
 		newPushCmd(app),
 		newRegistryCmd(app),
+		newGenCmd(app),
 		newVersionCmd(app),
 	)
 	return root

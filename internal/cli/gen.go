@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evctl/evctl/internal/codegen"
+	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/registry"
+	"github.com/evctl/evctl/internal/schema"
+)
+
+type genOptions struct {
+	Paths   []string
+	Out     string
+	Package string
+	Check   bool
+}
+
+func newGenCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "gen",
+		Short: "Generate code from the event catalog",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageError("gen needs a language: evctl gen go")
+		},
+	}
+	opts := &genOptions{}
+	goCmd := &cobra.Command{
+		Use:   "go [PATH...] --out DIR --package NAME [--check]",
+		Short: "Generate Go structs, validators and schema metadata for every event",
+		Long: `Generate one Go file per event (plus shared helpers) into DIR: a struct with
+JSON or avro tags, EventType(), Subject(), Schema() returning the source text
+exactly as written, and Validate(), compiled to plain Go, that allocates
+nothing on a valid event. Keywords that are not compiled fall back to
+santhosh-tekuri/jsonschema for that subschema only; every fallback is listed
+on stderr.
+
+Output is deterministic and gofmt'd. With --check nothing is written: the
+command exits 1 and lists the stale files when DIR differs from what would be
+generated.
+` + exitStatusHelp,
+		Example: `  $ evctl gen go --out internal/events --package events
+  $ evctl gen go schemas/v1 --out gen/v1 --package v1 --check`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			return runGenGo(app, opts)
+		},
+	}
+	f := goCmd.Flags()
+	f.StringVarP(&opts.Out, "out", "o", "", "output directory (default: gen.out from evctl.yaml)")
+	f.StringVar(&opts.Package, "package", "", "Go package name (default: gen.package from evctl.yaml, else the base name of --out)")
+	f.BoolVar(&opts.Check, "check", false, "do not write; exit 1 and list stale files if the generated code is out of date")
+	cmd.AddCommand(goCmd)
+	return cmd
+}
+
+// subjectFunc names subjects with the configured strategy.
+func subjectFunc(cfg *config.Config) (func(*schema.Event) (string, error), error) {
+	namer, err := registry.NewSubjectNamer(cfg.Registry.SubjectStrategy, cfg.Registry.Topics)
+	if err != nil {
+		return nil, &config.Error{Path: cfg.Path, Msg: err.Error()}
+	}
+	return func(e *schema.Event) (string, error) {
+		return namer.Subject(registry.SubjectInput{EventType: e.Type, RecordName: recordName(e)})
+	}, nil
+}
+
+func runGenGo(app *App, opts *genOptions) error {
+	cfg, err := app.Config()
+	if err != nil {
+		return err
+	}
+	if opts.Out == "" {
+		opts.Out = cfg.Gen.Out
+	}
+	if opts.Out == "" {
+		return usageError("gen go needs --out DIR")
+	}
+	if opts.Package == "" {
+		opts.Package = cfg.Gen.Package
+	}
+	if opts.Package == "" {
+		opts.Package = strings.ReplaceAll(filepath.Base(filepath.Clean(opts.Out)), "-", "_")
+	}
+	cat, err := loadCatalog(app, cfg, opts.Paths)
+	if err != nil {
+		return err
+	}
+	if len(cat.Errors) > 0 {
+		for _, e := range cat.Errors {
+			fmt.Fprintf(app.IO.ErrOut, "%s:%d:%d: error: %s (%s)\n", e.Path, e.Pos.Line, e.Pos.Col, e.Msg, ruleInvalidSchema)
+		}
+		return silentExit(ExitInput)
+	}
+	if cat.Files == 0 {
+		return inputError(fmt.Errorf("no schema files found in %s", strings.Join(catalogPaths(cfg, opts.Paths), ", ")))
+	}
+	subject, err := subjectFunc(cfg)
+	if err != nil {
+		return err
+	}
+	var subjErr error
+	files, fallbacks, err := codegen.Generate(cat, codegen.Options{Package: opts.Package, Subject: func(e *schema.Event) string {
+		s, err := subject(e)
+		if err != nil && subjErr == nil {
+			subjErr = err
+		}
+		return s
+	}})
+	if subjErr != nil {
+		return &config.Error{Path: cfg.Path, Msg: subjErr.Error()}
+	}
+	if err != nil {
+		return inputError(fmt.Errorf("generate go: %w", err))
+	}
+	for _, fb := range fallbacks {
+		fmt.Fprintf(app.IO.ErrOut, "evctl: fallback: %s\n", fb)
+	}
+	if opts.Check {
+		stale, err := codegen.Check(opts.Out, files)
+		if err != nil {
+			return inputError(err)
+		}
+		if len(stale) > 0 {
+			for _, s := range stale {
+				fmt.Fprintf(app.IO.Out, "%s\n", filepath.ToSlash(filepath.Join(opts.Out, s)))
+			}
+			fmt.Fprintf(app.IO.ErrOut, "evctl: %d generated file(s) are stale; run: evctl gen go --out %s --package %s\n", len(stale), opts.Out, opts.Package)
+			return silentExit(ExitFindings)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
+		return inputError(fmt.Errorf("create %s: %w", opts.Out, errors.Unwrap(err)))
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := filepath.Join(opts.Out, n)
+		if err := os.WriteFile(p, files[n], 0o644); err != nil {
+			return inputError(fmt.Errorf("write %s: %w", p, errors.Unwrap(err)))
+		}
+	}
+	// Remove generated files that are no longer produced.
+	stale, err := codegen.Check(opts.Out, files)
+	if err == nil {
+		for _, s := range stale {
+			if files[s] == nil {
+				_ = os.Remove(filepath.Join(opts.Out, s))
+			}
+		}
+	}
+	fmt.Fprintf(app.IO.ErrOut, "wrote %d file(s) to %s\n", len(names), opts.Out)
+	return nil
+}
