@@ -27,6 +27,56 @@ type state struct {
 	compatible map[string]bool
 	memo       map[pair]memoEntry
 	depth      int
+	// seed holds the pairs earlier passes found incompatible, with their
+	// pair-relative differences; optimistic records that this pass
+	// assumed some cycle compatible.
+	seed       map[pair][]difference
+	optimistic bool
+}
+
+// maxPasses bounds the fixed-point iteration over recursive cycles.
+const maxPasses = 32
+
+// run compares original with update, re-running while a pass assumed a
+// recursive cycle compatible and found pairs incompatible that no earlier
+// pass knew about (Confluent's fixed point: a cycle cannot hide a real
+// incompatibility).
+func run(compatible map[string]bool, original, update *Schema) []difference {
+	var seed map[pair][]difference
+	for pass := 0; ; pass++ {
+		st := &state{compatible: compatible, memo: map[pair]memoEntry{}, seed: seed}
+		c := &context{st: st}
+		compare(c, original, update)
+		if !st.optimistic || pass == maxPasses-1 {
+			return c.diffs
+		}
+		grew := false
+		for key, m := range st.memo {
+			if !m.done || !incompatible(compatible, m.diffs) {
+				continue
+			}
+			if _, ok := seed[key]; ok {
+				continue
+			}
+			if seed == nil {
+				seed = map[pair][]difference{}
+			}
+			seed[key] = m.diffs
+			grew = true
+		}
+		if !grew {
+			return c.diffs
+		}
+	}
+}
+
+func incompatible(compatible map[string]bool, diffs []difference) bool {
+	for _, d := range diffs {
+		if !compatible[d.typ] {
+			return true
+		}
+	}
+	return false
 }
 
 // context mirrors Confluent's diff Context: a JSON path and the
@@ -101,10 +151,18 @@ func compare(c *context, o, u *Schema) {
 	}
 	key := pair{o, u}
 	m, ok := c.st.memo[key]
-	if ok && !m.done {
-		return
-	}
 	rel := m.diffs
+	if ok && !m.done {
+		// A recursive cycle. A pair an earlier pass found incompatible
+		// brings its differences along; any other is assumed compatible
+		// (the greatest fixed point), which diff then verifies.
+		seeded, known := c.st.seed[key]
+		if !known {
+			c.st.optimistic = true
+			return
+		}
+		rel, ok = seeded, true
+	}
 	if !ok {
 		c.st.memo[key] = memoEntry{}
 		c.st.depth++

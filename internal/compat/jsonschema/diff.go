@@ -35,20 +35,15 @@ func Compatible(changes []compat.Change) bool {
 
 func diff(original, update *Schema, policy compat.Policy) []compat.Change {
 	set := compatibleSet(policy)
-	st := &state{
-		compatible: set,
-		memo:       map[pair]memoEntry{},
-	}
-	c := &context{st: st}
 	if original == nil {
 		original = &Schema{}
 	}
 	if update == nil {
 		update = &Schema{}
 	}
-	compare(c, original, update)
-	out := make([]compat.Change, 0, len(c.diffs))
-	for _, d := range c.diffs {
+	diffs := run(set, original, update)
+	out := make([]compat.Change, 0, len(diffs))
+	for _, d := range diffs {
 		where := "#/" + d.path
 		out = append(out, compat.Change{
 			Type:       d.typ,
