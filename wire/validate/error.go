@@ -25,19 +25,35 @@ func Prop(p *Path, key string) Path { return Path{Parent: p, Key: key} }
 func Item(p *Path, i int) Path { return Path{Parent: p, Index: i, IsIndex: true} }
 
 // String renders the path as a JSON pointer ("" for the root, "/a/0/b").
+// It neither retains p nor lets anything p points to escape, so paths can
+// live on the stack of the generated validators.
 func (p *Path) String() string {
-	var toks []string
+	n := 0
 	for q := p; q != nil; q = q.Parent {
-		if q.IsIndex {
-			toks = append(toks, strconv.Itoa(q.Index))
-		} else {
-			toks = append(toks, escape(q.Key))
-		}
+		n++
 	}
 	var sb strings.Builder
-	for i := len(toks) - 1; i >= 0; i-- {
+	for i := n - 1; i >= 0; i-- {
+		q := p
+		for j := 0; j < i; j++ {
+			q = q.Parent
+		}
 		sb.WriteByte('/')
-		sb.WriteString(toks[i])
+		if q.IsIndex {
+			var buf [20]byte
+			sb.Write(strconv.AppendInt(buf[:0], int64(q.Index), 10))
+			continue
+		}
+		for k := 0; k < len(q.Key); k++ {
+			switch c := q.Key[k]; c {
+			case '~':
+				sb.WriteString("~0")
+			case '/':
+				sb.WriteString("~1")
+			default:
+				sb.WriteByte(c)
+			}
+		}
 	}
 	return sb.String()
 }

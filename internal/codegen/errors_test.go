@@ -1,0 +1,148 @@
+package codegen_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/evctl/evctl/internal/codegen"
+	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
+	"github.com/evctl/evctl/internal/codegen/gentest/catalog"
+	"github.com/evctl/evctl/internal/schema"
+)
+
+// TestGenerateFailsClearly: inputs that would give code that does not
+// compile (or cannot be represented) fail the generation with a message
+// naming the problem.
+func TestGenerateFailsClearly(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"field names collide", map[string]string{"v1/A.json": `{"type":"object","properties":{"order_id":{"type":"string"},"orderId":{"type":"string"}}}`},
+			`properties "order_id" and "orderId" both give the Go field name OrderID`},
+		{"field shadows a method", map[string]string{"v1/A.json": `{"type":"object","properties":{"schema":{"type":"string"}}}`},
+			`gives the Go field name Schema, which is also a generated method`},
+		{"enum constants collide", map[string]string{"v1/A.json": `{"type":"object","properties":{"k":{"type":"string","enum":["a-b","a_b"]}}}`},
+			`Go name V1AK`},
+		{"types collide across events", map[string]string{
+			"v1/A.json":       `{"type":"object","properties":{"status":{"type":"string","enum":["x"]}}}`,
+			"v1/AStatus.json": `{"type":"object","properties":{"x":{"type":"string"}}}`},
+			`Go name V1AStatus is generated for`},
+		{"required without schema", map[string]string{"v1/A.json": `{"type":"object","required":["x"],"properties":{"y":{"type":"string"}}}`},
+			`required property "x" has no schema under properties`},
+		{"top level not an object", map[string]string{"v1/A.json": `{"type":"string"}`},
+			`top-level schema must be`},
+		{"avro fields collide", map[string]string{"v1/A.avsc": `{"type":"record","name":"A","fields":[{"name":"a_b","type":"string"},{"name":"aB","type":"string"}]}`},
+			`fields "a_b" and "aB" both give the Go field name AB`},
+		{"avro unsupported union branch", map[string]string{"v1/A.avsc": `{"type":"record","name":"A","fields":[{"name":"u","type":["string",{"type":"array","items":"int"}]}]}`},
+			`union branch of this type is not supported`},
+		{"avro top level not a record", map[string]string{"v1/A.avsc": `{"type":"enum","name":"E","symbols":["A"]}`},
+			`top-level Avro schema must be a record`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var srcs []schema.FileSource
+			for p, d := range c.files {
+				srcs = append(srcs, schema.FileSource{Path: p, Data: []byte(d)})
+			}
+			cat := schema.LoadSources(srcs)
+			if len(cat.Errors) > 0 {
+				t.Fatalf("catalog: %v", cat.Errors[0])
+			}
+			_, _, err := codegen.Generate(cat, codegen.Options{Package: "p"})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Generate error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+	if _, _, err := codegen.Generate(&schema.Catalog{}, codegen.Options{Package: "func"}); err == nil {
+		t.Errorf("a keyword as package name was accepted")
+	}
+}
+
+func TestSubjectOption(t *testing.T) {
+	cat := schema.LoadSources([]schema.FileSource{{Path: "v1/A.json", Data: []byte(`{"type":"object","properties":{"x":{"type":"string"}}}`)}})
+	files, _, err := codegen.Generate(cat, codegen.Options{Package: "p", Subject: func(ev *schema.Event) string { return "orders-" + ev.Type + "-value" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(files["v1_a.go"]), `return "orders-v1.A-value"`) {
+		t.Errorf("Subject option not used:\n%s", files["v1_a.go"])
+	}
+}
+
+func TestCheckReportsStaleFiles(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string][]byte{"a.go": []byte(codegen.Header + "\npackage p\n"), "b.go": []byte(codegen.Header + "\npackage p\n// b\n")}
+	write := func(n, s string) {
+		t.Helper()
+		if err := writeFile(dir, n, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.go", string(files["a.go"]))
+	write("b.go", "package p // edited\n")
+	write("old.go", codegen.Header+"\npackage p\n")
+	write("hand.go", "package p\n")
+	stale, err := codegen.Check(dir, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(stale, ","), "b.go,old.go"; got != want {
+		t.Errorf("stale = %s, want %s", got, want)
+	}
+	stale, err = codegen.Check(dir+"/missing", files)
+	if err != nil || strings.Join(stale, ",") != "a.go,b.go" {
+		t.Errorf("missing dir: stale = %v, %v", stale, err)
+	}
+}
+
+// TestSchemaIsSourceText: Schema() returns the file bytes exactly.
+func TestSchemaIsSourceText(t *testing.T) {
+	for _, g := range goldens {
+		cat := load(t, g.catalog)
+		for _, ev := range cat.Events {
+			var e interface{ Schema() string }
+			if g.name == "bundled" {
+				e = bundled.NewEvent(ev.Type)
+			} else {
+				e = catalog.NewEvent(ev.Type)
+			}
+			if e == nil {
+				t.Fatalf("no generated type for %s", ev.Type)
+			}
+			if e.Schema() != string(ev.Source) {
+				t.Errorf("%s: Schema() differs from the file", ev.Type)
+			}
+		}
+	}
+}
+
+// TestValidateDoesNotAllocate: Validate on a valid event costs no
+// allocation, for every bundled event and the testdata events without
+// fallbacks.
+func TestValidateDoesNotAllocate(t *testing.T) {
+	cases := map[string]interface{ Validate() error }{}
+	for _, typ := range bundled.EventTypes {
+		e := bundled.NewEvent(typ)
+		fill(t, e)
+		cases["bundled "+typ] = e
+	}
+	cat := load(t, "testdata/catalog")
+	ev := cat.ByType("v1.Everything")
+	b, _ := json.Marshal(ev.Root.Get("examples").Items[0].Interface())
+	everything := catalog.NewEvent("v1.Everything")
+	if err := json.Unmarshal(b, everything); err != nil {
+		t.Fatal(err)
+	}
+	cases["v1.Everything"] = everything
+	for name, e := range cases {
+		if err := e.Validate(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n := testing.AllocsPerRun(200, func() { _ = e.Validate() }); n != 0 {
+			t.Errorf("%s: Validate allocates %v times on a valid event", name, n)
+		}
+	}
+}
