@@ -66,6 +66,19 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+func TestDeepNesting(t *testing.T) {
+	nest := func(n int, leaf string) string {
+		return strings.Repeat(`{"properties":{"a":`, n) + leaf + strings.Repeat(`}}`, n)
+	}
+	old := mustParse(t, nest(maxDepth-10, `{"type":"string"}`), nil)
+	new := mustParse(t, nest(maxDepth-10, `{"type":"integer"}`), nil)
+	got := changeList(CanRead(new, old, compat.Strict))
+	want := []string{"TYPE_CHANGED #/" + strings.TrimSuffix(strings.Repeat("properties/a/", maxDepth-10), "/")}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+}
+
 func TestParseYAMLMatchesJSON(t *testing.T) {
 	js := mustParse(t, `{"type":"object","required":["a"],"properties":{"a":{"type":"string","maxLength":3},"b":{"enum":[1,2.5,"x"]}}}`, nil)
 	ys, err := Parse([]byte("type: object\nrequired: [a]\nproperties:\n  a: {type: string, maxLength: 3}\n  b:\n    enum: [1, 2.5, x]\n"), true, nil)
