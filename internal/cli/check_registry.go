@@ -197,9 +197,13 @@ func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Cata
 		if len(localWhy) > 0 {
 			why = " (evctl found " + strings.Join(localWhy, ", ") + ")"
 		}
+		advice := "one of the two engines is wrong, please report it"
+		if e.Format == schema.JSONSchema && policy != compat.Strict {
+			advice = fmt.Sprintf("evctl judged JSON Schema under %s, while registries judge under STRICT unless configured otherwise", policy)
+		}
 		ds = append(ds, at(ruleVerdictMismatch, diag.Error,
-			"evctl and the registry disagree on subject %s under %s: evctl says %s, the registry says %s%s; one of the two engines is wrong, please report it",
-			it.Subject, regLevel, verdictWord(localOK), verdictWord(regOK), why))
+			"evctl and the registry disagree on subject %s under %s: evctl says %s, the registry says %s%s; %s",
+			it.Subject, regLevel, verdictWord(localOK), verdictWord(regOK), why, advice))
 	}
 	return ds, nil
 }
