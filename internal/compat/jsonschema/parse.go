@@ -983,11 +983,19 @@ func (l *loader) array(doc *document, m map[string]any, ptr string, depth int) (
 				}
 			}
 		} else if v, ok := m["items"]; ok {
-			sub, err := l.child(doc, v, ptr+"/items", depth)
-			if err != nil {
-				return nil, err
+			// SchemaTranslator: items false closes the array (as
+			// additionalItems), items true adds nothing.
+			switch b, isBool := v.(bool); {
+			case isBool && !b:
+				s.additionalItems = false
+			case isBool:
+			default:
+				sub, err := l.child(doc, v, ptr+"/items", depth)
+				if err != nil {
+					return nil, err
+				}
+				s.allItems = sub
 			}
-			s.allItems = sub
 		}
 	} else {
 		if v, ok := m["items"]; ok {
