@@ -157,19 +157,6 @@ func parseArgon2id(h string) (argon2Params, error) {
 	return p, nil
 }
 
-// HashArgon2id returns the encoded argon2id hash of password with the
-// RFC 9106 second recommended parameters (m=64 MiB, t=3, p=4).
-func HashArgon2id(password string) (string, error) {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return "", fmt.Errorf("hash password: %w", err)
-	}
-	const m, t, p = 64 * 1024, 3, 4
-	key := argon2.IDKey([]byte(password), salt, t, m, p, 32)
-	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", m, t, p,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
-}
-
 func verifyPassword(hash, password string) bool {
 	if strings.HasPrefix(hash, "$argon2id$") {
 		p, err := parseArgon2id(hash)

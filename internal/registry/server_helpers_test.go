@@ -199,3 +199,7 @@ func testUsers(t *testing.T) []User {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 	return []User{{Name: "writer", Hash: string(bh), Role: RoleWrite}, {Name: "reader", Hash: ah, Role: RoleRead}}
 }
+
+func basicHeader(user, pass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+}

@@ -1,0 +1,94 @@
+package registry
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLoadAuthFile(t *testing.T) {
+	users := testUsers(t)
+	bh, ah := users[0].Hash, users[1].Hash
+	tests := []struct {
+		name    string
+		content string
+		want    []User
+		wantErr string
+	}{
+		{"bcrypt and argon2id, comments and blanks",
+			"# users\n\nwriter:" + bh + ":write\n  reader:" + ah + ":READ  \n",
+			[]User{{Name: "writer", Hash: bh, Role: RoleWrite}, {Name: "reader", Hash: ah, Role: RoleRead}}, ""},
+		{"bad role", "u:" + bh + ":admin\n", nil, `role "admin" is not read or write`},
+		{"missing role", "u:" + bh + "\n", nil, "want name:hash:role"},
+		{"no colon", "justaname\n", nil, "want name:hash:role"},
+		{"empty name", ":" + bh + ":read\n", nil, "want name:hash:role"},
+		{"plain text password", "u:hunter2:read\n", nil, "neither bcrypt nor argon2id"},
+		{"truncated bcrypt", "u:$2a$10$abc:read\n", nil, "bad bcrypt hash"},
+		{"bad argon2id", "u:$argon2id$v=19$m=1,t=1,p=1$c2FsdA$a2V5:read\n", nil, "out of range"},
+		{"argon2 without id", "u:$argon2i$v=19$m=1024,t=1,p=1$c2FsdA$a2V5:read\n", nil, "neither bcrypt nor argon2id"},
+		{"duplicate user", "u:" + bh + ":read\nu:" + bh + ":write\n", nil, `user "u" is listed twice`},
+		{"no users", "# nobody\n", nil, "no users"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "users")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			got, err := LoadAuthFile(path)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("users (-want +got):\n%s", d)
+			}
+		})
+	}
+	if _, err := LoadAuthFile(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("missing file loaded")
+	}
+}
+
+func TestVerifyPassword(t *testing.T) {
+	users := testUsers(t)
+	for _, tt := range []struct {
+		hash, pass string
+		want       bool
+	}{
+		{users[0].Hash, "secret-w", true},
+		{users[0].Hash, "secret-r", false},
+		{users[1].Hash, "secret-r", true},
+		{users[1].Hash, "secret-w", false},
+		{users[1].Hash, "", false},
+		{"$argon2id$garbage", "x", false},
+	} {
+		if got := verifyPassword(tt.hash, tt.pass); got != tt.want {
+			t.Errorf("verifyPassword(%.20s…, %q) = %v", tt.hash, tt.pass, got)
+		}
+	}
+}
+
+// The credential cache must not let a wrong password in after a right one.
+func TestAuthCacheKeyedOnPassword(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{Users: testUsers(t)})
+	for i, c := range []struct {
+		user, pass string
+		status     int
+	}{
+		{"writer", "secret-w", 200}, {"writer", "secret-w", 200}, {"writer", "secret-x", 401}, {"reader", "secret-w", 401}, {"reader", "secret-r", 200},
+	} {
+		r := ts.do(t, "GET", "/subjects", nil, "Authorization", basicHeader(c.user, c.pass))
+		if r.status != c.status {
+			t.Errorf("request %d (%s): %d, want %d", i, c.user, r.status, c.status)
+		}
+	}
+}
