@@ -353,3 +353,18 @@ func BenchmarkCanRead20Fields(b *testing.B) {
 		CanRead(reader, writer, compat.Strict)
 	}
 }
+
+// TestRegistered checks that importing the package wires it into
+// compat.Check: a BACKWARD check of a type change fails through Check.
+func TestRegistered(t *testing.T) {
+	res, err := compat.Check(compat.JSONSchema, compat.Backward,
+		compat.Doc{Name: "new", Text: []byte(`{"type":"integer"}`)},
+		[]compat.Doc{{Name: "v1", Text: []byte(`{"type":"string"}`)}},
+		compat.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Compatible {
+		t.Errorf("string -> integer passed BACKWARD through compat.Check: %+v", res)
+	}
+}
