@@ -550,7 +550,7 @@ func dedupe(list []*Schema) []*Schema {
 	for _, s := range list {
 		dup := false
 		for _, t := range out {
-			if schemaEqual(s, t, 0) {
+			if schemaEqual(s, t) {
 				dup = true
 				break
 			}

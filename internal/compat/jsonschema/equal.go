@@ -59,7 +59,7 @@ func jsonEqual(a, b any) bool {
 // schemaEqual is the structural equality Confluent uses to de-duplicate
 // the subschemas of a combined schema: two nodes are equal when they were
 // loaded from equal schema JSON.
-func schemaEqual(a, b *Schema, _ int) bool {
+func schemaEqual(a, b *Schema) bool {
 	if a == b {
 		return true
 	}

@@ -73,7 +73,9 @@ const (
 )
 
 // Schema is one node of a parsed JSON Schema in Everit's object model.
-// Build one with Parse; the zero value is the empty schema {}.
+// Build one with Parse; the zero value is the empty schema {}. A parsed
+// Schema is never modified afterwards, so it may be shared between
+// goroutines and compared concurrently.
 type Schema struct {
 	kind kind
 
@@ -103,31 +105,26 @@ type Schema struct {
 	// Combined.
 	criterion  string
 	subschemas []*Schema
-	// synthetic marks the allOf Everit builds when one schema object
-	// holds keywords of more than one kind.
-	synthetic bool
 
 	// Not.
 	not *Schema
 
 	// Object.
-	properties        map[string]*Schema
-	propertyOrder     []string
-	required          []string
-	additionalProps   bool    // permitsAdditionalProperties
-	additionalSchema  *Schema // schemaOfAdditionalProperties
-	patternProps      []patternProperty
-	propertyDeps      map[string][]string
-	schemaDeps        map[string]*Schema
-	minProperties     *int
-	maxProperties     *int
-	unevaluatedProps  *Schema
-	hasObjectKeywords bool
+	properties       map[string]*Schema
+	propertyOrder    []string
+	required         []string
+	additionalProps  bool    // permitsAdditionalProperties
+	additionalSchema *Schema // schemaOfAdditionalProperties
+	patternProps     []patternProperty
+	propertyDeps     map[string][]string
+	schemaDeps       map[string]*Schema
+	minProperties    *int
+	maxProperties    *int
+	unevaluatedProps *Schema
 
 	// Array.
 	allItems           *Schema
 	itemSchemas        []*Schema
-	hasItemSchemas     bool
 	additionalItems    bool    // permitsAdditionalItems
 	additionalItemsSch *Schema // schemaOfAdditionalItems
 	unevaluatedItems   *Schema

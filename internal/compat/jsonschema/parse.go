@@ -535,7 +535,7 @@ func (l *loader) loadObject(s *Schema, doc *document, m map[string]any, ptr stri
 			}
 		}
 	default:
-		*s = Schema{kind: kindCombined, criterion: allOf, subschemas: parts, synthetic: true}
+		*s = Schema{kind: kindCombined, criterion: allOf, subschemas: parts}
 	}
 	s.raw = m
 	s.dialect = doc.draft
@@ -759,7 +759,7 @@ func number(doc *document, m map[string]any, ptr string) (*Schema, error) {
 }
 
 func (l *loader) object(doc *document, m map[string]any, ptr string, depth int) (*Schema, error) {
-	s := &Schema{kind: kindObject, additionalProps: true, hasObjectKeywords: true, dialect: doc.draft}
+	s := &Schema{kind: kindObject, additionalProps: true, dialect: doc.draft}
 	if v, ok := m["properties"]; ok {
 		props, ok := v.(map[string]any)
 		if !ok {
@@ -946,7 +946,6 @@ func (l *loader) array(doc *document, m map[string]any, ptr string, depth int) (
 		s.uniqueItems = b
 	}
 	tuple := func(arr []any, kw string) error {
-		s.hasItemSchemas = true
 		for i, e := range arr {
 			sub, err := l.child(doc, e, ptr+"/"+kw+"/"+strconv.Itoa(i), depth)
 			if err != nil {
