@@ -1,8 +1,3 @@
-// Package jsonschema owns evctl's JSON Schema compatibility check: a loader
-// that parses JSON Schema documents (JSON or YAML, drafts 4 to 2020-12) into
-// the Everit object model that Confluent Schema Registry uses, and a port of
-// Confluent's SchemaDiff that reports the same Difference.Type changes, at
-// the same paths, with the same STRICT and LENIENT verdicts.
 package jsonschema
 
 import "math/big"
