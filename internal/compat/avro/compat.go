@@ -45,9 +45,18 @@ type Incompatibility struct {
 	WriterField string   // AmbiguousField
 }
 
-// maxSteps bounds the number of reader/writer pairs compared, so that
-// pathological mutually recursive schemas cannot make a check run for long.
-const maxSteps = 200_000
+// Limits that keep pathological (mutually recursive) schema pairs from
+// making a check run for long; real schemas stay far below them. Beyond any
+// of them the check stops with a single TooComplex incompatibility.
+const (
+	// maxSteps bounds the number of reader/writer pairs compared.
+	maxSteps = 200_000
+	// maxPairDepth bounds how deeply pair comparisons nest.
+	maxPairDepth = 4 * MaxDepth
+	// maxWork bounds location segments rendered plus incompatibilities
+	// copied while merging results.
+	maxWork = 20_000_000
+)
 
 // MaxIncompatibilities caps the incompatibilities collected for one pair.
 // Java reuses the memoised result of a named-type pair at every place the
@@ -55,17 +64,6 @@ const maxSteps = 200_000
 // type many times multiply their incompatibilities (exponentially in the
 // nesting depth); beyond this many, further ones are dropped.
 const MaxIncompatibilities = 1000
-
-// merge appends add to res, keeping at most MaxIncompatibilities.
-func merge(res, add []Incompatibility) []Incompatibility {
-	if room := MaxIncompatibilities - len(res); room < len(add) {
-		if room <= 0 {
-			return res
-		}
-		add = add[:room]
-	}
-	return append(res, add...)
-}
 
 type pair struct{ r, w *Schema }
 
@@ -78,7 +76,38 @@ type memo struct {
 type checker struct {
 	memo  map[pair]*memo
 	steps int
+	depth int
+	work  int
 	abort *Incompatibility
+}
+
+// spend charges work and reports whether the check may go on.
+func (c *checker) spend(n int) bool {
+	c.work += n
+	if c.work > maxWork && c.abort == nil {
+		c.abort = &Incompatibility{Type: TooComplex, Location: "/", Detail: "comparison exceeds the work limit"}
+	}
+	return c.abort == nil
+}
+
+// at renders the current location, charging its length.
+func (c *checker) at(loc []string) string {
+	c.spend(len(loc))
+	return location(loc)
+}
+
+// merge appends add to res, keeping at most MaxIncompatibilities.
+func (c *checker) merge(res, add []Incompatibility) []Incompatibility {
+	if room := MaxIncompatibilities - len(res); room < len(add) {
+		if room <= 0 {
+			return res
+		}
+		add = add[:room]
+	}
+	if len(add) == 0 || !c.spend(len(add)) {
+		return res
+	}
+	return append(res, add...)
 }
 
 // Incompatibilities returns every reason a reader with schema reader may
@@ -113,13 +142,15 @@ func (c *checker) get(token string, r, w *Schema, loc *[]string) []Incompatibili
 		return m.incs
 	}
 	c.steps++
-	if c.steps > maxSteps {
-		c.abort = &Incompatibility{Type: TooComplex, Location: location(*loc), Detail: "too many schema pairs to compare"}
+	if c.steps > maxSteps || c.depth >= maxPairDepth {
+		c.abort = &Incompatibility{Type: TooComplex, Location: "/", Detail: "too many or too deeply nested schema pairs to compare"}
 		return nil
 	}
 	m := &memo{}
 	c.memo[k] = m
+	c.depth++
 	res := c.calculate(r, w, loc)
+	c.depth--
 	m.incs = res[:len(res):len(res)]
 	m.done = true
 	return m.incs
@@ -161,7 +192,7 @@ func (c *checker) calculate(r, w *Schema, loc *[]string) []Incompatibility {
 			if r.Size != w.Size {
 				*loc = append(*loc, "size")
 				res = append(res, Incompatibility{
-					Type: FixedSizeMismatch, Location: location(*loc),
+					Type: FixedSizeMismatch, Location: c.at(*loc),
 					Detail:     fmt.Sprintf("expected: %d, found: %d", w.Size, r.Size),
 					ReaderName: r.FullName, ReaderSize: r.Size, WriterSize: w.Size,
 				})
@@ -178,8 +209,8 @@ func (c *checker) calculate(r, w *Schema, loc *[]string) []Incompatibility {
 			for i, wb := range w.Branches {
 				*loc = append(*loc, strconv.Itoa(i))
 				if len(c.fresh(r, wb)) > 0 {
-					res = merge(res, []Incompatibility{{
-						Type: MissingUnionBranch, Location: location(*loc),
+					res = c.merge(res, []Incompatibility{{
+						Type: MissingUnionBranch, Location: c.at(*loc),
 						Detail:     "reader union lacking writer type: " + wb.Type.javaName(),
 						WriterType: wb.Type.String(),
 					}})
@@ -193,7 +224,7 @@ func (c *checker) calculate(r, w *Schema, loc *[]string) []Incompatibility {
 	}
 	if w.Type == Union {
 		for i, wb := range w.Branches {
-			res = merge(res, c.get(strconv.Itoa(i), r, wb, loc))
+			res = c.merge(res, c.get(strconv.Itoa(i), r, wb, loc))
 		}
 		return res
 	}
@@ -225,13 +256,13 @@ func (c *checker) calculate(r, w *Schema, loc *[]string) []Incompatibility {
 			}
 		}
 		return []Incompatibility{{
-			Type: MissingUnionBranch, Location: location(*loc),
+			Type: MissingUnionBranch, Location: c.at(*loc),
 			Detail:     "reader union lacking writer type: " + w.Type.javaName(),
 			WriterType: w.Type.String(),
 		}}
 	}
 	return []Incompatibility{{
-		Type: TypeMismatch, Location: location(*loc),
+		Type: TypeMismatch, Location: c.at(*loc),
 		Detail:     fmt.Sprintf("reader type: %s not compatible with writer type: %s", r.Type.javaName(), w.Type.javaName()),
 		ReaderType: r.Type.String(), WriterType: w.Type.String(),
 	}}
@@ -257,7 +288,7 @@ func (c *checker) checkNames(res []Incompatibility, r, w *Schema, loc *[]string)
 	}
 	*loc = append(*loc, "name")
 	res = append(res, Incompatibility{
-		Type: NameMismatch, Location: location(*loc),
+		Type: NameMismatch, Location: c.at(*loc),
 		Detail:     "expected: " + w.FullName,
 		ReaderName: r.FullName, WriterName: w.FullName,
 	})
@@ -285,7 +316,7 @@ func (c *checker) checkEnum(res []Incompatibility, r, w *Schema, loc *[]string) 
 	sortJava(missing)
 	*loc = append(*loc, "symbols")
 	res = append(res, Incompatibility{
-		Type: MissingEnumSymbols, Location: location(*loc),
+		Type: MissingEnumSymbols, Location: c.at(*loc),
 		Detail:     "[" + strings.Join(missing, ", ") + "]",
 		ReaderName: r.FullName, Symbols: missing,
 	})
@@ -321,7 +352,7 @@ func (c *checker) checkFields(res []Incompatibility, r, w *Schema, loc *[]string
 		case ambiguous != nil:
 			if c.abort == nil {
 				c.abort = &Incompatibility{
-					Type: AmbiguousField, Location: location(*loc),
+					Type: AmbiguousField, Location: c.at(*loc),
 					Detail: fmt.Sprintf("Reader record field %s type:%s pos:%d matches multiple fields in writer record schema %s", rf.Name, rf.Type.Type.javaName(), rf.Pos, w.FullName),
 					Field:  rf.Name, WriterField: ambiguous.Name,
 				}
@@ -329,16 +360,16 @@ func (c *checker) checkFields(res []Incompatibility, r, w *Schema, loc *[]string
 		case wf == nil:
 			if !rf.HasDefault {
 				if rf.Type.Type == Enum && rf.Type.HasEnumDefault {
-					res = merge(res, c.get("type", rf.Type, w, loc))
+					res = c.merge(res, c.get("type", rf.Type, w, loc))
 				} else {
-					res = merge(res, []Incompatibility{{
-						Type: ReaderFieldMissingDefaultValue, Location: location(*loc),
+					res = c.merge(res, []Incompatibility{{
+						Type: ReaderFieldMissingDefaultValue, Location: c.at(*loc),
 						Detail: rf.Name, Field: rf.Name,
 					}})
 				}
 			}
 		default:
-			res = merge(res, c.get("type", rf.Type, wf.Type, loc))
+			res = c.merge(res, c.get("type", rf.Type, wf.Type, loc))
 		}
 		*loc = (*loc)[:len(*loc)-1]
 	}
@@ -441,7 +472,7 @@ func message(in Incompatibility, readerIsNew bool) string {
 	case AmbiguousField:
 		return fmt.Sprintf("field %q at %s of the %s matches several fields of the %s through its name and aliases (e.g. %q); remove the ambiguous alias", in.Field, at, reader, writer, in.WriterField)
 	case TooComplex:
-		return fmt.Sprintf("the schemas are too complex to compare (more than %d type pairs); simplify the recursive types", maxSteps)
+		return "the schemas are too complex to compare (" + in.Detail + "); simplify the recursive types"
 	}
 	return in.Detail
 }

@@ -123,6 +123,15 @@ func TestRecursionTerminates(t *testing.T) {
 	if got := Incompatibilities(w, r); len(got) == 0 {
 		t.Error("long to int reported compatible")
 	}
+	// Cycles of 99 and 100 records pair up 9900 ways, nested 9900 deep:
+	// the check gives up with a single TooComplex.
+	got := Incompatibilities(mustParse(t, cycle(99, "long")), mustParse(t, cycle(100, "int")))
+	if len(got) != 1 || got[0].Type != TooComplex {
+		t.Errorf("got %d incompatibilities (last %+v), want one %s", len(got), got[len(got)-1], TooComplex)
+	}
+	if c := Explain(got, true); len(c) != 1 || !strings.Contains(c[0].Message, "too complex") {
+		t.Errorf("changes = %+v", c)
+	}
 }
 
 // Nested records that reference an incompatible named type many times
