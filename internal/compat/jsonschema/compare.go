@@ -363,11 +363,15 @@ func compareString(c *context, o, u *Schema) {
 func compareNumber(c *context, o, u *Schema) {
 	compareFloat(c, "maximum", o.maximum, u.maximum, "MAXIMUM_ADDED", "MAXIMUM_REMOVED", "MAXIMUM_INCREASED", "MAXIMUM_DECREASED")
 	compareFloat(c, "minimum", o.minimum, u.minimum, "MINIMUM_ADDED", "MINIMUM_REMOVED", "MINIMUM_INCREASED", "MINIMUM_DECREASED")
-	// Confluent compares a decreased exclusiveMaximum against the new
-	// schema's maximum (and fails when there is none); evctl compares it
-	// with the new exclusiveMaximum, which gives the same verdict whenever
-	// Confluent gives one.
-	compareFloat(c, "exclusiveMaximum", o.exclusiveMaximum, u.exclusiveMaximum, "EXCLUSIVE_MAXIMUM_ADDED", "EXCLUSIVE_MAXIMUM_REMOVED", "EXCLUSIVE_MAXIMUM_INCREASED", "EXCLUSIVE_MAXIMUM_DECREASED")
+	// Confluent tests a decreased exclusiveMaximum against the new
+	// schema's maximum, so the decrease only counts when the old
+	// exclusiveMaximum exceeds that maximum; with no maximum Confluent
+	// fails with a server error, and evctl reports the decrease.
+	oxm, uxm := o.exclusiveMaximum, u.exclusiveMaximum
+	if oxm != nil && uxm != nil && *oxm > *uxm && u.maximum != nil && !(*oxm > *u.maximum) {
+		oxm, uxm = nil, nil
+	}
+	compareFloat(c, "exclusiveMaximum", oxm, uxm, "EXCLUSIVE_MAXIMUM_ADDED", "EXCLUSIVE_MAXIMUM_REMOVED", "EXCLUSIVE_MAXIMUM_INCREASED", "EXCLUSIVE_MAXIMUM_DECREASED")
 	compareFloat(c, "exclusiveMinimum", o.exclusiveMinimum, u.exclusiveMinimum, "EXCLUSIVE_MINIMUM_ADDED", "EXCLUSIVE_MINIMUM_REMOVED", "EXCLUSIVE_MINIMUM_INCREASED", "EXCLUSIVE_MINIMUM_DECREASED")
 	switch {
 	case o.multipleOf == nil && u.multipleOf == nil:

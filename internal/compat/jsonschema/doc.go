@@ -12,9 +12,10 @@
 //
 // Deliberate departures from Confluent, none of which changes a verdict
 // Confluent actually returns:
-//   - a decreased exclusiveMaximum is compared with the new
-//     exclusiveMaximum (Confluent compares it with the new maximum and
-//     fails with a server error when there is none);
+//   - a decreased exclusiveMaximum with no maximum in the new schema is
+//     reported as EXCLUSIVE_MAXIMUM_DECREASED (Confluent fails with a
+//     server error there; with a maximum present evctl copies Confluent's
+//     comparison against that maximum);
 //   - default and enum values compare as JSON values (Confluent's org.json
 //     objects compare by identity, so an unchanged object default is
 //     reported as DEFAULT_CHANGED there, which is compatible anyway);

@@ -368,3 +368,27 @@ func TestRegistered(t *testing.T) {
 		t.Errorf("string -> integer passed BACKWARD through compat.Check: %+v", res)
 	}
 }
+
+func TestExclusiveMaximumQuirk(t *testing.T) {
+	tests := []struct {
+		name, old, new string
+		want           []string
+	}{
+		{"decrease without maximum", `{"exclusiveMaximum":10}`, `{"exclusiveMaximum":5}`,
+			[]string{"EXCLUSIVE_MAXIMUM_DECREASED #/exclusiveMaximum"}},
+		{"decrease below a larger maximum is not seen", `{"exclusiveMaximum":10}`, `{"exclusiveMaximum":5,"maximum":20}`,
+			[]string{"MAXIMUM_ADDED #/maximum"}},
+		{"decrease above a smaller maximum", `{"exclusiveMaximum":10}`, `{"exclusiveMaximum":5,"maximum":8}`,
+			[]string{"EXCLUSIVE_MAXIMUM_DECREASED #/exclusiveMaximum", "MAXIMUM_ADDED #/maximum"}},
+		{"increase", `{"exclusiveMaximum":5}`, `{"exclusiveMaximum":10}`,
+			[]string{"EXCLUSIVE_MAXIMUM_INCREASED #/exclusiveMaximum"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := changeList(Diff(mustParse(t, tt.old, nil), mustParse(t, tt.new, nil)))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("changes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
