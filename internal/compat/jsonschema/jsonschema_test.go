@@ -291,6 +291,8 @@ func FuzzCanRead(f *testing.F) {
 		`{"patternProperties":{"^x":{"type":"string"}},"dependencies":{"a":["b"],"c":{"required":["d"]}}}`,
 		`{"$schema":"https://json-schema.org/draft/2020-12/schema","prefixItems":[{}],"items":false,"unevaluatedProperties":{"type":"string"}}`,
 		strings.Repeat(`{"items":`, 50) + `{}` + strings.Repeat(`}`, 50),
+		strings.Repeat(`{"not":`, maxDepth-1) + `{"type":"string"}` + strings.Repeat(`}`, maxDepth-1),
+		strings.Repeat(`{"anyOf":[`, 300) + `{"$ref":"#"}` + strings.Repeat(`]}`, 300),
 	}
 	for i, a := range seeds {
 		f.Add(a, seeds[(i+3)%len(seeds)], i%2 == 0)
