@@ -67,10 +67,11 @@ const MaxIncompatibilities = 1000
 
 type pair struct{ r, w *Schema }
 
+// memo is the result of one pair; done is false while the pair is being
+// compared (Java's RECURSION_IN_PROGRESS).
 type memo struct {
-	done  bool
-	incs  []Incompatibility
-	valid bool
+	done bool
+	incs []Incompatibility
 }
 
 type checker struct {
