@@ -185,10 +185,15 @@ func ParseWith(text []byte, refs map[string][]byte, opts ParseOptions) (*Schema,
 	return root, nil
 }
 
+// jsonText renders a JSON value for an error message, shortened.
 func jsonText(v any) string {
+	const max = 120
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Sprint(v)
+		b = []byte(fmt.Sprint(v))
+	}
+	if len(b) > max {
+		return strings.ToValidUTF8(string(b[:max]), "") + "…"
 	}
 	return string(b)
 }
