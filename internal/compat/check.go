@@ -37,8 +37,10 @@ var (
 //
 // The format packages (internal/compat/avro, internal/compat/jsonschema)
 // import this package for Change and Policy, so this package cannot import
-// them: each registers itself from an init function instead, and a program
-// gets a format by importing its package. parse parses a document; isNew is
+// them. Package avro registers itself from an init function (import it, even
+// blank, to get AVRO); JSON Schema is registered by calling
+// RegisterJSONSchema(jsonschema.Parse, jsonschema.CanRead). Registering a
+// format again replaces it. parse parses a document; isNew is
 // true for the schema being checked (validated strictly, like a
 // registration) and false for previous versions (parsed like stored
 // schemas). canRead returns the changes found when a consumer using reader
