@@ -48,9 +48,10 @@ func NewSerializer(ctx context.Context, reg Registry, proto Event, opts Serializ
 	default:
 		return nil, fmt.Errorf("serializer for %s: unsupported schema type %q", s.eventType, s.schemaType)
 	}
-	id, err := reg.Lookup(ctx, s.subject, s.schemaType, proto.Schema())
+	text := RegistrySchema(proto)
+	id, err := reg.Lookup(ctx, s.subject, s.schemaType, text)
 	if err != nil && opts.AutoRegister {
-		id, err = reg.Register(ctx, s.subject, s.schemaType, proto.Schema())
+		id, err = reg.Register(ctx, s.subject, s.schemaType, text)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("serializer for %s: %w", s.eventType, err)

@@ -28,6 +28,21 @@ type Event interface {
 	Validate() error
 }
 
+// RegistrySchemaer is implemented by events whose registered schema text is
+// not Schema(): generated types for JSON Schema written in YAML return the
+// equivalent JSON, as `evctl registry push` registers it.
+type RegistrySchemaer interface {
+	RegistrySchema() string
+}
+
+// RegistrySchema returns the schema text registered for ev.
+func RegistrySchema(ev Event) string {
+	if r, ok := ev.(RegistrySchemaer); ok {
+		return r.RegistrySchema()
+	}
+	return ev.Schema()
+}
+
 // Errors. Use errors.Is; the returned errors wrap these with details.
 var (
 	// ErrInvalidEvent: the event failed Validate. The validation error

@@ -149,12 +149,12 @@ func avroAll() *catalog.V1AvroAll {
 		Payload:    &catalog.V1AvroAllPayloadUnion{ComAcmeWorkAddress: &catalog.V1AvroAllComAcmeWorkAddress{Floor: 9}},
 		Maybe:      &catalog.V1AvroAllMaybeUnion{String: &nick},
 		Amount:     big.NewRat(123456, 100), FixedAmount: big.NewRat(1, 8), OptAmount: &opt,
-		Day:        time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
-		ClockMs:    90 * time.Second, ClockUs: 1500 * time.Microsecond,
-		AtMs:       time.UnixMilli(1764151200123).UTC(), AtUs: time.UnixMicro(1764151200123456).UTC(),
-		LocalMs:    time.UnixMilli(1764151200123).UTC(),
-		Statuses:   []catalog.V1AvroAllStatus{catalog.V1AvroAllStatusNew},
-		Scores:     map[string]*float64{"x": nil},
+		Day:     time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
+		ClockMs: 90 * time.Second, ClockUs: 1500 * time.Microsecond,
+		AtMs: time.UnixMilli(1764151200123).UTC(), AtUs: time.UnixMicro(1764151200123456).UTC(),
+		LocalMs:  time.UnixMilli(1764151200123).UTC(),
+		Statuses: []catalog.V1AvroAllStatus{catalog.V1AvroAllStatusNew},
+		Scores:   map[string]*float64{"x": nil},
 	}
 }
 

@@ -146,3 +146,29 @@ func TestValidateDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// TestYAMLRegistrySchema: for JSON Schema written in YAML, RegistrySchema
+// is compact JSON equal to the YAML document.
+func TestYAMLRegistrySchema(t *testing.T) {
+	cat := load(t, "testdata/catalog")
+	ev := cat.ByType("v1.Yamlish")
+	e, ok := catalog.NewEvent("v1.Yamlish").(interface{ RegistrySchema() string })
+	if !ok {
+		t.Fatal("no RegistrySchema on a YAML event")
+	}
+	var got any
+	if err := json.Unmarshal([]byte(e.RegistrySchema()), &got); err != nil {
+		t.Fatalf("RegistrySchema is not JSON: %v", err)
+	}
+	wantB, _ := json.Marshal(ev.Root.Interface())
+	gotB, _ := json.Marshal(got)
+	if string(gotB) != string(wantB) {
+		t.Errorf("RegistrySchema = %s\nwant the YAML document %s", gotB, wantB)
+	}
+	if !strings.HasPrefix(e.RegistrySchema(), `{"$schema":`) {
+		t.Errorf("keys are not in source order: %.40s", e.RegistrySchema())
+	}
+	if _, ok := catalog.NewEvent("v1.Everything").(interface{ RegistrySchema() string }); ok {
+		t.Errorf("a JSON event has RegistrySchema")
+	}
+}

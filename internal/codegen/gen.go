@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"go/token"
@@ -109,7 +110,6 @@ type gen struct {
 	avroNamed map[string]*gtype // Avro: full name -> type
 	typeNames map[string]string // Go type name -> origin
 	pending   []func() error
-	needJSON  bool
 }
 
 func newGen(ev *schema.Event, opts Options, names *nameTable) *gen {
@@ -163,17 +163,15 @@ func (g *gen) run() (*fileData, error) {
 			return nil, err
 		}
 	}
-	if g.needJSON {
-		g.f.JSONConst = g.f.SchemaConst
-		if ev.YAML {
-			b, err := json.Marshal(ev.Root.Interface())
-			if err != nil {
-				return nil, fmt.Errorf("render the YAML schema as JSON: %w", err)
-			}
-			g.f.JSONConst = g.lprefix + "SchemaJSON"
-			g.f.JSONLit = goString(string(b))
-			g.claim(g.f.JSONConst, "the JSON form of the schema of "+ev.Type)
+	g.f.JSONConst = g.f.SchemaConst
+	if ev.YAML {
+		var b bytes.Buffer
+		if err := writeNodeJSON(&b, ev.Root, 0); err != nil {
+			return nil, fmt.Errorf("render the YAML schema as JSON: %w", err)
 		}
+		g.f.JSONConst = g.lprefix + "SchemaJSON"
+		g.f.JSONLit = goString(b.String())
+		g.claim(g.f.JSONConst, "the JSON form of the schema of "+ev.Type)
 	}
 	for i := range g.f.Vars {
 		g.f.Vars[i].Expr = strings.ReplaceAll(g.f.Vars[i].Expr, g.lprefix+"JSONDOC", g.f.JSONConst)
@@ -741,7 +739,6 @@ func floatExact(lit string) bool {
 }
 
 func (g *gen) fallback(j jnode, kws []string) string {
-	g.needJSON = true
 	fb := Fallback{Event: g.ev.Type, Path: g.ev.Path, Pointer: j.ptr, Keywords: kws}
 	g.fallbacks = append(g.fallbacks, fb)
 	// The JSON const name is only known at the end; use a placeholder resolved by the template.
@@ -989,4 +986,53 @@ func (g *gen) sliceChecks(b *strings.Builder, j jnode, t *gtype, x, p string) {
 		fmt.Fprintf(b, "if %s[i] == nil {\ncontinue\n}\n", x)
 	}
 	fmt.Fprintf(b, "pi := validate.Item(%s, i)\n%s}\n", p, c.String())
+}
+
+// writeNodeJSON writes n as compact JSON with object keys in source order:
+// the text `evctl registry push` registers for JSON Schema written in YAML.
+func writeNodeJSON(b *bytes.Buffer, n *schema.Node, depth int) error {
+	if depth > schema.MaxDepth {
+		return fmt.Errorf("document nests deeper than %d levels", schema.MaxDepth)
+	}
+	str := func(s string) {
+		enc, _ := json.Marshal(s)
+		b.Write(enc)
+	}
+	switch n.Kind {
+	case schema.Null:
+		b.WriteString("null")
+	case schema.Bool:
+		b.WriteString(strconv.FormatBool(n.Bool))
+	case schema.Number:
+		b.WriteString(n.Str)
+	case schema.String:
+		str(n.Str)
+	case schema.Array:
+		b.WriteByte('[')
+		for i, it := range n.Items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeNodeJSON(b, it, depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case schema.Object:
+		b.WriteByte('{')
+		for i, m := range n.Members {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			str(m.Key)
+			b.WriteByte(':')
+			if err := writeNodeJSON(b, m.Value, depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	default:
+		return fmt.Errorf("cannot write a %s value as JSON", n.Kind)
+	}
+	return nil
 }

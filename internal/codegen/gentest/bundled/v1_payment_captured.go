@@ -26,6 +26,10 @@ properties:
   currency: {type: string, pattern: "^[A-Z]{3}$"}
 `
 
+// v1PaymentCapturedSchemaJSON is the schema of v1.PaymentCaptured as JSON (keys in source
+// order), the text registered in the schema registry.
+const v1PaymentCapturedSchemaJSON = `{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://schemas.acme.example/payments/v1/PaymentCaptured.yaml","title":"v1.PaymentCaptured","description":"Funds for an order were captured.","type":"object","additionalProperties":false,"required":["event_id","occurred_at","correlation_id","payment_id","order_id","amount_cents","currency"],"properties":{"event_id":{"type":"string","format":"uuid"},"occurred_at":{"type":"string","format":"date-time"},"correlation_id":{"type":"string"},"payment_id":{"type":"string"},"order_id":{"type":"string"},"amount_cents":{"type":"integer","minimum":1},"currency":{"type":"string","pattern":"^[A-Z]{3}$"}}}`
+
 var (
 	v1PaymentCapturedPattern0 = regexp.MustCompile("^[A-Z]{3}$")
 )
@@ -49,6 +53,10 @@ func (*V1PaymentCaptured) Subject() string { return "v1.PaymentCaptured" }
 
 // Schema returns the schema of v1.PaymentCaptured, exactly as written.
 func (*V1PaymentCaptured) Schema() string { return v1PaymentCapturedSchema }
+
+// RegistrySchema returns the schema text registered for v1.PaymentCaptured:
+// the JSON form of the YAML source.
+func (*V1PaymentCaptured) RegistrySchema() string { return v1PaymentCapturedSchemaJSON }
 
 // SchemaType returns the registry schema type, "JSON".
 func (*V1PaymentCaptured) SchemaType() string { return "JSON" }

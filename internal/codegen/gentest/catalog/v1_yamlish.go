@@ -31,8 +31,9 @@ examples:
   - {ref: r1, link: "https://example.com/x", labels: {a: b}}
 `
 
-// v1YamlishSchemaJSON is the schema of v1.Yamlish as JSON, for the fallback validators.
-const v1YamlishSchemaJSON = `{"$schema":"http://json-schema.org/draft-07/schema#","additionalProperties":false,"examples":[{"labels":{"a":"b"},"link":"https://example.com/x","ref":"r1"}],"properties":{"labels":{"additionalProperties":false,"patternProperties":{"^[a-z]+$":{"type":"string"}},"type":"object"},"link":{"format":"uri","type":"string"},"ref":{"pattern":"^r[0-9]+$","type":"string"}},"required":["ref","link"],"title":"v1.Yamlish","type":"object"}`
+// v1YamlishSchemaJSON is the schema of v1.Yamlish as JSON (keys in source
+// order), the text registered in the schema registry.
+const v1YamlishSchemaJSON = `{"$schema":"http://json-schema.org/draft-07/schema#","title":"v1.Yamlish","type":"object","additionalProperties":false,"required":["ref","link"],"properties":{"ref":{"type":"string","pattern":"^r[0-9]+$"},"link":{"type":"string","format":"uri"},"labels":{"type":"object","patternProperties":{"^[a-z]+$":{"type":"string"}},"additionalProperties":false}},"examples":[{"ref":"r1","link":"https://example.com/x","labels":{"a":"b"}}]}`
 
 var (
 	v1YamlishPattern0  = regexp.MustCompile("^r[0-9]+$")
@@ -55,6 +56,10 @@ func (*V1Yamlish) Subject() string { return "v1.Yamlish" }
 
 // Schema returns the schema of v1.Yamlish, exactly as written.
 func (*V1Yamlish) Schema() string { return v1YamlishSchema }
+
+// RegistrySchema returns the schema text registered for v1.Yamlish:
+// the JSON form of the YAML source.
+func (*V1Yamlish) RegistrySchema() string { return v1YamlishSchemaJSON }
 
 // SchemaType returns the registry schema type, "JSON".
 func (*V1Yamlish) SchemaType() string { return "JSON" }
