@@ -149,6 +149,31 @@ func TestClientRegisterLookupAndFetch(t *testing.T) {
 	if _, err := c.Version(ctx, "orders", 9); !IsNotFound(err) {
 		t.Errorf("missing version: err = %v, want a not-found error", err)
 	}
+
+	// A soft-deleted version is not listed, and its schema is no longer
+	// found in the subject.
+	req, err := http.NewRequest(http.MethodDelete, srv.URL+"/subjects/orders/versions/1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("soft delete: %s", resp.Status)
+	}
+	vs, err = c.Versions(ctx, "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int{2}, vs); diff != "" {
+		t.Errorf("versions after a soft delete (-want +got):\n%s", diff)
+	}
+	if _, found, err := c.Lookup(ctx, "orders", Schema{Text: clientOrderV1}); err != nil || found {
+		t.Errorf("lookup of a soft-deleted version: found=%v err=%v", found, err)
+	}
 }
 
 func TestClientRejection(t *testing.T) {
