@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -451,7 +453,12 @@ func applyItem(ctx context.Context, c *registry.Client, it *regItem) (rejection,
 		}
 		it.Failed = true
 		rej := rejection{reason: err.Error()}
-		// The verbose compatibility check lists the reasons one by one.
+		// For an incompatible schema (409) the verbose compatibility check
+		// lists the reasons one by one.
+		var re *registry.Error
+		if !errors.As(err, &re) || re.Status != http.StatusConflict {
+			return rej, false
+		}
 		if ok, msgs, cerr := c.CheckCompatibility(ctx, it.Subject, it.Schema); cerr == nil && !ok {
 			rej.reason = fmt.Sprintf("the registry rejected the schema as incompatible under %s", it.Level)
 			rej.details = reasonLines(msgs)
