@@ -404,13 +404,14 @@ func (c *Client) Version(ctx context.Context, subject string, version int) (Regi
 }
 
 // Lookup finds the live version of subject that holds s. found is false
-// when the subject does not exist or does not hold s.
+// when the subject does not exist or does not hold s, and when the registry
+// finds s invalid (registering it will say why).
 func (c *Client) Lookup(ctx context.Context, subject string, s Schema) (r Registered, found bool, err error) {
 	ss, err := c.sr.LookupSchema(ctx, subject, s.sr())
 	if err != nil {
 		werr := c.wrap("look up "+subject, err)
 		var e *Error
-		if errors.As(werr, &e) && (e.notFound(srSubjectNotFound) || e.notFound(srSchemaNotFound)) {
+		if errors.As(werr, &e) && (e.notFound(srSubjectNotFound) || e.notFound(srSchemaNotFound) || e.Incompatible()) {
 			return Registered{}, false, nil
 		}
 		return Registered{}, false, werr

@@ -208,6 +208,12 @@ func TestClientRejection(t *testing.T) {
 	if !IsRejection(err) {
 		t.Errorf("invalid schema: err = %v, want a rejection", err)
 	}
+	if _, found, err := c.Lookup(ctx, "orders", Schema{Text: `{"type":"record"}`}); err != nil || found {
+		t.Errorf("lookup of an invalid schema: found=%v err=%v; want not found", found, err)
+	}
+	if _, _, err := c.Register(ctx, "orders", Schema{Text: `{"type":"array","items":"string"}`, Type: "JSON"}); !IsRejection(err) {
+		t.Errorf("a JSON schema in an Avro subject: err = %v, want a rejection", err)
+	}
 }
 
 func TestClientLevels(t *testing.T) {
