@@ -295,11 +295,13 @@ func FuzzCanRead(f *testing.F) {
 		strings.Repeat(`{"anyOf":[`, 300) + `{"$ref":"#"}` + strings.Repeat(`]}`, 300),
 	}
 	for i, a := range seeds {
-		f.Add(a, seeds[(i+3)%len(seeds)], i%2 == 0)
+		f.Add(a, seeds[(i+3)%len(seeds)], i%2 == 0, false)
 	}
-	f.Fuzz(func(t *testing.T, a, b string, lenient bool) {
-		sa, errA := Parse([]byte(a), false, nil)
-		sb, errB := Parse([]byte(b), false, nil)
+	f.Add("type: object\nproperties:\n  a: {type: string}\n", "type: [string, 'null']\n", false, true)
+	f.Add("&a [*a]", "{a: &b {c: *b}}", true, true)
+	f.Fuzz(func(t *testing.T, a, b string, lenient, asYAML bool) {
+		sa, errA := Parse([]byte(a), asYAML, nil)
+		sb, errB := Parse([]byte(b), asYAML, nil)
 		if errA != nil || errB != nil {
 			return
 		}

@@ -74,8 +74,8 @@ func Parse(text []byte, yaml bool, refs map[string][]byte) (*Schema, error) {
 // map[string]any, []any, string, json.Number, bool and nil.
 func decode(text []byte, isYAML bool) (any, error) {
 	if isYAML {
-		var v any
-		if err := yaml.Unmarshal(text, &v); err != nil {
+		v, err := unmarshalYAML(text)
+		if err != nil {
 			return nil, fmt.Errorf("%w: yaml: %w", ErrInvalidSchema, err)
 		}
 		out, err := fromYAML(v, 0)
@@ -94,6 +94,18 @@ func decode(text []byte, isYAML bool) (any, error) {
 		return nil, fmt.Errorf("%w: json: unexpected data after the schema", ErrInvalidSchema)
 	}
 	return v, nil
+}
+
+// unmarshalYAML decodes YAML, turning a panic inside the YAML library on
+// malformed input into an error.
+func unmarshalYAML(text []byte) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed document: %v", r)
+		}
+	}()
+	err = yaml.Unmarshal(text, &v)
+	return v, err
 }
 
 // fromYAML converts what yaml.v3 produced into the values decode documents.
