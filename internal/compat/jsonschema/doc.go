@@ -16,8 +16,8 @@
 //     reported as EXCLUSIVE_MAXIMUM_DECREASED (Confluent fails with a
 //     server error there; with a maximum present evctl copies Confluent's
 //     comparison against that maximum);
-//   - default and enum values compare as JSON values (Confluent's org.json
-//     objects compare by identity, so an unchanged object default is
+//   - default values compare as JSON values (Confluent's org.json objects
+//     compare by identity, so an unchanged object or array default is
 //     reported as DEFAULT_CHANGED there, which is compatible anyway);
 //   - a chain of $refs is followed to its end (Confluent unwraps one).
 package jsonschema
