@@ -16,8 +16,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/evctl/evctl/internal/cli"
-	"github.com/evctl/evctl/internal/compat"
-	"github.com/evctl/evctl/internal/compat/jsonschema"
 	"github.com/evctl/evctl/internal/registry"
 )
 
@@ -99,7 +97,6 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				}
 				args = args[2:]
 			}
-			compat.RegisterJSONSchema(jsonschema.Parse, jsonschema.CanRead)
 			store, err := registry.OpenSQLite(ts.MkAbs(data))
 			ts.Check(err)
 			srv := httptest.NewServer(registry.NewServer(store, registry.ServerOptions{Users: users}))

@@ -79,7 +79,6 @@ is set (GitHub Actions pull requests) and fails otherwise.
 }
 
 func runCheck(ctx context.Context, app *App, opts *checkOptions) error {
-	registerEngines()
 	if err := checkFormat(opts.Format, diag.Formats); err != nil {
 		return err
 	}

@@ -12,16 +12,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evctl/evctl/internal/compat"
-	_ "github.com/evctl/evctl/internal/compat/avro" // registers the Avro checker
-	"github.com/evctl/evctl/internal/compat/jsonschema"
 	"github.com/evctl/evctl/internal/schema"
 )
 
 const flagJSONPolicy = "json-policy"
-
-func registerEngines() {
-	compat.RegisterJSONSchema(jsonschema.Parse, jsonschema.CanRead)
-}
 
 type compatOptions struct {
 	Files      []string
@@ -158,7 +152,6 @@ func resolvePolicy(app *App, flag string) (compat.Policy, error) {
 }
 
 func runCompat(app *App, _ bool, opts *compatOptions) error {
-	registerEngines()
 	if err := checkFormat(opts.Format, []string{"text", "json", "markdown"}); err != nil {
 		return err
 	}
@@ -363,7 +356,6 @@ to gate.
 }
 
 func runDiff(app *App, opts *diffOptions) error {
-	registerEngines()
 	if err := checkFormat(opts.Format, []string{"text", "json", "markdown"}); err != nil {
 		return err
 	}

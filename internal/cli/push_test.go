@@ -29,7 +29,6 @@ type recordedRequest struct {
 // every request.
 func startRecordingRegistry(t *testing.T) (*httptest.Server, func() []recordedRequest) {
 	t.Helper()
-	registerEngines()
 	st, err := registry.OpenSQLite(filepath.Join(t.TempDir(), "registry.db"))
 	if err != nil {
 		t.Fatal(err)

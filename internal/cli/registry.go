@@ -153,7 +153,6 @@ or SIGINT shuts the server down gracefully.
 				return usageError("invalid --log-format %q (want text or json)", opts.LogFormat)
 			}
 			// The server judges compatibility with the same engines as check.
-			registerEngines()
 			err := registry.Serve(cmd.Context(), registry.ServeOptions{
 				Addr:      opts.Addr,
 				DataPath:  app.abs(opts.Data),

@@ -3,7 +3,9 @@ package compat
 import (
 	"errors"
 	"fmt"
-	"sync"
+
+	"github.com/evctl/evctl/internal/compat/avro"
+	"github.com/evctl/evctl/internal/compat/jsonschema"
 )
 
 // ParseError reports a schema document that does not parse. Check and Diff
@@ -22,60 +24,41 @@ func (e *ParseError) Error() string {
 
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// engine is one format's canRead primitive.
+// engine is one format's canRead primitive: parse a document (isNew
+// parses strictly, like a registration; previous versions are parsed the way
+// a registry parses stored schemas) and list the changes found when a
+// consumer using reader reads data written with writer. readerIsNew says
+// whether reader is the new schema (backward check) or a previous one
+// (forward check). A pair is incompatible iff some change has
+// Compatible=false.
 type engine struct {
 	parse   func(d Doc, isNew bool) (any, error)
 	canRead func(reader, writer any, readerIsNew bool, opts Options) []Change
 }
 
-var (
-	enginesMu sync.RWMutex
-	engines   = map[Format]engine{}
-)
-
-// RegisterFormat installs a format's primitives for Check and Diff.
-//
-// The format packages (internal/compat/avro, internal/compat/jsonschema)
-// import this package for Change and Policy, so this package cannot import
-// them. Package avro registers itself from an init function (import it, even
-// blank, to get AVRO); JSON Schema is registered by calling
-// RegisterJSONSchema(jsonschema.Parse, jsonschema.CanRead). Registering a
-// format again replaces it. parse parses a document; isNew is
-// true for the schema being checked (validated strictly, like a
-// registration) and false for previous versions (parsed like stored
-// schemas). canRead returns the changes found when a consumer using reader
-// reads data written with writer; readerIsNew says whether reader is the new
-// schema (backward check) or a previous one (forward check). A pair is
-// incompatible iff some change has Compatible=false.
-func RegisterFormat[S any](f Format, parse func(d Doc, isNew bool) (S, error), canRead func(reader, writer S, readerIsNew bool, opts Options) []Change) {
-	enginesMu.Lock()
-	defer enginesMu.Unlock()
-	engines[f] = engine{
-		parse: func(d Doc, isNew bool) (any, error) {
-			s, err := parse(d, isNew)
-			if err != nil {
-				return nil, err
-			}
-			return s, nil
-		},
-		canRead: func(reader, writer any, readerIsNew bool, opts Options) []Change {
-			return canRead(reader.(S), writer.(S), readerIsNew, opts)
-		},
-	}
-}
-
 func engineFor(f Format) (engine, error) {
-	enginesMu.RLock()
-	e, ok := engines[f]
-	enginesMu.RUnlock()
-	if ok {
-		return e, nil
-	}
 	switch f {
 	case Avro:
-		return engine{}, errors.New("avro support is not linked in: import github.com/evctl/evctl/internal/compat/avro")
+		return engine{
+			parse: func(d Doc, isNew bool) (any, error) {
+				if isNew {
+					return avro.Parse(d.Text, d.References)
+				}
+				return avro.ParseLenient(d.Text, d.References)
+			},
+			canRead: func(reader, writer any, readerIsNew bool, _ Options) []Change {
+				return avro.Explain(avro.Incompatibilities(reader.(*avro.Schema), writer.(*avro.Schema)), readerIsNew)
+			},
+		}, nil
 	case JSONSchema:
-		return engine{}, errors.New("json schema support is not linked in: import github.com/evctl/evctl/internal/compat/jsonschema and register it with compat.RegisterJSONSchema")
+		return engine{
+			parse: func(d Doc, _ bool) (any, error) {
+				return jsonschema.Parse(d.Text, d.YAML, d.References)
+			},
+			canRead: func(reader, writer any, _ bool, opts Options) []Change {
+				return jsonschema.CanRead(reader.(*jsonschema.Schema), writer.(*jsonschema.Schema), opts.Policy)
+			},
+		}, nil
 	}
 	return engine{}, fmt.Errorf("unsupported schema format %q (want AVRO or JSON)", f)
 }

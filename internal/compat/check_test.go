@@ -9,7 +9,6 @@ import (
 
 	"github.com/evctl/evctl/internal/compat"
 	_ "github.com/evctl/evctl/internal/compat/avro" // registers AVRO
-	"github.com/evctl/evctl/internal/compat/jsonschema"
 )
 
 const (
@@ -188,7 +187,6 @@ func TestDirections(t *testing.T) {
 }
 
 func TestCheckJSONSchemaDispatch(t *testing.T) {
-	compat.RegisterJSONSchema(jsonschema.Parse, jsonschema.CanRead)
 	open := `{"type":"object","properties":{"a":{"type":"string"}}}`
 	closed := `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`
 	// Closing an open content model is incompatible for readers: the new

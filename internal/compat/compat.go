@@ -8,6 +8,8 @@ package compat
 import (
 	"fmt"
 	"strings"
+
+	"github.com/evctl/evctl/internal/compat/change"
 )
 
 // Level is a Confluent compatibility level.
@@ -51,39 +53,27 @@ const (
 )
 
 // Policy is the JSON Schema compatibility policy (Confluent's compatibilityPolicy).
-type Policy string
+type Policy = change.Policy
 
 // Policies.
 const (
-	Strict  Policy = "STRICT"
-	Lenient Policy = "LENIENT"
+	Strict  = change.Strict
+	Lenient = change.Lenient
 )
 
 // Direction tells which way a change was found.
-type Direction string
+type Direction = change.Direction
 
 // Directions.
 const (
 	// DirBackward: the new schema reads data written with the previous one.
-	DirBackward Direction = "backward"
+	DirBackward = change.DirBackward
 	// DirForward: the previous schema reads data written with the new one.
-	DirForward Direction = "forward"
+	DirForward = change.DirForward
 )
 
-// Change is one difference between two schemas.
-//
-// For Avro, Type is the Avro incompatibility type (TYPE_MISMATCH, ...) and
-// Path is Avro's location ("/fields/1/type"). For JSON Schema, Type is
-// Confluent's Difference.Type (PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, ...) and
-// Path is the JSON pointer as Confluent prints it ("#/properties/foo").
-type Change struct {
-	Type       string    `json:"type"`
-	Path       string    `json:"path"`
-	Compatible bool      `json:"compatible"`
-	Message    string    `json:"message"`
-	Against    string    `json:"against,omitempty"`
-	Direction  Direction `json:"direction,omitempty"`
-}
+// Change is one difference between two schemas (see package change).
+type Change = change.Change
 
 // Doc is one schema document given to Check.
 type Doc struct {

@@ -26,8 +26,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/evctl/evctl/internal/compat"
-	"github.com/evctl/evctl/internal/compat/jsonschema"
 	"github.com/evctl/evctl/internal/config"
 )
 
@@ -48,7 +46,6 @@ const (
 // wrap when it is not nil.
 func newClientServer(t *testing.T, opts ServerOptions, wrap func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
-	compat.RegisterJSONSchema(jsonschema.Parse, jsonschema.CanRead)
 	st, err := OpenSQLite(filepath.Join(t.TempDir(), "registry.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -526,7 +523,6 @@ func writePEM(t *testing.T, dir, name, typ string, der []byte) string {
 }
 
 func TestClientTLS(t *testing.T) {
-	compat.RegisterJSONSchema(jsonschema.Parse, jsonschema.CanRead)
 	st, err := OpenSQLite(filepath.Join(t.TempDir(), "registry.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
-	"github.com/evctl/evctl/internal/compat"
+	"github.com/evctl/evctl/internal/compat/change"
 )
 
 // The incompatibility types of Java's SchemaCompatibility.SchemaIncompatibilityType.
@@ -397,25 +397,25 @@ func lookupWriterField(w *Schema, rf *Field) (found, ambiguous *Field) {
 }
 
 // CanRead reports why a consumer using schema reader may fail to read data
-// written with schema writer: one incompatible compat.Change per Java
+// written with schema writer: one incompatible change.Change per Java
 // incompatibility, in Java's order, with Path = Java's location. Messages
 // assume reader is the new schema and writer the old one (Confluent's
 // backward check); use Explain for the other direction. Empty means
 // compatible.
-func CanRead(reader, writer *Schema) []compat.Change {
+func CanRead(reader, writer *Schema) []change.Change {
 	return Explain(Incompatibilities(reader, writer), true)
 }
 
 // Explain turns incompatibilities into changes whose messages say what is
 // wrong and how to fix it. readerIsNew tells whether the reader schema is
 // the new schema (backward check) or the old one (forward check).
-func Explain(incs []Incompatibility, readerIsNew bool) []compat.Change {
+func Explain(incs []Incompatibility, readerIsNew bool) []change.Change {
 	if len(incs) == 0 {
 		return nil
 	}
-	out := make([]compat.Change, len(incs))
+	out := make([]change.Change, len(incs))
 	for i, in := range incs {
-		out[i] = compat.Change{Type: in.Type, Path: in.Location, Compatible: false, Message: message(in, readerIsNew)}
+		out[i] = change.Change{Type: in.Type, Path: in.Location, Compatible: false, Message: message(in, readerIsNew)}
 	}
 	return out
 }

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/evctl/evctl/internal/compat"
+	"github.com/evctl/evctl/internal/compat/change"
 )
 
 // CanRead reports what stops a consumer using reader from reading data
@@ -13,18 +13,18 @@ import (
 // compatible or not; Compatible is judged against the policy's compatible
 // set (STRICT when policy is empty or unknown). The reader can read the
 // writer's data iff every change is compatible.
-func CanRead(reader, writer *Schema, policy compat.Policy) []compat.Change {
+func CanRead(reader, writer *Schema, policy change.Policy) []change.Change {
 	return diff(writer, reader, policy)
 }
 
 // Diff compares original with update under the STRICT policy: the changes
 // Confluent's SchemaDiff.compare(original, update) reports.
-func Diff(original, update *Schema) []compat.Change {
-	return diff(original, update, compat.Strict)
+func Diff(original, update *Schema) []change.Change {
+	return diff(original, update, change.Strict)
 }
 
 // Compatible reports whether every change is compatible.
-func Compatible(changes []compat.Change) bool {
+func Compatible(changes []change.Change) bool {
 	for _, c := range changes {
 		if !c.Compatible {
 			return false
@@ -33,7 +33,7 @@ func Compatible(changes []compat.Change) bool {
 	return true
 }
 
-func diff(original, update *Schema, policy compat.Policy) []compat.Change {
+func diff(original, update *Schema, policy change.Policy) []change.Change {
 	set := compatibleSet(policy)
 	if original == nil {
 		original = &Schema{}
@@ -42,10 +42,10 @@ func diff(original, update *Schema, policy compat.Policy) []compat.Change {
 		update = &Schema{}
 	}
 	diffs := run(set, original, update)
-	out := make([]compat.Change, 0, len(diffs))
+	out := make([]change.Change, 0, len(diffs))
 	for _, d := range diffs {
 		where := "#/" + d.path
-		out = append(out, compat.Change{
+		out = append(out, change.Change{
 			Type:       d.typ,
 			Path:       where,
 			Compatible: set[d.typ],
@@ -104,8 +104,8 @@ func toSet(list []string) map[string]bool {
 	return m
 }
 
-func compatibleSet(p compat.Policy) map[string]bool {
-	if strings.EqualFold(string(p), string(compat.Lenient)) {
+func compatibleSet(p change.Policy) map[string]bool {
+	if strings.EqualFold(string(p), string(change.Lenient)) {
 		return lenientSet
 	}
 	return strictSet

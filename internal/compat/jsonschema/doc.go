@@ -8,7 +8,7 @@
 // Parse builds a Schema; CanRead(reader, writer, policy) is Confluent's
 // backward check SchemaDiff.compare(original = writer, update = reader) and
 // returns every change, compatible or not; Diff(original, update) is the
-// same under STRICT. Importing the package registers it with compat.Check.
+// same under STRICT.
 //
 // Deliberate departures from Confluent, none of which changes a verdict
 // Confluent actually returns:

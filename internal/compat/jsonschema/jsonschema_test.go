@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/evctl/evctl/internal/compat"
+	"github.com/evctl/evctl/internal/compat/change"
 )
 
 func mustParse(t testing.TB, text string, refs map[string][]byte) *Schema {
@@ -21,7 +21,7 @@ func mustParse(t testing.TB, text string, refs map[string][]byte) *Schema {
 	return s
 }
 
-func changeList(cs []compat.Change) []string {
+func changeList(cs []change.Change) []string {
 	out := make([]string, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, c.Type+" "+c.Path)
@@ -72,7 +72,7 @@ func TestDeepNesting(t *testing.T) {
 	}
 	old := mustParse(t, nest(maxDepth-10, `{"type":"string"}`), nil)
 	new := mustParse(t, nest(maxDepth-10, `{"type":"integer"}`), nil)
-	got := changeList(CanRead(new, old, compat.Strict))
+	got := changeList(CanRead(new, old, change.Strict))
 	want := []string{"TYPE_CHANGED #/" + strings.TrimSuffix(strings.Repeat("properties/a/", maxDepth-10), "/")}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("changes (-want +got):\n%s", diff)
@@ -215,7 +215,7 @@ func TestRecursiveSchemasTerminate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			old, new := mustParse(t, tt.old, nil), mustParse(t, tt.new, nil)
-			if diff := cmp.Diff(tt.want, changeList(CanRead(new, old, compat.Strict))); diff != "" {
+			if diff := cmp.Diff(tt.want, changeList(CanRead(new, old, change.Strict))); diff != "" {
 				t.Errorf("changes (-want +got):\n%s", diff)
 			}
 		})
@@ -225,10 +225,10 @@ func TestRecursiveSchemasTerminate(t *testing.T) {
 func TestCanReadDirection(t *testing.T) {
 	narrow := mustParse(t, `{"type":"integer"}`, nil)
 	wide := mustParse(t, `{"type":"number"}`, nil)
-	if cs := CanRead(wide, narrow, compat.Strict); !Compatible(cs) {
+	if cs := CanRead(wide, narrow, change.Strict); !Compatible(cs) {
 		t.Errorf("a number reader cannot read integers: %v", changeList(cs))
 	}
-	if cs := CanRead(narrow, wide, compat.Strict); Compatible(cs) {
+	if cs := CanRead(narrow, wide, change.Strict); Compatible(cs) {
 		t.Errorf("an integer reader can read numbers: %v", changeList(cs))
 	}
 }
@@ -236,7 +236,7 @@ func TestCanReadDirection(t *testing.T) {
 func TestMessages(t *testing.T) {
 	old := mustParse(t, `{"type":"object","properties":{"id":{"type":"string"}}}`, nil)
 	new := mustParse(t, `{"type":"object","properties":{"id":{"type":"integer"},"foo":{"type":"string"}}}`, nil)
-	cs := CanRead(new, old, compat.Strict)
+	cs := CanRead(new, old, change.Strict)
 	if len(cs) != 2 {
 		t.Fatalf("changes = %v, want 2", changeList(cs))
 	}
@@ -266,7 +266,7 @@ func TestPolicyDrivesSubDecisions(t *testing.T) {
 	old := mustParse(t, `{"type":"object","additionalProperties":{"type":"object"}}`, nil)
 	new := mustParse(t, `{"type":"object","additionalProperties":{"type":"object"},"properties":{"n":{"type":"object","properties":{"z":{}}}}}`, nil)
 	// z has an empty schema, so n is covered under both policies.
-	for _, p := range []compat.Policy{compat.Strict, compat.Lenient, ""} {
+	for _, p := range []change.Policy{change.Strict, change.Lenient, ""} {
 		got := changeList(CanRead(new, old, p))
 		want := []string{
 			"OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL #/properties/n",
@@ -305,9 +305,9 @@ func FuzzCanRead(f *testing.F) {
 		if errA != nil || errB != nil {
 			return
 		}
-		p := compat.Strict
+		p := change.Strict
 		if lenient {
-			p = compat.Lenient
+			p = change.Lenient
 		}
 		for _, c := range CanRead(sa, sb, p) {
 			if c.Type == "" || !strings.HasPrefix(c.Path, "#/") || c.Message == "" {
@@ -349,27 +349,12 @@ func twentyFields(variant int) string {
 func BenchmarkCanRead20Fields(b *testing.B) {
 	writer := mustParse(b, twentyFields(0), nil)
 	reader := mustParse(b, twentyFields(1), nil)
-	if n := len(CanRead(reader, writer, compat.Strict)); n == 0 {
+	if n := len(CanRead(reader, writer, change.Strict)); n == 0 {
 		b.Fatal("benchmark schemas do not differ")
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		CanRead(reader, writer, compat.Strict)
-	}
-}
-
-// TestRegistered checks that importing the package wires it into
-// compat.Check: a BACKWARD check of a type change fails through Check.
-func TestRegistered(t *testing.T) {
-	res, err := compat.Check(compat.JSONSchema, compat.Backward,
-		compat.Doc{Name: "new", Text: []byte(`{"type":"integer"}`)},
-		[]compat.Doc{{Name: "v1", Text: []byte(`{"type":"string"}`)}},
-		compat.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Compatible {
-		t.Errorf("string -> integer passed BACKWARD through compat.Check: %+v", res)
+		CanRead(reader, writer, change.Strict)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/evctl/evctl/internal/compat"
+	"github.com/evctl/evctl/internal/compat/change"
 )
 
 // archive is a txtar archive: a comment and named files.
@@ -72,9 +72,9 @@ func (a archive) file(name string) ([]byte, bool) {
 // render is the golden form of a comparison: both verdicts, then every
 // change Confluent's BACKWARD check reports (reader = new, writer = old),
 // sorted, with its STRICT compatibility.
-func render(strict, lenient []compat.Change) string {
+func render(strict, lenient []change.Change) string {
 	var b strings.Builder
-	v := func(cs []compat.Change) string {
+	v := func(cs []change.Change) string {
 		if Compatible(cs) {
 			return "compatible"
 		}
@@ -172,7 +172,7 @@ func TestChangeKinds(t *testing.T) {
 			a := parseArchive(data)
 			old, new := loadPair(t, a)
 			found := false
-			for _, c := range CanRead(new, old, compat.Strict) {
+			for _, c := range CanRead(new, old, change.Strict) {
 				if c.Type == tc.shows {
 					found = true
 				}
@@ -204,7 +204,7 @@ func TestChanges(t *testing.T) {
 			}
 			a := parseArchive(data)
 			old, new := loadPair(t, a)
-			got := render(CanRead(new, old, compat.Strict), CanRead(new, old, compat.Lenient))
+			got := render(CanRead(new, old, change.Strict), CanRead(new, old, change.Lenient))
 			if update {
 				replaced := false
 				for i := range a.files {
