@@ -465,7 +465,7 @@ func (g *gen) avroChecks(b *strings.Builder, a anode, t *gtype, x, p string) {
 		fmt.Fprintf(b, "if err := %s.validate(%s); err != nil {\nreturn err\n}\n", x, p)
 	case gEnum:
 		def := resolveNamedNode(g, a)
-		fmt.Fprintf(b, "if !%s.valid() {\nreturn validate.Fail(%s, %s, \"%%q is not a symbol of the enum\", string(%s))\n}\n", x, p, strconv.Quote(def.kw("symbols")), x)
+		fmt.Fprintf(b, "if !%s.Valid() {\nreturn validate.Fail(%s, %s, \"%%q is not a symbol of the enum\", string(%s))\n}\n", x, p, strconv.Quote(def.kw("symbols")), x)
 	case gString:
 		if logical == "uuid" {
 			fmt.Fprintf(b, "if !validate.UUID(%s) {\nreturn validate.Fail(%s, %s, \"%%q is not a valid uuid\", %s)\n}\n", x, p, strconv.Quote(a.kw("logicalType")), x)

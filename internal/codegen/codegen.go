@@ -1,9 +1,23 @@
-// Package codegen generates Go code for the events of a catalog: one file per
-// event with a struct, its nested types, the methods EventType, Subject,
-// Schema, SchemaType and Validate, plus one shared file. Validate is compiled
-// to plain Go for the keywords listed in the README of `evctl gen go` and
-// falls back to santhosh-tekuri/jsonschema, per subschema, for the others;
-// Generate reports every fallback.
+// Package codegen implements `evctl gen go`: Go code for the events of a
+// catalog. Each event gets one file with a struct (json tags for JSON Schema,
+// avro tags for Avro), its nested types, enum types with prefixed constants,
+// and the methods EventType, Subject, Schema (the source text exactly as
+// written), SchemaType and Validate; one shared file adds the Event
+// interface, EventTypes and NewEvent.
+//
+// Validate is compiled to plain Go for: required, type, string enum/const,
+// minimum/maximum and their exclusive forms, integral multipleOf on
+// integers, minLength/maxLength (runes), pattern (compiled once), format
+// (allocation-free ports of santhosh-tekuri/jsonschema v6's checks, or its
+// own check for formats without a port), minItems/maxItems, uniqueItems
+// over scalars, items, properties, local $ref, and additionalProperties;
+// for Avro: enum symbols, uuid content, decimal precision and scale, and
+// union branches (int32 range and fixed size hold by construction). A
+// subschema using any other keyword is validated by santhosh-tekuri/jsonschema
+// (validate.Fallback) for that subschema only, and Generate reports it as a
+// Fallback. Validate stops at the first error and reports the instance and
+// keyword locations the way santhosh does; it allocates nothing on a valid
+// event unless a fallback runs.
 //
 // Rendering uses text/template from an embedded file system and go/format.
 // Generate returns the files in memory; writing them is the caller's job,

@@ -109,13 +109,14 @@ type gen struct {
 	byPtr     map[string]*gtype // JSON: schema pointer of a named type -> type
 	avroNamed map[string]*gtype // Avro: full name -> type
 	typeNames map[string]string // Go type name -> origin
+	building  map[string]bool   // JSON struct types being built (for cycles)
 	pending   []func() error
 }
 
 func newGen(ev *schema.Event, opts Options, names *nameTable) *gen {
 	p := exported(ev.Type)
 	return &gen{ev: ev, opts: opts, names: names, prefix: p, lprefix: unexported(ev.Type),
-		imports: map[string]bool{}, byPtr: map[string]*gtype{}, avroNamed: map[string]*gtype{}, typeNames: map[string]string{}}
+		imports: map[string]bool{}, byPtr: map[string]*gtype{}, avroNamed: map[string]*gtype{}, typeNames: map[string]string{}, building: map[string]bool{}}
 }
 
 func (g *gen) errorf(n *schema.Node, format string, args ...any) error {
@@ -368,7 +369,7 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 			t, err := g.jsonEnum(j, name)
 			return t, null, err
 		}
-		if f, _ := n.Get("format").StringValue(); f == "date-time" {
+		if f, _ := n.Get("format").StringValue(); f == "date-time" && !hasAny(n, "enum", "const", "pattern", "minLength", "maxLength") {
 			g.imports["time"] = true
 			return &gtype{kind: gTime, name: "time.Time"}, null, nil
 		}
@@ -412,6 +413,15 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 		return &gtype{kind: gMap, name: "map[string]any", elem: &gtype{kind: gAny, name: "any"}}, null, nil
 	}
 	return &gtype{kind: gAny, name: "any"}, false, nil
+}
+
+func hasAny(n *schema.Node, keys ...string) bool {
+	for _, k := range keys {
+		if n.Get(k) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func stringEnum(n *schema.Node) ([]string, bool) {
@@ -458,6 +468,8 @@ var methodNames = map[string]bool{"EventType": true, "Subject": true, "Schema": 
 func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 	t := &gtype{kind: gStruct, name: name}
 	g.byPtr[j.ptr] = t
+	g.building[name] = true
+	defer delete(g.building, name)
 	td := &typeDecl{Kind: "struct", Name: name, Where: "#" + j.ptr}
 	if !top {
 		td.Doc, _ = j.n.Get("description").StringValue()
@@ -480,6 +492,8 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 		omit  bool
 		jn    jnode
 		nullT bool
+		// cycle: a required object that contains itself; held by pointer.
+		cycle bool
 	}
 	var infos []fieldInfo
 	if props != nil {
@@ -511,6 +525,9 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 			default:
 				fi.ptr = !ref
 				fi.omit = true
+			}
+			if ft.kind == gStruct && g.building[ft.name] && !fi.ptr {
+				fi.ptr, fi.cycle = true, true
 			}
 			infos = append(infos, fi)
 		}
@@ -564,6 +581,10 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 			}
 			if body == "" {
 				continue
+			}
+			if fi.cycle {
+				r, _ := g.resolve(fi.jn)
+				fmt.Fprintf(&b, "if v.%s == nil {\nreturn validate.FailAt(p, %s, %s, \"got null, want object\")\n}\n", fi.goN, strconv.Quote(fi.key), strconv.Quote(r.kw("type")))
 			}
 			cond := ""
 			switch {
@@ -769,7 +790,8 @@ func (g *gen) jsonChecks(b *strings.Builder, j jnode, t *gtype, x, p string, _ b
 	}
 	switch t.kind {
 	case gEnum:
-		fmt.Fprintf(b, "if !%s.valid() {\nreturn validate.Fail(%s, %s, \"value must be one of the enum values, got %%q\", string(%s))\n}\n", x, p, strconv.Quote(j.kw("enum")), x)
+		// The enum check plus whatever other string keywords the node has, in santhosh's order.
+		g.stringChecks(b, j, "string("+x+")", p)
 	case gString:
 		g.stringChecks(b, j, x, p)
 	case gTime:
@@ -820,6 +842,18 @@ func (g *gen) stringChecks(b *strings.Builder, j jnode, x, p string) {
 		}
 		fmt.Fprintf(b, "switch %s {\ncase %s:\ndefault:\nreturn validate.Fail(%s, %s, \"value must be one of the enum values, got %%q\", %s)\n}\n", x, strings.Join(qs, ", "), p, strconv.Quote(j.kw("enum")), x)
 	}
+	// santhosh checks const, enum and format first and stops at their failure;
+	// lengths and pattern come after.
+	if f, ok := n.Get("format").StringValue(); ok && g.ev.Draft < 2019 {
+		check := ""
+		if nn := nativeFormat(f); nn != "" {
+			check = "validate." + nn + "(" + x + ")"
+		} else {
+			v := g.newVar("Format", "validate.NewFormatCheck("+strconv.Quote(f)+")")
+			check = v + ".Valid(" + x + ")"
+		}
+		fmt.Fprintf(b, "if !%s {\nreturn validate.Fail(%s, %s, \"%%q is not valid %s\", %s)\n}\n", check, p, strconv.Quote(j.kw("format")), f, x)
+	}
 	minL, hasMin := intKw(n, "minLength")
 	maxL, hasMax := intKw(n, "maxLength")
 	if hasMin || hasMax {
@@ -838,16 +872,6 @@ func (g *gen) stringChecks(b *strings.Builder, j jnode, x, p string) {
 		g.imports["regexp"] = true
 		v := g.newVar("Pattern", "regexp.MustCompile("+strconv.Quote(pat)+")")
 		fmt.Fprintf(b, "if !%s.MatchString(%s) {\nreturn validate.Fail(%s, %s, \"%%q does not match pattern %%q\", %s, %s)\n}\n", v, x, p, strconv.Quote(j.kw("pattern")), x, strconv.Quote(pat))
-	}
-	if f, ok := n.Get("format").StringValue(); ok && g.ev.Draft < 2019 {
-		check := ""
-		if nn := nativeFormat(f); nn != "" {
-			check = "validate." + nn + "(" + x + ")"
-		} else {
-			v := g.newVar("Format", "validate.NewFormatCheck("+strconv.Quote(f)+")")
-			check = v + ".Valid(" + x + ")"
-		}
-		fmt.Fprintf(b, "if !%s {\nreturn validate.Fail(%s, %s, \"%%q is not valid %s\", %s)\n}\n", check, p, strconv.Quote(j.kw("format")), f, x)
 	}
 }
 

@@ -83,7 +83,9 @@ func (v *V1PaymentFailed) validate(p *validate.Path) error {
 	}
 	{
 		pFailureCode := validate.Prop(p, "failure_code")
-		if !v.FailureCode.valid() {
+		switch string(v.FailureCode) {
+		case "card_declined", "insufficient_funds", "expired_card", "processing_error":
+		default:
 			return validate.Fail(&pFailureCode, "#/properties/failure_code/enum", "value must be one of the enum values, got %q", string(v.FailureCode))
 		}
 	}
@@ -107,7 +109,8 @@ const (
 	V1PaymentFailedFailureCodeProcessingError   V1PaymentFailedFailureCode = "processing_error"
 )
 
-func (v V1PaymentFailedFailureCode) valid() bool {
+// Valid reports whether v is one of the values of V1PaymentFailedFailureCode.
+func (v V1PaymentFailedFailureCode) Valid() bool {
 	switch v {
 	case V1PaymentFailedFailureCodeCardDeclined, V1PaymentFailedFailureCodeInsufficientFunds, V1PaymentFailedFailureCodeExpiredCard, V1PaymentFailedFailureCodeProcessingError:
 		return true

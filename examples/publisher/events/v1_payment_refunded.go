@@ -59,7 +59,7 @@ func (v *V1PaymentRefunded) validate(p *validate.Path) error {
 	}
 	{
 		pReason := validate.Prop(p, "reason")
-		if !v.Reason.valid() {
+		if !v.Reason.Valid() {
 			return validate.Fail(&pReason, "#/fields/6/type/symbols", "%q is not a symbol of the enum", string(v.Reason))
 		}
 	}
@@ -77,7 +77,8 @@ const (
 	V1PaymentRefundedRefundReasonOther           V1PaymentRefundedRefundReason = "OTHER"
 )
 
-func (v V1PaymentRefundedRefundReason) valid() bool {
+// Valid reports whether v is one of the values of V1PaymentRefundedRefundReason.
+func (v V1PaymentRefundedRefundReason) Valid() bool {
 	switch v {
 	case V1PaymentRefundedRefundReasonCustomerRequest, V1PaymentRefundedRefundReasonDamaged, V1PaymentRefundedRefundReasonFraud, V1PaymentRefundedRefundReasonOther:
 		return true

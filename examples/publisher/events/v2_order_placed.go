@@ -78,7 +78,7 @@ func (v *V2OrderPlaced) validate(p *validate.Path) error {
 	}
 	{
 		pChannel := validate.Prop(p, "channel")
-		if !v.Channel.valid() {
+		if !v.Channel.Valid() {
 			return validate.Fail(&pChannel, "#/fields/5/type/symbols", "%q is not a symbol of the enum", string(v.Channel))
 		}
 	}
@@ -104,7 +104,8 @@ const (
 	V2OrderPlacedChannelStore V2OrderPlacedChannel = "STORE"
 )
 
-func (v V2OrderPlacedChannel) valid() bool {
+// Valid reports whether v is one of the values of V2OrderPlacedChannel.
+func (v V2OrderPlacedChannel) Valid() bool {
 	switch v {
 	case V2OrderPlacedChannelWeb, V2OrderPlacedChannelApp, V2OrderPlacedChannelStore:
 		return true

@@ -69,7 +69,9 @@ func (v *V1OrderShipped) validate(p *validate.Path) error {
 	}
 	{
 		pCarrier := validate.Prop(p, "carrier")
-		if !v.Carrier.valid() {
+		switch string(v.Carrier) {
+		case "ups", "dhl", "fedex", "postnl":
+		default:
 			return validate.Fail(&pCarrier, "#/properties/carrier/enum", "value must be one of the enum values, got %q", string(v.Carrier))
 		}
 	}
@@ -102,7 +104,8 @@ const (
 	V1OrderShippedCarrierPostnl V1OrderShippedCarrier = "postnl"
 )
 
-func (v V1OrderShippedCarrier) valid() bool {
+// Valid reports whether v is one of the values of V1OrderShippedCarrier.
+func (v V1OrderShippedCarrier) Valid() bool {
 	switch v {
 	case V1OrderShippedCarrierUps, V1OrderShippedCarrierDhl, V1OrderShippedCarrierFedex, V1OrderShippedCarrierPostnl:
 		return true

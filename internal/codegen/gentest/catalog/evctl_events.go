@@ -19,6 +19,7 @@ var EventTypes = []string{
 	"v1.AvroAll",
 	"v1.Everything",
 	"v1.Fallbacks",
+	"v1.Tree",
 	"v1.Yamlish",
 }
 
@@ -32,6 +33,8 @@ func NewEvent(eventType string) Event {
 		return new(V1Everything)
 	case "v1.Fallbacks":
 		return new(V1Fallbacks)
+	case "v1.Tree":
+		return new(V1Tree)
 	case "v1.Yamlish":
 		return new(V1Yamlish)
 	}

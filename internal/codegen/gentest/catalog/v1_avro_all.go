@@ -116,7 +116,7 @@ func (v *V1AvroAll) validate(p *validate.Path) error {
 	}
 	{
 		pStatus := validate.Prop(p, "status")
-		if !v.Status.valid() {
+		if !v.Status.Valid() {
 			return validate.Fail(&pStatus, "#/fields/8/type/symbols", "%q is not a symbol of the enum", string(v.Status))
 		}
 	}
@@ -177,7 +177,7 @@ func (v *V1AvroAll) validate(p *validate.Path) error {
 		pStatuses := validate.Prop(p, "statuses")
 		for i := range v.Statuses {
 			pi := validate.Item(&pStatuses, i)
-			if !v.Statuses[i].valid() {
+			if !v.Statuses[i].Valid() {
 				return validate.Fail(&pi, "#/symbols", "%q is not a symbol of the enum", string(v.Statuses[i]))
 			}
 		}
@@ -195,7 +195,8 @@ const (
 	V1AvroAllStatusInProgress V1AvroAllStatus = "in_progress"
 )
 
-func (v V1AvroAllStatus) valid() bool {
+// Valid reports whether v is one of the values of V1AvroAllStatus.
+func (v V1AvroAllStatus) Valid() bool {
 	switch v {
 	case V1AvroAllStatusNew, V1AvroAllStatusDone, V1AvroAllStatusInProgress:
 		return true
@@ -212,7 +213,7 @@ type V1AvroAllAddress struct {
 func (v *V1AvroAllAddress) validate(p *validate.Path) error {
 	{
 		pStatus := validate.Prop(p, "status")
-		if !v.Status.valid() {
+		if !v.Status.Valid() {
 			return validate.Fail(&pStatus, "#/symbols", "%q is not a symbol of the enum", string(v.Status))
 		}
 	}

@@ -191,7 +191,9 @@ func (v *V1Everything) validate(p *validate.Path) error {
 	}
 	{
 		pKind := validate.Prop(p, "kind")
-		if !v.Kind.valid() {
+		switch string(v.Kind) {
+		case "alpha", "beta", "gamma-ray":
+		default:
 			return validate.Fail(&pKind, "#/properties/kind/enum", "value must be one of the enum values, got %q", string(v.Kind))
 		}
 	}
@@ -382,7 +384,8 @@ const (
 	V1EverythingKindGammaRay V1EverythingKind = "gamma-ray"
 )
 
-func (v V1EverythingKind) valid() bool {
+// Valid reports whether v is one of the values of V1EverythingKind.
+func (v V1EverythingKind) Valid() bool {
 	switch v {
 	case V1EverythingKindAlpha, V1EverythingKindBeta, V1EverythingKindGammaRay:
 		return true
