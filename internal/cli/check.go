@@ -36,6 +36,8 @@ type checkOptions struct {
 	Level      string
 	JSONPolicy string
 	Format     string
+	// Registry holds the client flags for --against registry.
+	Registry registryFlags
 }
 
 func newCheckCmd(app *App) *cobra.Command {
@@ -50,7 +52,11 @@ SOURCE, matched by event type (v1.OrderPlaced):
                for *_TRANSITIVE levels, every committed version reachable from
                the ref, following renames
   dir:<path>   an older catalog on disk
-  registry     the subject's registered versions (see evctl push)
+  registry     the subject's registered versions (see evctl push): the local
+               engine runs on them and the registry's own compatibility
+               endpoint is asked too; any disagreement is an error
+               (verdict-mismatch). The subject's level on the registry
+               applies, with a warning when it differs from --level.
 
 An incompatible change inside a major version is an error named by its change
 type; publish v<N+1>.<Name> instead. A new event is fine. A removed event or
@@ -75,6 +81,7 @@ is set (GitHub Actions pull requests) and fails otherwise.
 	f.StringVar(&opts.Level, flagLevel, "", "compatibility level (default: compat.level from evctl.yaml, else BACKWARD)")
 	f.StringVar(&opts.JSONPolicy, flagJSONPolicy, "", "JSON Schema policy: strict or lenient")
 	f.StringVarP(&opts.Format, flagFormat, "f", "text", "output format: text, json, github, sarif or markdown")
+	addRegistryFlags(cmd, &opts.Registry)
 	return cmd
 }
 

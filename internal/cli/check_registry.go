@@ -45,7 +45,7 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 	if err != nil {
 		return err
 	}
-	c, err := app.registryClient(cfg, nil)
+	c, err := app.registryClient(cfg, &opts.Registry)
 	if err != nil {
 		return err
 	}
