@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Event is implemented by every type `evctl gen go` generates.
@@ -75,4 +76,35 @@ func SplitFrame(frame []byte) (id uint32, payload []byte, err error) {
 		return 0, nil, fmt.Errorf("%w: magic byte 0x%02x, want 0x00", ErrBadFrame, frame[0])
 	}
 	return binary.BigEndian.Uint32(frame[1:5]), frame[5:], nil
+}
+
+// BufferPool recycles frame buffers for callers that do not keep their own:
+//
+//	bp := wire.Buffers.Get()
+//	frame, err := ser.Append((*bp)[:0], ev)
+//	... hand frame to the producer, which must copy or send it ...
+//	*bp = frame
+//	wire.Buffers.Put(bp)
+type BufferPool struct{ p sync.Pool }
+
+// Buffers is a process-wide BufferPool.
+var Buffers BufferPool
+
+// Get returns an empty buffer, reusing a returned one when possible.
+func (bp *BufferPool) Get() *[]byte {
+	if b, ok := bp.p.Get().(*[]byte); ok {
+		*b = (*b)[:0]
+		return b
+	}
+	b := make([]byte, 0, 512)
+	return &b
+}
+
+// Put returns a buffer to the pool. Buffers above 64 KiB are dropped so a
+// rare large event does not pin memory.
+func (bp *BufferPool) Put(b *[]byte) {
+	if b == nil || cap(*b) > 64<<10 {
+		return
+	}
+	bp.p.Put(b)
 }

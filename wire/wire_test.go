@@ -48,6 +48,22 @@ func orderShipped() *bundled.V1OrderShipped {
 	}
 }
 
+func TestBufferPool(t *testing.T) {
+	var bp wire.BufferPool
+	b := bp.Get()
+	if len(*b) != 0 || cap(*b) == 0 {
+		t.Fatalf("Get = len %d cap %d", len(*b), cap(*b))
+	}
+	*b = append(*b, "frame"...)
+	bp.Put(b)
+	if c := bp.Get(); len(*c) != 0 {
+		t.Errorf("a reused buffer is not empty: %q", *c)
+	}
+	huge := make([]byte, 0, 1<<20)
+	bp.Put(&huge) // dropped, must not panic
+	bp.Put(nil)
+}
+
 func TestSplitFrame(t *testing.T) {
 	for _, frame := range [][]byte{nil, {0}, {0, 0, 0, 1}, {1, 0, 0, 0, 1}, {0xff, 0, 0, 0, 1, 2}} {
 		if _, _, err := wire.SplitFrame(frame); !errors.Is(err, wire.ErrBadFrame) {
@@ -169,6 +185,12 @@ func TestRoundTripAvroAllTypes(t *testing.T) {
 	ev2.Payload = &catalog.V1AvroAllPayloadUnion{Long: &long}
 	ev2.Maybe = nil
 	roundTrip(t, ev2, &catalog.V1AvroAll{})
+	small := int32(-3)
+	ev3 := avroAll()
+	ev3.Payload = &catalog.V1AvroAllPayloadUnion{String: &ev3.Label}
+	ev3.Maybe = &catalog.V1AvroAllMaybeUnion{Int: &small}
+	ev3.SecondHome, ev3.Nickname, ev3.OptAmount = nil, nil, nil
+	roundTrip(t, ev3, &catalog.V1AvroAll{})
 }
 
 func TestAvroValidate(t *testing.T) {

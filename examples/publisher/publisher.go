@@ -58,7 +58,6 @@ type Publisher struct {
 
 	mu   sync.Mutex
 	sers map[string]*wire.Serializer
-	bufs sync.Pool
 }
 
 func (p *Publisher) serializer(ctx context.Context, ev wire.Event) (*wire.Serializer, error) {
@@ -85,12 +84,9 @@ func (p *Publisher) Publish(ctx context.Context, key string, ev wire.Event) erro
 	if err != nil {
 		return fmt.Errorf("publish %s: %w", ev.EventType(), err)
 	}
-	bp, _ := p.bufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	defer p.bufs.Put(bp)
-	frame, err := s.Append((*bp)[:0], ev)
+	bp := wire.Buffers.Get()
+	defer wire.Buffers.Put(bp)
+	frame, err := s.Append(*bp, ev)
 	if err != nil {
 		return fmt.Errorf("publish %s: %w", ev.EventType(), err)
 	}

@@ -24,7 +24,7 @@ func fill(t *testing.T, e any) {
 		case f.Type() == reflect.TypeFor[time.Time]():
 			f.Set(reflect.ValueOf(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)))
 		case f.Kind() == reflect.String && f.Type().Name() != "string":
-			// Enum: fill from the valid() method by trying the field name of the first constant.
+			// Enums are set below, by field name.
 		case f.Kind() == reflect.String:
 			f.SetString("6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f")
 		case f.Kind() == reflect.Int64 || f.Kind() == reflect.Int32:

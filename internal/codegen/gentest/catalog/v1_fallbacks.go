@@ -18,6 +18,7 @@ import (
 // v1FallbacksSchema is the schema of v1.Fallbacks, exactly as written.
 const v1FallbacksSchema = `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://schemas.acme.example/test/v1/Fallbacks.json",
   "title": "v1.Fallbacks",
   "description": "Keywords gen go does not compile: validated by santhosh-tekuri/jsonschema per subschema.",
   "type": "object",
