@@ -155,8 +155,9 @@ func Check(format Format, level Level, newDoc Doc, previous []Doc, opts Options)
 
 // Diff returns every change between old and new in the backward direction
 // (new reads data written with old), compatible or not, for `evctl diff`.
-// For Avro every change is an incompatibility (Avro has no notion of a
-// compatible change); for JSON Schema it is everything SchemaDiff reports.
+// For Avro it is avro.Diff: every structural edit, each marked incompatible
+// when Java's check finds an incompatibility at or below it; for JSON Schema
+// it is everything SchemaDiff reports.
 func Diff(format Format, old, new Doc, opts Options) ([]Change, error) {
 	e, err := engineFor(format)
 	if err != nil {
@@ -170,7 +171,12 @@ func Diff(format Format, old, new Doc, opts Options) ([]Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("diff schemas: %w", &ParseError{Name: new.Name, Err: err})
 	}
-	changes := e.canRead(newSchema, oldSchema, true, opts)
+	var changes []Change
+	if format == Avro {
+		changes = avro.Diff(oldSchema.(*avro.Schema), newSchema.(*avro.Schema))
+	} else {
+		changes = e.canRead(newSchema, oldSchema, true, opts)
+	}
 	out := make([]Change, 0, len(changes))
 	for _, c := range changes {
 		c.Against = old.Name
