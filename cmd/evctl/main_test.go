@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http/httptest"
@@ -59,6 +60,22 @@ func TestScripts(t *testing.T) {
 // scriptCmds are the custom testscript commands.
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		// validjson FILE... fails unless every FILE is one valid JSON document.
+		"validjson": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) == 0 {
+				ts.Fatalf("usage: validjson FILE...")
+			}
+			for _, f := range args {
+				var v any
+				err := json.Unmarshal([]byte(ts.ReadFile(f)), &v)
+				if neg && err == nil {
+					ts.Fatalf("%s is valid JSON", f)
+				}
+				if !neg && err != nil {
+					ts.Fatalf("%s is not valid JSON: %v", f, err)
+				}
+			}
+		},
 		// bundled copies the repository's schemas/ into $WORK/schemas.
 		"bundled": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) != 0 {
