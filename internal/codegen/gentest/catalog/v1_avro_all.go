@@ -50,6 +50,8 @@ const v1AvroAllSchema = `{
     {"name": "at_ms", "type": {"type": "long", "logicalType": "timestamp-millis"}},
     {"name": "at_us", "type": {"type": "long", "logicalType": "timestamp-micros"}},
     {"name": "local_ms", "type": {"type": "long", "logicalType": "local-timestamp-millis"}},
+    {"name": "local_us", "type": {"type": "long", "logicalType": "local-timestamp-micros"}},
+    {"name": "period", "type": {"type": "fixed", "name": "Period", "size": 12, "logicalType": "duration"}},
     {"name": "statuses", "type": {"type": "array", "items": "Status"}},
     {"name": "scores", "type": {"type": "map", "values": ["null", "double"]}}
   ]
@@ -89,6 +91,8 @@ type V1AvroAll struct {
 	AtMs        time.Time                   `avro:"at_ms"`
 	AtUs        time.Time                   `avro:"at_us"`
 	LocalMs     time.Time                   `avro:"local_ms"`
+	LocalUs     time.Time                   `avro:"local_us"`
+	Period      avro.LogicalDuration        `avro:"period"`
 	Statuses    []V1AvroAllStatus           `avro:"statuses"`
 	Scores      map[string]*float64         `avro:"scores"`
 }
