@@ -20,6 +20,12 @@ type SerializerOptions struct {
 	Subject string
 }
 
+// AvroAppender is implemented by generated Avro events: AppendAvro encodes
+// without reflection. Events without it are encoded with hamba/avro.
+type AvroAppender interface {
+	AppendAvro(b []byte) ([]byte, error)
+}
+
 // Serializer validates, encodes and frames events of one type. It is safe
 // for concurrent use.
 type Serializer struct {
@@ -100,6 +106,13 @@ func (s *Serializer) Append(dst []byte, ev Event) ([]byte, error) {
 func (s *Serializer) AppendUnchecked(dst []byte, ev Event) ([]byte, error) {
 	dst = AppendHeader(dst, s.id)
 	if s.avro != nil {
+		if a, ok := ev.(AvroAppender); ok {
+			out, err := a.AppendAvro(dst)
+			if err != nil {
+				return dst[:len(dst)-HeaderSize], fmt.Errorf("encode %s: %w", s.eventType, err)
+			}
+			return out, nil
+		}
 		b := avroPool.Get().(*avroBuf)
 		b.w.Reset(nil)
 		b.w.WriteVal(s.avro, ev)

@@ -299,6 +299,11 @@ func (g *gen) avroRecord(a anode, _ string, top bool) (*gtype, bool, error) {
 		}
 		b.WriteString("return nil\n")
 		td.Validate = b.String()
+		var e strings.Builder
+		for _, fi := range infos {
+			g.avroEnc(&e, fi.an, fi.t, "v."+fi.goN, 0)
+		}
+		td.Encode = e.String()
 		return nil
 	})
 	return t, false, nil
@@ -395,9 +400,140 @@ func (g *gen) avroUnion(a anode, name string) (*gtype, bool, error) {
 		}
 		b.WriteString("return nil\n")
 		td.Validate = b.String()
+		var e strings.Builder
+		e.WriteString("switch {\n")
+		for i, bd := range td.Branches {
+			fmt.Fprintf(&e, "case u.%s != nil:\nb = avrobin.AppendLong(b, %d)\n", bd.Name, branchIndex(a.n, nonNull[i]))
+			g.avroEnc(&e, nonNull[i], branchTypes[i], "(*u."+bd.Name+")", 1)
+			e.WriteString("return b, nil\n")
+		}
+		fmt.Fprintf(&e, "}\nreturn b, errors.New(%s)\n", strconv.Quote(uname+": no branch is set"))
+		td.Encode = e.String()
 		return nil
 	})
 	return t, null, nil
+}
+
+// branchIndex is the position of branch b in the union node u.
+func branchIndex(u *schema.Node, b anode) int {
+	for i, it := range u.Items {
+		if it == b.n {
+			return i
+		}
+	}
+	return -1
+}
+
+func nullIndex(u *schema.Node) int {
+	for i, it := range u.Items {
+		if s, ok := it.StringValue(); ok && s == "null" {
+			return i
+		}
+	}
+	return -1
+}
+
+// avroEnc writes statements appending the Avro encoding of x (typed t,
+// at schema node a) to b. depth keeps loop variables apart.
+func (g *gen) avroEnc(w *strings.Builder, a anode, t *gtype, x string, depth int) {
+	g.imports["github.com/evctl/evctl/wire/avrobin"] = true
+	n := a.n
+	if n.Kind == schema.Object && n.Get("type") != nil && n.Get("type").Kind != schema.String {
+		g.avroEnc(w, anode{n: n.Get("type"), ptr: a.ptr + "/type", ns: a.ns}, t, x, depth)
+		return
+	}
+	if n.Kind == schema.Array {
+		ni := nullIndex(n)
+		if t.kind == gUnion {
+			if ni >= 0 {
+				fmt.Fprintf(w, "if %s == nil {\nb = avrobin.AppendLong(b, %d)\n} else ", x, ni)
+			} else {
+				fmt.Fprintf(w, "if %s == nil {\nreturn b, errors.New(%s)\n} else ", x, strconv.Quote(strings.TrimPrefix(t.name, "*")+": nil value for a union without null"))
+			}
+			fmt.Fprintf(w, "if b, err = %s.appendAvro(b); err != nil {\nreturn b, err\n}\n", x)
+			g.imports["errors"] = true
+			return
+		}
+		// ["null", T]: x is a pointer.
+		for i, it := range n.Items {
+			if s, ok := it.StringValue(); ok && s == "null" {
+				continue
+			}
+			fmt.Fprintf(w, "if %s == nil {\nb = avrobin.AppendLong(b, %d)\n} else {\nb = avrobin.AppendLong(b, %d)\n", x, ni, i)
+			g.avroEnc(w, anode{n: it, ptr: fmt.Sprintf("%s/%d", a.ptr, i), ns: a.ns}, t, "(*"+x+")", depth)
+			w.WriteString("}\n")
+		}
+		return
+	}
+	logical, _ := n.Get("logicalType").StringValue()
+	def := a
+	if n.Kind == schema.String {
+		def = resolveNamedNode(g, a)
+		if l, ok := def.n.Get("logicalType").StringValue(); ok {
+			logical = l
+		}
+	}
+	switch t.kind {
+	case gBool:
+		fmt.Fprintf(w, "b = avrobin.AppendBool(b, %s)\n", x)
+	case gInt32:
+		fmt.Fprintf(w, "b = avrobin.AppendInt(b, %s)\n", x)
+	case gInt64:
+		fmt.Fprintf(w, "b = avrobin.AppendLong(b, %s)\n", x)
+	case gFloat32:
+		fmt.Fprintf(w, "b = avrobin.AppendFloat(b, %s)\n", x)
+	case gFloat64:
+		fmt.Fprintf(w, "b = avrobin.AppendDouble(b, %s)\n", x)
+	case gString:
+		fmt.Fprintf(w, "b = avrobin.AppendString(b, %s)\n", x)
+	case gBytes:
+		fmt.Fprintf(w, "b = avrobin.AppendBytes(b, %s)\n", x)
+	case gFixed:
+		fmt.Fprintf(w, "b = append(b, %s[:]...)\n", x)
+	case gLogicalDuration:
+		fmt.Fprintf(w, "b = avrobin.AppendDuration(b, %s)\n", x)
+	case gTime:
+		fn := map[string]string{"date": "AppendDate", "timestamp-millis": "AppendTimestampMillis", "timestamp-micros": "AppendTimestampMicros",
+			"local-timestamp-millis": "AppendLocalTimestampMillis", "local-timestamp-micros": "AppendLocalTimestampMicros"}[logical]
+		fmt.Fprintf(w, "b = avrobin.%s(b, %s)\n", fn, x)
+	case gDuration:
+		fn := map[string]string{"time-millis": "AppendTimeMillis", "time-micros": "AppendTimeMicros"}[logical]
+		fmt.Fprintf(w, "b = avrobin.%s(b, %s)\n", fn, x)
+	case gRat:
+		prec, _ := intKw(def.n, "precision")
+		scale, _ := intKw(def.n, "scale")
+		if typ, _ := def.n.Get("type").StringValue(); typ == "fixed" {
+			size, _ := intKw(def.n, "size")
+			fmt.Fprintf(w, "if b, err = avrobin.AppendDecimalFixed(b, %s, %d, %d, %d); err != nil {\nreturn b, err\n}\n", x, prec, scale, size)
+		} else {
+			fmt.Fprintf(w, "if b, err = avrobin.AppendDecimalBytes(b, %s, %d, %d); err != nil {\nreturn b, err\n}\n", x, prec, scale)
+		}
+	case gEnum:
+		g.imports["fmt"] = true
+		fmt.Fprintf(w, "switch %s {\n", x)
+		if syms := def.n.Get("symbols"); syms != nil {
+			for i, s := range syms.Items {
+				fmt.Fprintf(w, "case %s:\nb = avrobin.AppendInt(b, %d)\n", strconv.Quote(s.Str), i)
+			}
+		}
+		fmt.Fprintf(w, "default:\nreturn b, fmt.Errorf(\"unknown symbol %%q of enum %s\", string(%s))\n}\n", t.name, x)
+	case gStruct:
+		fmt.Fprintf(w, "if b, err = %s.appendAvro(b); err != nil {\nreturn b, err\n}\n", x)
+	case gUnion:
+		fmt.Fprintf(w, "if b, err = %s.appendAvro(b); err != nil {\nreturn b, err\n}\n", x)
+	case gSlice:
+		iv := fmt.Sprintf("i%d", depth)
+		fmt.Fprintf(w, "if len(%s) > 0 {\nb = avrobin.AppendLong(b, int64(len(%s)))\nfor %s := range %s {\n", x, x, iv, x)
+		items := n.Get("items")
+		g.avroEnc(w, anode{n: items, ptr: a.ptr + "/items", ns: a.ns}, t.elem, x+"["+iv+"]", depth+1)
+		w.WriteString("}\n}\nb = append(b, 0)\n")
+	case gMap:
+		kv, ev := fmt.Sprintf("k%d", depth), fmt.Sprintf("e%d", depth)
+		fmt.Fprintf(w, "if len(%s) > 0 {\nb = avrobin.AppendLong(b, int64(len(%s)))\nfor %s, %s := range %s {\nb = avrobin.AppendString(b, %s)\n", x, x, kv, ev, x, kv)
+		values := n.Get("values")
+		g.avroEnc(w, anode{n: values, ptr: a.ptr + "/values", ns: a.ns}, t.elem, ev, depth+1)
+		w.WriteString("}\n}\nb = append(b, 0)\n")
+	}
 }
 
 func zeroValue(t *gtype) string {

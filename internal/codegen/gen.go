@@ -83,6 +83,8 @@ type typeDecl struct {
 	Branches []branchDecl
 	Nullable bool
 	Validate string
+	// Encode is the body of appendAvro (Avro records and unions only).
+	Encode string
 	// Where is the schema location, for error messages ("#/properties/x").
 	Where string
 }

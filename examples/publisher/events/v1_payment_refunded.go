@@ -3,6 +3,8 @@
 package events
 
 import (
+	"fmt"
+	"github.com/evctl/evctl/wire/avrobin"
 	"github.com/evctl/evctl/wire/validate"
 	"time"
 )
@@ -64,6 +66,36 @@ func (v *V1PaymentRefunded) validate(p *validate.Path) error {
 		}
 	}
 	return nil
+}
+
+// AppendAvro appends the Avro binary encoding of v to b, without
+// validating it and without a frame. It is what wire.Serializer uses, and
+// decodes (with hamba/avro or any Avro library) to what hamba/avro's own
+// encoder would write.
+func (v *V1PaymentRefunded) AppendAvro(b []byte) ([]byte, error) { return v.appendAvro(b) }
+
+func (v *V1PaymentRefunded) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = avrobin.AppendString(b, v.EventID)
+	b = avrobin.AppendTimestampMillis(b, v.OccurredAt)
+	b = avrobin.AppendString(b, v.CorrelationID)
+	b = avrobin.AppendString(b, v.PaymentID)
+	b = avrobin.AppendLong(b, v.RefundCents)
+	b = avrobin.AppendString(b, v.Currency)
+	switch v.Reason {
+	case "CUSTOMER_REQUEST":
+		b = avrobin.AppendInt(b, 0)
+	case "DAMAGED":
+		b = avrobin.AppendInt(b, 1)
+	case "FRAUD":
+		b = avrobin.AppendInt(b, 2)
+	case "OTHER":
+		b = avrobin.AppendInt(b, 3)
+	default:
+		return b, fmt.Errorf("unknown symbol %q of enum V1PaymentRefundedRefundReason", string(v.Reason))
+	}
+	return b, nil
 }
 
 // V1PaymentRefundedRefundReason is the enum at #/fields/6/type of v1.PaymentRefunded.

@@ -3,6 +3,8 @@
 package events
 
 import (
+	"fmt"
+	"github.com/evctl/evctl/wire/avrobin"
 	"github.com/evctl/evctl/wire/validate"
 	"time"
 )
@@ -94,6 +96,44 @@ func (v *V2OrderPlaced) validate(p *validate.Path) error {
 	return nil
 }
 
+// AppendAvro appends the Avro binary encoding of v to b, without
+// validating it and without a frame. It is what wire.Serializer uses, and
+// decodes (with hamba/avro or any Avro library) to what hamba/avro's own
+// encoder would write.
+func (v *V2OrderPlaced) AppendAvro(b []byte) ([]byte, error) { return v.appendAvro(b) }
+
+func (v *V2OrderPlaced) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = avrobin.AppendString(b, v.EventID)
+	b = avrobin.AppendTimestampMicros(b, v.OccurredAt)
+	b = avrobin.AppendString(b, v.CorrelationID)
+	b = avrobin.AppendString(b, v.OrderID)
+	b = avrobin.AppendString(b, v.CustomerID)
+	switch v.Channel {
+	case "WEB":
+		b = avrobin.AppendInt(b, 0)
+	case "APP":
+		b = avrobin.AppendInt(b, 1)
+	case "STORE":
+		b = avrobin.AppendInt(b, 2)
+	default:
+		return b, fmt.Errorf("unknown symbol %q of enum V2OrderPlacedChannel", string(v.Channel))
+	}
+	b = avrobin.AppendLong(b, v.TotalMinor)
+	b = avrobin.AppendString(b, v.Currency)
+	if len(v.Lines) > 0 {
+		b = avrobin.AppendLong(b, int64(len(v.Lines)))
+		for i0 := range v.Lines {
+			if b, err = v.Lines[i0].appendAvro(b); err != nil {
+				return b, err
+			}
+		}
+	}
+	b = append(b, 0)
+	return b, nil
+}
+
 // V2OrderPlacedChannel is the enum at #/fields/5/type of v2.OrderPlaced.
 type V2OrderPlacedChannel string
 
@@ -122,4 +162,13 @@ type V2OrderPlacedOrderLine struct {
 
 func (v *V2OrderPlacedOrderLine) validate(p *validate.Path) error {
 	return nil
+}
+
+func (v *V2OrderPlacedOrderLine) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = avrobin.AppendString(b, v.ProductID)
+	b = avrobin.AppendInt(b, v.Quantity)
+	b = avrobin.AppendLong(b, v.UnitPriceMinor)
+	return b, nil
 }

@@ -3,6 +3,7 @@
 package bundled
 
 import (
+	"github.com/evctl/evctl/wire/avrobin"
 	"github.com/evctl/evctl/wire/validate"
 	"time"
 )
@@ -60,4 +61,23 @@ func (v *V1OrderCorrected) validate(p *validate.Path) error {
 		}
 	}
 	return nil
+}
+
+// AppendAvro appends the Avro binary encoding of v to b, without
+// validating it and without a frame. It is what wire.Serializer uses, and
+// decodes (with hamba/avro or any Avro library) to what hamba/avro's own
+// encoder would write.
+func (v *V1OrderCorrected) AppendAvro(b []byte) ([]byte, error) { return v.appendAvro(b) }
+
+func (v *V1OrderCorrected) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = avrobin.AppendString(b, v.EventID)
+	b = avrobin.AppendTimestampMillis(b, v.OccurredAt)
+	b = avrobin.AppendString(b, v.CorrelationID)
+	b = avrobin.AppendString(b, v.CorrectsEventID)
+	b = avrobin.AppendString(b, v.OrderID)
+	b = avrobin.AppendLong(b, v.TotalCents)
+	b = avrobin.AppendString(b, v.Reason)
+	return b, nil
 }

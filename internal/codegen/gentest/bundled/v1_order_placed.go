@@ -3,6 +3,7 @@
 package bundled
 
 import (
+	"github.com/evctl/evctl/wire/avrobin"
 	"github.com/evctl/evctl/wire/validate"
 	"time"
 )
@@ -109,6 +110,43 @@ func (v *V1OrderPlaced) validate(p *validate.Path) error {
 	return nil
 }
 
+// AppendAvro appends the Avro binary encoding of v to b, without
+// validating it and without a frame. It is what wire.Serializer uses, and
+// decodes (with hamba/avro or any Avro library) to what hamba/avro's own
+// encoder would write.
+func (v *V1OrderPlaced) AppendAvro(b []byte) ([]byte, error) { return v.appendAvro(b) }
+
+func (v *V1OrderPlaced) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = avrobin.AppendString(b, v.EventID)
+	b = avrobin.AppendTimestampMillis(b, v.OccurredAt)
+	b = avrobin.AppendString(b, v.CorrelationID)
+	b = avrobin.AppendString(b, v.OrderID)
+	b = avrobin.AppendString(b, v.CustomerID)
+	b = avrobin.AppendLong(b, v.TotalCents)
+	b = avrobin.AppendString(b, v.Currency)
+	if len(v.Lines) > 0 {
+		b = avrobin.AppendLong(b, int64(len(v.Lines)))
+		for i0 := range v.Lines {
+			if b, err = v.Lines[i0].appendAvro(b); err != nil {
+				return b, err
+			}
+		}
+	}
+	b = append(b, 0)
+	if b, err = v.ShippingAddress.appendAvro(b); err != nil {
+		return b, err
+	}
+	if v.CouponCode == nil {
+		b = avrobin.AppendLong(b, 0)
+	} else {
+		b = avrobin.AppendLong(b, 1)
+		b = avrobin.AppendString(b, (*v.CouponCode))
+	}
+	return b, nil
+}
+
 // V1OrderPlacedOrderLine is the record at #/fields/7/type/items of v1.OrderPlaced.
 type V1OrderPlacedOrderLine struct {
 	SKU            string `avro:"sku"`
@@ -118,6 +156,15 @@ type V1OrderPlacedOrderLine struct {
 
 func (v *V1OrderPlacedOrderLine) validate(p *validate.Path) error {
 	return nil
+}
+
+func (v *V1OrderPlacedOrderLine) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = avrobin.AppendString(b, v.SKU)
+	b = avrobin.AppendInt(b, v.Quantity)
+	b = avrobin.AppendLong(b, v.UnitPriceCents)
+	return b, nil
 }
 
 // V1OrderPlacedAddress is the record at #/fields/8/type of v1.OrderPlaced.
@@ -130,4 +177,14 @@ type V1OrderPlacedAddress struct {
 
 func (v *V1OrderPlacedAddress) validate(p *validate.Path) error {
 	return nil
+}
+
+func (v *V1OrderPlacedAddress) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = avrobin.AppendString(b, v.Street)
+	b = avrobin.AppendString(b, v.City)
+	b = avrobin.AppendString(b, v.PostalCode)
+	b = avrobin.AppendString(b, v.Country)
+	return b, nil
 }

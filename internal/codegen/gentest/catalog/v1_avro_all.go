@@ -5,6 +5,7 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"github.com/evctl/evctl/wire/avrobin"
 	"github.com/evctl/evctl/wire/validate"
 	"github.com/hamba/avro/v2"
 	"math/big"
@@ -189,6 +190,133 @@ func (v *V1AvroAll) validate(p *validate.Path) error {
 	return nil
 }
 
+// AppendAvro appends the Avro binary encoding of v to b, without
+// validating it and without a frame. It is what wire.Serializer uses, and
+// decodes (with hamba/avro or any Avro library) to what hamba/avro's own
+// encoder would write.
+func (v *V1AvroAll) AppendAvro(b []byte) ([]byte, error) { return v.appendAvro(b) }
+
+func (v *V1AvroAll) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = avrobin.AppendString(b, v.EventID)
+	b = avrobin.AppendBool(b, v.Flag)
+	b = avrobin.AppendInt(b, v.Small)
+	b = avrobin.AppendLong(b, v.Big)
+	b = avrobin.AppendFloat(b, v.Ratio)
+	b = avrobin.AppendDouble(b, v.Precise)
+	b = avrobin.AppendBytes(b, v.Blob)
+	b = avrobin.AppendString(b, v.Label)
+	switch v.Status {
+	case "NEW":
+		b = avrobin.AppendInt(b, 0)
+	case "DONE":
+		b = avrobin.AppendInt(b, 1)
+	case "in_progress":
+		b = avrobin.AppendInt(b, 2)
+	default:
+		return b, fmt.Errorf("unknown symbol %q of enum V1AvroAllStatus", string(v.Status))
+	}
+	b = append(b, v.Digest[:]...)
+	if len(v.Numbers) > 0 {
+		b = avrobin.AppendLong(b, int64(len(v.Numbers)))
+		for i0 := range v.Numbers {
+			b = avrobin.AppendInt(b, v.Numbers[i0])
+		}
+	}
+	b = append(b, 0)
+	if len(v.Attrs) > 0 {
+		b = avrobin.AppendLong(b, int64(len(v.Attrs)))
+		for k0, e0 := range v.Attrs {
+			b = avrobin.AppendString(b, k0)
+			b = avrobin.AppendString(b, e0)
+		}
+	}
+	b = append(b, 0)
+	if b, err = v.Home.appendAvro(b); err != nil {
+		return b, err
+	}
+	if b, err = v.Work.appendAvro(b); err != nil {
+		return b, err
+	}
+	if v.SecondHome == nil {
+		b = avrobin.AppendLong(b, 0)
+	} else {
+		b = avrobin.AppendLong(b, 1)
+		if b, err = (*v.SecondHome).appendAvro(b); err != nil {
+			return b, err
+		}
+	}
+	if v.Nickname == nil {
+		b = avrobin.AppendLong(b, 0)
+	} else {
+		b = avrobin.AppendLong(b, 1)
+		b = avrobin.AppendString(b, (*v.Nickname))
+	}
+	if v.Payload == nil {
+		return b, errors.New("V1AvroAllPayloadUnion: nil value for a union without null")
+	} else if b, err = v.Payload.appendAvro(b); err != nil {
+		return b, err
+	}
+	if v.Maybe == nil {
+		b = avrobin.AppendLong(b, 0)
+	} else if b, err = v.Maybe.appendAvro(b); err != nil {
+		return b, err
+	}
+	if b, err = avrobin.AppendDecimalBytes(b, v.Amount, 6, 2); err != nil {
+		return b, err
+	}
+	if b, err = avrobin.AppendDecimalFixed(b, v.FixedAmount, 10, 3, 8); err != nil {
+		return b, err
+	}
+	if v.OptAmount == nil {
+		b = avrobin.AppendLong(b, 0)
+	} else {
+		b = avrobin.AppendLong(b, 1)
+		if b, err = avrobin.AppendDecimalBytes(b, (*v.OptAmount), 4, 1); err != nil {
+			return b, err
+		}
+	}
+	b = avrobin.AppendDate(b, v.Day)
+	b = avrobin.AppendTimeMillis(b, v.ClockMs)
+	b = avrobin.AppendTimeMicros(b, v.ClockUs)
+	b = avrobin.AppendTimestampMillis(b, v.AtMs)
+	b = avrobin.AppendTimestampMicros(b, v.AtUs)
+	b = avrobin.AppendLocalTimestampMillis(b, v.LocalMs)
+	b = avrobin.AppendLocalTimestampMicros(b, v.LocalUs)
+	b = avrobin.AppendDuration(b, v.Period)
+	if len(v.Statuses) > 0 {
+		b = avrobin.AppendLong(b, int64(len(v.Statuses)))
+		for i0 := range v.Statuses {
+			switch v.Statuses[i0] {
+			case "NEW":
+				b = avrobin.AppendInt(b, 0)
+			case "DONE":
+				b = avrobin.AppendInt(b, 1)
+			case "in_progress":
+				b = avrobin.AppendInt(b, 2)
+			default:
+				return b, fmt.Errorf("unknown symbol %q of enum V1AvroAllStatus", string(v.Statuses[i0]))
+			}
+		}
+	}
+	b = append(b, 0)
+	if len(v.Scores) > 0 {
+		b = avrobin.AppendLong(b, int64(len(v.Scores)))
+		for k0, e0 := range v.Scores {
+			b = avrobin.AppendString(b, k0)
+			if e0 == nil {
+				b = avrobin.AppendLong(b, 0)
+			} else {
+				b = avrobin.AppendLong(b, 1)
+				b = avrobin.AppendDouble(b, (*e0))
+			}
+		}
+	}
+	b = append(b, 0)
+	return b, nil
+}
+
 // V1AvroAllStatus is the enum at #/fields/8/type of v1.AvroAll.
 type V1AvroAllStatus string
 
@@ -224,6 +352,23 @@ func (v *V1AvroAllAddress) validate(p *validate.Path) error {
 	return nil
 }
 
+func (v *V1AvroAllAddress) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = avrobin.AppendString(b, v.Street)
+	switch v.Status {
+	case "NEW":
+		b = avrobin.AppendInt(b, 0)
+	case "DONE":
+		b = avrobin.AppendInt(b, 1)
+	case "in_progress":
+		b = avrobin.AppendInt(b, 2)
+	default:
+		return b, fmt.Errorf("unknown symbol %q of enum V1AvroAllStatus", string(v.Status))
+	}
+	return b, nil
+}
+
 // V1AvroAllComAcmeWorkAddress is the record at #/fields/13/type of v1.AvroAll.
 type V1AvroAllComAcmeWorkAddress struct {
 	Floor int32 `avro:"floor"`
@@ -231,6 +376,13 @@ type V1AvroAllComAcmeWorkAddress struct {
 
 func (v *V1AvroAllComAcmeWorkAddress) validate(p *validate.Path) error {
 	return nil
+}
+
+func (v *V1AvroAllComAcmeWorkAddress) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = avrobin.AppendInt(b, v.Floor)
+	return b, nil
 }
 
 // V1AvroAllPayloadUnion is the Avro union at #/fields/16/type of v1.AvroAll. Exactly
@@ -295,6 +447,28 @@ func (u *V1AvroAllPayloadUnion) validate(p *validate.Path) error {
 	return nil
 }
 
+func (u *V1AvroAllPayloadUnion) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	switch {
+	case u.String != nil:
+		b = avrobin.AppendLong(b, 0)
+		b = avrobin.AppendString(b, (*u.String))
+		return b, nil
+	case u.Long != nil:
+		b = avrobin.AppendLong(b, 1)
+		b = avrobin.AppendLong(b, (*u.Long))
+		return b, nil
+	case u.ComAcmeWorkAddress != nil:
+		b = avrobin.AppendLong(b, 2)
+		if b, err = (*u.ComAcmeWorkAddress).appendAvro(b); err != nil {
+			return b, err
+		}
+		return b, nil
+	}
+	return b, errors.New("V1AvroAllPayloadUnion: no branch is set")
+}
+
 // V1AvroAllMaybeUnion is the Avro union at #/fields/17/type of v1.AvroAll. Exactly
 // one field is set; a nil *V1AvroAllMaybeUnion is null.
 type V1AvroAllMaybeUnion struct {
@@ -344,4 +518,20 @@ func (u *V1AvroAllMaybeUnion) validate(p *validate.Path) error {
 		return validate.Fail(p, "#/fields/17/type/type", "exactly one union branch must be set, got %d", set)
 	}
 	return nil
+}
+
+func (u *V1AvroAllMaybeUnion) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	switch {
+	case u.Int != nil:
+		b = avrobin.AppendLong(b, 1)
+		b = avrobin.AppendInt(b, (*u.Int))
+		return b, nil
+	case u.String != nil:
+		b = avrobin.AppendLong(b, 2)
+		b = avrobin.AppendString(b, (*u.String))
+		return b, nil
+	}
+	return b, errors.New("V1AvroAllMaybeUnion: no branch is set")
 }
