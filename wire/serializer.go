@@ -18,6 +18,9 @@ type SerializerOptions struct {
 	AutoRegister bool
 	// Subject overrides the event's Subject().
 	Subject string
+	// UseHamba encodes Avro events with hamba/avro even when they have a
+	// generated AppendAvro encoder (slower; the bytes decode the same).
+	UseHamba bool
 }
 
 // AvroAppender is implemented by generated Avro events: AppendAvro encodes
@@ -34,12 +37,13 @@ type Serializer struct {
 	id         uint32
 	avro       avro.Schema // nil for JSON
 	schemaType string
+	useHamba   bool
 }
 
 // NewSerializer resolves the schema id of the event type of proto once,
 // by lookup or, with AutoRegister, registration.
 func NewSerializer(ctx context.Context, reg Registry, proto Event, opts SerializerOptions) (*Serializer, error) {
-	s := &Serializer{subject: proto.Subject(), eventType: proto.EventType(), schemaType: proto.SchemaType()}
+	s := &Serializer{subject: proto.Subject(), eventType: proto.EventType(), schemaType: proto.SchemaType(), useHamba: opts.UseHamba}
 	if opts.Subject != "" {
 		s.subject = opts.Subject
 	}
@@ -106,7 +110,7 @@ func (s *Serializer) Append(dst []byte, ev Event) ([]byte, error) {
 func (s *Serializer) AppendUnchecked(dst []byte, ev Event) ([]byte, error) {
 	dst = AppendHeader(dst, s.id)
 	if s.avro != nil {
-		if a, ok := ev.(AvroAppender); ok {
+		if a, ok := ev.(AvroAppender); ok && !s.useHamba {
 			out, err := a.AppendAvro(dst)
 			if err != nil {
 				return dst[:len(dst)-HeaderSize], fmt.Errorf("encode %s: %w", s.eventType, err)

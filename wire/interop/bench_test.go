@@ -168,6 +168,19 @@ func BenchmarkPublish(b *testing.B) {
 			}
 		}
 	})
+	b.Run("avro/evctl-hamba", func(b *testing.B) {
+		s, err := wire.NewSerializer(ctx, reg, op, wire.SerializerOptions{AutoRegister: true, UseHamba: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf := make([]byte, 0, 512)
+		b.ReportAllocs()
+		for b.Loop() {
+			if buf, err = s.Append(buf[:0], op); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("avro/confluent-latest", func(b *testing.B) {
 		conf := avrov2.NewSerializerConfig()
 		conf.AutoRegisterSchemas = false
