@@ -127,6 +127,7 @@ func (s *server) routes() {
 		{"GET", "/schemas/ids/{id}/subjects", false, s.handleSubjectsByID},
 		{"GET", "/schemas/ids/{id}/versions", false, s.handleVersionsByID},
 		{"GET", "/schemas/types", false, s.handleTypes},
+		{"GET", "/schemas", false, s.handleListSchemas},
 		{"POST", "/compatibility/subjects/{subject}/versions/{version}", false, s.handleCompatVersion},
 		{"POST", "/compatibility/subjects/{subject}/versions", false, s.handleCompatAll},
 		{"GET", "/config", false, s.handleGetConfig},

@@ -239,6 +239,8 @@ func TestChecklist10GlobalConfig(t *testing.T) {
 	wantOK(t, ts.do(t, "PUT", "/config", `{"compatibility":"FULL"}`), `{"compatibility":"FULL"}`)
 	wantOK(t, ts.do(t, "GET", "/config", nil), `{"compatibilityLevel":"FULL"}`)
 	wantOK(t, ts.do(t, "PUT", "/config", `{"compatibility":"forward_transitive"}`), `{"compatibility":"FORWARD_TRANSITIVE"}`)
+	wantOK(t, ts.do(t, "PUT", "/config", `{"compatibilityLevel":"FULL_TRANSITIVE","normalize":true}`), `{"compatibility":"FULL_TRANSITIVE"}`)
+	wantOK(t, ts.do(t, "PUT", "/config", `{"compatibility":"forward_transitive"}`), `{"compatibility":"FORWARD_TRANSITIVE"}`)
 	for _, body := range []string{`{"compatibility":"SIDEWAYS"}`, `{}`, `{"compatibility":""}`} {
 		wantErr(t, ts.do(t, "PUT", "/config", body), 422, 42203)
 	}
@@ -364,6 +366,15 @@ func TestChecklist16ReadShapes(t *testing.T) {
 	wantOK(t, ts.do(t, "GET", "/subjects?subjectPrefix=b", nil), `["b"]`)
 	wantOK(t, ts.do(t, "GET", "/subjects?offset=1&limit=1", nil), `["b"]`)
 	wantOK(t, ts.do(t, "GET", "/contexts", nil), `["."]`)
+	ts.register(t, "c", reg(orderV2))
+	ts.do(t, "DELETE", "/subjects/c/versions/2", nil)
+	wantOK(t, ts.do(t, "GET", "/schemas?subjectPrefix=c", nil), fmt.Sprintf(`[{"subject":"c","version":1,"id":%d,"schema":%q}]`, avroID, orderV1))
+	wantOK(t, ts.do(t, "GET", "/schemas?subjectPrefix=c&deleted=true&latestOnly=true", nil), fmt.Sprintf(`[{"subject":"c","version":2,"id":%d,"schema":%q}]`, avroID+1, orderV2))
+	var all []map[string]any
+	ts.do(t, "GET", "/schemas", nil).json(t, &all)
+	if len(all) != 3 {
+		t.Errorf("GET /schemas: %d schemas, want 3", len(all))
+	}
 	wantOK(t, ts.do(t, "GET", "/", nil), `{}`)
 }
 

@@ -296,6 +296,52 @@ func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// handleListSchemas is GET /schemas: every version of every subject as a
+// Schema object, filtered by ?subjectPrefix=, ?deleted= and ?latestOnly=.
+func (s *server) handleListSchemas(w http.ResponseWriter, r *http.Request) error {
+	prefix := r.URL.Query().Get("subjectPrefix")
+	deleted, latestOnly := boolParam(r, "deleted"), boolParam(r, "latestOnly")
+	out := []schemaObject{}
+	err := s.store.View(r.Context(), func(tx Tx) error {
+		subjects, err := tx.Subjects()
+		if err != nil {
+			return err
+		}
+		for _, sub := range subjects {
+			if !strings.HasPrefix(sub.Subject, prefix) {
+				continue
+			}
+			rows, err := tx.Versions(sub.Subject)
+			if err != nil {
+				return err
+			}
+			var picked []VersionRow
+			for _, row := range rows {
+				if !row.Deleted || deleted {
+					picked = append(picked, row)
+				}
+			}
+			if latestOnly && len(picked) > 0 {
+				picked = picked[len(picked)-1:]
+			}
+			for _, row := range picked {
+				sc, err := tx.SchemaByID(row.SchemaID)
+				if err != nil {
+					return err
+				}
+				out = append(out, schemaObject{Subject: row.Subject, Version: row.Version, ID: sc.ID,
+					SchemaType: schemaTypeField(sc.Type), References: sc.References, Schema: sc.Text})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
 // visibleSchema returns schema id if some version, live or soft-deleted,
 // still holds it.
 func (s *server) visibleSchema(r *http.Request, id int64) (StoredSchema, error) {
@@ -1034,9 +1080,14 @@ func (s *server) handlePutConfig(w http.ResponseWriter, r *http.Request) error {
 	}
 	var body struct {
 		Compatibility string `json:"compatibility"`
+		// Some clients send the GET spelling; accept it too.
+		CompatibilityLevel string `json:"compatibilityLevel"`
 	}
 	if err := decodeBody(r, &body); err != nil {
 		return err
+	}
+	if body.Compatibility == "" {
+		body.Compatibility = body.CompatibilityLevel
 	}
 	level, err := compat.ParseLevel(body.Compatibility)
 	if err != nil {
