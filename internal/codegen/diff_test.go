@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -278,4 +280,47 @@ func set(r *rand.Rand, v reflect.Value, p *pools, depth int) {
 			v.Set(reflect.ValueOf(x))
 		}
 	}
+}
+
+// FuzzValidate decodes arbitrary JSON into the generated v1.Everything and
+// wants the generated Validate and santhosh to agree on the re-encoded
+// document. Run with: go test ./internal/codegen -fuzz FuzzValidate
+func FuzzValidate(f *testing.F) {
+	for _, seed := range []string{
+		`{"id":"6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f","at":"2026-11-26T10:00:00Z","name":"ab","kind":"beta","count":1,"tags":["a"],"address":{"street":"s"}}`,
+		`{"name":"a","count":101,"tags":[],"step":7,"ratio":3,"nums":[1,1],"meta":{"a":-1}}`,
+		`{"lines":[{"sku":"A-1","qty":0}],"note":"12345678901","email":"a@b","day":"2026-02-30"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	wd, _ := os.Getwd()
+	loaded, err := schema.Load([]string{filepath.Join(wd, "testdata/catalog/v1/Everything.json")}, schema.LoadOptions{})
+	if err != nil || len(loaded.Events) != 1 {
+		f.Fatalf("load: %v %v", err, loaded)
+	}
+	ev := loaded.Events[0]
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e := catalog.NewEvent("v1.Everything")
+		if json.Unmarshal(data, e) != nil {
+			return
+		}
+		ours := e.Validate()
+		doc, merr := json.Marshal(e)
+		var theirs error
+		if merr != nil {
+			theirs = merr
+		} else {
+			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			theirs = ev.JSON.Validate(inst)
+		}
+		if (ours == nil) != (theirs == nil) {
+			t.Fatalf("generated Validate says %v, santhosh says %v\ninstance: %s", ours, theirs, doc)
+		}
+		if ours != nil {
+			checkLocation(t, 0, ours, theirs, doc)
+		}
+	})
 }

@@ -38,6 +38,10 @@ func TestGenerateFailsClearly(t *testing.T) {
 			`fields "a_b" and "aB" both give the Go field name AB`},
 		{"avro unsupported union branch", map[string]string{"v1/A.avsc": `{"type":"record","name":"A","fields":[{"name":"u","type":["string",{"type":"array","items":"int"}]}]}`},
 			`union branch of this type is not supported`},
+		{"reference to another file", map[string]string{
+			"v1/A.json":    `{"type":"object","properties":{"x":{"$ref":"Defs.json#/definitions/X"}}}`,
+			"v1/Defs.json": `{"type":"object","definitions":{"X":{"type":"string"}},"properties":{}}`},
+			`points outside the file; gen go supports local references only`},
 		{"avro top level not a record", map[string]string{"v1/A.avsc": `{"type":"enum","name":"E","symbols":["A"]}`},
 			`top-level Avro schema must be a record`},
 	} {
