@@ -19,6 +19,10 @@
 // keyword locations the way santhosh does; it allocates nothing on a valid
 // event unless a fallback runs.
 //
+// Avro events also get AppendAvro, an encoder without reflection (runtime in
+// wire/avrobin) whose output decodes with hamba/avro to what hamba's own
+// encoder writes; wire.Serializer uses it.
+//
 // Rendering uses text/template from an embedded file system and go/format.
 // Generate returns the files in memory; writing them is the caller's job,
 // and Check compares them with a directory.
