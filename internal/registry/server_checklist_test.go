@@ -640,3 +640,14 @@ func TestChecklist25RateLimit(t *testing.T) {
 		t.Error("429 without Retry-After")
 	}
 }
+
+// A subject whose versions reference each other can still be deleted as a whole.
+func TestChecklist21SelfReferencingSubject(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	ts.do(t, "PUT", "/config/s", `{"compatibility":"NONE"}`)
+	ts.register(t, "s", reg(addressV1))
+	ts.register(t, "s", reg(customerRef, "references", []Reference{{Name: "com.acme.Address", Subject: "s", Version: 1}}))
+	wantErr(t, ts.do(t, "DELETE", "/subjects/s/versions/1", nil), 422, 42206)
+	wantOK(t, ts.do(t, "DELETE", "/subjects/s", nil), `[1,2]`)
+	wantOK(t, ts.do(t, "DELETE", "/subjects/s?permanent=true", nil), `[1,2]`)
+}

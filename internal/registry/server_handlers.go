@@ -853,8 +853,9 @@ func checkWritable(tx Tx, subj string) error {
 
 // checkNotReferenced refuses to delete a version another schema refers to:
 // for a soft delete, a schema with a live version; for a hard delete, a
-// schema with any version at all.
-func checkNotReferenced(tx Tx, subj string, version int, permanent bool) error {
+// schema with any version at all. Versions in subject ignore (a subject
+// being deleted as a whole) do not count.
+func checkNotReferenced(tx Tx, subj string, version int, permanent bool, ignore string) error {
 	ids, err := tx.ReferencedBy(subj, version)
 	if err != nil {
 		return err
@@ -865,6 +866,9 @@ func checkNotReferenced(tx Tx, subj string, version int, permanent bool) error {
 			return err
 		}
 		for _, v := range vs {
+			if v.Subject == ignore && ignore != "" {
+				continue
+			}
 			if permanent || !v.Deleted {
 				return errf(statusForUnprocessableEntity, codeReferenceExists,
 					"One or more references exist to the schema {subject=%s,version=%d}: schema id %d in %s version %d", subj, version, id, v.Subject, v.Version)
@@ -928,7 +932,7 @@ func (s *server) handleDeleteVersion(w http.ResponseWriter, r *http.Request) err
 			return errVersionNotFound(v)
 		}
 		deleted = row.Version
-		if err := checkNotReferenced(tx, subj, row.Version, permanent); err != nil {
+		if err := checkNotReferenced(tx, subj, row.Version, permanent, ""); err != nil {
 			return err
 		}
 		if !permanent {
@@ -989,7 +993,7 @@ func (s *server) handleDeleteSubject(w http.ResponseWriter, r *http.Request) err
 				"Subject '%s' was not deleted first before being permanently deleted", subj)
 		}
 		for _, row := range rows {
-			if err := checkNotReferenced(tx, subj, row.Version, permanent); err != nil {
+			if err := checkNotReferenced(tx, subj, row.Version, permanent, subj); err != nil {
 				return err
 			}
 		}

@@ -3,7 +3,10 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/evctl/evctl/internal/compat"
@@ -159,5 +162,48 @@ func TestSQLiteRefusesNewerSchema(t *testing.T) {
 	st.Close()
 	if _, err := OpenSQLite(path); err == nil {
 		t.Fatal("opened a database from a newer evctl")
+	}
+}
+
+// Two servers (two stores, as two processes would have) on one database
+// file never hand out one id twice: the database serializes the writers.
+func TestSQLiteTwoServersOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	var bases []string
+	for range 2 {
+		st, err := OpenSQLite(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		bases = append(bases, newHTTPTest(t, NewServer(st, ServerOptions{})).URL)
+	}
+	const n = 20
+	ids := make([]int64, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ids[i], _, errs[i] = postRegister(http.DefaultClient, bases[i%2], fmt.Sprintf("s-%d", i), fieldSchema(i))
+		}()
+	}
+	wg.Wait()
+	seen := map[int64]bool{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if seen[ids[i]] {
+			t.Fatalf("id %d handed out twice", ids[i])
+		}
+		seen[ids[i]] = true
+		// Either server resolves the id to its own schema.
+		for _, base := range bases {
+			if got := getJSON(t, http.DefaultClient, fmt.Sprintf("%s/schemas/ids/%d", base, ids[i])); got["schema"] != fieldSchema(i) {
+				t.Fatalf("id %d on %s: %v", ids[i], base, got)
+			}
+		}
 	}
 }
