@@ -68,6 +68,27 @@ type server struct {
 }
 
 // NewServer returns the Confluent-compatible Schema Registry API over store.
+//
+// Choices where registries differ:
+//   - An incompatible schema is 409 with error_code 40901 (Confluent 8.0.4,
+//     8.1.2 and later; older servers sent 409). Clients should match on the
+//     HTTP status.
+//   - Identity: a schema's id is the content address of its format, its
+//     text with object keys sorted and whitespace removed (docs, defaults and
+//     field order kept), and its references resolved to concrete versions.
+//     Whitespace and key order never make a new id; anything else does.
+//     Because identity is already key-order independent, ?normalize=true
+//     changes nothing.
+//   - The stored and returned schema text is the first registered text with
+//     insignificant whitespace removed.
+//   - GET /schemas/ids/{id} answers while any version, live or soft-deleted,
+//     holds the id; after every such version is hard-deleted it is 404/40403,
+//     but the id stays bound to its schema and re-registering the schema
+//     gets it back. Ids are never reused.
+//   - Roles are global (read or write), so there is no per-subject denial to
+//     disguise as 404/40401: a reader writing gets 403.
+//   - Modes: READWRITE, READONLY, READONLY_OVERRIDE and IMPORT; no contexts
+//     beyond the default one; metadata and ruleSet are accepted and ignored.
 func NewServer(store Store, opts ServerOptions) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
