@@ -92,3 +92,22 @@ func TestAuthCacheKeyedOnPassword(t *testing.T) {
 		}
 	}
 }
+
+// The fixture auth file, end to end: loaded, then used by a server.
+func TestAuthFileFixture(t *testing.T) {
+	users, err := LoadAuthFile(filepath.Join("testdata", "server", "users.auth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 2 || users[0].Name != "ci" || users[0].Role != RoleWrite || users[1].Name != "app" || users[1].Role != RoleRead {
+		t.Fatalf("users: %+v", users)
+	}
+	ts := newTestServer(t, ServerOptions{Users: users})
+	ci, app := basicHeader("ci", "ci-password"), basicHeader("app", "app-password")
+	if r := ts.do(t, "POST", "/subjects/s/versions", reg(orderV1), "Authorization", ci); r.status != 200 {
+		t.Fatalf("ci register: %d %s", r.status, r.body)
+	}
+	wantOK(t, ts.do(t, "GET", "/subjects", nil, "Authorization", app), `["s"]`)
+	wantErr(t, ts.do(t, "PUT", "/config", `{"compatibility":"NONE"}`, "Authorization", app), 403, 403)
+	wantErr(t, ts.do(t, "GET", "/subjects", nil, "Authorization", basicHeader("app", "ci-password")), 401, 401)
+}
