@@ -15,6 +15,8 @@ func TestMetricsByRouteAndStatus(t *testing.T) {
 	ts.do(t, "GET", "/schemas/ids/1", nil)
 	ts.do(t, "GET", "/schemas/ids/77", nil)
 	ts.do(t, "GET", "/nowhere", nil)
+	ts.do(t, "BREW", "/subjects", nil)
+	ts.do(t, "SPILL", "/subjects", nil)
 	r := ts.do(t, "GET", "/metrics", nil, "Accept", "text/plain")
 	if r.status != 200 {
 		t.Fatalf("/metrics: %d %s", r.status, r.body)
@@ -27,6 +29,7 @@ func TestMetricsByRouteAndStatus(t *testing.T) {
 		`evctl_registry_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
 		`evctl_registry_http_request_duration_seconds_count{code="200",method="GET",route="GET /schemas/ids/{id}"} 2`,
 		`evctl_registry_http_request_duration_seconds_bucket{code="200",method="GET",route="GET /schemas/ids/{id}",le="+Inf"} 2`,
+		`evctl_registry_http_requests_total{code="405",method="OTHER",route="/subjects"} 2`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {
