@@ -153,21 +153,29 @@ func (g *gitSource) Files(ctx context.Context, paths []string) ([]schema.FileSou
 	if err := g.resolve(ctx); err != nil {
 		return nil, err
 	}
-	args := append([]string{"ls-tree", "-r", "--name-only", "-z", g.commit, "--"}, paths...)
+	args := append([]string{"ls-tree", "-r", "-z", g.commit, "--"}, paths...)
 	out, err := git(ctx, nil, args...)
 	if err != nil {
 		return nil, inputError(err)
 	}
-	var names []string
-	for _, n := range strings.Split(string(out), "\x00") {
-		if n == "" {
+	// Each entry is "<mode> <type> <object>\t<path>". Reading blobs by
+	// object id spares git a tree walk per file.
+	var names, objects []string
+	for _, entry := range strings.Split(string(out), "\x00") {
+		meta, name, ok := strings.Cut(entry, "\t")
+		if !ok {
 			continue
 		}
-		if _, _, ok := schema.FormatOf(n); ok && !hiddenPath(n) {
-			names = append(names, n)
+		f := strings.Fields(meta)
+		if len(f) != 3 || f[1] != "blob" {
+			continue
+		}
+		if _, _, ok := schema.FormatOf(name); ok && !hiddenPath(name) {
+			names = append(names, name)
+			objects = append(objects, f[2])
 		}
 	}
-	blobs, err := g.catFiles(ctx, g.commit, names)
+	blobs, err := catObjects(ctx, objects, names)
 	if err != nil {
 		return nil, inputError(err)
 	}
@@ -183,29 +191,40 @@ func hiddenPath(p string) bool {
 	return false
 }
 
-// catFiles reads many blobs with one git cat-file --batch.
+// catFiles reads the blobs of rev:./name for each name.
 func (g *gitSource) catFiles(ctx context.Context, rev string, names []string) ([]schema.FileSource, error) {
-	if len(names) == 0 {
+	specs := make([]string, len(names))
+	for i, n := range names {
+		specs[i] = rev + ":./" + n
+	}
+	return catObjects(ctx, specs, names)
+}
+
+// catObjects reads many blobs with one git cat-file --batch; specs are
+// object ids or rev:path expressions, names the paths to report them under.
+func catObjects(ctx context.Context, specs, names []string) ([]schema.FileSource, error) {
+	if len(specs) == 0 {
 		return nil, nil
 	}
 	var in bytes.Buffer
-	for _, n := range names {
-		fmt.Fprintf(&in, "%s:./%s\n", rev, n)
+	for _, s := range specs {
+		in.WriteString(s)
+		in.WriteByte('\n')
 	}
 	out, err := git(ctx, &in, "cat-file", "--batch")
 	if err != nil {
 		return nil, err
 	}
 	r := bufio.NewReader(bytes.NewReader(out))
-	res := make([]schema.FileSource, 0, len(names))
-	for _, n := range names {
+	res := make([]schema.FileSource, 0, len(specs))
+	for i, n := range names {
 		header, err := r.ReadString('\n')
 		if err != nil {
 			return nil, fmt.Errorf("read git cat-file output: %w", err)
 		}
 		fields := strings.Fields(header)
 		if len(fields) < 3 || fields[1] != "blob" {
-			return nil, fmt.Errorf("git cat-file %s:%s: %s", rev, n, strings.TrimSpace(header))
+			return nil, fmt.Errorf("git cat-file %s: %s", specs[i], strings.TrimSpace(header))
 		}
 		size, err := strconv.Atoi(fields[2])
 		if err != nil {
