@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/evctl/evctl/internal/schema"
 )
@@ -78,6 +79,12 @@ func (d *dirSource) History(ctx context.Context, path string) ([]schema.FileSour
 type gitSource struct {
 	ref    string
 	commit string
+	// paths are the catalog paths Files was asked for; History reads the
+	// history of all of them in one pass.
+	paths    []string
+	histOnce sync.Once
+	hist     map[string][]schema.FileSource
+	histErr  error
 }
 
 func (g *gitSource) Describe() string { return "git:" + g.ref }
@@ -153,6 +160,7 @@ func (g *gitSource) Files(ctx context.Context, paths []string) ([]schema.FileSou
 	if err := g.resolve(ctx); err != nil {
 		return nil, err
 	}
+	g.paths = paths
 	args := append([]string{"ls-tree", "-r", "-z", g.commit, "--"}, paths...)
 	out, err := git(ctx, nil, args...)
 	if err != nil {
@@ -243,43 +251,122 @@ func catObjects(ctx context.Context, specs, names []string) ([]schema.FileSource
 }
 
 // History lists every committed version of path reachable from the ref,
-// following renames, oldest first, skipping consecutive duplicates.
+// following renames, oldest first, skipping consecutive duplicates. The
+// history of the whole catalog is read once, with one git log and one git
+// cat-file.
 func (g *gitSource) History(ctx context.Context, path string) ([]schema.FileSource, error) {
 	if err := g.resolve(ctx); err != nil {
 		return nil, err
 	}
-	out, err := git(ctx, nil, "log", "--follow", "--format=%x00%H", "--name-only", g.commit, "--", path)
-	if err != nil {
-		return nil, inputError(err)
+	g.histOnce.Do(func() { g.hist, g.histErr = g.readHistory(ctx) })
+	if g.histErr != nil {
+		return nil, g.histErr
 	}
-	type ver struct{ commit, path string }
-	var vers []ver
-	for _, rec := range strings.Split(string(out), "\x00") {
-		lines := strings.Fields(rec)
-		if len(lines) < 2 {
-			continue
-		}
-		vers = append(vers, ver{commit: lines[0], path: lines[len(lines)-1]})
-	}
+	return g.hist[path], nil
+}
+
+// readHistory walks `git log --raw -M` from the ref, newest commit first,
+// and collects for every file present at the ref the blob of each commit
+// that touched it, following it back through renames.
+func (g *gitSource) readHistory(ctx context.Context) (map[string][]schema.FileSource, error) {
 	top, err := git(ctx, nil, "rev-parse", "--show-prefix")
 	if err != nil {
 		return nil, inputError(err)
 	}
 	prefix := strings.TrimSpace(string(top))
-	var res []schema.FileSource
-	for i := len(vers) - 1; i >= 0; i-- {
-		p := strings.TrimPrefix(vers[i].path, prefix)
-		blobs, err := g.catFiles(ctx, vers[i].commit, []string{p})
-		if err != nil {
-			// The file was deleted in that commit: not a version.
-			continue
-		}
-		b := blobs[0]
-		if len(res) > 0 && bytes.Equal(res[len(res)-1].Data, b.Data) {
-			continue
-		}
-		b.Path = vers[i].commit[:12] + ":" + p
-		res = append(res, b)
+	paths := g.paths
+	if len(paths) == 0 {
+		paths = []string{"."}
 	}
-	return res, nil
+	args := append([]string{"log", "--raw", "--no-abbrev", "-M", "-z", "--format=%x01%H", g.commit, "--"}, paths...)
+	out, err := git(ctx, nil, args...)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	type version struct{ commit, blob, path string }
+	tracked := map[string]string{} // name at this point of history -> path at the ref
+	versions := map[string][]version{}
+	// Files present at the ref start out tracked under their own name.
+	files, err := git(ctx, nil, append([]string{"ls-tree", "-r", "-z", "--full-name", "--name-only", g.commit, "--"}, paths...)...)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	for _, f := range strings.Split(string(files), "\x00") {
+		if f != "" {
+			tracked[f] = strings.TrimPrefix(f, prefix)
+		}
+	}
+	for _, rec := range strings.Split(string(out), "\x01") {
+		if rec == "" {
+			continue
+		}
+		commit, rest, _ := strings.Cut(rec, "\x00")
+		commit = strings.TrimSpace(commit)
+		fields := strings.Split(rest, "\x00")
+		for i := 0; i < len(fields); i++ {
+			meta := strings.TrimSpace(fields[i])
+			if !strings.HasPrefix(meta, ":") {
+				continue
+			}
+			m := strings.Fields(meta)
+			if len(m) < 5 || i+1 >= len(fields) {
+				break
+			}
+			status, blob := m[4], m[3]
+			src := fields[i+1]
+			dst := src
+			i++
+			if status[0] == 'R' || status[0] == 'C' {
+				if i+1 >= len(fields) {
+					break
+				}
+				dst = fields[i+1]
+				i++
+			}
+			key, ok := tracked[dst]
+			if !ok || status[0] == 'D' {
+				continue
+			}
+			versions[key] = append(versions[key], version{commit: commit, blob: blob, path: dst})
+			switch status[0] {
+			case 'A', 'C':
+				delete(tracked, dst) // created here: nothing older
+			case 'R':
+				delete(tracked, dst)
+				tracked[src] = key
+			}
+		}
+	}
+	var specs, names []string
+	seen := map[string]bool{}
+	for _, vs := range versions {
+		for _, v := range vs {
+			if !seen[v.blob] {
+				seen[v.blob] = true
+				specs = append(specs, v.blob)
+				names = append(names, v.blob)
+			}
+		}
+	}
+	blobs, err := catObjects(ctx, specs, names)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	data := make(map[string][]byte, len(blobs))
+	for _, b := range blobs {
+		data[b.Path] = b.Data
+	}
+	hist := make(map[string][]schema.FileSource, len(versions))
+	for key, vs := range versions {
+		var res []schema.FileSource
+		for i := len(vs) - 1; i >= 0; i-- {
+			v := vs[i]
+			if len(res) > 0 && bytes.Equal(res[len(res)-1].Data, data[v.blob]) {
+				continue
+			}
+			res = append(res, schema.FileSource{Path: v.commit[:12] + ":" + strings.TrimPrefix(v.path, prefix), Data: data[v.blob]})
+		}
+		hist[key] = res
+	}
+	return hist, nil
 }
