@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -121,63 +119,13 @@ func registryText(e *schema.Event) (string, error) {
 	if !e.YAML {
 		return string(e.Source), nil
 	}
-	var b bytes.Buffer
-	if err := writeNodeJSON(&b, e.Root, 0); err != nil {
+	b, err := e.Root.CompactJSON()
+	if err != nil {
 		return "", fmt.Errorf("%s: %w", e.Path, err)
 	}
-	return b.String(), nil
+	return string(b), nil
 }
 
-func writeNodeJSON(b *bytes.Buffer, n *schema.Node, depth int) error {
-	if depth > schema.MaxDepth {
-		return fmt.Errorf("document nests deeper than %d levels", schema.MaxDepth)
-	}
-	str := func(s string) {
-		enc, _ := json.Marshal(s)
-		b.Write(enc)
-	}
-	switch n.Kind {
-	case schema.Null:
-		b.WriteString("null")
-	case schema.Bool:
-		if n.Bool {
-			b.WriteString("true")
-		} else {
-			b.WriteString("false")
-		}
-	case schema.Number:
-		b.WriteString(n.Str)
-	case schema.String:
-		str(n.Str)
-	case schema.Array:
-		b.WriteByte('[')
-		for i, it := range n.Items {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if err := writeNodeJSON(b, it, depth+1); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
-	case schema.Object:
-		b.WriteByte('{')
-		for i, m := range n.Members {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			str(m.Key)
-			b.WriteByte(':')
-			if err := writeNodeJSON(b, m.Value, depth+1); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
-	default:
-		return fmt.Errorf("cannot write a %s value as JSON", n.Kind)
-	}
-	return nil
-}
 
 // recordName is the record's full name for topic_record: the Avro namespace
 // and name, or the JSON Schema title.

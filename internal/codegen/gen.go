@@ -1,8 +1,6 @@
 package codegen
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"go/token"
 	"math"
@@ -168,12 +166,12 @@ func (g *gen) run() (*fileData, error) {
 	}
 	g.f.JSONConst = g.f.SchemaConst
 	if ev.YAML {
-		var b bytes.Buffer
-		if err := writeNodeJSON(&b, ev.Root, 0); err != nil {
+		b, err := ev.Root.CompactJSON()
+		if err != nil {
 			return nil, fmt.Errorf("render the YAML schema as JSON: %w", err)
 		}
 		g.f.JSONConst = g.lprefix + "SchemaJSON"
-		g.f.JSONLit = goString(b.String())
+		g.f.JSONLit = goString(string(b))
 		g.claim(g.f.JSONConst, "the JSON form of the schema of "+ev.Type)
 	}
 	for i := range g.f.Vars {
@@ -1014,51 +1012,3 @@ func (g *gen) sliceChecks(b *strings.Builder, j jnode, t *gtype, x, p string) {
 	fmt.Fprintf(b, "pi := validate.Item(%s, i)\n%s}\n", p, c.String())
 }
 
-// writeNodeJSON writes n as compact JSON with object keys in source order:
-// the text `evctl registry push` registers for JSON Schema written in YAML.
-func writeNodeJSON(b *bytes.Buffer, n *schema.Node, depth int) error {
-	if depth > schema.MaxDepth {
-		return fmt.Errorf("document nests deeper than %d levels", schema.MaxDepth)
-	}
-	str := func(s string) {
-		enc, _ := json.Marshal(s)
-		b.Write(enc)
-	}
-	switch n.Kind {
-	case schema.Null:
-		b.WriteString("null")
-	case schema.Bool:
-		b.WriteString(strconv.FormatBool(n.Bool))
-	case schema.Number:
-		b.WriteString(n.Str)
-	case schema.String:
-		str(n.Str)
-	case schema.Array:
-		b.WriteByte('[')
-		for i, it := range n.Items {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if err := writeNodeJSON(b, it, depth+1); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
-	case schema.Object:
-		b.WriteByte('{')
-		for i, m := range n.Members {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			str(m.Key)
-			b.WriteByte(':')
-			if err := writeNodeJSON(b, m.Value, depth+1); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
-	default:
-		return fmt.Errorf("cannot write a %s value as JSON", n.Kind)
-	}
-	return nil
-}

@@ -1,7 +1,9 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 )
 
@@ -188,4 +190,61 @@ func unescapePointer(s string) string {
 		b = append(b, s[i])
 	}
 	return string(b)
+}
+
+// CompactJSON writes the node as compact JSON with object keys in source
+// order: the text registered for JSON Schema written in YAML.
+func (n *Node) CompactJSON() ([]byte, error) {
+	var b bytes.Buffer
+	if err := n.writeJSON(&b, 0); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func (n *Node) writeJSON(b *bytes.Buffer, depth int) error {
+	if depth > MaxDepth {
+		return fmt.Errorf("document nests deeper than %d levels", MaxDepth)
+	}
+	str := func(s string) {
+		enc, _ := json.Marshal(s)
+		b.Write(enc)
+	}
+	switch n.Kind {
+	case Null:
+		b.WriteString("null")
+	case Bool:
+		b.WriteString(strconv.FormatBool(n.Bool))
+	case Number:
+		b.WriteString(n.Str)
+	case String:
+		str(n.Str)
+	case Array:
+		b.WriteByte('[')
+		for i, it := range n.Items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := it.writeJSON(b, depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case Object:
+		b.WriteByte('{')
+		for i, m := range n.Members {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			str(m.Key)
+			b.WriteByte(':')
+			if err := m.Value.writeJSON(b, depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	default:
+		return fmt.Errorf("cannot write a %s value as JSON", n.Kind)
+	}
+	return nil
 }
