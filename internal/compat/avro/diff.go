@@ -43,7 +43,7 @@ const (
 func Diff(old, new *Schema) []change.Change {
 	incs := Explain(Incompatibilities(new, old), true)
 	d := &differ{seen: map[[2]*Schema]bool{}}
-	d.walk(old, new, "")
+	d.walk(old, new, "", "")
 	explained := make([]bool, len(incs))
 	for i := range d.out {
 		c := &d.out[i]
@@ -110,7 +110,9 @@ func branchKey(s *Schema) string {
 	return s.Type.String()
 }
 
-func (d *differ) walk(o, n *Schema, path string) {
+// walk compares o and n; path is the location in the new schema, opath the
+// same place in the old one (removals are reported there).
+func (d *differ) walk(o, n *Schema, path, opath string) {
 	if o == nil || n == nil {
 		return
 	}
@@ -126,7 +128,7 @@ func (d *differ) walk(o, n *Schema, path string) {
 			for i, b := range n.Branches {
 				if branchKey(b) == branchKey(o) {
 					d.add(TypeChanged, path, "%s became %s", label(o), label(n))
-					d.walk(o, b, fmt.Sprintf("%s/%d", path, i))
+					d.walk(o, b, fmt.Sprintf("%s/%d", path, i), opath)
 					return
 				}
 			}
@@ -150,7 +152,7 @@ func (d *differ) walk(o, n *Schema, path string) {
 	}
 	switch n.Type {
 	case Record:
-		d.fields(o, n, path)
+		d.fields(o, n, path, opath)
 	case Enum:
 		for _, s := range n.Symbols {
 			if !slices.Contains(o.Symbols, s) {
@@ -170,16 +172,16 @@ func (d *differ) walk(o, n *Schema, path string) {
 			d.add(FixedSizeChanged, path+"/size", "size of fixed %q changed from %d to %d", n.Name, o.Size, n.Size)
 		}
 	case Array:
-		d.walk(o.Items, n.Items, path+"/items")
+		d.walk(o.Items, n.Items, path+"/items", opath+"/items")
 	case Map:
-		d.walk(o.Values, n.Values, path+"/values")
+		d.walk(o.Values, n.Values, path+"/values", opath+"/values")
 	case Union:
 		for i, nb := range n.Branches {
 			found := false
-			for _, ob := range o.Branches {
+			for j, ob := range o.Branches {
 				if branchKey(ob) == branchKey(nb) {
 					found = true
-					d.walk(ob, nb, fmt.Sprintf("%s/%d", path, i))
+					d.walk(ob, nb, fmt.Sprintf("%s/%d", path, i), fmt.Sprintf("%s/%d", opath, j))
 				}
 			}
 			if !found {
@@ -188,13 +190,13 @@ func (d *differ) walk(o, n *Schema, path string) {
 		}
 		for i, ob := range o.Branches {
 			if !slices.ContainsFunc(n.Branches, func(nb *Schema) bool { return branchKey(nb) == branchKey(ob) }) {
-				d.add(BranchRemoved, fmt.Sprintf("%s/%d", path, i), "union branch %s was removed", label(ob))
+				d.add(BranchRemoved, fmt.Sprintf("%s/%d", opath, i), "union branch %s was removed", label(ob))
 			}
 		}
 	}
 }
 
-func (d *differ) fields(o, n *Schema, path string) {
+func (d *differ) fields(o, n *Schema, path, opath string) {
 	matched := map[*Field]bool{}
 	for i, nf := range n.Fields {
 		fp := fmt.Sprintf("%s/fields/%d", path, i)
@@ -231,11 +233,11 @@ func (d *differ) fields(o, n *Schema, path string) {
 		if of.Doc != nf.Doc {
 			d.add(FieldDocChanged, fp, "doc of field %q changed", nf.Name)
 		}
-		d.walk(of.Type, nf.Type, fp+"/type")
+		d.walk(of.Type, nf.Type, fp+"/type", fmt.Sprintf("%s/fields/%d/type", opath, of.Pos))
 	}
 	for i, of := range o.Fields {
 		if !matched[of] {
-			d.add(FieldRemoved, fmt.Sprintf("%s/fields/%d", path, i), "field %q was removed (consumers of the new schema ignore it in old data)", of.Name)
+			d.add(FieldRemoved, fmt.Sprintf("%s/fields/%d", opath, i), "field %q was removed (consumers of the new schema ignore it in old data)", of.Name)
 		}
 	}
 }

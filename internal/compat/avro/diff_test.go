@@ -45,6 +45,10 @@ func TestDiff(t *testing.T) {
 			[]string{"LOGICAL_TYPE_CHANGED / true"}},
 		{"renamed record", `{"type":"record","name":"A","fields":[]}`, `{"type":"record","name":"B","fields":[]}`,
 			[]string{"NAME_CHANGED /name false"}},
+		{"nested removal reported in the old layout",
+			rec(`{"name":"x","type":"int"},{"name":"inner","type":{"type":"record","name":"I","fields":[{"name":"a","type":"int"},{"name":"b","type":"int"}]}}`),
+			rec(`{"name":"inner","type":{"type":"record","name":"I","fields":[{"name":"b","type":"int"}]}}`),
+			[]string{"FIELD_REMOVED /fields/1/type/fields/0 true", "FIELD_REMOVED /fields/0 true"}},
 		{"recursive", rec(`{"name":"next","type":["null","R"]}`), rec(`{"name":"next","type":["null","R"]},{"name":"n","type":"int","default":0}`),
 			[]string{"FIELD_ADDED /fields/1 true"}},
 	}
