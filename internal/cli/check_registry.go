@@ -22,13 +22,16 @@ const (
 	ruleReferenceUnpushed    = "reference-not-registered"
 )
 
-var registryRules = []diag.RuleInfo{
-	{ID: ruleRegistryVerdict, Doc: "The verdicts of evctl's engine and of the registry's compatibility endpoint for one subject."},
-	{ID: ruleVerdictMismatch, Doc: "evctl's engine and the registry disagree on whether the schema is compatible with the subject's registered versions."},
-	{ID: ruleRegistryLevelDiffers, Doc: "The subject's compatibility level in the registry differs from the level evctl was asked to check."},
-	{ID: ruleReferenceUnpushed, Doc: "The schema references a catalog schema that is not registered yet, so the registry cannot judge it."},
-	{ID: ruleFormatChanged, Doc: "The schema type differs from the registered versions'."},
-	{ID: ruleInvalidBaseline, Doc: "A registered version cannot be parsed."},
+// registryRules describes check's registry findings for SARIF.
+func registryRules() []diag.RuleInfo {
+	return []diag.RuleInfo{
+		{ID: ruleRegistryVerdict, Doc: "The verdicts of evctl's engine and of the registry's compatibility endpoint for one subject."},
+		{ID: ruleVerdictMismatch, Doc: "evctl's engine and the registry disagree on whether the schema is compatible with the subject's registered versions."},
+		{ID: ruleRegistryLevelDiffers, Doc: "The subject's compatibility level in the registry differs from the level evctl was asked to check."},
+		{ID: ruleReferenceUnpushed, Doc: "The schema references a catalog schema that is not registered yet, so the registry cannot judge it."},
+		{ID: ruleFormatChanged, Doc: "The schema type differs from the registered versions'."},
+		{ID: ruleInvalidBaseline, Doc: "A registered version cannot be parsed."},
+	}
 }
 
 // runCheckRegistry compares the catalog with a registry's subjects. For
@@ -64,7 +67,7 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 	ds = diag.Sort(ds)
 	sum := diag.Summarize(ds, cur.Files)
 	tool := toolInfo()
-	tool.Rules = append(tool.Rules, registryRules...)
+	tool.Rules = append(tool.Rules, registryRules()...)
 	p := diag.Printer{Format: opts.Format, Color: app.UseColor(), Tool: tool, Title: "evctl check against registry " + c.URL()}
 	if err := p.Print(app.IO.Out, ds, sum); err != nil {
 		return err

@@ -126,7 +126,6 @@ func registryText(e *schema.Event) (string, error) {
 	return string(b), nil
 }
 
-
 // recordName is the record's full name for topic_record: the Avro namespace
 // and name, or the JSON Schema title.
 func recordName(e *schema.Event) string {

@@ -14,13 +14,8 @@ const (
 	flagLevel  = "level"
 )
 
-// version is set by -ldflags "-X github.com/evctl/evctl/internal/cli.version=…".
-var version = ""
-
+// buildVersion is the module version `go install …@vX` stamps, or "dev".
 func buildVersion() string {
-	if version != "" {
-		return version
-	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
