@@ -67,6 +67,19 @@ func readDoc(path string) (compat.Doc, compat.Format, error) {
 	if err != nil {
 		return compat.Doc{}, "", inputError(fmt.Errorf("read %s: %w", path, errors.Unwrap(err)))
 	}
+	// Syntax errors are reported with their position before the engines
+	// see the document.
+	parse := schema.ParseJSON
+	if isYAML {
+		parse = schema.ParseYAML
+	}
+	if _, err := parse(data); err != nil {
+		var se *schema.SyntaxError
+		if errors.As(err, &se) {
+			return compat.Doc{}, "", inputError(fmt.Errorf("%s:%d:%d: %s", filepath.ToSlash(path), se.Pos.Line, se.Pos.Col, se.Msg))
+		}
+		return compat.Doc{}, "", inputError(fmt.Errorf("%s: %w", filepath.ToSlash(path), err))
+	}
 	d := compat.Doc{Name: filepath.ToSlash(path), Text: data, YAML: isYAML}
 	if f == schema.JSONSchema {
 		d.References = localRefs(path, data, isYAML)
