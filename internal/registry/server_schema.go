@@ -69,7 +69,7 @@ func (s *server) prepareSchema(req *schemaRequest) (*preparedSchema, error) {
 	if d := jsonDepth(text); d > s.opts.MaxSchemaDepth {
 		return nil, errInvalidSchema("nesting depth exceeds the limit of %d", s.opts.MaxSchemaDepth)
 	}
-	canon, err := canonicalJSON(text)
+	canon, err := canonicalJSON(text, typ == compat.Avro)
 	if err != nil {
 		return nil, errInvalidSchema("%s", err.Error())
 	}
@@ -141,8 +141,11 @@ func jsonDepth(b []byte) int {
 }
 
 // canonicalJSON re-encodes a JSON text with object keys sorted, numbers kept
-// verbatim and no insignificant whitespace. Callers bound the depth first.
-func canonicalJSON(text []byte) ([]byte, error) {
+// verbatim and no insignificant whitespace. For Avro it also writes a
+// primitive type given as {"type":"int"} as "int", as Java's
+// Schema.toString() does, so both spellings get one id. Callers bound the
+// depth first.
+func canonicalJSON(text []byte, avro bool) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	var v any
@@ -152,6 +155,9 @@ func canonicalJSON(text []byte) ([]byte, error) {
 	if dec.More() {
 		return nil, errors.New("schema is not valid JSON: trailing data after the value")
 	}
+	if avro {
+		v = collapseAvroPrimitives(v)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -159,6 +165,36 @@ func canonicalJSON(text []byte) ([]byte, error) {
 		return nil, fmt.Errorf("encode canonical schema: %w", err)
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+var avroPrimitiveNames = map[string]bool{
+	"null": true, "boolean": true, "int": true, "long": true, "float": true, "double": true, "bytes": true, "string": true,
+}
+
+// collapseAvroPrimitives replaces {"type": "<primitive>"} objects that carry
+// nothing else by the primitive's name. Default values are data, not
+// schemas, and are left alone.
+func collapseAvroPrimitives(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 1 {
+			if t, ok := x["type"].(string); ok && avroPrimitiveNames[t] {
+				return t
+			}
+		}
+		for k, e := range x {
+			if k != "default" {
+				x[k] = collapseAvroPrimitives(e)
+			}
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = collapseAvroPrimitives(e)
+		}
+		return x
+	}
+	return v
 }
 
 // identityHash is the content address of a schema: format, canonical text and
