@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -415,23 +416,11 @@ func majorVersionNotes(cur, base *schema.Catalog, e *schema.Event, level compat.
 func readFile(p string) ([]byte, error) {
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, unwrapPath(err))
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
 	return b, nil
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if ok := asPathError(err, &pe); ok {
-		return pe.Err
-	}
-	return err
-}
-
-func asPathError(err error, target **os.PathError) bool {
-	pe, ok := err.(*os.PathError)
-	if ok {
-		*target = pe
-	}
-	return ok
 }
