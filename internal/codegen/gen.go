@@ -1011,4 +1011,3 @@ func (g *gen) sliceChecks(b *strings.Builder, j jnode, t *gtype, x, p string) {
 	}
 	fmt.Fprintf(b, "pi := validate.Item(%s, i)\n%s}\n", p, c.String())
 }
-
