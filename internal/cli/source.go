@@ -199,15 +199,6 @@ func hiddenPath(p string) bool {
 	return false
 }
 
-// catFiles reads the blobs of rev:./name for each name.
-func (g *gitSource) catFiles(ctx context.Context, rev string, names []string) ([]schema.FileSource, error) {
-	specs := make([]string, len(names))
-	for i, n := range names {
-		specs[i] = rev + ":./" + n
-	}
-	return catObjects(ctx, specs, names)
-}
-
 // catObjects reads many blobs with one git cat-file --batch; specs are
 // object ids or rev:path expressions, names the paths to report them under.
 func catObjects(ctx context.Context, specs, names []string) ([]schema.FileSource, error) {
