@@ -203,38 +203,20 @@ func formatOf(e *schema.Event) compat.Format {
 // against the other files of its catalog.
 func eventDoc(e *schema.Event, name string, cat *schema.Catalog) compat.Doc {
 	d := compat.Doc{Name: name, Text: e.Source, YAML: e.YAML}
-	if e.Format != schema.JSONSchema {
-		return d
-	}
-	refs := map[string][]byte{}
-	var walk func(n *schema.Node, depth int)
-	walk = func(n *schema.Node, depth int) {
-		if n == nil || depth > schema.MaxDepth {
-			return
-		}
-		for _, m := range n.Members {
-			if m.Key == "$ref" && m.Value.Kind == schema.String {
-				file, _, _ := strings.Cut(m.Value.Str, "#")
-				if file != "" && !strings.Contains(file, "://") {
-					target := filepath.ToSlash(filepath.Join(filepath.Dir(e.Path), file))
-					for _, o := range cat.Events {
-						if o.Path == target {
-							refs[file] = o.Source
-						}
-					}
-				}
-			}
-			walk(m.Value, depth+1)
-		}
-		for _, it := range n.Items {
-			walk(it, depth+1)
-		}
-	}
-	walk(e.Root, 0)
-	if len(refs) > 0 {
-		d.References = refs
+	if e.Format == schema.JSONSchema {
+		d.References = catalogRefs(e.Root, e.Path, cat)
 	}
 	return d
+}
+
+// catalogRefs resolves the file $refs of the document at path against cat.
+func catalogRefs(root *schema.Node, path string, cat *schema.Catalog) map[string][]byte {
+	return fileRefs(root, filepath.Dir(path), func(p string) []byte {
+		if o := cat.ByPath(p); o != nil {
+			return o.Source
+		}
+		return nil
+	})
 }
 
 func allowedRemoval(cfg *config.Config, e *schema.Event) (string, bool) {
@@ -307,7 +289,7 @@ func compareEvent(ctx context.Context, cur, base *schema.Catalog, b, e *schema.E
 	}
 	if !level.Transitive() && bytes.Equal(b.Source, e.Source) && b.Path == e.Path {
 		// Unchanged text with the same $ref targets: a schema reads itself.
-		if e.Format == schema.Avro || !hasFileRefs(e) {
+		if e.Format == schema.Avro || len(schema.FileRefs(e.Root)) == 0 {
 			return ds, nil
 		}
 	}
@@ -320,8 +302,13 @@ func compareEvent(ctx context.Context, cur, base *schema.Catalog, b, e *schema.E
 		if len(hist) > 0 {
 			prev = prev[:0]
 			for _, h := range hist {
-				ev := &schema.Event{Path: b.Path, Format: b.Format, YAML: b.YAML, Source: h.Data}
-				prev = append(prev, compat.Doc{Name: src.Describe() + "@" + h.Path, Text: h.Data, YAML: b.YAML, References: eventDoc(ev, "", base).References})
+				d := compat.Doc{Name: src.Describe() + "@" + h.Path, Text: h.Data, YAML: b.YAML}
+				if b.Format == schema.JSONSchema {
+					if root, err := parseRoot(h.Data, b.YAML); err == nil {
+						d.References = catalogRefs(root, b.Path, base)
+					}
+				}
+				prev = append(prev, d)
 			}
 		}
 	}
@@ -358,17 +345,11 @@ func compareEvent(ctx context.Context, cur, base *schema.Catalog, b, e *schema.E
 	return ds, nil
 }
 
-// hasFileRefs reports whether a JSON Schema event refers to other files.
-func hasFileRefs(e *schema.Event) bool {
-	return bytes.Contains(e.Source, []byte(".json")) || bytes.Contains(e.Source, []byte(".yaml")) || bytes.Contains(e.Source, []byte(".yml"))
-}
-
+// parseDocRoot parses a compat document for positions; nil if it does not parse.
 func parseDocRoot(d compat.Doc) *schema.Node {
-	var n *schema.Node
-	if d.YAML {
-		n, _ = schema.ParseYAML(d.Text)
-	} else {
-		n, _ = schema.ParseJSON(d.Text)
+	n, err := parseRoot(d.Text, d.YAML)
+	if err != nil {
+		return nil
 	}
 	return n
 }

@@ -69,11 +69,8 @@ func readDoc(path string) (compat.Doc, compat.Format, error) {
 	}
 	// Syntax errors are reported with their position before the engines
 	// see the document.
-	parse := schema.ParseJSON
-	if isYAML {
-		parse = schema.ParseYAML
-	}
-	if _, err := parse(data); err != nil {
+	root, err := parseRoot(data, isYAML)
+	if err != nil {
 		var se *schema.SyntaxError
 		if errors.As(err, &se) {
 			return compat.Doc{}, "", inputError(fmt.Errorf("%s:%d:%d: %s", filepath.ToSlash(path), se.Pos.Line, se.Pos.Col, se.Msg))
@@ -81,53 +78,39 @@ func readDoc(path string) (compat.Doc, compat.Format, error) {
 		return compat.Doc{}, "", inputError(fmt.Errorf("%s: %w", filepath.ToSlash(path), err))
 	}
 	d := compat.Doc{Name: filepath.ToSlash(path), Text: data, YAML: isYAML}
-	if f == schema.JSONSchema {
-		d.References = localRefs(path, data, isYAML)
-		return d, compat.JSONSchema, nil
+	if f != schema.JSONSchema {
+		return d, compat.Avro, nil
 	}
-	return d, compat.Avro, nil
+	d.References = fileRefs(root, filepath.Dir(path), func(p string) []byte {
+		b, err := os.ReadFile(filepath.FromSlash(p))
+		if err != nil {
+			return nil
+		}
+		return b
+	})
+	return d, compat.JSONSchema, nil
 }
 
-// localRefs loads the files named by relative $refs next to path.
-func localRefs(path string, data []byte, isYAML bool) map[string][]byte {
-	var root *schema.Node
-	var err error
+// parseRoot parses a JSON or YAML document into the position-keeping model.
+func parseRoot(data []byte, isYAML bool) (*schema.Node, error) {
 	if isYAML {
-		root, err = schema.ParseYAML(data)
-	} else {
-		root, err = schema.ParseJSON(data)
+		return schema.ParseYAML(data)
 	}
-	if err != nil {
-		return nil
-	}
-	refs := map[string][]byte{}
-	var walk func(n *schema.Node, depth int)
-	walk = func(n *schema.Node, depth int) {
-		if n == nil || depth > schema.MaxDepth {
-			return
-		}
-		for _, m := range n.Members {
-			if m.Key == "$ref" && m.Value.Kind == schema.String {
-				ref := m.Value.Str
-				file := ref
-				if i := strings.IndexByte(file, '#'); i >= 0 {
-					file = file[:i]
-				}
-				if file != "" && !strings.Contains(file, "://") && refs[file] == nil {
-					if b, err := os.ReadFile(filepath.Join(filepath.Dir(path), filepath.FromSlash(file))); err == nil {
-						refs[file] = b
-					}
-				}
+	return schema.ParseJSON(data)
+}
+
+// fileRefs collects the text of the files a JSON Schema document's $refs
+// name, resolved against dir with read; it is nil when there are none.
+// Files read cannot find are left out for the engine to report.
+func fileRefs(root *schema.Node, dir string, read func(path string) []byte) map[string][]byte {
+	var refs map[string][]byte
+	for _, file := range schema.FileRefs(root) {
+		if b := read(filepath.ToSlash(filepath.Join(dir, filepath.FromSlash(file)))); b != nil {
+			if refs == nil {
+				refs = map[string][]byte{}
 			}
-			walk(m.Value, depth+1)
+			refs[file] = b
 		}
-		for _, it := range n.Items {
-			walk(it, depth+1)
-		}
-	}
-	walk(root, 0)
-	if len(refs) == 0 {
-		return nil
 	}
 	return refs
 }
@@ -230,12 +213,7 @@ func newCompatReport(res compat.Result, newDoc compat.Doc, prev []compat.Doc) *c
 		if n, ok := roots[d.Name]; ok {
 			return n
 		}
-		var n *schema.Node
-		if d.YAML {
-			n, _ = schema.ParseYAML(d.Text)
-		} else {
-			n, _ = schema.ParseJSON(d.Text)
-		}
+		n := parseDocRoot(d)
 		roots[d.Name] = n
 		return n
 	}

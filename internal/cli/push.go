@@ -143,42 +143,19 @@ func recordName(e *schema.Event) string {
 	return strings.TrimSpace(title)
 }
 
-// catalogRefs returns the other catalog events e's $refs name, by the file
+// refDeps returns the other catalog events e's $refs name, by the file
 // part of the $ref as written (which is the registry reference name).
-func catalogRefs(e *schema.Event, cat *schema.Catalog) []regDepName {
+func refDeps(e *schema.Event, cat *schema.Catalog) []regDepName {
 	if e.Format != schema.JSONSchema {
 		return nil
 	}
 	var out []regDepName
-	seen := map[string]bool{}
-	var walk func(n *schema.Node, depth int)
-	walk = func(n *schema.Node, depth int) {
-		if n == nil || depth > schema.MaxDepth {
-			return
-		}
-		for _, m := range n.Members {
-			if m.Key == "$ref" && m.Value.Kind == schema.String {
-				file, _, _ := strings.Cut(m.Value.Str, "#")
-				if file != "" && !strings.Contains(file, "://") && !seen[file] {
-					target := filepath.ToSlash(filepath.Join(filepath.Dir(e.Path), file))
-					for _, o := range cat.Events {
-						if o.Path == target && o != e {
-							seen[file] = true
-							out = append(out, regDepName{Name: file, Event: o})
-						}
-					}
-				}
-			}
-			if m.Key == "enum" || m.Key == "const" || m.Key == "examples" || m.Key == "default" {
-				continue
-			}
-			walk(m.Value, depth+1)
-		}
-		for _, it := range n.Items {
-			walk(it, depth+1)
+	for _, file := range schema.FileRefs(e.Root) {
+		o := cat.ByPath(filepath.ToSlash(filepath.Join(filepath.Dir(e.Path), filepath.FromSlash(file))))
+		if o != nil && o != e {
+			out = append(out, regDepName{Name: file, Event: o})
 		}
 	}
-	walk(e.Root, 0)
 	return out
 }
 
@@ -216,7 +193,7 @@ func registryItems(cfg *config.Config, cat *schema.Catalog) ([]*regItem, error) 
 		byEvent[e], bySubject[subj] = it, it
 	}
 	for _, e := range cat.Events {
-		for _, d := range catalogRefs(e, cat) {
+		for _, d := range refDeps(e, cat) {
 			byEvent[e].Deps = append(byEvent[e].Deps, regDep{Name: d.Name, Target: byEvent[d.Event]})
 		}
 	}

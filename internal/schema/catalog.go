@@ -26,16 +26,34 @@ type Catalog struct {
 	Errors []*Error
 	// Files counts the schema files considered.
 	Files int
+
+	indexOnce sync.Once
+	byType    map[string]*Event
+	byPath    map[string]*Event
+}
+
+// index builds the lookup maps on first use; Events must not change after.
+func (c *Catalog) index() {
+	c.indexOnce.Do(func() {
+		c.byType = make(map[string]*Event, len(c.Events))
+		c.byPath = make(map[string]*Event, len(c.Events))
+		for _, e := range c.Events {
+			c.byType[e.Type] = e
+			c.byPath[e.Path] = e
+		}
+	})
 }
 
 // ByType returns the event of the given type, or nil.
 func (c *Catalog) ByType(typ string) *Event {
-	for _, e := range c.Events {
-		if e.Type == typ {
-			return e
-		}
-	}
-	return nil
+	c.index()
+	return c.byType[typ]
+}
+
+// ByPath returns the event read from the given (slash-separated) path, or nil.
+func (c *Catalog) ByPath(path string) *Event {
+	c.index()
+	return c.byPath[path]
 }
 
 // LoadOptions tune Load.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Pos is a 1-based line and column in a source file. Columns count runes.
@@ -247,4 +248,39 @@ func (n *Node) writeJSON(b *bytes.Buffer, depth int) error {
 		return fmt.Errorf("cannot write a %s value as JSON", n.Kind)
 	}
 	return nil
+}
+
+// FileRefs returns the distinct file parts of the $refs in a JSON Schema
+// document that point at other files ("Money.json" of
+// "Money.json#/definitions/m"), in document order. Local refs ("#/…") and
+// absolute URLs are left out, and so are values under enum, const, examples
+// and default, which are data rather than schemas.
+func FileRefs(root *Node) []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(n *Node, depth int)
+	walk = func(n *Node, depth int) {
+		if n == nil || depth > MaxDepth {
+			return
+		}
+		for _, m := range n.Members {
+			if m.Key == "$ref" && m.Value.Kind == String {
+				file, _, _ := strings.Cut(m.Value.Str, "#")
+				if file != "" && !strings.Contains(file, "://") && !seen[file] {
+					seen[file] = true
+					out = append(out, file)
+				}
+			}
+			switch m.Key {
+			case "enum", "const", "examples", "default":
+				continue
+			}
+			walk(m.Value, depth+1)
+		}
+		for _, it := range n.Items {
+			walk(it, depth+1)
+		}
+	}
+	walk(root, 0)
+	return out
 }

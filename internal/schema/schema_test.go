@@ -173,3 +173,38 @@ func TestModel(t *testing.T) {
 		t.Errorf("amount_cents: %+v", a)
 	}
 }
+
+func TestFileRefs(t *testing.T) {
+	t.Parallel()
+	n, err := ParseJSON([]byte(`{"properties": {
+		"a": {"$ref": "Money.json#/definitions/m"},
+		"b": {"items": {"$ref": "sub/Address.json"}},
+		"c": {"$ref": "#/definitions/local"},
+		"d": {"$ref": "https://example.com/x.json"},
+		"e": {"$ref": "Money.json"},
+		"f": {"enum": [{"$ref": "Data.json"}], "default": {"$ref": "Data.json"}}
+	}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"Money.json", "sub/Address.json"}, FileRefs(n)); diff != "" {
+		t.Errorf("FileRefs (-want +got):\n%s", diff)
+	}
+}
+
+func TestCatalogLookups(t *testing.T) {
+	t.Parallel()
+	cat := LoadSources([]FileSource{
+		{Path: "schemas/v1/A.json", Data: []byte(`{"type":"object"}`)},
+		{Path: "schemas/v2/A.json", Data: []byte(`{"type":"object"}`)},
+	})
+	if e := cat.ByType("v2.A"); e == nil || e.Path != "schemas/v2/A.json" {
+		t.Errorf("ByType(v2.A) = %v", e)
+	}
+	if e := cat.ByPath("schemas/v1/A.json"); e == nil || e.Type != "v1.A" {
+		t.Errorf("ByPath = %v", e)
+	}
+	if cat.ByType("v3.A") != nil || cat.ByPath("nope") != nil {
+		t.Error("lookups of absent events found something")
+	}
+}
