@@ -177,21 +177,6 @@ func runCheck(ctx context.Context, app *App, opts *checkOptions) error {
 	return nil
 }
 
-// catalogPaths are the catalog paths as given, or the config roots.
-func catalogPaths(cfg *config.Config, paths []string) []string {
-	if len(paths) > 0 {
-		return paths
-	}
-	var out []string
-	for _, r := range cfg.Roots {
-		if cfg.Path != "" && !filepath.IsAbs(r) {
-			r = filepath.Join(cfg.Dir, r)
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
 func formatOf(e *schema.Event) compat.Format {
 	if e.Format == schema.Avro {
 		return compat.Avro
@@ -230,14 +215,6 @@ func allowedRemoval(cfg *config.Config, e *schema.Event) (string, bool) {
 
 func compareCatalogs(ctx context.Context, cfg *config.Config, cur, base *schema.Catalog, src source, level compat.Level, policy compat.Policy) ([]diag.Diagnostic, error) {
 	opts := compat.Options{Policy: policy}
-	baseByType := make(map[string]*schema.Event, len(base.Events))
-	for _, b := range base.Events {
-		baseByType[b.Type] = b
-	}
-	curByType := make(map[string]*schema.Event, len(cur.Events))
-	for _, e := range cur.Events {
-		curByType[e.Type] = e
-	}
 	results := make([][]diag.Diagnostic, len(cur.Events))
 	errs := make([]error, len(cur.Events))
 	var wg sync.WaitGroup
@@ -247,7 +224,7 @@ func compareCatalogs(ctx context.Context, cfg *config.Config, cur, base *schema.
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(cur.Events); i += n {
-				results[i], errs[i] = compareEvent(ctx, cur, base, baseByType[cur.Events[i].Type], cur.Events[i], src, level, opts)
+				results[i], errs[i] = compareEvent(ctx, cur, base, base.ByType(cur.Events[i].Type), cur.Events[i], src, level, opts)
 			}
 		}(w)
 	}
@@ -260,7 +237,7 @@ func compareCatalogs(ctx context.Context, cfg *config.Config, cur, base *schema.
 		ds = append(ds, results[i]...)
 	}
 	for _, b := range base.Events {
-		if curByType[b.Type] != nil {
+		if cur.ByType(b.Type) != nil {
 			continue
 		}
 		if reason, ok := allowedRemoval(cfg, b); ok {

@@ -58,16 +58,24 @@ func checkFormat(f string, allowed []string) error {
 	return nil
 }
 
+// catalogPaths are the catalog paths as given, or the config roots.
+func catalogPaths(cfg *config.Config, paths []string) []string {
+	if len(paths) > 0 {
+		return paths
+	}
+	var out []string
+	for _, r := range cfg.Roots {
+		if cfg.Path != "" && !filepath.IsAbs(r) {
+			r = filepath.Join(cfg.Dir, r)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // loadCatalog resolves the paths (default: config roots) and loads them.
 func loadCatalog(app *App, cfg *config.Config, paths []string) (*schema.Catalog, error) {
-	if len(paths) == 0 {
-		for _, r := range cfg.Roots {
-			if cfg.Path != "" && !filepath.IsAbs(r) {
-				r = filepath.Join(cfg.Dir, r)
-			}
-			paths = append(paths, r)
-		}
-	}
+	paths = catalogPaths(cfg, paths)
 	skip := func(p string) bool {
 		for _, g := range cfg.Lint.Ignore {
 			if config.MatchGlob(g, p) {
