@@ -43,7 +43,7 @@ func (a *App) Config() (*config.Config, error) {
 	if path == "" {
 		cfg = config.Default()
 	} else {
-		cfg, err = config.Load(a.abs(path))
+		cfg, err = config.Load(path)
 		if err != nil {
 			if ce, ok := err.(*config.Error); ok {
 				ce.Path = path
@@ -58,22 +58,11 @@ func (a *App) Config() (*config.Config, error) {
 }
 
 func (a *App) dir() string {
-	if a.IO.Dir != "" {
-		return a.IO.Dir
-	}
 	d, err := os.Getwd()
 	if err != nil {
 		return "."
 	}
 	return d
-}
-
-// abs resolves p against the working directory.
-func (a *App) abs(p string) string {
-	if filepath.IsAbs(p) || a.IO.Dir == "" {
-		return p
-	}
-	return filepath.Join(a.IO.Dir, p)
 }
 
 // UseColor decides colour for Out from --color, NO_COLOR and the terminal.

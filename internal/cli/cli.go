@@ -44,8 +44,6 @@ type IOStreams struct {
 	OutTTY bool
 	// Getenv reads the environment; tests replace it.
 	Getenv func(string) string
-	// Dir is the working directory ("" = the process's).
-	Dir string
 }
 
 // SystemIO returns the process's standard streams.

@@ -61,11 +61,11 @@ func (a *App) registryClient(cfg *config.Config, rf *registryFlags) (*registry.C
 	}
 	cfgDir := ""
 	if cfg.Path != "" {
-		cfgDir = a.abs(cfg.Dir)
+		cfgDir = cfg.Dir
 	}
 	opts, err := registry.ResolveOptions(registry.ClientOptions{
 		URL: rf.URL, User: rf.User,
-		CAFile: a.absIf(rf.CAFile), CertFile: a.absIf(rf.CertFile), KeyFile: a.absIf(rf.Key),
+		CAFile: rf.CAFile, CertFile: rf.CertFile, KeyFile: rf.Key,
 		Timeout: rf.Timeout,
 	}, a.IO.Getenv, cfg.Registry, cfgDir)
 	if err != nil {
@@ -80,13 +80,6 @@ func (a *App) registryClient(cfg *config.Config, rf *registryFlags) (*registry.C
 		return nil, &exitError{code: ExitUsage, err: err, hint: "check the registry settings (flags, EVCTL_REGISTRY_* and the registry section of evctl.yaml)"}
 	}
 	return c, nil
-}
-
-func (a *App) absIf(p string) string {
-	if p == "" {
-		return ""
-	}
-	return a.abs(p)
 }
 
 // registryFailure turns a client error into an exit: a rejected schema is
@@ -155,8 +148,8 @@ or SIGINT shuts the server down gracefully.
 			// The server judges compatibility with the same engines as check.
 			err := registry.Serve(cmd.Context(), registry.ServeOptions{
 				Addr:      opts.Addr,
-				DataPath:  app.abs(opts.Data),
-				AuthFile:  app.absIf(opts.AuthFile),
+				DataPath:  opts.Data,
+				AuthFile:  opts.AuthFile,
 				LogFormat: opts.LogFormat,
 				Log:       app.IO.ErrOut,
 			})
