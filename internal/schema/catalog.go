@@ -345,8 +345,10 @@ func compileJSON(events []*Event, cat *Catalog) map[*Event]bool {
 	bad := map[*Event]bool{}
 	byURL := map[string]*Event{}
 	docs := make([]any, len(events))
+	urls := make([]string, len(events))
 	for i, ev := range events {
-		byURL[fileURL(ev.Path)] = ev
+		urls[i] = fileURL(ev.Path)
+		byURL[urls[i]] = ev
 		docs[i] = ev.Root.Interface()
 	}
 	errs := make([]*Error, len(events))
@@ -360,7 +362,7 @@ func compileJSON(events []*Event, cat *Catalog) map[*Event]bool {
 			c.DefaultDraft(jsonschema.Draft7)
 			c.UseLoader(catalogLoader{})
 			for i, ev := range events {
-				if err := c.AddResource(fileURL(ev.Path), docs[i]); err != nil && i%n == w {
+				if err := c.AddResource(urls[i], docs[i]); err != nil && i%n == w {
 					errs[i] = &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid JSON Schema: " + err.Error(), Err: err}
 				}
 			}
@@ -369,13 +371,13 @@ func compileJSON(events []*Event, cat *Catalog) map[*Event]bool {
 				if errs[i] != nil {
 					continue
 				}
-				if e := checkRefs(ev, byURL); e != nil {
+				if e := checkRefs(ev, urls[i], byURL); e != nil {
 					errs[i] = e
 					continue
 				}
-				sch, err := c.Compile(fileURL(ev.Path))
+				sch, err := c.Compile(urls[i])
 				if err != nil {
-					errs[i] = jsonCompileError(ev, err)
+					errs[i] = jsonCompileError(ev, urls[i], err)
 					continue
 				}
 				ev.JSON = sch
@@ -409,8 +411,8 @@ func fileURL(p string) string {
 }
 
 // checkRefs reports the first $ref that points nowhere, at its position.
-func checkRefs(ev *Event, byURL map[string]*Event) *Error {
-	base, _ := url.Parse(fileURL(ev.Path))
+func checkRefs(ev *Event, evURL string, byURL map[string]*Event) *Error {
+	base, _ := url.Parse(evURL)
 	var found *Error
 	var walk func(n *Node, depth int)
 	walk = func(n *Node, depth int) {
@@ -476,7 +478,7 @@ func refProblem(ev *Event, base *url.URL, ref string, byURL map[string]*Event) s
 	return ""
 }
 
-func jsonCompileError(ev *Event, err error) *Error {
+func jsonCompileError(ev *Event, evURL string, err error) *Error {
 	var sve *jsonschema.SchemaValidationError
 	if errors.As(err, &sve) {
 		if ve, ok := sve.Err.(*jsonschema.ValidationError); ok {
@@ -492,10 +494,7 @@ func jsonCompileError(ev *Event, err error) *Error {
 			return &Error{Path: ev.Path, Pos: pos, Msg: fmt.Sprintf("schema fails its metaschema at %s: %s", loc, leaf.ErrorKind.LocalizedString(printer)), Err: err}
 		}
 	}
-	msg := err.Error()
-	if u := fileURL(ev.Path); u != "" {
-		msg = strings.ReplaceAll(msg, u, ev.Path)
-	}
+	msg := strings.ReplaceAll(err.Error(), evURL, ev.Path)
 	return &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid JSON Schema: " + msg, Err: err}
 }
 
