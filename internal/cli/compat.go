@@ -47,7 +47,7 @@ the last PREVIOUS only.
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
-			return runCompat(app, cmd.Flags().Changed(flagLevel), opts)
+			return runCompat(app, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -147,7 +147,7 @@ func resolvePolicy(app *App, flag string) (compat.Policy, error) {
 	return "", usageError("invalid --json-policy %q (want strict or lenient)", flag)
 }
 
-func runCompat(app *App, _ bool, opts *compatOptions) error {
+func runCompat(app *App, opts *compatOptions) error {
 	if err := checkFormat(opts.Format, []string{"text", "json", "markdown"}); err != nil {
 		return err
 	}
