@@ -1,11 +1,8 @@
 package compat_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,40 +10,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/evctl/evctl/internal/compat"
 	"github.com/evctl/evctl/internal/compat/avro"
 )
-
-// avroRepoRoot walks up from the working directory to the directory holding go.mod.
-func avroRepoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("no go.mod above the test's working directory")
-		}
-		dir = parent
-	}
-}
-
-// avroConformanceDir returns ../shared/conformance next to the repository, or
-// skips the test when it is absent.
-func avroConformanceDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(avroRepoRoot(t), "..", "shared", "conformance")
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("conformance data not available: %s does not exist (it lives next to the repository checkout)", dir)
-	}
-	return dir
-}
 
 type javaIncompat struct {
 	Type     string `json:"type"`
@@ -69,7 +37,7 @@ type avroCase struct {
 
 func loadAvroCases(t *testing.T) []avroCase {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(avroConformanceDir(t), "avro-cases.json"))
+	data, err := os.ReadFile(filepath.Join(conformanceDir, "avro-cases.json"))
 	if err != nil {
 		t.Fatalf("read avro cases: %v", err)
 	}
@@ -174,46 +142,6 @@ func TestAvroConformance(t *testing.T) {
 	t.Logf("avro conformance: %d/%d cases with expected incompatibility details agree on type and location", detailedAgree, detailed)
 }
 
-// avroTxtarFile is one file of a txtar archive.
-type avroTxtarFile struct {
-	Name string
-	Data []byte
-}
-
-// parseAvroTxtar parses the txtar format: an optional comment, then files,
-// each introduced by a "-- name --" line.
-func parseAvroTxtar(data []byte) (comment []byte, files []avroTxtarFile) {
-	lines := bytes.SplitAfter(data, []byte("\n"))
-	cur := -1
-	for _, line := range lines {
-		trimmed := bytes.TrimRight(line, "\r\n")
-		if bytes.HasPrefix(trimmed, []byte("-- ")) && bytes.HasSuffix(trimmed, []byte(" --")) && len(trimmed) > 6 {
-			files = append(files, avroTxtarFile{Name: string(bytes.TrimSpace(trimmed[3 : len(trimmed)-3]))})
-			cur = len(files) - 1
-			continue
-		}
-		if cur < 0 {
-			comment = append(comment, line...)
-		} else {
-			files[cur].Data = append(files[cur].Data, line...)
-		}
-	}
-	return comment, files
-}
-
-func formatAvroTxtar(comment []byte, files []avroTxtarFile) []byte {
-	var b bytes.Buffer
-	b.Write(comment)
-	for _, f := range files {
-		fmt.Fprintf(&b, "-- %s --\n", f.Name)
-		b.Write(f.Data)
-		if len(f.Data) > 0 && f.Data[len(f.Data)-1] != '\n' {
-			b.WriteByte('\n')
-		}
-	}
-	return b.Bytes()
-}
-
 // describeAvroDirection renders one direction's verdict and changes.
 func describeAvroDirection(b *strings.Builder, dir string, changes []compat.Change) {
 	verdict := "compatible"
@@ -245,7 +173,8 @@ func TestAvroChangeKinds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			comment, files := parseAvroTxtar(data)
+			ar := txtar.Parse(data)
+			files := ar.Files
 			get := func(name string) []byte {
 				for _, f := range files {
 					if f.Name == name {
@@ -267,7 +196,7 @@ func TestAvroChangeKinds(t *testing.T) {
 						files[i].Data = []byte(got)
 					}
 				}
-				if err := os.WriteFile(path, formatAvroTxtar(comment, files), 0o644); err != nil {
+				if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return

@@ -2,7 +2,6 @@ package compat_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +15,7 @@ import (
 	"github.com/evctl/evctl/internal/compat/jsonschema"
 )
 
-// jsonCase is one entry of /work/shared/conformance/jsonschema-cases.json:
+// jsonCase is one entry of testdata/conformance/jsonschema-cases.json:
 // a Confluent SchemaDiffTest example with the verdict and the exact change
 // list Confluent reports for SchemaDiff.compare(original, update).
 type jsonCase struct {
@@ -36,32 +35,14 @@ type caseMetadata struct {
 	Properties map[string]string `json:"properties"`
 }
 
-// conformanceDir finds ../shared/conformance next to the module root.
-func conformanceDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "conformance")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+// conformanceDir holds the conformance cases (see its README.md for where
+// the verdicts come from). A missing file fails the tests.
+const conformanceDir = "testdata/conformance"
 
 func loadJSONCases(t *testing.T) []jsonCase {
 	t.Helper()
-	path := filepath.Join(conformanceDir(t), "jsonschema-cases.json")
+	path := filepath.Join(conformanceDir, "jsonschema-cases.json")
 	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("conformance data %s is not present (it lives outside the module, in the shared workspace)", path)
-	}
 	if err != nil {
 		t.Fatalf("read %s: %v", path, err)
 	}
