@@ -2,68 +2,24 @@ package lint
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/diag"
 	"github.com/evctl/evctl/internal/schema"
 )
 
-// archive is a parsed txtar file: a comment and named files.
-type archive struct {
-	Comment string
-	Files   []archiveFile
-}
-
-type archiveFile struct {
-	Name string
-	Data string
-}
-
-// parseTxtar reads the txtar format: "-- name --" lines start files.
-func parseTxtar(data string) archive {
-	var a archive
-	cur := -1
-	for line := range strings.Lines(data) {
-		trimmed := strings.TrimRight(line, "\r\n")
-		if strings.HasPrefix(trimmed, "-- ") && strings.HasSuffix(trimmed, " --") && len(trimmed) > 6 {
-			a.Files = append(a.Files, archiveFile{Name: strings.TrimSpace(trimmed[3 : len(trimmed)-3])})
-			cur = len(a.Files) - 1
-			continue
-		}
-		if cur < 0 {
-			a.Comment += line
-		} else {
-			a.Files[cur].Data += line
-		}
-	}
-	return a
-}
-
-func formatTxtar(a archive) string {
-	var b strings.Builder
-	b.WriteString(a.Comment)
-	for _, f := range a.Files {
-		fmt.Fprintf(&b, "-- %s --\n", f.Name)
-		b.WriteString(f.Data)
-		if f.Data != "" && !strings.HasSuffix(f.Data, "\n") {
-			b.WriteString("\n")
-		}
-	}
-	return b.String()
-}
-
 // lintArchive extracts the schema files of a case into dir, loads them with
 // the archive's evctl.yaml (or the default config) and returns the text
 // output of the given rule (every rule when rule is ""), with paths relative
 // to dir.
-func lintArchive(t testing.TB, dir string, a archive, rule string) string {
+func lintArchive(t testing.TB, dir string, a *txtar.Archive, rule string) string {
 	t.Helper()
 	cfg := config.Default()
 	for _, f := range a.Files {
@@ -74,11 +30,11 @@ func lintArchive(t testing.TB, dir string, a archive, rule string) string {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(p, []byte(f.Data), 0o644); err != nil {
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if f.Name == config.FileName {
-			c, err := config.Parse(p, []byte(f.Data))
+			c, err := config.Parse(p, f.Data)
 			if err != nil {
 				t.Fatalf("config: %v", err)
 			}
@@ -128,7 +84,7 @@ func TestRules(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				a := parseTxtar(string(data))
+				a := txtar.Parse(data)
 				got := lintArchive(t, t.TempDir(), a, r.ID)
 				wantIdx := -1
 				for i, f := range a.Files {
@@ -138,18 +94,18 @@ func TestRules(t *testing.T) {
 				}
 				if update {
 					if wantIdx < 0 {
-						a.Files = append(a.Files, archiveFile{Name: "want"})
+						a.Files = append(a.Files, txtar.File{Name: "want"})
 						wantIdx = len(a.Files) - 1
 					}
-					a.Files[wantIdx].Data = got
-					if err := os.WriteFile(file, []byte(formatTxtar(a)), 0o644); err != nil {
+					a.Files[wantIdx].Data = []byte(got)
+					if err := os.WriteFile(file, txtar.Format(a), 0o644); err != nil {
 						t.Fatal(err)
 					}
 				}
 				if wantIdx < 0 {
 					t.Fatalf("%s has no want section", file)
 				}
-				want := a.Files[wantIdx].Data
+				want := string(a.Files[wantIdx].Data)
 				switch {
 				case strings.HasPrefix(name, "good") && got != "":
 					t.Errorf("good case has findings:\n%s", got)
@@ -177,7 +133,7 @@ func TestRuleCaseCoverage(t *testing.T) {
 			}
 			kind := strings.SplitN(filepath.Base(file), "-", 2)[0]
 			formats := map[string]bool{}
-			for _, f := range parseTxtar(string(data)).Files {
+			for _, f := range txtar.Parse(data).Files {
 				if fm, _, ok := schema.FormatOf(f.Name); ok && strings.HasPrefix(f.Name, "schemas/") {
 					formats[string(fm)] = true
 				}
@@ -254,7 +210,7 @@ func isKebab(s string) bool {
 
 // exampleArchive places a rule example in a catalog file named after its
 // declared name.
-func exampleArchive(t *testing.T, text string) archive {
+func exampleArchive(t *testing.T, text string) *txtar.Archive {
 	t.Helper()
 	n, err := schema.ParseJSON([]byte(text))
 	if err != nil {
@@ -262,11 +218,11 @@ func exampleArchive(t *testing.T, text string) archive {
 	}
 	if typ, _ := n.Get("type").StringValue(); typ == "record" {
 		name, _ := n.Get("name").StringValue()
-		return archive{Files: []archiveFile{{Name: "schemas/v1/" + name + ".avsc", Data: text}}}
+		return &txtar.Archive{Files: []txtar.File{{Name: "schemas/v1/" + name + ".avsc", Data: []byte(text)}}}
 	}
 	title, _ := n.Get("title").StringValue()
 	_, stem, _ := strings.Cut(title, ".")
-	return archive{Files: []archiveFile{{Name: "schemas/v1/" + stem + ".json", Data: text}}}
+	return &txtar.Archive{Files: []txtar.File{{Name: "schemas/v1/" + stem + ".json", Data: []byte(text)}}}
 }
 
 // TestExamples checks that each rule's Bad example triggers it and its Good

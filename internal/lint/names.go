@@ -201,15 +201,6 @@ func top(ev *schema.Event) *schema.Type {
 	return t
 }
 
-// record returns the record a type holds directly (T or ["null", T]), or nil.
-func record(t *schema.Type) *schema.Type {
-	t = t.NonNull()
-	if t == nil || t.Kind != schema.KRecord || t.Recursive {
-		return nil
-	}
-	return t
-}
-
 // unitAttr names the unit annotation of the event's format.
 func unitAttr(ev *schema.Event) string {
 	if ev.Format == schema.Avro {

@@ -3,13 +3,15 @@ package lint
 import (
 	"strings"
 	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // TestOddSchemas runs every rule on schemas that load but are unusual as
 // events (primitive, enum, boolean, recursive, empty), which must give
 // well-formed findings and never a panic.
 func TestOddSchemas(t *testing.T) {
-	files := []archiveFile{
+	files := []struct{ Name, Data string }{
 		{Name: "schemas/v1/StringSent.avsc", Data: `"string"` + "\n"},
 		{Name: "schemas/v1/ColorChosen.avsc", Data: `{"type": "enum", "name": "ColorChosen", "namespace": "com.acme.v1", "symbols": ["RED", "GREEN"]}` + "\n"},
 		{Name: "schemas/v1/ListBuilt.avsc", Data: `{"type": "array", "items": "long"}` + "\n"},
@@ -33,7 +35,11 @@ func TestOddSchemas(t *testing.T) {
   "definitions": {"A": {"type": "object", "properties": {"amount": {"type": "integer"}}}}
 }` + "\n"},
 	}
-	out := lintArchive(t, t.TempDir(), archive{Files: files}, "")
+	a := &txtar.Archive{}
+	for _, f := range files {
+		a.Files = append(a.Files, txtar.File{Name: f.Name, Data: []byte(f.Data)})
+	}
+	out := lintArchive(t, t.TempDir(), a, "")
 	if out == "" {
 		t.Fatal("odd schemas give no finding at all")
 	}

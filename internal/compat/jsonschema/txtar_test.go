@@ -1,7 +1,6 @@
 package jsonschema
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,60 +9,16 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/evctl/evctl/internal/compat/change"
 )
 
-// archive is a txtar archive: a comment and named files.
-type archive struct {
-	comment string
-	files   []archiveFile
-}
-
-type archiveFile struct {
-	name string
-	data []byte
-}
-
-// parseArchive reads the txtar format: "-- name --" lines start files.
-func parseArchive(data []byte) archive {
-	var a archive
-	var cur *archiveFile
-	var comment strings.Builder
-	for _, line := range strings.SplitAfter(string(data), "\n") {
-		trimmed := strings.TrimRight(line, "\r\n")
-		if strings.HasPrefix(trimmed, "-- ") && strings.HasSuffix(trimmed, " --") && len(trimmed) > 6 {
-			a.files = append(a.files, archiveFile{name: strings.TrimSpace(trimmed[3 : len(trimmed)-3])})
-			cur = &a.files[len(a.files)-1]
-			continue
-		}
-		if cur == nil {
-			comment.WriteString(line)
-		} else {
-			cur.data = append(cur.data, line...)
-		}
-	}
-	a.comment = comment.String()
-	return a
-}
-
-func (a archive) format() []byte {
-	var b bytes.Buffer
-	b.WriteString(a.comment)
-	for _, f := range a.files {
-		fmt.Fprintf(&b, "-- %s --\n", f.name)
-		b.Write(f.data)
-		if len(f.data) > 0 && f.data[len(f.data)-1] != '\n' {
-			b.WriteByte('\n')
-		}
-	}
-	return b.Bytes()
-}
-
-func (a archive) file(name string) ([]byte, bool) {
-	for _, f := range a.files {
-		if f.name == name {
-			return f.data, true
+// archiveFile returns the named file of a.
+func archiveFile(a *txtar.Archive, name string) ([]byte, bool) {
+	for _, f := range a.Files {
+		if f.Name == name {
+			return f.Data, true
 		}
 	}
 	return nil, false
@@ -98,23 +53,23 @@ func render(strict, lenient []change.Change) string {
 
 // loadPair parses old.json/new.json (or old.yaml/new.yaml) with the files
 // under ref/ as references.
-func loadPair(t *testing.T, a archive) (old, new *Schema) {
+func loadPair(t *testing.T, a *txtar.Archive) (old, new *Schema) {
 	t.Helper()
 	refs := map[string][]byte{}
-	for _, f := range a.files {
-		if name, ok := strings.CutPrefix(f.name, "ref/"); ok {
-			refs[name] = f.data
+	for _, f := range a.Files {
+		if name, ok := strings.CutPrefix(f.Name, "ref/"); ok {
+			refs[name] = f.Data
 		}
 	}
 	parse := func(base string) *Schema {
-		if data, ok := a.file(base + ".json"); ok {
+		if data, ok := archiveFile(a, base+".json"); ok {
 			s, err := Parse(data, false, refs)
 			if err != nil {
 				t.Fatalf("parse %s.json: %v", base, err)
 			}
 			return s
 		}
-		if data, ok := a.file(base + ".yaml"); ok {
+		if data, ok := archiveFile(a, base+".yaml"); ok {
 			s, err := Parse(data, true, refs)
 			if err != nil {
 				t.Fatalf("parse %s.yaml: %v", base, err)
@@ -169,7 +124,7 @@ func TestChangeKinds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := parseArchive(data)
+			a := txtar.Parse(data)
 			old, new := loadPair(t, a)
 			found := false
 			for _, c := range CanRead(new, old, change.Strict) {
@@ -202,26 +157,26 @@ func TestChanges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := parseArchive(data)
+			a := txtar.Parse(data)
 			old, new := loadPair(t, a)
 			got := render(CanRead(new, old, change.Strict), CanRead(new, old, change.Lenient))
 			if update {
 				replaced := false
-				for i := range a.files {
-					if a.files[i].name == "want" {
-						a.files[i].data = []byte(got)
+				for i := range a.Files {
+					if a.Files[i].Name == "want" {
+						a.Files[i].Data = []byte(got)
 						replaced = true
 					}
 				}
 				if !replaced {
-					a.files = append(a.files, archiveFile{name: "want", data: []byte(got)})
+					a.Files = append(a.Files, txtar.File{Name: "want", Data: []byte(got)})
 				}
-				if err := os.WriteFile(path, a.format(), 0o644); err != nil {
+				if err := os.WriteFile(path, txtar.Format(a), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			want, ok := a.file("want")
+			want, ok := archiveFile(a, "want")
 			if !ok {
 				t.Fatalf("%s has no want section (run with EVCTL_UPDATE=1 to create it)", path)
 			}
