@@ -242,13 +242,17 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 const helperEnv = "EVCTL_REGISTRY_HELPER_DB"
 
-// TestHelperServerProcess is not a test: run by startServerProcess in a
-// child process, it serves the registry on the given database until killed.
-func TestHelperServerProcess(t *testing.T) {
-	db := os.Getenv(helperEnv)
-	if db == "" {
-		t.Skip("helper process only")
+// TestMain turns the test binary into a registry server process when
+// startServerProcess runs it with helperEnv set: it serves the registry on
+// the given database until killed.
+func TestMain(m *testing.M) {
+	if db := os.Getenv(helperEnv); db != "" {
+		serveHelper(db)
 	}
+	os.Exit(m.Run())
+}
+
+func serveHelper(db string) {
 	err := Serve(context.Background(), ServeOptions{
 		Addr:     "127.0.0.1:0",
 		DataPath: db,
@@ -270,7 +274,7 @@ type serverProcess struct {
 
 func startServerProcess(t *testing.T, db string) *serverProcess {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServerProcess$", "-test.count=1")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), helperEnv+"="+db)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
@@ -315,9 +319,6 @@ func startServerProcess(t *testing.T, db string) *serverProcess {
 // checks that every acknowledged id still resolves to its schema (by id and
 // by subject/version) and that no id is ever reused.
 func TestChecklist06KillDashNine(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts server processes")
-	}
 	db := filepath.Join(t.TempDir(), "registry.db")
 	type ack struct {
 		id      int64

@@ -171,9 +171,6 @@ func TestIsLoopback(t *testing.T) {
 // TestServeSIGTERM sends SIGTERM to a server process: it shuts down
 // gracefully and exits 0, and its data is intact afterwards.
 func TestServeSIGTERM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts server processes")
-	}
 	db := filepath.Join(t.TempDir(), "registry.db")
 	p := startServerProcess(t, db)
 	if _, _, err := postRegister(http.DefaultClient, p.base, "s", orderV1); err != nil {
