@@ -323,10 +323,6 @@ func TestWriterReaderResolution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type older struct {
-		bundled.V1OrderPlaced
-		Legacy string `avro:"legacy"`
-	}
 	want := orderPlaced()
 	want.CouponCode = nil
 	sch := avro.MustParse(writer)

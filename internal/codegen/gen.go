@@ -48,8 +48,6 @@ type gtype struct {
 	size int    // fixed size
 }
 
-func (t *gtype) named() bool { return t.kind == gEnum || t.kind == gStruct || t.kind == gUnion }
-
 type fileData struct {
 	Package     string
 	Imports     []string

@@ -268,16 +268,6 @@ func asError(path string, err error) *Error {
 	return &Error{Path: path, Pos: Pos{1, 1}, Msg: err.Error(), Err: err}
 }
 
-// ParseFile parses a single file from bytes. JSON Schema files are also
-// compiled against their metaschema; references to other files fail.
-func ParseFile(path string, data []byte) (*Event, error) {
-	cat := LoadSources([]FileSource{{Path: path, Data: data}})
-	if len(cat.Errors) > 0 {
-		return nil, cat.Errors[0]
-	}
-	return cat.Events[0], nil
-}
-
 func parseEvent(path string, data []byte, validate bool) (*Event, error) {
 	path = filepath.ToSlash(path)
 	format, isYAML, ok := FormatOf(path)

@@ -349,15 +349,6 @@ func Native(format string) (func(string) bool, bool) {
 	return nil, false
 }
 
-// NativeName returns the exported name of the native check for format
-// ("UUID" for "uuid"), or "" when there is none.
-func NativeName(format string) string {
-	return map[string]string{
-		"uuid": "UUID", "date": "Date", "time": "Time", "date-time": "DateTime",
-		"ipv4": "IPv4", "ipv6": "IPv6", "hostname": "Hostname", "email": "Email", "duration": "Duration",
-	}[format]
-}
-
 var formatCache sync.Map // name -> *jsonschema.Format (may be nil)
 
 // Santhosh returns santhosh-tekuri/jsonschema's own check for format, taken

@@ -487,36 +487,3 @@ func article(t string) string {
 	}
 	return "a " + t
 }
-
-// Confluent renders the incompatibility the way Confluent Schema Registry
-// reports it (io.confluent.kafka.schemaregistry.avro.Difference), e.g.
-//
-//	{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'f2' at path '/fields/1' in the new schema has no default value and is missing in the old schema', additionalInfo:'f2'}
-//
-// readerIsNew fills the "%s" slots: new/old for the backward check,
-// old/new for the forward check.
-func (in Incompatibility) Confluent(readerIsNew bool) string {
-	r, w := "new", "old"
-	if !readerIsNew {
-		r, w = "old", "new"
-	}
-	path := in.Location
-	var desc string
-	switch in.Type {
-	case FixedSizeMismatch:
-		desc = "The size of FIXED type field at path '" + path + "' in the " + r + " schema does not match with the " + w + " schema"
-	case TypeMismatch:
-		desc = "The type (path '" + path + "') of a field in the " + r + " schema does not match with the " + w + " schema"
-	case NameMismatch:
-		desc = "The name of the schema has changed (path '" + path + "')"
-	case MissingEnumSymbols:
-		desc = "The " + r + " schema is missing enum symbols '" + in.Detail + "' at path '" + path + "' in the " + w + " schema"
-	case MissingUnionBranch:
-		desc = "The " + r + " schema is missing a type inside a union field at path '" + path + "' in the " + w + " schema"
-	case ReaderFieldMissingDefaultValue:
-		desc = "The field '" + in.Detail + "' at path '" + path + "' in the " + r + " schema has no default value and is missing in the " + w + " schema"
-	default:
-		return "Unexpected exception during compatibility check: " + in.Detail
-	}
-	return "{errorType:'" + in.Type + "', description:'" + desc + "', additionalInfo:'" + in.Detail + "'}"
-}

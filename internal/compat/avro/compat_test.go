@@ -204,23 +204,3 @@ func TestFixedSizeMessageKeepsTheOldSize(t *testing.T) {
 		t.Errorf("forward: %q", msg)
 	}
 }
-
-func TestConfluentRendering(t *testing.T) {
-	oldS := mustParse(t, `{"type":"record","name":"R","fields":[{"name":"f1","type":"string"}]}`)
-	newS := mustParse(t, `{"type":"record","name":"R","fields":[{"name":"f1","type":"string"},{"name":"f2","type":"string"}]}`)
-	got := Incompatibilities(newS, oldS)[0].Confluent(true)
-	want := `{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'f2' at path '/fields/1' in the new schema has no default value and is missing in the old schema', additionalInfo:'f2'}`
-	if got != want {
-		t.Errorf("backward:\n got %s\nwant %s", got, want)
-	}
-	e1 := mustParse(t, `{"type":"enum","name":"E","symbols":["A"]}`)
-	e2 := mustParse(t, `{"type":"enum","name":"E","symbols":["A","B"]}`)
-	got = Incompatibilities(e1, e2)[0].Confluent(false)
-	want = `{errorType:'MISSING_ENUM_SYMBOLS', description:'The old schema is missing enum symbols '[B]' at path '/symbols' in the new schema', additionalInfo:'[B]'}`
-	if got != want {
-		t.Errorf("forward:\n got %s\nwant %s", got, want)
-	}
-	if got := (Incompatibility{Type: AmbiguousField, Detail: "boom"}).Confluent(true); got != "Unexpected exception during compatibility check: boom" {
-		t.Errorf("exception: %s", got)
-	}
-}
