@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/evctl/evctl/internal/registry"
+	"github.com/evctl/evctl/interop/internal/evctltest"
 )
 
 const (
@@ -28,24 +26,9 @@ const (
 	jsonV1      = `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`
 )
 
-// startServer serves the registry on a loopback port over a fresh SQLite file.
-func startServer(t *testing.T, opts registry.ServerOptions) string {
-	t.Helper()
-	st, err := registry.OpenSQLite(filepath.Join(t.TempDir(), "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(registry.NewServer(st, opts))
-	t.Cleanup(func() {
-		srv.Close()
-		st.Close()
-	})
-	return srv.URL
-}
-
 func TestFranzGoClient(t *testing.T) {
 	ctx := context.Background()
-	cl, err := sr.NewClient(sr.URLs(startServer(t, registry.ServerOptions{})))
+	cl, err := sr.NewClient(sr.URLs(evctltest.Serve(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,10 +159,10 @@ func TestFranzGoClientBasicAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := startServer(t, registry.ServerOptions{Users: []registry.User{
-		{Name: "ci", Hash: string(hash), Role: registry.RoleWrite},
-		{Name: "app", Hash: string(hash), Role: registry.RoleRead},
-	}})
+	url := evctltest.Serve(t,
+		evctltest.User{Name: "ci", Hash: string(hash), Role: "write"},
+		evctltest.User{Name: "app", Hash: string(hash), Role: "read"},
+	)
 	anon, _ := sr.NewClient(sr.URLs(url))
 	var re *sr.ResponseError
 	if _, err := anon.Subjects(ctx); !errors.As(err, &re) || re.StatusCode != 401 {
@@ -211,7 +194,7 @@ func confluentClient(t *testing.T, url string) schemaregistry.Client {
 }
 
 func TestConfluentClient(t *testing.T) {
-	url := startServer(t, registry.ServerOptions{})
+	url := evctltest.Serve(t)
 	c := confluentClient(t, url)
 	// Register.
 	id, err := c.Register("orders-value", schemaregistry.SchemaInfo{Schema: orderV1}, false)

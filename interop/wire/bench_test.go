@@ -13,14 +13,14 @@ import (
 	confluentjson "github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/jsonschema"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
+	bundled "github.com/evctl/evctl/examples/publisher/events"
 	"github.com/evctl/evctl/wire"
-	"github.com/evctl/evctl/wire/internal/wiretest"
+	"github.com/evctl/evctl/interop/internal/evctltest"
 )
 
 // Run all in one process so that the ratios hold:
 //
-//	go test ./wire/interop/ -run '^$' -bench . -benchmem -count 5
+//	cd interop && go test ./wire/ -run '^$' -bench . -benchmem -count 5
 
 // orderPlacedJSONSchema is v1.OrderPlaced (an Avro record) written as the
 // equivalent draft-07 JSON Schema, so that santhosh can validate the same
@@ -151,7 +151,7 @@ func BenchmarkValidate(b *testing.B) {
 // (ids are cached after the first message in every case).
 func BenchmarkPublish(b *testing.B) {
 	ctx := context.Background()
-	url, reg := wiretest.Registry(b)
+	url, reg := evctltest.Registry(b)
 	op, pf := orderPlaced(), paymentFailed()
 	client := confluentClient(b, url)
 

@@ -11,9 +11,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hamba/avro/v2"
 
-	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
+	bundled "github.com/evctl/evctl/examples/publisher/events"
 	"github.com/evctl/evctl/wire"
-	"github.com/evctl/evctl/wire/internal/wiretest"
+	"github.com/evctl/evctl/interop/internal/evctltest"
 )
 
 const topic = "orders"
@@ -57,7 +57,7 @@ func subjectOf(ev wire.Event) serde.SubjectNameStrategyFunc {
 // Confluent's avrov2 deserializer, both against evctl's registry.
 func TestOurAvroDecodesWithHambaAndConfluent(t *testing.T) {
 	ctx := context.Background()
-	url, reg := wiretest.Registry(t)
+	url, reg := evctltest.Registry(t)
 	want := orderPlaced()
 	s, err := wire.NewSerializer(ctx, reg, want, wire.SerializerOptions{AutoRegister: true})
 	if err != nil {
@@ -97,7 +97,7 @@ func TestOurAvroDecodesWithHambaAndConfluent(t *testing.T) {
 // our Deserializer resolves it to the generated reader schema).
 func TestConfluentAvroDecodesWithOurs(t *testing.T) {
 	ctx := context.Background()
-	url, reg := wiretest.Registry(t)
+	url, reg := evctltest.Registry(t)
 	want := orderPlaced()
 	if _, err := wire.NewSerializer(ctx, reg, want, wire.SerializerOptions{AutoRegister: true}); err != nil {
 		t.Fatal(err)
