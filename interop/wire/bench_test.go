@@ -14,8 +14,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	bundled "github.com/evctl/evctl/examples/publisher/events"
-	"github.com/evctl/evctl/wire"
 	"github.com/evctl/evctl/interop/internal/evctltest"
+	"github.com/evctl/evctl/wire"
 )
 
 // Run all in one process so that the ratios hold:

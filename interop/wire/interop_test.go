@@ -12,8 +12,8 @@ import (
 	"github.com/hamba/avro/v2"
 
 	bundled "github.com/evctl/evctl/examples/publisher/events"
-	"github.com/evctl/evctl/wire"
 	"github.com/evctl/evctl/interop/internal/evctltest"
+	"github.com/evctl/evctl/wire"
 )
 
 const topic = "orders"
