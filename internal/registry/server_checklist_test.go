@@ -1,8 +1,9 @@
 package registry
 
-// One test per behaviour of the 25-item checklist in
-// shared/docs/registry-anchors.md §2. Items 4 and 5 (concurrency) and the
-// kill -9 half of item 6 live in server_reliability_test.go.
+// One test per behaviour of the team's 25-item registry checklist (the
+// behaviours Confluent Schema Registry clients rely on). Items 4 and 5
+// (concurrency) and the kill -9 half of item 6 live in
+// server_reliability_test.go.
 
 import (
 	"fmt"
