@@ -120,9 +120,6 @@ func BenchmarkLintProcess2000(b *testing.B) {
 // at BACKWARD and at BACKWARD_TRANSITIVE (every committed version). Goal:
 // under 2 s per run.
 func BenchmarkCheckGitProcess2000x5(b *testing.B) {
-	if _, err := exec.LookPath("git"); err != nil {
-		b.Skip("git is not installed")
-	}
 	bin := buildEvctl(b)
 	dir := b.TempDir()
 	run(b, dir, "git", "init", "-q")

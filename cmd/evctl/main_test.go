@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -45,14 +44,6 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 			env.Setenv("HOME", env.WorkDir)
 			return nil
-		},
-		Condition: func(cond string) (bool, error) {
-			switch cond {
-			case "git":
-				_, err := exec.LookPath("git")
-				return err == nil, nil
-			}
-			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
 }
