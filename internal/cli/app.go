@@ -7,6 +7,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/lint"
 )
 
 // App is the state shared by the commands of one run.
@@ -52,6 +53,9 @@ func (a *App) Config() (*config.Config, error) {
 		}
 		cfg.Path = path
 		cfg.Dir = filepath.Dir(path)
+		if err := lint.ValidateConfig(cfg); err != nil {
+			return nil, err
+		}
 	}
 	a.cfg = cfg
 	return cfg, nil

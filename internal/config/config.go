@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -18,32 +19,43 @@ import (
 const FileName = "evctl.yaml"
 
 // Config is the decoded evctl.yaml.
+//
+// The struct tags are the one description of the file: `yaml` names each key,
+// `validate` says what a value may be (checked when the config loads, see
+// validate.go), and the doc comments become the descriptions of the JSON
+// Schema that internal/config/configschema generates from these types.
 type Config struct {
-	Version string `yaml:"version"`
-	// Roots are the schema roots (default ["schemas"]).
-	Roots []string `yaml:"roots"`
-	Lint  Lint     `yaml:"lint"`
+	// Version of the config format; only v1 exists.
+	Version string `yaml:"version" validate:"enum=v1"`
+	// Schema roots: directories holding v<N>/ folders of schemas, relative
+	// to this file (default [schemas]).
+	Roots []string `yaml:"roots" validate:"root"`
+	// Lint configures evctl lint and the lint step of evctl check.
+	Lint Lint `yaml:"lint"`
 	// Compat configures evctl compat and check.
-	Compat   Compat   `yaml:"compat"`
+	Compat Compat `yaml:"compat"`
+	// Registry configures the schema registry client (push, check --against registry).
 	Registry Registry `yaml:"registry"`
-	Gen      Gen      `yaml:"gen"`
+	// Gen configures evctl gen.
+	Gen Gen `yaml:"gen"`
 
 	// Path is where the config was read from ("" when none).
 	Path string `yaml:"-"`
 	// Dir is the directory that paths in the config are relative to.
 	Dir string `yaml:"-"`
-	// RuleLines maps rule ids named in the config to their line, for validation.
-	RuleLines map[string]int `yaml:"-"`
+	// RulePos maps rule ids named in the config to their position, for validation.
+	RulePos map[string]Pos `yaml:"-"`
 }
 
 // Lint configures the lint rules.
 type Lint struct {
 	// Rules sets each rule's severity: error, warn or off.
-	Rules map[string]string `yaml:"rules"`
-	// Ignore lists path globs that are not linted at all.
-	Ignore []string `yaml:"ignore"`
+	Rules map[string]string `yaml:"rules" validate:"keys=rule,enum=error|warn|warning|off"`
+	// Ignore lists path globs (** matches any number of directories) that are
+	// not linted at all.
+	Ignore []string `yaml:"ignore" validate:"glob"`
 	// IgnoreOnly maps a rule id to the path globs it does not apply to.
-	IgnoreOnly map[string][]string `yaml:"ignore_only"`
+	IgnoreOnly map[string][]string `yaml:"ignore_only" validate:"keys=rule,glob"`
 	// Envelope renames the envelope fields.
 	Envelope Envelope `yaml:"envelope"`
 	// UnitSuffixes adds unit suffixes (e.g. "_sats") to explicit-units.
@@ -54,60 +66,87 @@ type Lint struct {
 
 // Envelope names the envelope fields.
 type Envelope struct {
-	EventID       string `yaml:"event_id"`
-	OccurredAt    string `yaml:"occurred_at"`
+	// EventID is the unique id of each event (default event_id).
+	EventID string `yaml:"event_id"`
+	// OccurredAt is the time the event happened (default occurred_at).
+	OccurredAt string `yaml:"occurred_at"`
+	// CorrelationID ties the events of one flow together (default correlation_id).
 	CorrelationID string `yaml:"correlation_id"`
 }
 
 // Compat configures compatibility checks.
 type Compat struct {
 	// Level is the compatibility level (default BACKWARD).
-	Level string `yaml:"level"`
-	// JSONPolicy is strict or lenient.
-	JSONPolicy string `yaml:"json_policy"`
+	Level string `yaml:"level" validate:"enum=NONE|BACKWARD|BACKWARD_TRANSITIVE|FORWARD|FORWARD_TRANSITIVE|FULL|FULL_TRANSITIVE"`
+	// JSONPolicy is how JSON Schema changes are judged: strict (Confluent's
+	// verdicts) or lenient (default strict).
+	JSONPolicy string `yaml:"json_policy" validate:"enum=strict|lenient"`
 	// AllowRemoved lists events (or major versions like "v1") whose removal is accepted.
 	AllowRemoved []AllowRemoved `yaml:"allow_removed"`
 }
 
 // AllowRemoved accepts the removal of an event type or a major version.
 type AllowRemoved struct {
-	Event  string `yaml:"event"`
-	Reason string `yaml:"reason"`
+	// Event is an event type (v1.OrderPlaced) or a major version (v1).
+	Event string `yaml:"event" validate:"required"`
+	// Reason says why the removal is safe; it is printed with the finding.
+	Reason string `yaml:"reason" validate:"required"`
 }
 
 // Registry configures the registry client.
 type Registry struct {
-	URL             string            `yaml:"url"`
-	SubjectStrategy string            `yaml:"subject_strategy"`
-	Topics          map[string]string `yaml:"topics"`
-	Timeout         string            `yaml:"timeout"`
-	CAFile          string            `yaml:"ca_file"`
-	CertFile        string            `yaml:"cert_file"`
-	KeyFile         string            `yaml:"key_file"`
-	User            string            `yaml:"user"`
+	// URL of the Confluent-compatible schema registry (also EVCTL_REGISTRY_URL).
+	URL string `yaml:"url" validate:"url"`
+	// SubjectStrategy names subjects: record (v1.OrderPlaced), topic
+	// (<topic>-value) or topic_record (<topic>-<record name>); default record.
+	SubjectStrategy string `yaml:"subject_strategy" validate:"enum=record|topic|topic_record"`
+	// Topics maps an event type to its topic, for the topic strategies.
+	Topics map[string]string `yaml:"topics"`
+	// Timeout of each request attempt, as a Go duration such as 10s (default 10s).
+	Timeout string `yaml:"timeout" validate:"duration"`
+	// CAFile is a PEM file of CAs to trust, relative to this file.
+	CAFile string `yaml:"ca_file" validate:"file"`
+	// CertFile is the PEM client certificate for mutual TLS, relative to this file.
+	CertFile string `yaml:"cert_file" validate:"file"`
+	// KeyFile is the PEM key of the client certificate, relative to this file.
+	KeyFile string `yaml:"key_file" validate:"file"`
+	// User for HTTP Basic auth; the password comes from the environment.
+	User string `yaml:"user"`
 	// PasswordEnv and TokenEnv name environment variables holding the
 	// password or bearer token (default EVCTL_REGISTRY_PASSWORD and
 	// EVCTL_REGISTRY_TOKEN); secrets never go in the file.
-	PasswordEnv string `yaml:"password_env"`
-	TokenEnv    string `yaml:"token_env"`
+	PasswordEnv string `yaml:"password_env" validate:"envvar"`
+	// TokenEnv names the environment variable holding a bearer token
+	// (default EVCTL_REGISTRY_TOKEN).
+	TokenEnv string `yaml:"token_env" validate:"envvar"`
 	// Retries after a transport error, 429 or 5xx (default 3; 0 for none).
-	Retries *int `yaml:"retries"`
+	Retries *int `yaml:"retries" validate:"min=0,max=10"`
 }
 
 // Gen configures code generation.
 type Gen struct {
-	Out     string `yaml:"out"`
-	Package string `yaml:"package"`
+	// Out is the directory evctl gen go writes to (relative to the working
+	// directory, like --out).
+	Out string `yaml:"out"`
+	// Package is the Go package name of the generated code.
+	Package string `yaml:"package" validate:"goident"`
 }
+
+// Pos is a position in the config file.
+type Pos struct{ Line, Col int }
 
 // Error is a config problem with its line (exit 2).
 type Error struct {
 	Path string
 	Line int
+	Col  int
 	Msg  string
 }
 
 func (e *Error) Error() string {
+	if e.Line > 0 && e.Col > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg)
+	}
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
 	}
@@ -168,31 +207,44 @@ func Find(dir string) string {
 	}
 }
 
-// Load reads the config at path. A missing explicit path is an error.
+// Load reads the config at path and checks it, including that the paths it
+// names exist. A missing explicit path is an error.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{Path: path, Msg: fmt.Sprintf("cannot read config: %v", errors.Unwrap(err))}
 	}
-	return Parse(path, data)
+	return parse(path, data, filepath.Dir(path))
 }
 
-// Parse decodes config bytes strictly.
+// Parse decodes config bytes strictly and checks every value but the paths
+// (which Load checks against the file system).
 func Parse(path string, data []byte) (*Config, error) {
-	c := &Config{Path: path, Dir: filepath.Dir(path)}
+	return parse(path, data, "")
+}
+
+func parse(path string, data []byte, fsDir string) (*Config, error) {
+	c := &Config{Path: path, Dir: filepath.Dir(path), RulePos: map[string]Pos{}}
 	if len(bytes.TrimSpace(data)) > 0 {
+		var root yaml.Node
+		if err := yaml.Unmarshal(data, &root); err != nil {
+			return nil, yamlError(path, err)
+		}
+		if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+			if top := root.Content[0]; top.Kind != yaml.MappingNode && !isNull(top) {
+				return nil, &Error{Path: path, Line: top.Line, Col: top.Column, Msg: "the config must be a mapping of keys (version, roots, lint, compat, registry, gen)"}
+			}
+			v := &validator{path: path, dir: fsDir, rulePos: c.RulePos}
+			v.walk(root.Content[0], reflect.TypeOf(Config{}), "", Rule{})
+			if v.err != nil {
+				return nil, v.err
+			}
+		}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(c); err != nil {
 			return nil, yamlError(path, err)
 		}
-		var root yaml.Node
-		if err := yaml.Unmarshal(data, &root); err == nil {
-			c.RuleLines = ruleLines(&root)
-		}
-	}
-	if c.Version != "" && c.Version != "v1" {
-		return nil, &Error{Path: path, Line: keyLine(data, "version"), Msg: fmt.Sprintf("unsupported config version %q (want v1)", c.Version)}
 	}
 	c.applyDefaults()
 	return c, nil
@@ -227,48 +279,6 @@ func cleanKnownField(msg string) string {
 		return fmt.Sprintf("unknown key %q in %s section", field, strings.ToLower(typ))
 	}
 	return msg
-}
-
-func keyLine(data []byte, key string) int {
-	for i, l := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(strings.TrimSpace(l), key+":") {
-			return i + 1
-		}
-	}
-	return 0
-}
-
-func ruleLines(root *yaml.Node) map[string]int {
-	out := map[string]int{}
-	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
-		return out
-	}
-	top := root.Content[0]
-	lint := mapGet(top, "lint")
-	for _, sect := range []string{"rules", "ignore_only"} {
-		m := mapGet(lint, sect)
-		if m == nil || m.Kind != yaml.MappingNode {
-			continue
-		}
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			if _, seen := out[m.Content[i].Value]; !seen {
-				out[m.Content[i].Value] = m.Content[i].Line
-			}
-		}
-	}
-	return out
-}
-
-func mapGet(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 // MatchGlob reports whether path matches a glob with ** support.

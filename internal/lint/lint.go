@@ -10,6 +10,7 @@ import (
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/diag"
 	"github.com/evctl/evctl/internal/schema"
+	"github.com/evctl/evctl/internal/suggest"
 )
 
 // Rule is one lint rule. Its ID is permanent and kebab-case.
@@ -66,6 +67,15 @@ func All() []*Rule {
 	return rules
 }
 
+// IDs returns every rule id, sorted.
+func IDs() []string {
+	var ids []string
+	for _, r := range All() {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
 // ByID returns the rule with the given id, or nil.
 func ByID(id string) *Rule {
 	for _, r := range All() {
@@ -78,7 +88,6 @@ func ByID(id string) *Rule {
 
 // ValidateConfig reports unknown rule ids and bad severities in the config.
 func ValidateConfig(c *config.Config) error {
-	line := func(id string) int { return c.RuleLines[id] }
 	ids := make([]string, 0)
 	for id := range c.Lint.Rules {
 		ids = append(ids, id)
@@ -89,13 +98,13 @@ func ValidateConfig(c *config.Config) error {
 	sort.Strings(ids)
 	for _, id := range ids {
 		if ByID(id) == nil {
-			return &config.Error{Path: c.Path, Line: line(id), Msg: fmt.Sprintf("unknown rule id %q (see `evctl rules`)", id)}
+			return &config.Error{Path: c.Path, Line: c.RulePos[id].Line, Col: c.RulePos[id].Col, Msg: fmt.Sprintf("unknown rule id %q (see `evctl rules`)%s", id, suggest.DidYouMean(id, IDs()))}
 		}
 	}
 	for _, id := range ids {
 		if s, ok := c.Lint.Rules[id]; ok {
 			if _, ok := diag.ParseSeverity(s); !ok {
-				return &config.Error{Path: c.Path, Line: line(id), Msg: fmt.Sprintf("rule %q: unknown severity %q (want error, warn or off)", id, s)}
+				return &config.Error{Path: c.Path, Line: c.RulePos[id].Line, Col: c.RulePos[id].Col, Msg: fmt.Sprintf("rule %q: unknown severity %q (want error, warn or off)", id, s)}
 			}
 		}
 	}
