@@ -18,6 +18,14 @@ import (
 // FileName is the config file name looked up at the repository root.
 const FileName = "evctl.yaml"
 
+// SchemaPath is where the JSON Schema of evctl.yaml, generated from these
+// types by internal/configschema, lives in the repository; SchemaURL is its
+// stable address, for the yaml-language-server comment that evctl init writes.
+const (
+	SchemaPath = "schema/evctl.schema.json"
+	SchemaURL  = "https://raw.githubusercontent.com/evctl/evctl/main/" + SchemaPath
+)
+
 // Config is the decoded evctl.yaml.
 //
 // The struct tags are the one description of the file: `yaml` names each key,
@@ -112,9 +120,8 @@ type Registry struct {
 	KeyFile string `yaml:"key_file" validate:"file"`
 	// User for HTTP Basic auth; the password comes from the environment.
 	User string `yaml:"user"`
-	// PasswordEnv and TokenEnv name environment variables holding the
-	// password or bearer token (default EVCTL_REGISTRY_PASSWORD and
-	// EVCTL_REGISTRY_TOKEN); secrets never go in the file.
+	// PasswordEnv names the environment variable holding the Basic auth
+	// password (default EVCTL_REGISTRY_PASSWORD); secrets never go in the file.
 	PasswordEnv string `yaml:"password_env" validate:"envvar"`
 	// TokenEnv names the environment variable holding a bearer token
 	// (default EVCTL_REGISTRY_TOKEN).

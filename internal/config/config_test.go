@@ -197,7 +197,7 @@ registry:
   retries: 0
   token_env: CI_TOKEN_2
 gen:
-  package: événements
+  package: events_v1
   out:
 `))
 	if err != nil {

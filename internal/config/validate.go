@@ -205,9 +205,15 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, key string, r Rule) {
 	}
 }
 
+// Patterns of the envvar and goident checks, shared with the JSON Schema.
+const (
+	EnvVarPattern  = `^[A-Za-z_][A-Za-z0-9_]*$`
+	GoIdentPattern = `^[A-Za-z_][A-Za-z0-9_]*$`
+)
+
 var (
-	envVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	goIdent  = regexp.MustCompile(`^[\p{L}_][\p{L}\p{Nd}_]*$`)
+	envVarRE = regexp.MustCompile(EnvVarPattern)
+	goIdent  = regexp.MustCompile(GoIdentPattern)
 )
 
 func (v *validator) scalar(n *yaml.Node, key string, r Rule) {
