@@ -37,6 +37,8 @@ type checkOptions struct {
 	Level      string
 	JSONPolicy string
 	Format     string
+	// Reports are the --report FORMAT=FILE flags.
+	Reports []string
 	// Registry holds the client flags for --against registry.
 	Registry registryFlags
 }
@@ -71,7 +73,8 @@ is set (GitHub Actions pull requests) and fails otherwise.
 ` + exitStatusHelp,
 		Example: `  $ evctl check --against git:origin/main
   $ evctl check schemas --against git:HEAD~1 --level FULL_TRANSITIVE --format github
-  $ evctl check --against dir:../release-1.4/schemas`,
+  $ evctl check --against dir:../release-1.4/schemas
+  $ evctl check -f github --report markdown=summary.md --report sarif=evctl.sarif`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
 			return runCheck(cmd.Context(), app, opts)
@@ -82,12 +85,17 @@ is set (GitHub Actions pull requests) and fails otherwise.
 	f.StringVar(&opts.Level, flagLevel, "", "compatibility level (default: compat.level from evctl.yaml, else BACKWARD)")
 	f.StringVar(&opts.JSONPolicy, flagJSONPolicy, "", "JSON Schema policy: strict or lenient")
 	f.StringVarP(&opts.Format, flagFormat, "f", "text", "output format: text, json, github, sarif or markdown")
+	addReportFlag(cmd, &opts.Reports)
 	addRegistryFlags(cmd, &opts.Registry)
 	return cmd
 }
 
 func runCheck(ctx context.Context, app *App, opts *checkOptions) error {
 	if err := checkFormat(opts.Format, diag.Formats); err != nil {
+		return err
+	}
+	reports, err := parseReports(opts.Reports)
+	if err != nil {
 		return err
 	}
 	cfg, err := app.Config()
@@ -115,7 +123,7 @@ func runCheck(ctx context.Context, app *App, opts *checkOptions) error {
 		}
 	}
 	if against == againstRegistryKeyword {
-		return runCheckRegistry(ctx, app, cfg, opts, level, policy)
+		return runCheckRegistry(ctx, app, cfg, opts, reports, level, policy)
 	}
 	src, err := parseSource(against)
 	if err != nil {
@@ -163,6 +171,9 @@ func runCheck(ctx context.Context, app *App, opts *checkOptions) error {
 	sum := diag.Summarize(ds, cur.Files)
 	p := diag.Printer{Format: opts.Format, Color: app.UseColor(), Tool: toolInfo(), Title: "evctl check against " + src.Describe()}
 	if err := p.Print(app.IO.Out, ds, sum); err != nil {
+		return err
+	}
+	if err := writeReports(reports, p, ds, sum); err != nil {
 		return err
 	}
 	if opts.Format == "text" {

@@ -39,7 +39,7 @@ func registryRules() []diag.RuleInfo {
 // of them at a transitive level, the latest otherwise), under the level the
 // registry applies to the subject, and asks the registry's compatibility
 // endpoint (verbose) the same question; any disagreement is an error.
-func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *checkOptions, level compat.Level, policy compat.Policy) error {
+func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *checkOptions, reports []report, level compat.Level, policy compat.Policy) error {
 	cur, err := loadCatalog(app, cfg, opts.Paths)
 	if err != nil {
 		return err
@@ -70,6 +70,9 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 	tool.Rules = append(tool.Rules, registryRules()...)
 	p := diag.Printer{Format: opts.Format, Color: app.UseColor(), Tool: tool, Title: "evctl check against registry " + c.URL()}
 	if err := p.Print(app.IO.Out, ds, sum); err != nil {
+		return err
+	}
+	if err := writeReports(reports, p, ds, sum); err != nil {
 		return err
 	}
 	if opts.Format == "text" {
