@@ -115,8 +115,9 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			ts.Setenv("EVCTL_REGISTRY_URL", srv.URL)
 		},
 		// exitcode N cmd args... runs cmd and asserts its exact exit status.
-		"action":   actionStep,
-		"workflow": workflowCmd,
+		"action":       actionStep,
+		"workflow":     workflowCmd,
+		"configschema": configSchemaCmd,
 		"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) < 2 {
 				ts.Fatalf("usage: exitcode N command [args...]")

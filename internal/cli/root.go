@@ -59,6 +59,7 @@ registry.
 		newRegistryCmd(app),
 		newGenCmd(app),
 		newVersionCmd(app),
+		newInitCmd(app),
 	)
 	return root
 }
