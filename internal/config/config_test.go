@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 )
 
 func TestParse(t *testing.T) {
@@ -249,6 +252,41 @@ func TestLoadPaths(t *testing.T) {
 		// Parse alone does not look at the file system.
 		if _, err := Parse(p, []byte(tt.src)); err != nil {
 			t.Errorf("%s: Parse: %v", tt.name, err)
+		}
+	}
+}
+
+type inner struct {
+	Level string `yaml:"level" validate:"enum=LOW|HIGH"`
+}
+
+type outer struct {
+	Inner inner         `yaml:",inline"`
+	Wait  time.Duration `yaml:"wait"`
+}
+
+// TestWalkKinds: inline structs and time.Duration fields, as a new config
+// section may have them, are checked like the others.
+func TestWalkKinds(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]string{
+		"level: HIGH\nwait: 1m\n": "",
+		"level: HIHG\n":           `x.yaml:1:8: level: unknown value "HIHG" (want LOW, HIGH); did you mean "HIGH"?`,
+		"wait: 5\n":               `x.yaml:1:7: wait: invalid duration "5" (want a positive Go duration such as 10s or 1m30s)`,
+		"levl: LOW\n":             `x.yaml:1:1: unknown key "levl" in config section; did you mean "level"?`,
+	} {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(src), &n); err != nil {
+			t.Fatal(err)
+		}
+		v := &validator{path: "x.yaml", rulePos: map[string]Pos{}}
+		v.walk(n.Content[0], reflect.TypeOf(outer{}), "", Rule{})
+		got := ""
+		if v.err != nil {
+			got = v.err.Error()
+		}
+		if got != want {
+			t.Errorf("%q:\ngot  %s\nwant %s", src, got, want)
 		}
 	}
 }

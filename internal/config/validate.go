@@ -91,17 +91,25 @@ func ParseRule(tag string) (Rule, error) {
 // Field is one key of a config section.
 type Field struct {
 	Name  string // the YAML key
-	Index int    // the struct field index
+	Index []int  // the struct field's index path (reflect.Type.FieldByIndex)
 	Rule  Rule
 }
 
-// Fields lists the YAML keys of a config struct type in declaration order.
+// Fields lists the YAML keys of a config struct type in declaration order,
+// with the keys of `yaml:",inline"` structs in place.
 func Fields(t reflect.Type) []Field {
 	var out []Field
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if opts == "inline" && f.Type.Kind() == reflect.Struct {
+			for _, in := range Fields(f.Type) {
+				in.Index = append([]int{i}, in.Index...)
+				out = append(out, in)
+			}
 			continue
 		}
 		if name == "" {
@@ -111,7 +119,7 @@ func Fields(t reflect.Type) []Field {
 		if err != nil {
 			panic(fmt.Sprintf("config.%s.%s: %v", t.Name(), f.Name, err)) // a programming error, caught by every test
 		}
-		out = append(out, Field{Name: name, Index: i, Rule: r})
+		out = append(out, Field{Name: name, Index: []int{i}, Rule: r})
 	}
 	return out
 }
@@ -169,7 +177,7 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, key string, r Rule) {
 				return
 			}
 			f := fields[idx]
-			v.walk(val, t.Field(f.Index).Type, join(key, f.Name), f.Rule)
+			v.walk(val, t.FieldByIndex(f.Index).Type, join(key, f.Name), f.Rule)
 		}
 		for _, f := range fields {
 			if f.Rule.Require && mapValue(n, f.Name) == nil {
@@ -201,9 +209,14 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, key string, r Rule) {
 		if n.Kind != yaml.ScalarNode {
 			return
 		}
+		if t == durationType {
+			r.Duration = true
+		}
 		v.scalar(n, key, r)
 	}
 }
+
+var durationType = reflect.TypeOf(time.Duration(0))
 
 // Patterns of the envvar and goident checks, shared with the JSON Schema.
 const (

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/lint"
@@ -48,6 +49,10 @@ func Generate(srcDir string) ([]byte, error) {
 	root["$id"] = config.SchemaURL
 	root["title"] = "evctl.yaml"
 	root["description"] = "Configuration of evctl, the contract gate for event schemas: evctl.yaml at the repository root. Generated from the Go types in internal/config; do not edit."
+	return encode(root)
+}
+
+func encode(root map[string]any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -67,16 +72,21 @@ func (g *generator) object(t reflect.Type, def reflect.Value) (map[string]any, e
 	props := map[string]any{}
 	var required []string
 	for _, f := range config.Fields(t) {
-		sf := t.Field(f.Index)
+		sf := t.FieldByIndex(f.Index)
 		var fdef reflect.Value
 		if def.IsValid() {
-			fdef = def.Field(f.Index)
+			fdef = def.FieldByIndex(f.Index)
 		}
-		s, err := g.value(sf.Type, f.Rule, fdef, t.Name()+"."+sf.Name)
+		owner := t // the struct declaring the field, for inline ones
+		for _, i := range f.Index[:len(f.Index)-1] {
+			owner = owner.Field(i).Type
+		}
+		where := owner.Name() + "." + sf.Name
+		s, err := g.value(sf.Type, f.Rule, fdef, where)
 		if err != nil {
 			return nil, err
 		}
-		if d := g.docs[t.Name()+"."+sf.Name]; d != "" {
+		if d := g.docs[where]; d != "" {
 			s["description"] = d
 		}
 		if f.Rule.Require {
@@ -100,6 +110,18 @@ func (g *generator) value(t reflect.Type, r config.Rule, def reflect.Value, wher
 	}
 	var s map[string]any
 	switch t.Kind() {
+	case reflect.Int64:
+		if t == reflect.TypeOf(time.Duration(0)) {
+			// yaml.v3 decodes a time.Duration from a string such as 10s.
+			s = map[string]any{"type": "string", "pattern": durationPattern}
+			if def.IsValid() && !def.IsZero() {
+				s["default"] = def.Interface().(time.Duration).String()
+			}
+			return s, nil
+		}
+		s = g.integer(r)
+	case reflect.Interface:
+		s = map[string]any{} // any value
 	case reflect.Struct:
 		return g.object(t, def)
 	case reflect.Slice:
@@ -146,15 +168,9 @@ func (g *generator) value(t reflect.Type, r config.Rule, def reflect.Value, wher
 		if r.Require {
 			s["minLength"] = 1
 		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		s = map[string]any{"type": "integer"}
-		if r.Min != nil {
-			s["minimum"] = *r.Min
-		}
-		if r.Max != nil {
-			s["maximum"] = *r.Max
-		}
+		s = g.integer(r)
 	case reflect.Bool:
 		s = map[string]any{"type": "boolean"}
 	case reflect.Float32, reflect.Float64:
@@ -166,6 +182,17 @@ func (g *generator) value(t reflect.Type, r config.Rule, def reflect.Value, wher
 		s["default"] = def.Interface()
 	}
 	return s, nil
+}
+
+func (g *generator) integer(r config.Rule) map[string]any {
+	s := map[string]any{"type": "integer"}
+	if r.Min != nil {
+		s["minimum"] = *r.Min
+	}
+	if r.Max != nil {
+		s["maximum"] = *r.Max
+	}
+	return s
 }
 
 // fieldDocs reads the doc comments of the struct fields in the Go files of
