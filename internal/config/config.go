@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -251,6 +252,15 @@ func parse(path string, data []byte, fsDir string) (*Config, error) {
 		dec.KnownFields(true)
 		if err := dec.Decode(c); err != nil {
 			return nil, yamlError(path, err)
+		}
+		// A second document would be silently ignored.
+		var next yaml.Node
+		if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+			line := 0
+			if err == nil {
+				line = next.Line
+			}
+			return nil, &Error{Path: path, Line: line, Msg: "more than one YAML document: evctl reads one; remove the --- separator"}
 		}
 	}
 	c.applyDefaults()

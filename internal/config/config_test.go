@@ -60,6 +60,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top-level key", "roots: [a]\nschemas: [b]\n", Error{Path: "evctl.yaml", Line: 2, Msg: `unknown key "schemas" in config section`}},
 		{"unknown nested key", "lint:\n  rules: {}\n  colour: red\n", Error{Path: "evctl.yaml", Line: 3, Msg: `unknown key "colour" in lint section`}},
 		{"unknown key with a near one", "compat:\n  levle: FULL\n", Error{Path: "evctl.yaml", Line: 2, Msg: `unknown key "levle" in compat section; did you mean "level"?`}},
+		{"two documents", "roots: [a]\n---\nroots: [b]\n", Error{Path: "evctl.yaml", Line: 2, Msg: "more than one YAML document: evctl reads one; remove the --- separator"}},
 		{"not a mapping", "- a\n", Error{Path: "evctl.yaml", Line: 1, Msg: "the config must be a mapping of keys (version, roots, lint, compat, registry, gen)"}},
 		{"bad version", "version: v9\n", Error{Path: "evctl.yaml", Line: 1, Msg: `version: unknown value "v9" (want v1); did you mean "v1"?`}},
 		{"wrong type", "roots: 3\n", Error{Path: "evctl.yaml", Line: 1}},
