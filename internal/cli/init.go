@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,9 @@ current directory):
   .github/workflows/evctl.yml    a pull request workflow using the evctl action
   .pre-commit-config.yaml        the evctl-lint hook: the file is created, or
                                  the hook is appended to its repos: list
+
+In a subdirectory of a git repository, the workflow (running the action in
+DIR) and the pre-commit config go at the repository's top.
 
 init never overwrites a file: it lists what it skipped and why. When
 evctl.yaml exists, the example goes under its first root. Right after init,
@@ -68,6 +72,8 @@ func runInit(app *App, opts *initOptions) error {
 	}
 	created := 0
 	for _, f := range plan {
+		// Paths relative to the working directory.
+		f.Path = filepath.ToSlash(filepath.Join(opts.Dir, filepath.FromSlash(f.Path)))
 		switch f.Action {
 		case scaffold.Create:
 			created++

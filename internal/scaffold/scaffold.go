@@ -83,6 +83,7 @@ func Plan(dir string, o Options) ([]File, error) {
 	}
 	ref := Ref(o.Version)
 	data := map[string]string{
+		"WorkDir":   "",
 		"Ref":       ref,
 		"Root":      "schemas",
 		"SchemaURL": strings.Replace(config.SchemaURL, "/main/", "/"+ref+"/", 1),
@@ -121,22 +122,62 @@ func Plan(dir string, o Options) ([]File, error) {
 		plan = append(plan, File{Path: example, Action: Create, Data: b})
 	}
 
-	// The workflow.
-	if exists(filepath.Join(dir, filepath.FromSlash(WorkflowPath))) {
-		plan = append(plan, File{Path: WorkflowPath, Action: Skip, Reason: "it exists"})
+	// The workflow and the pre-commit config belong at the top of the git
+	// repository; in a subdirectory, the action runs there.
+	top, sub, err := repoTop(dir)
+	if err != nil {
+		return nil, err
+	}
+	data["WorkDir"] = sub
+	workflow := relPath(dir, filepath.Join(top, filepath.FromSlash(WorkflowPath)))
+	if exists(filepath.Join(dir, filepath.FromSlash(workflow))) {
+		plan = append(plan, File{Path: workflow, Action: Skip, Reason: "it exists"})
 	} else {
 		b, err := render("workflow.yml.tmpl", data)
 		if err != nil {
 			return nil, err
 		}
-		plan = append(plan, File{Path: WorkflowPath, Action: Create, Data: b})
+		plan = append(plan, File{Path: workflow, Action: Create, Data: b})
 	}
 
-	f, err := planPreCommit(filepath.Join(dir, PreCommitPath), ref)
+	f, err := planPreCommit(filepath.Join(top, PreCommitPath), ref)
 	if err != nil {
 		return nil, err
 	}
+	f.Path = relPath(dir, filepath.Join(top, PreCommitPath))
 	return append(plan, f), nil
+}
+
+// repoTop returns the top of the git repository holding dir (dir itself
+// when it is in none) and dir's slash path below it ("" at the top).
+func repoTop(dir string) (top, sub string, err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", "", err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if exists(filepath.Join(d, ".git")) {
+			rel, err := filepath.Rel(d, abs)
+			if err != nil || rel == "." {
+				return abs, "", err
+			}
+			return d, filepath.ToSlash(rel), nil
+		}
+		if filepath.Dir(d) == d {
+			return abs, "", nil
+		}
+	}
+}
+
+// relPath is target relative to dir, with slashes.
+func relPath(dir, target string) string {
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		if rel, err := filepath.Rel(abs, target); err == nil {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(target)
 }
 
 // PreCommitEntry is the repos: entry of the evctl-lint hook, at indent.
