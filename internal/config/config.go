@@ -97,7 +97,7 @@ type Compat struct {
 // AllowRemoved accepts the removal of an event type or a major version.
 type AllowRemoved struct {
 	// Event is an event type (v1.OrderPlaced) or a major version (v1).
-	Event string `yaml:"event" validate:"required"`
+	Event string `yaml:"event" validate:"required,event"`
 	// Reason says why the removal is safe; it is printed with the finding.
 	Reason string `yaml:"reason" validate:"required"`
 }

@@ -160,6 +160,7 @@ func TestValidate(t *testing.T) {
 		{"package", "gen:\n  package: my-events\n", 2, 12, `gen.package: "my-events" is not a valid Go package name`},
 		{"package keyword", "gen:\n  package: type\n", 2, 12, `gen.package: "type" is not a valid Go package name`},
 		{"allow_removed needs a reason", "compat:\n  allow_removed:\n    - event: v1\n", 3, 7, `compat.allow_removed[0]: reason is required`},
+		{"allow_removed event", "compat:\n  allow_removed:\n    - {event: V1.OrderPlaced, reason: r}\n", 3, 15, `compat.allow_removed[0].event: "V1.OrderPlaced" is neither an event type (v1.OrderPlaced) nor a major version (v1)`},
 		{"allow_removed empty event", "compat:\n  allow_removed:\n    - {event: \"\", reason: r}\n", 3, 15, `compat.allow_removed[0].event must not be empty`},
 		{"anchored value", "x: &l BACKWRD\n", 1, 1, `unknown key "x" in config section`},
 	}

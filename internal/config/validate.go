@@ -31,6 +31,7 @@ import (
 //	url          an http or https URL
 //	envvar       an environment variable name
 //	goident      a Go identifier (a package name)
+//	event        an event type (v1.OrderPlaced) or a major version (v1)
 //	required     present and not empty
 //	min=N, max=N bounds of an integer
 //	keys=rule    map keys are lint rule ids (checked by the lint package)
@@ -38,6 +39,7 @@ type Rule struct {
 	Enum                          []string
 	Glob, Root, File, Duration    bool
 	URL, EnvVar, GoIdent, Require bool
+	Event                         bool
 	Min, Max                      *int
 	Keys                          string
 }
@@ -67,6 +69,8 @@ func ParseRule(tag string) (Rule, error) {
 			r.EnvVar = true
 		case "goident":
 			r.GoIdent = true
+		case "event":
+			r.Event = true
 		case "required":
 			r.Require = true
 		case "min", "max":
@@ -203,7 +207,7 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, key string, r Rule) {
 				}
 			}
 			v.walk(n.Content[i+1], t.Elem(), join(key, k.Value), Rule{Enum: r.Enum, Glob: r.Glob, Root: r.Root, File: r.File,
-				Duration: r.Duration, URL: r.URL, EnvVar: r.EnvVar, GoIdent: r.GoIdent, Min: r.Min, Max: r.Max})
+				Duration: r.Duration, URL: r.URL, EnvVar: r.EnvVar, GoIdent: r.GoIdent, Event: r.Event, Min: r.Min, Max: r.Max})
 		}
 	default:
 		if n.Kind != yaml.ScalarNode {
@@ -222,11 +226,13 @@ var durationType = reflect.TypeOf(time.Duration(0))
 const (
 	EnvVarPattern  = `^[A-Za-z_][A-Za-z0-9_]*$`
 	GoIdentPattern = `^[A-Za-z_][A-Za-z0-9_]*$`
+	EventPattern   = `^v[1-9][0-9]*(\.[^/\\\s]+)?$`
 )
 
 var (
 	envVarRE = regexp.MustCompile(EnvVarPattern)
 	goIdent  = regexp.MustCompile(GoIdentPattern)
+	eventRE  = regexp.MustCompile(EventPattern)
 )
 
 func (v *validator) scalar(n *yaml.Node, key string, r Rule) {
@@ -252,6 +258,8 @@ func (v *validator) scalar(n *yaml.Node, key string, r Rule) {
 		v.fail(n, "%s: %q is not an environment variable name", key, s)
 	case r.GoIdent && (!goIdent.MatchString(s) || token.IsKeyword(s)):
 		v.fail(n, "%s: %q is not a valid Go package name", key, s)
+	case r.Event && !eventRE.MatchString(s):
+		v.fail(n, "%s: %q is neither an event type (v1.OrderPlaced) nor a major version (v1)", key, s)
 	case r.Min != nil || r.Max != nil:
 		i, err := strconv.Atoi(s)
 		if err != nil {

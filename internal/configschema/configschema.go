@@ -162,6 +162,8 @@ func (g *generator) value(t reflect.Type, r config.Rule, def reflect.Value, wher
 			s["pattern"] = config.EnvVarPattern
 		case r.GoIdent:
 			s["pattern"] = config.GoIdentPattern
+		case r.Event:
+			s["pattern"] = config.EventPattern
 		case r.Glob:
 			s["pattern"] = globPattern
 		}

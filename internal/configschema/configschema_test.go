@@ -205,6 +205,7 @@ func TestRejects(t *testing.T) {
 		"lint:\n  ignore_only: {no-such-rule: [a]}\n",
 		"lint:\n  ignore: [/abs/**]\n",
 		"compat:\n  allow_removed:\n    - {event: v1}\n",
+		"compat:\n  allow_removed:\n    - {event: OrderPlaced, reason: r}\n",
 		"registry:\n  subject_strategy: topic-record\n",
 		"registry:\n  timeout: soon\n",
 		"registry:\n  url: localhost:8081\n",
