@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/hamba/avro/v2"
+
+	"github.com/evctl/evctl/internal/avroparse"
 )
 
 // Deserializer reads Confluent frames into generated event types. Writer
@@ -93,7 +95,7 @@ func (d *Deserializer) writer(ctx context.Context, id uint32) (*writerSchema, er
 	}
 	w = &writerSchema{typ: typ, text: text}
 	if typ == "AVRO" {
-		w.avro, err = avro.ParseWithCache(text, "", &avro.SchemaCache{})
+		w.avro, err = avroparse.Parse([]byte(text))
 		if err != nil {
 			return nil, fmt.Errorf("schema %d: parse Avro writer schema: %w", id, err)
 		}
@@ -115,7 +117,7 @@ func (d *Deserializer) readerFor(id uint32, w *writerSchema, into Event) (avro.S
 	reader, ok := d.readers[text]
 	if !ok {
 		var err error
-		reader, err = avro.ParseWithCache(text, "", &avro.SchemaCache{})
+		reader, err = avroparse.Parse([]byte(text))
 		if err != nil {
 			return nil, fmt.Errorf("parse reader schema of %s: %w", into.EventType(), err)
 		}

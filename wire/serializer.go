@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/hamba/avro/v2"
+
+	"github.com/evctl/evctl/internal/avroparse"
 )
 
 // SerializerOptions tune NewSerializer.
@@ -49,7 +51,7 @@ func NewSerializer(ctx context.Context, reg Registry, proto Event, opts Serializ
 	}
 	switch s.schemaType {
 	case "AVRO":
-		sch, err := avro.ParseWithCache(proto.Schema(), "", &avro.SchemaCache{})
+		sch, err := avroparse.Parse([]byte(proto.Schema()))
 		if err != nil {
 			return nil, fmt.Errorf("serializer for %s: parse Avro schema: %w", s.eventType, err)
 		}

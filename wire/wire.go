@@ -9,6 +9,12 @@
 // decodes, resolving Avro writer schemas to the generated reader schema
 // with hamba/avro.
 //
+// Avro schema texts are parsed through internal/avroparse, which keeps
+// hamba/avro from panicking on a recursive record whose field default
+// holds a record of an enclosing type: such a default is checked by evctl
+// and left out of the hamba schema, so when a writer lacks that field the
+// reader reports it missing instead of filling the default.
+//
 // Errors wrap ErrInvalidEvent (with the *validate.Error), ErrUnknownSchemaID,
 // ErrNotRegistered or ErrBadFrame. SRRegistry adapts a
 // github.com/twmb/franz-go/pkg/sr client to Registry. The subpackages

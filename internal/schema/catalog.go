@@ -12,8 +12,9 @@ import (
 	"strings"
 	"sync"
 
-	hamba "github.com/hamba/avro/v2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/evctl/evctl/internal/avroparse"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -310,7 +311,7 @@ func parseEvent(path string, data []byte, validate bool) (*Event, error) {
 
 func buildAvro(ev *Event, validate bool) error {
 	if validate {
-		sch, err := hamba.ParseBytesWithCache(ev.Source, "", &hamba.SchemaCache{})
+		sch, err := avroparse.Parse(ev.Source)
 		if err != nil {
 			msg := strings.TrimPrefix(err.Error(), "avro: ")
 			return &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid Avro schema: " + msg, Err: err}

@@ -208,3 +208,19 @@ func TestCatalogLookups(t *testing.T) {
 		t.Error("lookups of absent events found something")
 	}
 }
+
+// TestRecursiveAvroRecordDefault: a valid recursive Avro schema whose field
+// default holds a record loads without error (hamba/avro alone panics on
+// it); a wrong default in the same place is an error.
+func TestRecursiveAvroRecordDefault(t *testing.T) {
+	ok := `{"type":"record","name":"Tree","fields":[{"name":"kids","type":{"type":"array","items":"Tree"},"default":[{"kids":[]}]}]}`
+	bad := `{"type":"record","name":"Tree","fields":[{"name":"kids","type":{"type":"array","items":"Tree"},"default":[{"kids":1}]}]}`
+	cat := LoadSources([]FileSource{{Path: "v1/Tree.avsc", Data: []byte(ok)}})
+	if len(cat.Errors) > 0 || len(cat.Events) != 1 {
+		t.Fatalf("valid schema: errors %v", cat.Errors)
+	}
+	cat = LoadSources([]FileSource{{Path: "v1/Tree.avsc", Data: []byte(bad)}})
+	if len(cat.Errors) != 1 || !strings.Contains(cat.Errors[0].Error(), "invalid default for field kids") {
+		t.Fatalf("bad default: errors %v", cat.Errors)
+	}
+}
