@@ -107,7 +107,7 @@ func (g *gen) avroType(a anode, name string, top bool) (*gtype, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		return &gtype{kind: gSlice, name: "[]" + ptrIf(null, et), elem: et}, false, nil
+		return &gtype{kind: gSlice, name: "[]" + ptrIf(null, et), elem: et, elemPtr: null && et.kind != gUnion}, false, nil
 	case "map":
 		vn := n.Get("values")
 		if vn == nil {
@@ -117,7 +117,7 @@ func (g *gen) avroType(a anode, name string, top bool) (*gtype, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		return &gtype{kind: gMap, name: "map[string]" + ptrIf(null, vt), elem: vt}, false, nil
+		return &gtype{kind: gMap, name: "map[string]" + ptrIf(null, vt), elem: vt, elemPtr: null && vt.kind != gUnion}, false, nil
 	}
 	// A primitive written as an object, possibly with a logical type.
 	base, _, err := g.avroType(anode{n: tn, ptr: a.ptr + "/type", ns: a.ns}, name, top)
@@ -454,6 +454,12 @@ func (g *gen) avroEnc(w *strings.Builder, a anode, t *gtype, x string, depth int
 			g.imports["errors"] = true
 			return
 		}
+		if ni < 0 {
+			// A single-branch union [T]: x is the value.
+			fmt.Fprintf(w, "b = avrobin.AppendLong(b, 0)\n")
+			g.avroEnc(w, anode{n: n.Items[0], ptr: a.ptr + "/0", ns: a.ns}, t, x, depth)
+			return
+		}
 		// ["null", T]: x is a pointer.
 		for i, it := range n.Items {
 			if s, ok := it.StringValue(); ok && s == "null" {
@@ -618,36 +624,40 @@ func (g *gen) avroChecks(b *strings.Builder, a anode, t *gtype, x, p string) {
 		var c strings.Builder
 		items := n.Get("items")
 		if items != nil {
-			ex := x + "[i]"
-			isPtr := strings.HasPrefix(strings.TrimPrefix(t.name, "[]"), "*")
-			if isPtr && t.elem.kind != gUnion {
-				ex = "(*" + x + "[i])"
+			iv, _, pv, done := g.loopVars("i", "e", "pi")
+			ex := x + "[" + iv + "]"
+			isPtr := t.elemPtr || (t.elem.kind == gUnion)
+			if t.elemPtr {
+				ex = "(*" + ex + ")"
 			}
-			g.avroChecks(&c, anode{n: items, ptr: a.ptr + "/items", ns: a.ns}, t.elem, ex, "&pi")
+			g.avroChecks(&c, anode{n: items, ptr: a.ptr + "/items", ns: a.ns}, t.elem, ex, "&"+pv)
+			done()
 			if c.Len() > 0 {
-				fmt.Fprintf(b, "for i := range %s {\n", x)
+				fmt.Fprintf(b, "for %s := range %s {\n", iv, x)
 				if isPtr {
-					fmt.Fprintf(b, "if %s[i] == nil {\ncontinue\n}\n", x)
+					fmt.Fprintf(b, "if %s[%s] == nil {\ncontinue\n}\n", x, iv)
 				}
-				fmt.Fprintf(b, "pi := validate.Item(%s, i)\n%s}\n", p, c.String())
+				fmt.Fprintf(b, "%s := validate.Item(%s, %s)\n%s}\n", pv, p, iv, c.String())
 			}
 		}
 	case gMap:
 		var c strings.Builder
 		values := n.Get("values")
 		if values != nil {
-			isPtr := strings.HasPrefix(strings.TrimPrefix(t.name, "map[string]"), "*")
-			ex := "e"
-			if isPtr && t.elem.kind != gUnion {
-				ex = "(*e)"
+			kv, ev, pv, done := g.loopVars("k", "e", "pe")
+			isPtr := t.elemPtr || (t.elem.kind == gUnion)
+			ex := ev
+			if t.elemPtr {
+				ex = "(*" + ev + ")"
 			}
-			g.avroChecks(&c, anode{n: values, ptr: a.ptr + "/values", ns: a.ns}, t.elem, ex, "&pe")
+			g.avroChecks(&c, anode{n: values, ptr: a.ptr + "/values", ns: a.ns}, t.elem, ex, "&"+pv)
+			done()
 			if c.Len() > 0 {
-				fmt.Fprintf(b, "for k, e := range %s {\n", x)
+				fmt.Fprintf(b, "for %s, %s := range %s {\n", kv, ev, x)
 				if isPtr {
-					b.WriteString("if e == nil {\ncontinue\n}\n")
+					fmt.Fprintf(b, "if %s == nil {\ncontinue\n}\n", ev)
 				}
-				fmt.Fprintf(b, "pe := validate.Prop(%s, k)\n%s}\n", p, c.String())
+				fmt.Fprintf(b, "%s := validate.Prop(%s, %s)\n%s}\n", pv, p, kv, c.String())
 			}
 		}
 	case gUnion:

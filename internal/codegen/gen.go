@@ -46,6 +46,9 @@ type gtype struct {
 	name string // Go spelling without the optional pointer
 	elem *gtype // slice and map element
 	size int    // fixed size
+	// elemPtr: the slice or map element is held by pointer (a nullable
+	// element whose own type is not nilable).
+	elemPtr bool
 }
 
 type fileData struct {
@@ -109,6 +112,22 @@ type gen struct {
 	typeNames map[string]string // Go type name -> origin
 	building  map[string]bool   // JSON struct types being built (for cycles)
 	pending   []func() error
+	// loops counts the enclosing loops of the check being written, so that
+	// nested loops get their own variables.
+	loops int
+}
+
+// loopVars gives the variable names of a loop nested in g.loops others:
+// the index or key, the element and the path ("i", "e", "pi" outside).
+func (g *gen) loopVars(idx, elem, path string) (string, string, string, func()) {
+	d := g.loops
+	g.loops++
+	done := func() { g.loops-- }
+	if d == 0 {
+		return idx, elem, path, done
+	}
+	n := strconv.Itoa(d)
+	return idx + n, elem + n, path + n, done
 }
 
 func newGen(ev *schema.Event, opts Options, names *nameTable) *gen {
@@ -388,10 +407,11 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 			return nil, false, err
 		}
 		en := et.name
-		if enull && et.kind != gAny && et.kind != gSlice && et.kind != gMap {
+		ptr := enull && et.kind != gAny && et.kind != gSlice && et.kind != gMap
+		if ptr {
 			en = "*" + en
 		}
-		return &gtype{kind: gSlice, name: "[]" + en, elem: et}, null, nil
+		return &gtype{kind: gSlice, name: "[]" + en, elem: et, elemPtr: ptr}, null, nil
 	case "object":
 		if props := n.Get("properties"); props != nil && len(props.Members) > 0 {
 			t, err := g.jsonStruct(j, name, false)
@@ -403,10 +423,11 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 				return nil, false, err
 			}
 			vn := vt.name
-			if vnull && vt.kind != gAny && vt.kind != gSlice && vt.kind != gMap {
+			ptr := vnull && vt.kind != gAny && vt.kind != gSlice && vt.kind != gMap
+			if ptr {
 				vn = "*" + vn
 			}
-			return &gtype{kind: gMap, name: "map[string]" + vn, elem: vt}, null, nil
+			return &gtype{kind: gMap, name: "map[string]" + vn, elem: vt, elemPtr: ptr}, null, nil
 		}
 		return &gtype{kind: gMap, name: "map[string]any", elem: &gtype{kind: gAny, name: "any"}}, null, nil
 	}
@@ -806,21 +827,24 @@ func (g *gen) jsonChecks(b *strings.Builder, j jnode, t *gtype, x, p string, _ b
 		if ap := n.Get("additionalProperties"); ap != nil && ap.Kind == schema.Object {
 			var c strings.Builder
 			jn := jnode{n: ap, ptr: ptrJoin(j.ptr, "additionalProperties")}
-			vx := "e"
-			isPtr := strings.HasPrefix(strings.TrimPrefix(t.name, "map[string]"), "*")
+			kv, ev, pv, done := g.loopVars("k", "e", "pe")
+			vx := ev
+			isPtr := t.elemPtr
 			if isPtr {
-				vx = "(*e)"
+				vx = "(*" + ev + ")"
 			}
-			if err := g.jsonChecks(&c, jn, t.elem, vx, "&pe", isPtr); err != nil {
+			err := g.jsonChecks(&c, jn, t.elem, vx, "&"+pv, isPtr)
+			done()
+			if err != nil {
 				return err
 			}
 			if c.Len() > 0 {
 				// Map iteration order is random: with several failing values, any one may be reported.
-				fmt.Fprintf(b, "for k, e := range %s {\n", x)
+				fmt.Fprintf(b, "for %s, %s := range %s {\n", kv, ev, x)
 				if isPtr {
-					b.WriteString("if e == nil {\ncontinue\n}\n")
+					fmt.Fprintf(b, "if %s == nil {\ncontinue\n}\n", ev)
 				}
-				fmt.Fprintf(b, "pe := validate.Prop(%s, k)\n%s}\n", p, c.String())
+				fmt.Fprintf(b, "%s := validate.Prop(%s, %s)\n%s}\n", pv, p, kv, c.String())
 			}
 		}
 	}
@@ -994,18 +1018,20 @@ func (g *gen) sliceChecks(b *strings.Builder, j jnode, t *gtype, x, p string) {
 	}
 	var c strings.Builder
 	jn := jnode{n: items, ptr: ptrJoin(j.ptr, "items")}
-	isPtr := strings.HasPrefix(strings.TrimPrefix(t.name, "[]"), "*")
-	ex := x + "[i]"
+	iv, _, pv, done := g.loopVars("i", "e", "pi")
+	isPtr := t.elemPtr
+	ex := x + "[" + iv + "]"
 	if isPtr {
-		ex = "(*" + x + "[i])"
+		ex = "(*" + ex + ")"
 	}
-	_ = g.jsonChecks(&c, jn, t.elem, ex, "&pi", isPtr)
+	_ = g.jsonChecks(&c, jn, t.elem, ex, "&"+pv, isPtr)
+	done()
 	if c.Len() == 0 {
 		return
 	}
-	fmt.Fprintf(b, "for i := range %s {\n", x)
+	fmt.Fprintf(b, "for %s := range %s {\n", iv, x)
 	if isPtr {
-		fmt.Fprintf(b, "if %s[i] == nil {\ncontinue\n}\n", x)
+		fmt.Fprintf(b, "if %s[%s] == nil {\ncontinue\n}\n", x, iv)
 	}
-	fmt.Fprintf(b, "pi := validate.Item(%s, i)\n%s}\n", p, c.String())
+	fmt.Fprintf(b, "%s := validate.Item(%s, %s)\n%s}\n", pv, p, iv, c.String())
 }

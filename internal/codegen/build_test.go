@@ -1,0 +1,97 @@
+package codegen_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/evctl/evctl/internal/codegen"
+	"github.com/evctl/evctl/internal/schema"
+)
+
+// genPackage is one generated package of a buildModule run: the catalog
+// sources, and Go test files to run beside the generated code.
+type genPackage struct {
+	files map[string]string // catalog path -> schema text
+	tests map[string]string // extra file name -> Go source (package name: the package)
+}
+
+// generateSources runs Generate on in-memory schema files.
+func generateSources(t *testing.T, pkg string, files map[string]string) (map[string][]byte, error) {
+	t.Helper()
+	var srcs []schema.FileSource
+	for p, d := range files {
+		srcs = append(srcs, schema.FileSource{Path: p, Data: []byte(d)})
+	}
+	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Path < srcs[j].Path })
+	cat := schema.LoadSources(srcs)
+	if len(cat.Errors) > 0 {
+		t.Fatalf("catalog %s: %v", pkg, cat.Errors[0])
+	}
+	out, _, err := codegen.Generate(cat, codegen.Options{Package: pkg})
+	return out, err
+}
+
+// buildModule generates every package into one temporary module that
+// requires evctl through a replace directive, then runs `go vet` and `go
+// test` once over all of them (one go command per call keeps CI fast).
+func buildModule(t *testing.T, pkgs map[string]genPackage) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the go tool")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	for name, p := range pkgs {
+		files, err := generateSources(t, name, p.files)
+		if err != nil {
+			t.Fatalf("Generate %s: %v", name, err)
+		}
+		dir := filepath.Join(tmp, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for n, b := range files {
+			if err := os.WriteFile(filepath.Join(dir, n), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for n, s := range p.tests {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	gomod, err := os.ReadFile("testdata/ownmodule/go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod = bytes.ReplaceAll(gomod, []byte("REPO_ROOT"), []byte(root))
+	if err := os.WriteFile(filepath.Join(tmp, "go.mod"), gomod, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "go.sum"), sum, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gocmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	for _, args := range [][]string{{"vet", "./..."}, {"test", "-count=1", "./..."}} {
+		cmd := exec.Command(gocmd, args...)
+		cmd.Dir = tmp
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
