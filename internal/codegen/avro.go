@@ -196,22 +196,22 @@ func (g *gen) avroEnum(a anode, _ string) (*gtype, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	_, full, _ := namedNS(a)
+	name = g.take(name, fmt.Sprintf("Avro enum %s in %s", full, g.ev.Path))
 	t := &gtype{kind: gEnum, name: name}
 	_ = g.registerNamed(a, t)
-	_, full, _ := namedNS(a)
 	td := &typeDecl{Kind: "enum", Name: name, Where: "#" + a.ptr}
 	td.Doc, _ = a.n.Get("doc").StringValue()
 	if syms := a.n.Get("symbols"); syms != nil {
 		for _, s := range syms.Items {
-			c := constDecl{Name: name + exported(s.Str), Value: strconv.Quote(s.Str)}
-			g.claim(c.Name, fmt.Sprintf("symbol %s of Avro enum %s in %s", s.Str, full, g.ev.Path))
+			c := constDecl{Name: g.take(name+exported(s.Str), fmt.Sprintf("symbol %s of Avro enum %s in %s", s.Str, full, g.ev.Path)), Value: strconv.Quote(s.Str)}
 			td.Consts = append(td.Consts, c)
 		}
 	}
 	if len(td.Consts) == 0 {
 		return nil, false, g.errorf(a.n, "Avro enum %s has no symbols", full)
 	}
-	g.addType(td, fmt.Sprintf("Avro enum %s in %s", full, g.ev.Path))
+	g.addType(td)
 	return t, false, nil
 }
 
@@ -221,13 +221,16 @@ func (g *gen) avroRecord(a anode, _ string, top bool) (*gtype, bool, error) {
 		return nil, false, err
 	}
 	_, full, ns := namedNS(a)
+	if !top {
+		name = g.take(name, fmt.Sprintf("Avro record %s in %s", full, g.ev.Path))
+	}
 	t := &gtype{kind: gStruct, name: name}
 	_ = g.registerNamed(a, t)
 	td := &typeDecl{Kind: "struct", Name: name, Where: "#" + a.ptr}
 	if !top {
 		td.Doc, _ = a.n.Get("doc").StringValue()
 	}
-	g.addType(td, fmt.Sprintf("Avro record %s in %s", full, g.ev.Path))
+	g.addType(td)
 	fields := a.n.Get("fields")
 	if fields == nil {
 		return nil, false, g.errorf(a.n, "Avro record %s has no fields", full)
@@ -243,16 +246,7 @@ func (g *gen) avroRecord(a anode, _ string, top bool) (*gtype, bool, error) {
 	seen := map[string]string{}
 	for i, fn := range fields.Items {
 		key, _ := fn.Get("name").StringValue()
-		goN := exported(key)
-		if goN == "" {
-			return nil, false, g.errorf(fn, "field %q gives no Go field name", key)
-		}
-		if prev, ok := seen[goN]; ok {
-			return nil, false, g.errorf(fn, "fields %q and %q both give the Go field name %s in %s; rename one", prev, key, goN, name)
-		}
-		if top && methodNames[goN] {
-			return nil, false, g.errorf(fn, "field %q gives the Go field name %s, which is also a generated method of %s; rename the field", key, goN, name)
-		}
+		goN := fieldName(key, seen, top)
 		seen[goN] = key
 		tn := fn.Get("type")
 		if tn == nil {
@@ -337,7 +331,7 @@ func (g *gen) avroUnion(a anode, name string) (*gtype, bool, error) {
 		}
 		return t, true, nil
 	}
-	uname := name + "Union"
+	uname := g.take(name+"Union", fmt.Sprintf("the Avro union at #%s of %s", a.ptr, g.ev.Path))
 	g.imports["errors"] = true
 	g.imports["fmt"] = true
 	td := &typeDecl{Kind: "union", Name: uname, Nullable: null, Where: "#" + a.ptr}
@@ -382,7 +376,7 @@ func (g *gen) avroUnion(a anode, name string) (*gtype, bool, error) {
 		td.Branches = append(td.Branches, bd)
 		branchTypes = append(branchTypes, bt)
 	}
-	g.addType(td, fmt.Sprintf("the Avro union at #%s of %s", a.ptr, g.ev.Path))
+	g.addType(td)
 	t := &gtype{kind: gUnion, name: "*" + uname}
 	g.pending = append(g.pending, func() error {
 		var b strings.Builder

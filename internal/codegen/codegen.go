@@ -107,19 +107,23 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 	var fallbacks []Fallback
 	names := newNameTable()
 	shared := sharedData{Package: opts.Package}
+	// Event types own their names before any nested type is named.
+	for _, ev := range events {
+		if p := exported(ev.Type); p != "" {
+			names.claim(p, "event "+ev.Type+" ("+ev.Path+")")
+		}
+	}
+	if err := names.err(); err != nil {
+		return nil, nil, fmt.Errorf("gen go: %w", err)
+	}
+	usedFiles := map[string]bool{SharedFile: true}
 	for _, ev := range events {
 		g := newGen(ev, opts, names)
 		f, err := g.run()
 		if err != nil {
 			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
 		}
-		name := fileName(ev.Type)
-		if name == SharedFile {
-			return nil, nil, fmt.Errorf("gen go: %s: event type %q would overwrite %s", ev.Path, ev.Type, SharedFile)
-		}
-		if _, dup := files[name]; dup {
-			return nil, nil, fmt.Errorf("gen go: %s: event type %q gives file name %s, which another event uses too", ev.Path, ev.Type, name)
-		}
+		name := fileName(ev.Type, usedFiles)
 		src, err := render("event.go.tmpl", f)
 		if err != nil {
 			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
@@ -228,6 +232,20 @@ func (t *nameTable) claim(name, origin string) {
 		return
 	}
 	t.owner[name] = origin
+}
+
+// take claims name for origin, or when another origin has it the first
+// free name of name2, name3... Events are generated in sorted order, so
+// the same catalog always gives the same names.
+func (t *nameTable) take(name, origin string) string {
+	cand := name
+	for i := 2; ; i++ {
+		if _, ok := t.owner[cand]; !ok {
+			t.owner[cand] = origin
+			return cand
+		}
+		cand = name + strconv.Itoa(i)
+	}
 }
 
 func (t *nameTable) err() error {

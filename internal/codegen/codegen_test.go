@@ -22,6 +22,8 @@ var goldens = []struct {
 }{
 	{"bundled", "../../schemas"},
 	{"catalog", "testdata/catalog"},
+	// names covers every rename rule (see fieldName and fileName).
+	{"names", "testdata/names"},
 }
 
 func load(t *testing.T, dir string) *schema.Catalog {

@@ -8,6 +8,7 @@ import (
 	"github.com/evctl/evctl/internal/codegen"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
 	"github.com/evctl/evctl/internal/codegen/gentest/catalog"
+	"github.com/evctl/evctl/internal/codegen/gentest/names"
 	"github.com/evctl/evctl/internal/schema"
 )
 
@@ -20,22 +21,18 @@ func TestGenerateFailsClearly(t *testing.T) {
 		files map[string]string
 		want  string
 	}{
-		{"field names collide", map[string]string{"v1/A.json": `{"type":"object","properties":{"order_id":{"type":"string"},"orderId":{"type":"string"}}}`},
-			`properties "order_id" and "orderId" both give the Go field name OrderID`},
-		{"field shadows a method", map[string]string{"v1/A.json": `{"type":"object","properties":{"schema":{"type":"string"}}}`},
-			`gives the Go field name Schema, which is also a generated method`},
-		{"enum constants collide", map[string]string{"v1/A.json": `{"type":"object","properties":{"k":{"type":"string","enum":["a-b","a_b"]}}}`},
-			`Go name V1AK`},
-		{"types collide across events", map[string]string{
-			"v1/A.json":       `{"type":"object","properties":{"status":{"type":"string","enum":["x"]}}}`,
-			"v1/AStatus.json": `{"type":"object","properties":{"x":{"type":"string"}}}`},
-			`Go name V1AStatus is generated for`},
+		{"event types give one Go name", map[string]string{
+			"v1/order_placed.json": `{"type":"object","properties":{"x":{"type":"string"}}}`,
+			"v1/OrderPlaced.json":  `{"type":"object","properties":{"x":{"type":"string"}}}`},
+			`Go name V1OrderPlaced is generated for event`},
+		{"empty property name", map[string]string{"v1/A.json": `{"type":"object","properties":{"":{"type":"string"}}}`},
+			`property "" cannot be a json struct tag`},
+		{"property name with a comma", map[string]string{"v1/A.json": `{"type":"object","properties":{"a,b":{"type":"string"}}}`},
+			`property "a,b" cannot be a json struct tag`},
 		{"required without schema", map[string]string{"v1/A.json": `{"type":"object","required":["x"],"properties":{"y":{"type":"string"}}}`},
 			`required property "x" has no schema under properties`},
 		{"top level not an object", map[string]string{"v1/A.json": `{"type":"string"}`},
 			`top-level schema must be`},
-		{"avro fields collide", map[string]string{"v1/A.avsc": `{"type":"record","name":"A","fields":[{"name":"a_b","type":"string"},{"name":"aB","type":"string"}]}`},
-			`fields "a_b" and "aB" both give the Go field name AB`},
 		{"avro unsupported union branch", map[string]string{"v1/A.avsc": `{"type":"record","name":"A","fields":[{"name":"u","type":["string",{"type":"array","items":"int"}]}]}`},
 			`union branch of this type is not supported`},
 		{"reference to another file", map[string]string{
@@ -108,9 +105,12 @@ func TestSchemaIsSourceText(t *testing.T) {
 		cat := load(t, g.catalog)
 		for _, ev := range cat.Events {
 			var e interface{ Schema() string }
-			if g.name == "bundled" {
+			switch g.name {
+			case "bundled":
 				e = bundled.NewEvent(ev.Type)
-			} else {
+			case "names":
+				e = names.NewEvent(ev.Type)
+			default:
 				e = catalog.NewEvent(ev.Type)
 			}
 			if e == nil {
@@ -174,5 +174,24 @@ func TestYAMLRegistrySchema(t *testing.T) {
 	}
 	if _, ok := catalog.NewEvent("v1.Everything").(interface{ RegistrySchema() string }); ok {
 		t.Errorf("a JSON event has RegistrySchema")
+	}
+}
+
+// TestRenamedFieldsKeepTheirKeys: renamed fields encode under the exact
+// property names.
+func TestRenamedFieldsKeepTheirKeys(t *testing.T) {
+	one, two := int64(1), int64(-1)
+	s := "s"
+	v := &names.V1Names{SchemaField: &s, SubjectField: "subj", Plus1: one, Minus1: &two, OrderID2: &s, Field: &s}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"$schema":"s","subject":"subj","+1":1,"-1":-1,"orderId":"s","!":"s"}`
+	if string(b) != want {
+		t.Errorf("got %s, want %s", b, want)
+	}
+	if v.Subject() != "Names" || v.Schema() == "" {
+		t.Errorf("methods shadowed")
 	}
 }

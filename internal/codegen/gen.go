@@ -150,9 +150,8 @@ func (g *gen) run() (*fileData, error) {
 		return nil, fmt.Errorf("event type %q gives no Go name", ev.Type)
 	}
 	g.f = &fileData{Package: g.opts.Package, GoName: g.prefix, EventType: ev.Type}
-	g.f.SchemaConst = g.lprefix + "Schema"
+	g.f.SchemaConst = g.take(g.lprefix+"Schema", "the schema text of "+ev.Type)
 	g.f.SchemaLit = goString(string(ev.Source))
-	g.claim(g.f.SchemaConst, "the schema text of "+ev.Type)
 	if g.opts.Subject != nil {
 		g.f.Subject = g.opts.Subject(ev)
 	} else {
@@ -187,9 +186,8 @@ func (g *gen) run() (*fileData, error) {
 		if err != nil {
 			return nil, fmt.Errorf("render the YAML schema as JSON: %w", err)
 		}
-		g.f.JSONConst = g.lprefix + "SchemaJSON"
+		g.f.JSONConst = g.take(g.lprefix+"SchemaJSON", "the JSON form of the schema of "+ev.Type)
 		g.f.JSONLit = goString(string(b))
-		g.claim(g.f.JSONConst, "the JSON form of the schema of "+ev.Type)
 	}
 	for i := range g.f.Vars {
 		g.f.Vars[i].Expr = strings.ReplaceAll(g.f.Vars[i].Expr, g.lprefix+"JSONDOC", g.f.JSONConst)
@@ -227,18 +225,18 @@ func goString(s string) string {
 
 func isValidUTF8(s string) bool { return utf8.ValidString(s) }
 
-func (g *gen) claim(name, origin string) { g.names.claim(name, origin) }
+// take claims a package-level name, or the first free one of name2,
+// name3...
+func (g *gen) take(name, origin string) string { return g.names.take(name, origin) }
 
 func (g *gen) newVar(kind, expr string) string {
-	name := fmt.Sprintf("%s%s%d", g.lprefix, kind, g.nvars)
+	name := g.take(fmt.Sprintf("%s%s%d", g.lprefix, kind, g.nvars), "a helper variable of "+g.ev.Type)
 	g.nvars++
-	g.claim(name, "a helper variable of "+g.ev.Type)
 	g.f.Vars = append(g.f.Vars, varDecl{Name: name, Expr: expr})
 	return name
 }
 
-func (g *gen) addType(td *typeDecl, origin string) {
-	g.claim(td.Name, origin)
+func (g *gen) addType(td *typeDecl) {
 	g.f.Types = append(g.f.Types, td)
 }
 
@@ -460,6 +458,7 @@ func stringEnum(n *schema.Node) ([]string, bool) {
 
 func (g *gen) jsonEnum(j jnode, name string) (*gtype, error) {
 	syms, _ := stringEnum(j.n)
+	name = g.take(name, fmt.Sprintf("the enum at #%s of %s", j.ptr, g.ev.Path))
 	t := &gtype{kind: gEnum, name: name}
 	g.byPtr[j.ptr] = t
 	td := &typeDecl{Kind: "enum", Name: name, Where: "#" + j.ptr}
@@ -474,17 +473,18 @@ func (g *gen) jsonEnum(j jnode, name string) (*gtype, error) {
 		if suffix == "" {
 			suffix = "Value" + strconv.Itoa(len(td.Consts))
 		}
-		c := constDecl{Name: name + suffix, Value: strconv.Quote(s)}
-		g.claim(c.Name, fmt.Sprintf("enum value %q at #%s of %s", s, j.ptr, g.ev.Path))
+		c := constDecl{Name: g.take(name+suffix, fmt.Sprintf("enum value %q at #%s of %s", s, j.ptr, g.ev.Path)), Value: strconv.Quote(s)}
 		td.Consts = append(td.Consts, c)
 	}
-	g.addType(td, fmt.Sprintf("the enum at #%s of %s", j.ptr, g.ev.Path))
+	g.addType(td)
 	return t, nil
 }
 
-var methodNames = map[string]bool{"EventType": true, "Subject": true, "Schema": true, "SchemaType": true, "Validate": true}
 
 func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
+	if !top {
+		name = g.take(name, fmt.Sprintf("the object at #%s of %s", j.ptr, g.ev.Path))
+	}
 	t := &gtype{kind: gStruct, name: name}
 	g.byPtr[j.ptr] = t
 	g.building[name] = true
@@ -493,7 +493,7 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 	if !top {
 		td.Doc, _ = j.n.Get("description").StringValue()
 	}
-	g.addType(td, fmt.Sprintf("the object at #%s of %s", j.ptr, g.ev.Path))
+	g.addType(td)
 	required := map[string]bool{}
 	if req := j.n.Get("required"); req != nil {
 		for _, r := range req.Items {
@@ -518,16 +518,10 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 	if props != nil {
 		for _, m := range props.Members {
 			declared[m.Key] = true
-			fn := exported(m.Key)
-			if fn == "" {
-				return nil, g.errorf(m.Value, "property %q gives no Go field name", m.Key)
+			if !validTagName(m.Key) {
+				return nil, g.errorf(m.Value, "property %q cannot be a json struct tag (encoding/json allows a non-empty name of letters, digits and !#$%%&()*+-./:;<=>?@[]^_{|}~ and space); rename it", m.Key)
 			}
-			if prev, ok := goNames[fn]; ok {
-				return nil, g.errorf(m.Value, "properties %q and %q both give the Go field name %s in %s; rename one", prev, m.Key, fn, name)
-			}
-			if top && methodNames[fn] {
-				return nil, g.errorf(m.Value, "property %q gives the Go field name %s, which is also a generated method of %s; rename the property", m.Key, fn, name)
-			}
+			fn := fieldName(m.Key, goNames, top)
 			goNames[fn] = m.Key
 			jn := jnode{n: m.Value, ptr: ptrJoin(j.ptr, "properties", m.Key)}
 			ft, null, err := g.jsonType(jn, name+fn)

@@ -47,7 +47,9 @@ func (*V1OrderShipped) EventType() string { return "v1.OrderShipped" }
 func (*V1OrderShipped) Subject() string { return "v1.OrderShipped" }
 
 // Schema returns the schema of v1.OrderShipped, exactly as written.
-func (*V1OrderShipped) Schema() string     { return v1OrderShippedSchema } // SchemaType returns the registry schema type, "JSON".
+func (*V1OrderShipped) Schema() string { return v1OrderShippedSchema }
+
+// SchemaType returns the registry schema type, "JSON".
 func (*V1OrderShipped) SchemaType() string { return "JSON" }
 
 // Validate checks the event against its schema and returns the first

@@ -55,7 +55,9 @@ func (*V1PaymentFailed) EventType() string { return "v1.PaymentFailed" }
 func (*V1PaymentFailed) Subject() string { return "v1.PaymentFailed" }
 
 // Schema returns the schema of v1.PaymentFailed, exactly as written.
-func (*V1PaymentFailed) Schema() string     { return v1PaymentFailedSchema } // SchemaType returns the registry schema type, "JSON".
+func (*V1PaymentFailed) Schema() string { return v1PaymentFailedSchema }
+
+// SchemaType returns the registry schema type, "JSON".
 func (*V1PaymentFailed) SchemaType() string { return "JSON" }
 
 // Validate checks the event against its schema and returns the first

@@ -105,7 +105,9 @@ func (*V1AvroAll) EventType() string { return "v1.AvroAll" }
 func (*V1AvroAll) Subject() string { return "com.acme.test.v1.AvroAll" }
 
 // Schema returns the schema of v1.AvroAll, exactly as written.
-func (*V1AvroAll) Schema() string     { return v1AvroAllSchema } // SchemaType returns the registry schema type, "AVRO".
+func (*V1AvroAll) Schema() string { return v1AvroAllSchema }
+
+// SchemaType returns the registry schema type, "AVRO".
 func (*V1AvroAll) SchemaType() string { return "AVRO" }
 
 // Validate checks the event against its schema and returns the first

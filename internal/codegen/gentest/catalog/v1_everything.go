@@ -151,7 +151,9 @@ func (*V1Everything) EventType() string { return "v1.Everything" }
 func (*V1Everything) Subject() string { return "v1.Everything" }
 
 // Schema returns the schema of v1.Everything, exactly as written.
-func (*V1Everything) Schema() string     { return v1EverythingSchema } // SchemaType returns the registry schema type, "JSON".
+func (*V1Everything) Schema() string { return v1EverythingSchema }
+
+// SchemaType returns the registry schema type, "JSON".
 func (*V1Everything) SchemaType() string { return "JSON" }
 
 // Validate checks the event against its schema and returns the first

@@ -67,7 +67,9 @@ func (*V1Fallbacks) EventType() string { return "v1.Fallbacks" }
 func (*V1Fallbacks) Subject() string { return "v1.Fallbacks" }
 
 // Schema returns the schema of v1.Fallbacks, exactly as written.
-func (*V1Fallbacks) Schema() string     { return v1FallbacksSchema } // SchemaType returns the registry schema type, "JSON".
+func (*V1Fallbacks) Schema() string { return v1FallbacksSchema }
+
+// SchemaType returns the registry schema type, "JSON".
 func (*V1Fallbacks) SchemaType() string { return "JSON" }
 
 // Validate checks the event against its schema and returns the first

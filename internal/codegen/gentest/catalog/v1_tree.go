@@ -57,7 +57,9 @@ func (*V1Tree) EventType() string { return "v1.Tree" }
 func (*V1Tree) Subject() string { return "v1.Tree" }
 
 // Schema returns the schema of v1.Tree, exactly as written.
-func (*V1Tree) Schema() string     { return v1TreeSchema } // SchemaType returns the registry schema type, "JSON".
+func (*V1Tree) Schema() string { return v1TreeSchema }
+
+// SchemaType returns the registry schema type, "JSON".
 func (*V1Tree) SchemaType() string { return "JSON" }
 
 // Validate checks the event against its schema and returns the first
