@@ -480,7 +480,6 @@ func (g *gen) jsonEnum(j jnode, name string) (*gtype, error) {
 	return t, nil
 }
 
-
 func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 	if !top {
 		name = g.take(name, fmt.Sprintf("the object at #%s of %s", j.ptr, g.ev.Path))
