@@ -42,7 +42,7 @@ func (g *gen) avroType(a anode, name string, top bool) (*gtype, bool, error) {
 	case schema.String:
 		switch n.Str {
 		case "null":
-			return nil, false, g.errorf(n, "a lone null type has no Go representation")
+			return &gtype{kind: gNull, name: "struct{}"}, false, nil
 		case "boolean":
 			return &gtype{kind: gBool, name: "bool"}, false, nil
 		case "int":
@@ -226,6 +226,8 @@ func (g *gen) avroRecord(a anode, _ string, top bool) (*gtype, bool, error) {
 	}
 	t := &gtype{kind: gStruct, name: name}
 	_ = g.registerNamed(a, t)
+	g.building[name] = true
+	defer delete(g.building, name)
 	td := &typeDecl{Kind: "struct", Name: name, Where: "#" + a.ptr}
 	if !top {
 		td.Doc, _ = a.n.Get("doc").StringValue()
@@ -256,6 +258,9 @@ func (g *gen) avroRecord(a anode, _ string, top bool) (*gtype, bool, error) {
 		ft, null, err := g.avroType(an, name+goN, false)
 		if err != nil {
 			return nil, false, err
+		}
+		if ft.kind == gStruct && g.building[ft.name] && !null {
+			return nil, false, g.errorf(fn, "field %q of Avro record %s holds record %s by value, which contains this field: no finite value of %s exists; make the field nullable ([\"null\", ...]) or an array or map", key, full, ft.name, full)
 		}
 		infos = append(infos, finfo{key: key, goN: goN, t: ft, null: null, an: an})
 		doc, _ := fn.Get("doc").StringValue()
@@ -298,9 +303,18 @@ func (g *gen) avroRecord(a anode, _ string, top bool) (*gtype, bool, error) {
 			g.avroEnc(&e, fi.an, fi.t, "v."+fi.goN, 0)
 		}
 		td.Encode = e.String()
+		g.useAvrobin(td.Encode)
 		return nil
 	})
 	return t, false, nil
+}
+
+// useAvrobin imports wire/avrobin when the encoder body calls it (a record
+// of fixed fields only does not).
+func (g *gen) useAvrobin(body string) {
+	if strings.Contains(body, "avrobin.") {
+		g.imports["github.com/evctl/evctl/wire/avrobin"] = true
+	}
 }
 
 // avroUnion maps ["null", T] to a pointer to T and any other union to a
@@ -316,7 +330,8 @@ func (g *gen) avroUnion(a anode, name string) (*gtype, bool, error) {
 		nonNull = append(nonNull, anode{n: it, ptr: fmt.Sprintf("%s/%d", a.ptr, i), ns: a.ns})
 	}
 	if len(nonNull) == 0 {
-		return nil, false, g.errorf(a.n, "a union of only null has no Go representation")
+		// hamba/avro decodes a union only into a pointer, a union struct or any.
+		return &gtype{kind: gNullUnion, name: "any"}, false, nil
 	}
 	if len(nonNull) == 1 {
 		t, _, err := g.avroType(nonNull[0], name, false)
@@ -365,8 +380,36 @@ func (g *gen) avroUnion(a anode, name string) (*gtype, bool, error) {
 			}
 			g.imports["github.com/hamba/avro/v2"] = true
 			g.f.Init = append(g.f.Init, fmt.Sprintf("avro.Register(%s, %s)", strconv.Quote(full), zeroValue(bt)))
+		case gSlice, gMap:
+			kind, inner := "array", b.n.Get("items")
+			bd.Name = "Array"
+			if bt.kind == gMap {
+				kind, inner = "map", b.n.Get("values")
+				bd.Name = "Map"
+			}
+			bd.Avro, bd.Accept = kind, []string{bt.name}
+			if inner != nil {
+				if rn, ok := hambaName(anode{n: inner, ns: a.ns}); ok {
+					// hamba/avro resolves an array or map branch by "array:<item type>".
+					g.imports["github.com/hamba/avro/v2"] = true
+					g.f.Init = append(g.f.Init, fmt.Sprintf("avro.Register(%s, %s{})", strconv.Quote(kind+":"+rn), bt.name))
+				}
+			}
+		case gFixed:
+			short, full, _ := namedNS(resolveNamedNode(g, b))
+			bd.Name, bd.Avro, bd.Accept = exported(short), full, []string{bt.name}
+			g.imports["github.com/hamba/avro/v2"] = true
+			g.f.Init = append(g.f.Init, fmt.Sprintf("avro.Register(%s, %s{})", strconv.Quote(full), bt.name))
+		case gTime, gDuration:
+			base, logical := avroBase(b.n)
+			bd.Name, bd.Avro, bd.Accept = exported(base), base+"."+logical, []string{bt.name}
+		case gRat:
+			if base, _ := avroBase(resolveNamedNode(g, b).n); base != "bytes" {
+				return nil, false, g.errorf(b.n, "a fixed decimal as a branch of a union with several non-null branches is not supported by gen go; use a bytes decimal")
+			}
+			bd.Name, bd.Avro, bd.Accept = "Bytes", "bytes.decimal", []string{bt.name}
 		default:
-			return nil, false, g.errorf(b.n, "union branch of this type is not supported by gen go; use a record branch instead")
+			return nil, false, g.errorf(b.n, "a duration as a branch of a union with several non-null branches is not supported by gen go; use a record branch instead")
 		}
 		for _, prev := range td.Branches {
 			if prev.Name == bd.Name {
@@ -403,6 +446,7 @@ func (g *gen) avroUnion(a anode, name string) (*gtype, bool, error) {
 		}
 		fmt.Fprintf(&e, "}\nreturn b, errors.New(%s)\n", strconv.Quote(uname+": no branch is set"))
 		td.Encode = e.String()
+		g.useAvrobin(td.Encode)
 		return nil
 	})
 	return t, null, nil
@@ -430,7 +474,6 @@ func nullIndex(u *schema.Node) int {
 // avroEnc writes statements appending the Avro encoding of x (typed t,
 // at schema node a) to b. depth keeps loop variables apart.
 func (g *gen) avroEnc(w *strings.Builder, a anode, t *gtype, x string, depth int) {
-	g.imports["github.com/evctl/evctl/wire/avrobin"] = true
 	n := a.n
 	if n.Kind == schema.Object && n.Get("type") != nil && n.Get("type").Kind != schema.String {
 		g.avroEnc(w, anode{n: n.Get("type"), ptr: a.ptr + "/type", ns: a.ns}, t, x, depth)
@@ -438,6 +481,10 @@ func (g *gen) avroEnc(w *strings.Builder, a anode, t *gtype, x string, depth int
 	}
 	if n.Kind == schema.Array {
 		ni := nullIndex(n)
+		if t.kind == gNullUnion {
+			fmt.Fprintf(w, "b = avrobin.AppendLong(b, %d)\n", ni)
+			return
+		}
 		if t.kind == gUnion {
 			if ni >= 0 {
 				fmt.Fprintf(w, "if %s == nil {\nb = avrobin.AppendLong(b, %d)\n} else ", x, ni)
@@ -523,16 +570,22 @@ func (g *gen) avroEnc(w *strings.Builder, a anode, t *gtype, x string, depth int
 		fmt.Fprintf(w, "if b, err = %s.appendAvro(b); err != nil {\nreturn b, err\n}\n", x)
 	case gSlice:
 		iv := fmt.Sprintf("i%d", depth)
-		fmt.Fprintf(w, "if len(%s) > 0 {\nb = avrobin.AppendLong(b, int64(len(%s)))\nfor %s := range %s {\n", x, x, iv, x)
-		items := n.Get("items")
-		g.avroEnc(w, anode{n: items, ptr: a.ptr + "/items", ns: a.ns}, t.elem, x+"["+iv+"]", depth+1)
-		w.WriteString("}\n}\nb = append(b, 0)\n")
+		var body strings.Builder
+		g.avroEnc(&body, anode{n: n.Get("items"), ptr: a.ptr + "/items", ns: a.ns}, t.elem, x+"["+iv+"]", depth+1)
+		loop := "for " + iv + " := range " + x
+		if body.Len() == 0 {
+			loop = "for range " + x // null items: nothing to write
+		}
+		fmt.Fprintf(w, "if len(%s) > 0 {\nb = avrobin.AppendLong(b, int64(len(%s)))\n%s {\n%s}\n}\nb = append(b, 0)\n", x, x, loop, body.String())
 	case gMap:
 		kv, ev := fmt.Sprintf("k%d", depth), fmt.Sprintf("e%d", depth)
-		fmt.Fprintf(w, "if len(%s) > 0 {\nb = avrobin.AppendLong(b, int64(len(%s)))\nfor %s, %s := range %s {\nb = avrobin.AppendString(b, %s)\n", x, x, kv, ev, x, kv)
-		values := n.Get("values")
-		g.avroEnc(w, anode{n: values, ptr: a.ptr + "/values", ns: a.ns}, t.elem, ev, depth+1)
-		w.WriteString("}\n}\nb = append(b, 0)\n")
+		var body strings.Builder
+		g.avroEnc(&body, anode{n: n.Get("values"), ptr: a.ptr + "/values", ns: a.ns}, t.elem, ev, depth+1)
+		vars := kv + ", " + ev
+		if body.Len() == 0 {
+			vars = kv // null values: only the keys are written
+		}
+		fmt.Fprintf(w, "if len(%s) > 0 {\nb = avrobin.AppendLong(b, int64(len(%s)))\nfor %s := range %s {\nb = avrobin.AppendString(b, %s)\n%s}\n}\nb = append(b, 0)\n", x, x, vars, x, kv, body.String())
 	}
 }
 
@@ -583,6 +636,10 @@ func (g *gen) avroChecks(b *strings.Builder, a anode, t *gtype, x, p string) {
 	n := a.n
 	if n.Kind == schema.Object && n.Get("type") != nil && n.Get("type").Kind != schema.String {
 		g.avroChecks(b, anode{n: n.Get("type"), ptr: a.ptr + "/type", ns: a.ns}, t, x, p)
+		return
+	}
+	if n.Kind == schema.Array && t.kind == gNullUnion {
+		fmt.Fprintf(b, "if %s != nil {\nreturn validate.Fail(%s, %s, \"the union [\\\"null\\\"] holds only null, got %%T\", %s)\n}\n", x, p, strconv.Quote(a.kw("type")), x)
 		return
 	}
 	if n.Kind == schema.Array {
@@ -658,3 +715,58 @@ func (g *gen) avroChecks(b *strings.Builder, a anode, t *gtype, x, p string) {
 		fmt.Fprintf(b, "if %s != nil {\nif err := %s.validate(%s); err != nil {\nreturn err\n}\n}\n", x, x, p)
 	}
 }
+
+// avroBase gives the base type and logical type of a type written as an
+// object ({"type":"long","logicalType":"timestamp-millis"}).
+func avroBase(n *schema.Node) (base, logical string) {
+	if n.Kind == schema.String {
+		return n.Str, ""
+	}
+	base, _ = n.Get("type").StringValue()
+	logical, _ = n.Get("logicalType").StringValue()
+	return base, logical
+}
+
+// hambaLogical are the logical types hamba/avro names a type by
+// ("long.timestamp-millis"), with their base types.
+var hambaLogical = map[string]string{"date": "int", "time-millis": "int", "time-micros": "long", "timestamp-millis": "long",
+	"timestamp-micros": "long", "local-timestamp-millis": "long", "local-timestamp-micros": "long", "uuid": "string", "decimal": "bytes"}
+
+// hambaName is the name hamba/avro resolves a type by in a union, when it
+// identifies the Go type: primitives, logical types and named types (not
+// arrays, maps or unions, which hamba names by their kind alone).
+func hambaName(a anode) (string, bool) {
+	n := a.n
+	switch n.Kind {
+	case schema.String:
+		if primitiveAvro[n.Str] {
+			return n.Str, true
+		}
+		return avroFull(n.Str, a.ns), true
+	case schema.Object:
+		t := n.Get("type")
+		if t == nil {
+			return "", false
+		}
+		if t.Kind != schema.String {
+			return hambaName(anode{n: t, ns: a.ns})
+		}
+		switch t.Str {
+		case "record", "error", "enum", "fixed":
+			_, full, _ := namedNS(a)
+			return full, true
+		case "array", "map":
+			return "", false
+		}
+		if !primitiveAvro[t.Str] {
+			return avroFull(t.Str, a.ns), true
+		}
+		if l, _ := n.Get("logicalType").StringValue(); l != "" && hambaLogical[l] == t.Str {
+			return t.Str + "." + l, true
+		}
+		return t.Str, true
+	}
+	return "", false
+}
+
+var primitiveAvro = map[string]bool{"null": true, "boolean": true, "int": true, "long": true, "float": true, "double": true, "bytes": true, "string": true}

@@ -83,6 +83,13 @@ var templateFS embed.FS
 var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 	"quote":   strconv.Quote,
 	"oneline": oneline,
+	// conv spells a type for a conversion: (*T)(x), not *T(x).
+	"conv": func(t string) string {
+		if strings.HasPrefix(t, "*") {
+			return "(" + t + ")"
+		}
+		return t
+	},
 }).ParseFS(templateFS, "templates/*.tmpl"))
 
 // Generate renders the Go code for every event of cat. It fails, without

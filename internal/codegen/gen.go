@@ -38,6 +38,8 @@ const (
 	gMap
 	gUnion
 	gAny
+	gNull      // Avro null: struct{}, encoded as nothing
+	gNullUnion // Avro ["null"]: any, which must be nil
 )
 
 // gtype is a Go type for one schema position.

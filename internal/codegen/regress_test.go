@@ -97,5 +97,83 @@ func TestDecimals(t *testing.T) {
 	}
 }
 `}},
+		// Union branches of array, map, fixed and logical types; null
+		// fields; a record of fixed fields only (no avrobin import).
+		"unions": {files: map[string]string{
+			"v1/Mixed.avsc": `{"type":"record","name":"Mixed","namespace":"ex","fields":[
+				{"name":"u","type":["null","string",{"type":"array","items":"int"},{"type":"map","values":"string"},{"type":"fixed","name":"Four","size":4},{"type":"long","logicalType":"timestamp-millis"},{"type":"bytes","logicalType":"decimal","precision":5,"scale":2}]},
+				{"name":"n","type":"null"},
+				{"name":"ns","type":{"type":"array","items":"null"}},
+				{"name":"only","type":["null"]},
+				{"name":"fx","type":{"type":"record","name":"Fx","fields":[{"name":"a","type":"Four"}]}}]}`,
+			"v1/FixedOnly.avsc": `{"type":"record","name":"FixedOnly","fields":[{"name":"a","type":{"type":"fixed","name":"Two","size":2}}]}`,
+		}, tests: map[string]string{"unions_test.go": `package unions
+
+import (
+	"math/big"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hamba/avro/v2"
+)
+
+func TestBranches(t *testing.T) {
+	sch := avro.MustParse(new(V1Mixed).Schema())
+	ts := time.UnixMilli(1700000000123).UTC()
+	for i, u := range []*V1MixedUUnion{
+		nil,
+		{String: ptr("s")},
+		{Array: &[]int32{1, -2, 3}},
+		{Map: &map[string]string{"k": "v"}},
+		{Four: &[4]byte{1, 2, 3, 4}},
+		{Long: &ts},
+		{Bytes: ptr(big.NewRat(-12345, 100))},
+	} {
+		v := &V1Mixed{U: u, Ns: []struct{}{{}, {}}, Fx: V1MixedFx{A: [4]byte{9, 9, 9, 9}}}
+		if err := v.Validate(); err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		ours, err := v.AppendAvro(nil)
+		if err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		// hamba/avro decodes our bytes back to the same value and writes the same bytes.
+		var back V1Mixed
+		if err := avro.Unmarshal(sch, ours, &back); err != nil {
+			t.Fatalf("%d: hamba decode: %v", i, err)
+		}
+		if u != nil && u.Bytes != nil {
+			if back.U == nil || back.U.Bytes == nil || (*back.U.Bytes).Cmp(*u.Bytes) != 0 {
+				t.Fatalf("%d: decimal round trip: %+v", i, back.U)
+			}
+		} else if !reflect.DeepEqual(back.U, v.U) {
+			t.Fatalf("%d: round trip: got %+v, want %+v", i, back.U, v.U)
+		}
+		theirs, err := avro.Marshal(sch, v)
+		if err != nil {
+			t.Fatalf("%d: hamba encode: %v", i, err)
+		}
+		// hamba may write blocks with byte sizes; the decoded values agree.
+		var back2 V1Mixed
+		if err := avro.Unmarshal(sch, theirs, &back2); err != nil {
+			t.Fatalf("%d: hamba decode of hamba: %v", i, err)
+		}
+		if (u == nil || u.Bytes == nil) && !reflect.DeepEqual(back2, back) {
+			t.Fatalf("%d: hamba's bytes decode to %+v, ours to %+v", i, back2, back)
+		}
+	}
+	bad := &V1Mixed{U: &V1MixedUUnion{Bytes: ptr(big.NewRat(1, 3))}}
+	if err := bad.Validate(); err == nil {
+		t.Fatal("1/3 accepted as decimal(5,2)")
+	}
+	two := &V1MixedUUnion{String: ptr("a"), Array: &[]int32{}}
+	if err := (&V1Mixed{U: two}).Validate(); err == nil {
+		t.Fatal("two branches set accepted")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+`}},
 	})
 }
