@@ -281,13 +281,195 @@ func (g *gen) resolve(j jnode) (jnode, error) {
 		if t == nil {
 			return j, g.errorf(j.n, "unresolvable $ref %q", ref)
 		}
-		if len(j.n.Members) > 1 {
-			// Siblings of $ref: let santhosh validate this node (see jsonChecks).
+		if len(j.n.Members) > 1 && !g.refSiblingsIgnored(j.n) {
+			// Siblings of $ref that validate: let santhosh validate this node (see jsonChecks).
 			return j, nil
 		}
 		j = jnode{n: t, ptr: unescapeFrag(frag)}
 	}
 	return j, g.errorf(j.n, "$ref chain too long")
+}
+
+// refSiblingsIgnored reports whether the other keywords of a $ref node
+// change nothing: before draft 2019-09 they are ignored, and annotations
+// never validate.
+func (g *gen) refSiblingsIgnored(n *schema.Node) bool {
+	if g.ev.Draft < 2019 {
+		return true
+	}
+	for _, m := range n.Members {
+		if m.Key != "$ref" && !annotationKeywords[m.Key] && !strings.HasPrefix(m.Key, "x-") {
+			return false
+		}
+	}
+	return true
+}
+
+// nullableBranch recognises oneOf/anyOf of a schema and {"type": "null"}
+// (with nothing else that validates beside it) and returns that schema:
+// the Go type is then a pointer to the branch's type.
+func (g *gen) nullableBranch(j jnode) (jnode, bool) {
+	n := j.n
+	if n.Kind != schema.Object {
+		return jnode{}, false
+	}
+	kw := ""
+	for _, m := range n.Members {
+		switch {
+		case m.Key == "oneOf" || m.Key == "anyOf":
+			if kw != "" {
+				return jnode{}, false
+			}
+			kw = m.Key
+		case annotationKeywords[m.Key] || strings.HasPrefix(m.Key, "x-"):
+		default:
+			return jnode{}, false
+		}
+	}
+	if kw == "" {
+		return jnode{}, false
+	}
+	br := n.Get(kw)
+	if br.Kind != schema.Array || len(br.Items) != 2 {
+		return jnode{}, false
+	}
+	for i, it := range br.Items {
+		other := br.Items[1-i]
+		if !isNullSchema(it) || other.Kind != schema.Object {
+			continue
+		}
+		oj := jnode{n: other, ptr: ptrJoin(j.ptr, kw, strconv.Itoa(1-i))}
+		r, err := g.resolve(oj)
+		if err != nil {
+			return jnode{}, false
+		}
+		nn, null, declared := types(r.n)
+		if null || !declared && !g.objectish(r, 0) || declared && len(nn) != 1 {
+			return jnode{}, false // null must not match the other branch too
+		}
+		return oj, true
+	}
+	return jnode{}, false
+}
+
+func isNullSchema(n *schema.Node) bool {
+	if n.Kind != schema.Object {
+		return false
+	}
+	for _, m := range n.Members {
+		if m.Key == "type" {
+			if s, ok := m.Value.StringValue(); !ok || s != "null" {
+				return false
+			}
+			continue
+		}
+		if !annotationKeywords[m.Key] {
+			return false
+		}
+	}
+	return n.Get("type") != nil
+}
+
+// objectish reports whether a schema describes objects with properties:
+// type object, properties, or allOf/oneOf/anyOf whose branches all do.
+func (g *gen) objectish(j jnode, depth int) bool {
+	if depth > 16 || j.n.Kind != schema.Object {
+		return false
+	}
+	if hasType(j.n, "object") || j.n.Get("properties") != nil {
+		return true
+	}
+	if _, _, declared := types(j.n); declared {
+		return false
+	}
+	return g.composedObject(j, depth)
+}
+
+// composedObject reports whether j has allOf, oneOf or anyOf and every
+// branch of them describes objects.
+func (g *gen) composedObject(j jnode, depth int) bool {
+	found := false
+	for _, kw := range []string{"allOf", "oneOf", "anyOf"} {
+		br := j.n.Get(kw)
+		if br == nil {
+			continue
+		}
+		if br.Kind != schema.Array || len(br.Items) == 0 {
+			return false
+		}
+		for i, it := range br.Items {
+			r, err := g.resolve(jnode{n: it, ptr: ptrJoin(j.ptr, kw, strconv.Itoa(i))})
+			if err != nil || !g.objectish(r, depth+1) {
+				return false
+			}
+		}
+		found = true
+	}
+	return found
+}
+
+// propEntry is one property of a struct, from the schema itself or from a
+// branch of its allOf (required as there) or oneOf/anyOf (optional).
+type propEntry struct {
+	key      string
+	n        *schema.Node
+	jn       jnode
+	keyPos   *schema.Node
+	required bool
+}
+
+// collectProps gathers the properties of an object schema and of its
+// composition branches, in order; the first schema of a property gives its
+// Go type.
+func (g *gen) collectProps(j jnode, required bool, out *[]propEntry, idx map[string]int, depth int) error {
+	if depth > 16 {
+		return g.errorf(j.n, "allOf/oneOf/anyOf nested too deeply")
+	}
+	req := map[string]bool{}
+	if r := j.n.Get("required"); r != nil {
+		for _, it := range r.Items {
+			req[it.Str] = true
+		}
+	}
+	if props := j.n.Get("properties"); props != nil {
+		for _, m := range props.Members {
+			if i, ok := idx[m.Key]; ok {
+				if required && req[m.Key] {
+					(*out)[i].required = true
+				}
+				continue
+			}
+			idx[m.Key] = len(*out)
+			*out = append(*out, propEntry{key: m.Key, n: m.Value, jn: jnode{n: m.Value, ptr: ptrJoin(j.ptr, "properties", m.Key)}, required: required && req[m.Key]})
+		}
+	}
+	for _, kw := range []string{"allOf", "oneOf", "anyOf"} {
+		br := j.n.Get(kw)
+		if br == nil || br.Kind != schema.Array {
+			continue
+		}
+		for i, it := range br.Items {
+			r, err := g.resolve(jnode{n: it, ptr: ptrJoin(j.ptr, kw, strconv.Itoa(i))})
+			if err != nil {
+				return err
+			}
+			if r.n.Kind != schema.Object {
+				continue
+			}
+			if err := g.collectProps(r, required && kw == "allOf", out, idx, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	// A required name declared in a branch is required of the whole object.
+	if required {
+		for k := range req {
+			if i, ok := idx[k]; ok {
+				(*out)[i].required = true
+			}
+		}
+	}
+	return nil
 }
 
 func unescapeFrag(f string) string {
@@ -302,8 +484,8 @@ func (g *gen) jsonEvent() error {
 	if root.n.Kind != schema.Object {
 		return g.errorf(root.n, "the top-level schema must be an object schema with properties")
 	}
-	if !hasType(root.n, "object") && root.n.Get("properties") == nil {
-		return g.errorf(root.n, "the top-level schema must be of type object")
+	if !g.objectish(root, 0) {
+		return g.errorf(root.n, "the top-level schema must be of type object, or have properties, or allOf/oneOf/anyOf of such schemas")
 	}
 	g.f.Doc, _ = root.n.Get("description").StringValue()
 	_, err := g.jsonStruct(root, g.prefix, true)
@@ -369,9 +551,13 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 	if n.Kind == schema.Bool {
 		return &gtype{kind: gAny, name: "any"}, false, nil
 	}
+	if b, ok := g.nullableBranch(j); ok {
+		t, _, err := g.jsonType(b, name)
+		return t, true, err
+	}
 	nonNull, null, declared := types(n)
 	if !declared {
-		if n.Get("properties") != nil {
+		if g.objectish(j, 0) {
 			nonNull = []string{"object"}
 		} else if strs, ok := stringEnum(n); ok && len(strs) > 0 {
 			nonNull = []string{"string"}
@@ -413,7 +599,7 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 		}
 		return &gtype{kind: gSlice, name: "[]" + en, elem: et, elemPtr: ptr}, null, nil
 	case "object":
-		if props := n.Get("properties"); props != nil && len(props.Members) > 0 {
+		if props := n.Get("properties"); props != nil && len(props.Members) > 0 || g.composedObject(j, 0) {
 			t, err := g.jsonStruct(j, name, false)
 			return t, null, err
 		}
@@ -495,13 +681,10 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 		td.Doc, _ = j.n.Get("description").StringValue()
 	}
 	g.addType(td)
-	required := map[string]bool{}
-	if req := j.n.Get("required"); req != nil {
-		for _, r := range req.Items {
-			required[r.Str] = true
-		}
+	var props []propEntry
+	if err := g.collectProps(j, true, &props, map[string]int{}, 0); err != nil {
+		return nil, err
 	}
-	props := j.n.Get("properties")
 	declared := map[string]bool{}
 	goNames := map[string]string{}
 	type fieldInfo struct {
@@ -516,35 +699,32 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 		cycle bool
 	}
 	var infos []fieldInfo
-	if props != nil {
-		for _, m := range props.Members {
-			declared[m.Key] = true
-			if !validTagName(m.Key) {
-				return nil, g.errorf(m.Value, "property %q cannot be a json struct tag (encoding/json allows a non-empty name of letters, digits and !#$%%&()*+-./:;<=>?@[]^_{|}~ and space); rename it", m.Key)
-			}
-			fn := fieldName(m.Key, goNames, top)
-			goNames[fn] = m.Key
-			jn := jnode{n: m.Value, ptr: ptrJoin(j.ptr, "properties", m.Key)}
-			ft, null, err := g.jsonType(jn, name+fn)
-			if err != nil {
-				return nil, err
-			}
-			fi := fieldInfo{key: m.Key, goN: fn, t: ft, jn: jn, nullT: null}
-			req := required[m.Key]
-			ref := ft.kind == gSlice || ft.kind == gMap || ft.kind == gAny
-			switch {
-			case req && null:
-				fi.ptr = !ref
-			case req:
-			default:
-				fi.ptr = !ref
-				fi.omit = true
-			}
-			if ft.kind == gStruct && g.building[ft.name] && !fi.ptr {
-				fi.ptr, fi.cycle = true, true
-			}
-			infos = append(infos, fi)
+	for _, m := range props {
+		declared[m.key] = true
+		if !validTagName(m.key) {
+			return nil, g.errorf(m.n, "property %q cannot be a json struct tag (encoding/json allows a non-empty name of letters, digits and !#$%%&()*+-./:;<=>?@[]^_{|}~ and space); rename it", m.key)
 		}
+		fn := fieldName(m.key, goNames, top)
+		goNames[fn] = m.key
+		ft, null, err := g.jsonType(m.jn, name+fn)
+		if err != nil {
+			return nil, err
+		}
+		fi := fieldInfo{key: m.key, goN: fn, t: ft, jn: m.jn, nullT: null}
+		req := m.required
+		ref := ft.kind == gSlice || ft.kind == gMap || ft.kind == gAny
+		switch {
+		case req && null:
+			fi.ptr = !ref
+		case req:
+		default:
+			fi.ptr = !ref
+			fi.omit = true
+		}
+		if ft.kind == gStruct && g.building[ft.name] && !fi.ptr {
+			fi.ptr, fi.cycle = true, true
+		}
+		infos = append(infos, fi)
 	}
 	if req := j.n.Get("required"); req != nil {
 		for _, r := range req.Items {
@@ -792,6 +972,10 @@ func (g *gen) jsonChecks(b *strings.Builder, j jnode, t *gtype, x, p string, _ b
 		fmt.Fprintf(b, "if err := %s.validate(%s); err != nil {\nreturn err\n}\n", x, p)
 		return nil
 	}
+	if nb, ok := g.nullableBranch(r); ok {
+		// x is the dereferenced non-null value: check it against the branch.
+		return g.jsonChecks(b, nb, t, x, p, true)
+	}
 	j = r
 	n := j.n
 	if kws := g.uncompiled(n, false); len(kws) > 0 {
@@ -819,6 +1003,9 @@ func (g *gen) jsonChecks(b *strings.Builder, j jnode, t *gtype, x, p string, _ b
 	case gSlice:
 		g.sliceChecks(b, j, t, x, p)
 	case gMap:
+		if ap := n.Get("additionalProperties"); ap != nil && ap.Kind == schema.Bool && !ap.Bool {
+			fmt.Fprintf(b, "for k := range %s {\nreturn validate.Fail(%s, %s, \"additional property %%q is not allowed\", k)\n}\n", x, p, strconv.Quote(j.kw("additionalProperties")))
+		}
 		if ap := n.Get("additionalProperties"); ap != nil && ap.Kind == schema.Object {
 			var c strings.Builder
 			jn := jnode{n: ap, ptr: ptrJoin(j.ptr, "additionalProperties")}

@@ -175,5 +175,65 @@ func TestBranches(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 `}},
+		// Composition: allOf folded, oneOf over objects as optional fields
+		// with the branch check, nullable $ref as a pointer, $ref with
+		// annotation siblings followed, additionalProperties false on a map.
+		"composition": {files: map[string]string{
+			"v1/Folded.json": `{"$schema":"http://json-schema.org/draft-07/schema#","definitions":{"Base":{"type":"object","required":["id"],"properties":{"id":{"type":"string","format":"uuid"}}}},
+				"allOf":[{"$ref":"#/definitions/Base"},{"type":"object","required":["n"],"properties":{"n":{"type":"integer","minimum":1}}}]}`,
+			"v1/Either.json": `{"$schema":"https://json-schema.org/draft/2020-12/schema","oneOf":[
+				{"type":"object","required":["a"],"properties":{"a":{"type":"string"}}},
+				{"type":"object","required":["b"],"properties":{"b":{"type":"integer"}}}]}`,
+			"v1/Refs.json": `{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{
+				"Addr":{"type":"object","required":["city"],"properties":{"city":{"type":"string","minLength":1}}},
+				"When":{"type":"string","format":"date-time"}},
+				"required":["home"],
+				"properties":{
+					"home":{"oneOf":[{"$ref":"#/$defs/Addr"},{"type":"null"}]},
+					"work":{"anyOf":[{"type":"null"},{"$ref":"#/$defs/Addr","description":"the office"}]},
+					"when":{"$ref":"#/$defs/When","description":"when it happened","title":"When"},
+					"tags":{"type":"object","additionalProperties":false}}}`,
+		}, tests: map[string]string{"composition_test.go": `package composition
+
+import (
+	"testing"
+	"time"
+)
+
+func TestComposition(t *testing.T) {
+	f := &V1Folded{ID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", N: 2}
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	f.N = 0
+	if err := f.Validate(); err == nil {
+		t.Fatal("n = 0 accepted")
+	}
+	a, b := "x", int64(1)
+	for _, c := range []struct {
+		e     V1Either
+		valid bool
+	}{{V1Either{A: &a}, true}, {V1Either{B: &b}, true}, {V1Either{A: &a, B: &b}, false}, {V1Either{}, false}} {
+		if err := c.e.Validate(); (err == nil) != c.valid {
+			t.Errorf("%+v: Validate = %v, want valid %v", c.e, err, c.valid)
+		}
+	}
+	var when time.Time = time.Now()
+	r := &V1Refs{Home: nil, Work: &V1RefsAddr{City: "c"}, When: &when}
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r.Home = &V1RefsAddr{}
+	if err := r.Validate(); err == nil {
+		t.Fatal("empty city accepted")
+	}
+	r.Home = nil
+	r.Tags = map[string]any{"x": 1}
+	if err := r.Validate(); err == nil {
+		t.Fatal("additional property accepted")
+	}
+}
+`}},
 	})
 }
+
