@@ -236,4 +236,3 @@ func TestComposition(t *testing.T) {
 `}},
 	})
 }
-
