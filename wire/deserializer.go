@@ -2,13 +2,13 @@ package wire
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 
 	"github.com/hamba/avro/v2"
 
 	"github.com/evctl/evctl/internal/avroparse"
+	"github.com/evctl/evctl/wire/validate"
 )
 
 // Deserializer reads Confluent frames into generated event types. Writer
@@ -16,8 +16,13 @@ import (
 // writer-to-reader schema resolution. It is safe for concurrent use.
 type Deserializer struct {
 	reg Registry
-	// Validate, when set, runs Validate on every decoded event and wraps
-	// ErrInvalidEvent on failure.
+	// Validate, when set, checks every event and wraps ErrInvalidEvent on
+	// failure. A JSON Schema event with a ValidateJSON method (every one
+	// gen go writes) is checked on the received bytes, before decoding, by
+	// santhosh-tekuri/jsonschema against the event's own schema: explicit
+	// nulls, missing required and unknown properties, number forms and
+	// formats are judged as the schema says. Other events (Avro) run
+	// Validate on the decoded value.
 	Validate bool
 
 	mu       sync.Mutex
@@ -35,6 +40,11 @@ type writerSchema struct {
 type resolvedKey struct {
 	id     uint32
 	reader string
+}
+
+// jsonValidator is implemented by generated JSON Schema events.
+type jsonValidator interface {
+	ValidateJSON(data []byte) error
 }
 
 // NewDeserializer returns a Deserializer fetching writer schemas from reg.
@@ -65,8 +75,19 @@ func (d *Deserializer) Deserialize(ctx context.Context, frame []byte, into Event
 			return fmt.Errorf("decode %s from schema %d: %w", into.EventType(), id, err)
 		}
 	case "JSON":
-		if err := json.Unmarshal(payload, into); err != nil {
+		jv, hasJV := into.(jsonValidator)
+		if d.Validate && hasJV {
+			// The received bytes are checked, not the decoded struct:
+			// presence, nulls, unknown keys and number forms survive only there.
+			if err := jv.ValidateJSON(payload); err != nil {
+				return fmt.Errorf("%s: %w: %w", into.EventType(), ErrInvalidEvent, err)
+			}
+		}
+		if err := validate.DecodeJSON(payload, into); err != nil {
 			return fmt.Errorf("decode %s from schema %d: %w", into.EventType(), id, err)
+		}
+		if hasJV {
+			return nil
 		}
 	default:
 		return fmt.Errorf("schema %d: unsupported schema type %q", id, w.typ)

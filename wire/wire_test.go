@@ -345,3 +345,48 @@ func TestWriterReaderResolution(t *testing.T) {
 		t.Errorf("resolved decode (-want +got):\n%s", diff)
 	}
 }
+
+// TestDeserializeChecksReceivedJSON: with Validate set, a JSON event is
+// judged on the bytes received, so what decoding into a struct would hide
+// (an explicit null, a missing required property, an unknown property) is
+// rejected, and integral numbers written as 1.2e3 or 1200.0 are accepted
+// and decoded.
+func TestDeserializeChecksReceivedJSON(t *testing.T) {
+	ctx := context.Background()
+	_, reg := wiretest.Registry(t)
+	s, err := wire.NewSerializer(ctx, reg, &bundled.V1OrderShipped{}, wire.SerializerOptions{AutoRegister: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := func(payload string) []byte {
+		id := s.ID()
+		return append([]byte{0, byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)}, payload...)
+	}
+	const base = `"event_id":"6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f","occurred_at":"2026-11-26T10:00:00Z","correlation_id":"c","order_id":"o","carrier":"dhl","tracking_number":"T1"`
+	d := wire.NewDeserializer(reg)
+	d.Validate = true
+	for _, c := range []struct {
+		name, payload string
+		valid         bool
+	}{
+		{"valid", `{` + base + `,"package_weight_g":1200}`, true},
+		{"exponent form", `{` + base + `,"package_weight_g":1.2e3}`, true},
+		{"fraction form", `{` + base + `,"package_weight_g":1200.0}`, true},
+		{"explicit null", `{` + base + `,"package_weight_g":null}`, false},
+		{"missing required", `{` + base + `}`, false},
+		{"unknown property", `{` + base + `,"package_weight_g":1,"extra":1}`, false},
+		{"not an integer", `{` + base + `,"package_weight_g":1.5}`, false},
+		{"huge exponent", `{` + base + `,"package_weight_g":1e999999999}`, false},
+	} {
+		var got bundled.V1OrderShipped
+		err := d.Deserialize(ctx, frame(c.payload), &got)
+		switch {
+		case c.valid && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.valid && got.PackageWeightG != 1200:
+			t.Errorf("%s: package_weight_g = %d", c.name, got.PackageWeightG)
+		case !c.valid && !errors.Is(err, wire.ErrInvalidEvent):
+			t.Errorf("%s: err = %v, want ErrInvalidEvent", c.name, err)
+		}
+	}
+}

@@ -71,6 +71,9 @@ type fileData struct {
 	Fallbacks   []string
 	// SchemaKindWord is "object" for JSON Schema and "record" for Avro.
 	SchemaKindWord string
+	// RootVar is the fallback over the whole schema that ValidateJSON
+	// uses (JSON Schema only).
+	RootVar string
 }
 
 type varDecl struct{ Name, Expr string }
@@ -169,6 +172,10 @@ func (g *gen) run() (*fileData, error) {
 		g.f.SchemaType = "JSON"
 		g.f.SchemaKindWord = "object"
 		err = g.jsonEvent()
+		if err == nil {
+			g.f.RootVar = g.take(g.lprefix+"Document", "the whole-schema validator of "+ev.Type)
+			g.f.Vars = append(g.f.Vars, varDecl{Name: g.f.RootVar, Expr: "validate.NewFallback(" + g.lprefix + "JSONDOC, \"\")"})
+		}
 	default:
 		err = fmt.Errorf("unsupported schema format %q", ev.Format)
 	}
@@ -572,7 +579,9 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 			t, err := g.jsonEnum(j, name)
 			return t, null, err
 		}
-		if f, _ := n.Get("format").StringValue(); f == "date-time" && !hasAny(n, "enum", "const", "pattern", "minLength", "maxLength") {
+		// time.Time only where the draft asserts formats (before 2019-09):
+		// where format is an annotation, any string is valid and stays text.
+		if f, _ := n.Get("format").StringValue(); f == "date-time" && g.ev.Draft < 2019 && !hasAny(n, "enum", "const", "pattern", "minLength", "maxLength") {
 			g.imports["time"] = true
 			return &gtype{kind: gTime, name: "time.Time"}, null, nil
 		}

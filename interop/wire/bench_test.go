@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde"
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/avrov2"
@@ -68,8 +67,10 @@ func orderPlacedDoc(ev *bundled.V1OrderPlaced) []byte {
 
 func paymentFailed() *bundled.V1PaymentFailed {
 	retry := int64(30)
+	// v1.PaymentFailed is a 2020-12 schema: format is an annotation there,
+	// so occurred_at stays text.
 	return &bundled.V1PaymentFailed{
-		EventID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", OccurredAt: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC),
+		EventID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", OccurredAt: "2026-11-26T10:00:00Z",
 		CorrelationID: "corr-1", PaymentID: "pay-1", OrderID: "ord-1", AmountCents: 4200, Currency: "EUR",
 		FailureCode: bundled.V1PaymentFailedFailureCodeCardDeclined, RetryAfterSeconds: &retry,
 	}

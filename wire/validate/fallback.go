@@ -65,6 +65,23 @@ func (f *Fallback) Validate(p *Path, v any) error {
 	if err != nil {
 		return Fail(p, "#"+f.pointer, "cannot encode value as JSON: %v", err)
 	}
+	return f.validateBytes(p, b)
+}
+
+// ValidateJSON validates the JSON text data, exactly as received, at
+// instance location p against the subschema: explicit nulls, missing and
+// unknown properties, number forms (1.0, 1e2, integers beyond int64) and
+// formats are judged by santhosh-tekuri/jsonschema on the text itself,
+// never on a Go value decoded from it.
+func (f *Fallback) ValidateJSON(p *Path, data []byte) error {
+	f.once.Do(f.compile)
+	if f.err != nil {
+		return f.err
+	}
+	return f.validateBytes(p, data)
+}
+
+func (f *Fallback) validateBytes(p *Path, b []byte) error {
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 	if err != nil {
 		return Fail(p, "#"+f.pointer, "cannot decode value: %v", err)

@@ -46,7 +46,9 @@ func (*V1OrderCorrected) EventType() string { return "v1.OrderCorrected" }
 func (*V1OrderCorrected) Subject() string { return "v1.OrderCorrected" }
 
 // Schema returns the schema of v1.OrderCorrected, exactly as written.
-func (*V1OrderCorrected) Schema() string     { return v1OrderCorrectedSchema } // SchemaType returns the registry schema type, "AVRO".
+func (*V1OrderCorrected) Schema() string { return v1OrderCorrectedSchema }
+
+// SchemaType returns the registry schema type, "AVRO".
 func (*V1OrderCorrected) SchemaType() string { return "AVRO" }
 
 // Validate checks the event against its schema and returns the first

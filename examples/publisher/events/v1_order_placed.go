@@ -78,7 +78,9 @@ func (*V1OrderPlaced) EventType() string { return "v1.OrderPlaced" }
 func (*V1OrderPlaced) Subject() string { return "v1.OrderPlaced" }
 
 // Schema returns the schema of v1.OrderPlaced, exactly as written.
-func (*V1OrderPlaced) Schema() string     { return v1OrderPlacedSchema } // SchemaType returns the registry schema type, "AVRO".
+func (*V1OrderPlaced) Schema() string { return v1OrderPlacedSchema }
+
+// SchemaType returns the registry schema type, "AVRO".
 func (*V1OrderPlaced) SchemaType() string { return "AVRO" }
 
 // Validate checks the event against its schema and returns the first

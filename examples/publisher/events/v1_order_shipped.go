@@ -29,6 +29,10 @@ const v1OrderShippedSchema = `{
 }
 `
 
+var (
+	v1OrderShippedDocument = validate.NewFallback(v1OrderShippedSchema, "")
+)
+
 // V1OrderShipped is the event v1.OrderShipped: An order left the warehouse.
 type V1OrderShipped struct {
 	EventID        string                `json:"event_id"`
@@ -47,12 +51,23 @@ func (*V1OrderShipped) EventType() string { return "v1.OrderShipped" }
 func (*V1OrderShipped) Subject() string { return "v1.OrderShipped" }
 
 // Schema returns the schema of v1.OrderShipped, exactly as written.
-func (*V1OrderShipped) Schema() string     { return v1OrderShippedSchema } // SchemaType returns the registry schema type, "JSON".
+func (*V1OrderShipped) Schema() string { return v1OrderShippedSchema }
+
+// SchemaType returns the registry schema type, "JSON".
 func (*V1OrderShipped) SchemaType() string { return "JSON" }
 
 // Validate checks the event against its schema and returns the first
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1OrderShipped) Validate() error { return v.validate(nil) }
+
+// ValidateJSON checks the JSON text of a received v1.OrderShipped, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1OrderShipped) ValidateJSON(data []byte) error {
+	return v1OrderShippedDocument.ValidateJSON(nil, data)
+}
 
 func (v *V1OrderShipped) validate(p *validate.Path) error {
 	{

@@ -31,6 +31,7 @@ properties:
 const v1PaymentCapturedSchemaJSON = `{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://schemas.acme.example/payments/v1/PaymentCaptured.yaml","title":"v1.PaymentCaptured","description":"Funds for an order were captured.","type":"object","additionalProperties":false,"required":["event_id","occurred_at","correlation_id","payment_id","order_id","amount_cents","currency"],"properties":{"event_id":{"type":"string","format":"uuid"},"occurred_at":{"type":"string","format":"date-time"},"correlation_id":{"type":"string"},"payment_id":{"type":"string"},"order_id":{"type":"string"},"amount_cents":{"type":"integer","minimum":1},"currency":{"type":"string","pattern":"^[A-Z]{3}$"}}}`
 
 var (
+	v1PaymentCapturedDocument = validate.NewFallback(v1PaymentCapturedSchemaJSON, "")
 	v1PaymentCapturedPattern0 = regexp.MustCompile("^[A-Z]{3}$")
 )
 
@@ -64,6 +65,15 @@ func (*V1PaymentCaptured) SchemaType() string { return "JSON" }
 // Validate checks the event against its schema and returns the first
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1PaymentCaptured) Validate() error { return v.validate(nil) }
+
+// ValidateJSON checks the JSON text of a received v1.PaymentCaptured, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1PaymentCaptured) ValidateJSON(data []byte) error {
+	return v1PaymentCapturedDocument.ValidateJSON(nil, data)
+}
 
 func (v *V1PaymentCaptured) validate(p *validate.Path) error {
 	{

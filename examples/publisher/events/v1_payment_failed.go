@@ -5,7 +5,6 @@ package events
 import (
 	"github.com/evctl/evctl/wire/validate"
 	"regexp"
-	"time"
 )
 
 // v1PaymentFailedSchema is the schema of v1.PaymentFailed, exactly as written.
@@ -32,13 +31,14 @@ const v1PaymentFailedSchema = `{
 `
 
 var (
+	v1PaymentFailedDocument = validate.NewFallback(v1PaymentFailedSchema, "")
 	v1PaymentFailedPattern0 = regexp.MustCompile("^[A-Z]{3}$")
 )
 
 // V1PaymentFailed is the event v1.PaymentFailed: A payment attempt was declined or errored.
 type V1PaymentFailed struct {
 	EventID           string                     `json:"event_id"`
-	OccurredAt        time.Time                  `json:"occurred_at"`
+	OccurredAt        string                     `json:"occurred_at"`
 	CorrelationID     string                     `json:"correlation_id"`
 	PaymentID         string                     `json:"payment_id"`
 	OrderID           string                     `json:"order_id"`
@@ -55,20 +55,25 @@ func (*V1PaymentFailed) EventType() string { return "v1.PaymentFailed" }
 func (*V1PaymentFailed) Subject() string { return "v1.PaymentFailed" }
 
 // Schema returns the schema of v1.PaymentFailed, exactly as written.
-func (*V1PaymentFailed) Schema() string     { return v1PaymentFailedSchema } // SchemaType returns the registry schema type, "JSON".
+func (*V1PaymentFailed) Schema() string { return v1PaymentFailedSchema }
+
+// SchemaType returns the registry schema type, "JSON".
 func (*V1PaymentFailed) SchemaType() string { return "JSON" }
 
 // Validate checks the event against its schema and returns the first
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1PaymentFailed) Validate() error { return v.validate(nil) }
 
+// ValidateJSON checks the JSON text of a received v1.PaymentFailed, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1PaymentFailed) ValidateJSON(data []byte) error {
+	return v1PaymentFailedDocument.ValidateJSON(nil, data)
+}
+
 func (v *V1PaymentFailed) validate(p *validate.Path) error {
-	{
-		pOccurredAt := validate.Prop(p, "occurred_at")
-		if !validate.GoTime(v.OccurredAt) {
-			return validate.Fail(&pOccurredAt, "#/properties/occurred_at/format", "time %v cannot be encoded as an RFC 3339 date-time", v.OccurredAt)
-		}
-	}
 	{
 		pAmountCents := validate.Prop(p, "amount_cents")
 		if v.AmountCents < 0 {

@@ -45,7 +45,9 @@ func (*V1PaymentRefunded) EventType() string { return "v1.PaymentRefunded" }
 func (*V1PaymentRefunded) Subject() string { return "v1.PaymentRefunded" }
 
 // Schema returns the schema of v1.PaymentRefunded, exactly as written.
-func (*V1PaymentRefunded) Schema() string     { return v1PaymentRefundedSchema } // SchemaType returns the registry schema type, "AVRO".
+func (*V1PaymentRefunded) Schema() string { return v1PaymentRefundedSchema }
+
+// SchemaType returns the registry schema type, "AVRO".
 func (*V1PaymentRefunded) SchemaType() string { return "AVRO" }
 
 // Validate checks the event against its schema and returns the first

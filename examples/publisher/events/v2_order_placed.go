@@ -64,7 +64,9 @@ func (*V2OrderPlaced) EventType() string { return "v2.OrderPlaced" }
 func (*V2OrderPlaced) Subject() string { return "v2.OrderPlaced" }
 
 // Schema returns the schema of v2.OrderPlaced, exactly as written.
-func (*V2OrderPlaced) Schema() string     { return v2OrderPlacedSchema } // SchemaType returns the registry schema type, "AVRO".
+func (*V2OrderPlaced) Schema() string { return v2OrderPlacedSchema }
+
+// SchemaType returns the registry schema type, "AVRO".
 func (*V2OrderPlaced) SchemaType() string { return "AVRO" }
 
 // Validate checks the event against its schema and returns the first

@@ -109,6 +109,7 @@ const v1EverythingSchema = `{
 `
 
 var (
+	v1EverythingDocument = validate.NewFallback(v1EverythingSchema, "")
 	v1EverythingPattern0 = regexp.MustCompile("^[0-9]{4}$")
 	v1EverythingPattern1 = regexp.MustCompile("^[a-z]+-[0-9]+$")
 	v1EverythingPattern2 = regexp.MustCompile("^[A-Z]{2}[0-9]{2}$")
@@ -159,6 +160,15 @@ func (*V1Everything) SchemaType() string { return "JSON" }
 // Validate checks the event against its schema and returns the first
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1Everything) Validate() error { return v.validate(nil) }
+
+// ValidateJSON checks the JSON text of a received v1.Everything, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1Everything) ValidateJSON(data []byte) error {
+	return v1EverythingDocument.ValidateJSON(nil, data)
+}
 
 func (v *V1Everything) validate(p *validate.Path) error {
 	{

@@ -4,7 +4,6 @@ package catalog
 
 import (
 	"github.com/evctl/evctl/wire/validate"
-	"time"
 	"unicode/utf8"
 )
 
@@ -43,6 +42,7 @@ const v1FallbacksSchema = `{
 `
 
 var (
+	v1FallbacksDocument  = validate.NewFallback(v1FallbacksSchema, "")
 	v1FallbacksFallback0 = validate.NewFallback(v1FallbacksSchema, "/properties/pair")
 	v1FallbacksFallback1 = validate.NewFallback(v1FallbacksSchema, "/properties/choice")
 	v1FallbacksFallback2 = validate.NewFallback(v1FallbacksSchema, "/properties/word")
@@ -52,7 +52,7 @@ var (
 // V1Fallbacks is the event v1.Fallbacks: Keywords gen go does not compile: validated by santhosh-tekuri/jsonschema per subschema.
 type V1Fallbacks struct {
 	ID     string           `json:"id"`
-	When   *time.Time       `json:"when,omitempty"`
+	When   *string          `json:"when,omitempty"`
 	Choice any              `json:"choice"`
 	Word   string           `json:"word"`
 	Amount float64          `json:"amount"`
@@ -76,6 +76,15 @@ func (*V1Fallbacks) SchemaType() string { return "JSON" }
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1Fallbacks) Validate() error { return v.validate(nil) }
 
+// ValidateJSON checks the JSON text of a received v1.Fallbacks, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1Fallbacks) ValidateJSON(data []byte) error {
+	return v1FallbacksDocument.ValidateJSON(nil, data)
+}
+
 func (v *V1Fallbacks) validate(p *validate.Path) error {
 	{
 		pID := validate.Prop(p, "id")
@@ -84,12 +93,6 @@ func (v *V1Fallbacks) validate(p *validate.Path) error {
 			if n < 36 {
 				return validate.Fail(&pID, "#/properties/id/minLength", "length must be >= 36, but got %d", n)
 			}
-		}
-	}
-	if v.When != nil {
-		pWhen := validate.Prop(p, "when")
-		if !validate.GoTime((*v.When)) {
-			return validate.Fail(&pWhen, "#/properties/when/format", "time %v cannot be encoded as an RFC 3339 date-time", (*v.When))
 		}
 	}
 	{

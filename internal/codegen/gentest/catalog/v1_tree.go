@@ -44,6 +44,10 @@ const v1TreeSchema = `{
 }
 `
 
+var (
+	v1TreeDocument = validate.NewFallback(v1TreeSchema, "")
+)
+
 // V1Tree is the event v1.Tree: Recursive definitions: a node holds child nodes and a required link to another node.
 type V1Tree struct {
 	Root V1TreeNode `json:"root"`
@@ -65,6 +69,13 @@ func (*V1Tree) SchemaType() string { return "JSON" }
 // Validate checks the event against its schema and returns the first
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1Tree) Validate() error { return v.validate(nil) }
+
+// ValidateJSON checks the JSON text of a received v1.Tree, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1Tree) ValidateJSON(data []byte) error { return v1TreeDocument.ValidateJSON(nil, data) }
 
 func (v *V1Tree) validate(p *validate.Path) error {
 	{

@@ -36,6 +36,7 @@ examples:
 const v1YamlishSchemaJSON = `{"$schema":"http://json-schema.org/draft-07/schema#","title":"v1.Yamlish","type":"object","additionalProperties":false,"required":["ref","link"],"properties":{"ref":{"type":"string","pattern":"^r[0-9]+$"},"link":{"type":"string","format":"uri"},"labels":{"type":"object","patternProperties":{"^[a-z]+$":{"type":"string"}},"additionalProperties":false}},"examples":[{"ref":"r1","link":"https://example.com/x","labels":{"a":"b"}}]}`
 
 var (
+	v1YamlishDocument  = validate.NewFallback(v1YamlishSchemaJSON, "")
 	v1YamlishPattern0  = regexp.MustCompile("^r[0-9]+$")
 	v1YamlishFormat1   = validate.NewFormatCheck("uri")
 	v1YamlishFallback2 = validate.NewFallback(v1YamlishSchemaJSON, "/properties/labels")
@@ -67,6 +68,13 @@ func (*V1Yamlish) SchemaType() string { return "JSON" }
 // Validate checks the event against its schema and returns the first
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1Yamlish) Validate() error { return v.validate(nil) }
+
+// ValidateJSON checks the JSON text of a received v1.Yamlish, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1Yamlish) ValidateJSON(data []byte) error { return v1YamlishDocument.ValidateJSON(nil, data) }
 
 func (v *V1Yamlish) validate(p *validate.Path) error {
 	{

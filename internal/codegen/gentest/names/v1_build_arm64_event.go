@@ -10,6 +10,10 @@ import (
 const v1BuildArm64Schema = `{"type":"object","properties":{"x":{"type":"string"}}}
 `
 
+var (
+	v1BuildArm64Document = validate.NewFallback(v1BuildArm64Schema, "")
+)
+
 // V1BuildArm64 is the event v1.BuildArm64.
 type V1BuildArm64 struct {
 	X *string `json:"x,omitempty"`
@@ -30,6 +34,15 @@ func (*V1BuildArm64) SchemaType() string { return "JSON" }
 // Validate checks the event against its schema and returns the first
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1BuildArm64) Validate() error { return v.validate(nil) }
+
+// ValidateJSON checks the JSON text of a received v1.BuildArm64, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1BuildArm64) ValidateJSON(data []byte) error {
+	return v1BuildArm64Document.ValidateJSON(nil, data)
+}
 
 func (v *V1BuildArm64) validate(p *validate.Path) error {
 	return nil

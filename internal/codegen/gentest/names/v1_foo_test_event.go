@@ -10,6 +10,10 @@ import (
 const v1FooTestSchema = `{"type":"object","properties":{"x":{"type":"string"}}}
 `
 
+var (
+	v1FooTestDocument = validate.NewFallback(v1FooTestSchema, "")
+)
+
 // V1FooTest is the event v1.FooTest.
 type V1FooTest struct {
 	X *string `json:"x,omitempty"`
@@ -30,6 +34,13 @@ func (*V1FooTest) SchemaType() string { return "JSON" }
 // Validate checks the event against its schema and returns the first
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1FooTest) Validate() error { return v.validate(nil) }
+
+// ValidateJSON checks the JSON text of a received v1.FooTest, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1FooTest) ValidateJSON(data []byte) error { return v1FooTestDocument.ValidateJSON(nil, data) }
 
 func (v *V1FooTest) validate(p *validate.Path) error {
 	return nil

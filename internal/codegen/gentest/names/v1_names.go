@@ -39,6 +39,10 @@ const v1NamesSchema = `{
 }
 `
 
+var (
+	v1NamesDocument = validate.NewFallback(v1NamesSchema, "")
+)
+
 // V1Names is the event v1.Names: Every rename rule of gen go: method names, signs, equal words, empty keys.
 type V1Names struct {
 	SchemaField       *string         `json:"$schema,omitempty"`
@@ -72,6 +76,13 @@ func (*V1Names) SchemaType() string { return "JSON" }
 // Validate checks the event against its schema and returns the first
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1Names) Validate() error { return v.validate(nil) }
+
+// ValidateJSON checks the JSON text of a received v1.Names, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1Names) ValidateJSON(data []byte) error { return v1NamesDocument.ValidateJSON(nil, data) }
 
 func (v *V1Names) validate(p *validate.Path) error {
 	if v.Status != nil {

@@ -10,6 +10,10 @@ import (
 const v1NamesStatusSchema = `{"type": "object", "description": "Its Go name is the one the status enum of v1.Names would get.", "properties": {"x": {"type": "string"}}}
 `
 
+var (
+	v1NamesStatusDocument = validate.NewFallback(v1NamesStatusSchema, "")
+)
+
 // V1NamesStatus is the event v1.NamesStatus: Its Go name is the one the status enum of v1.Names would get.
 type V1NamesStatus struct {
 	X *string `json:"x,omitempty"`
@@ -30,6 +34,15 @@ func (*V1NamesStatus) SchemaType() string { return "JSON" }
 // Validate checks the event against its schema and returns the first
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1NamesStatus) Validate() error { return v.validate(nil) }
+
+// ValidateJSON checks the JSON text of a received v1.NamesStatus, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1NamesStatus) ValidateJSON(data []byte) error {
+	return v1NamesStatusDocument.ValidateJSON(nil, data)
+}
 
 func (v *V1NamesStatus) validate(p *validate.Path) error {
 	return nil

@@ -10,6 +10,10 @@ import (
 const v1PageJsSchema = `{"type":"object","properties":{"x":{"type":"string"}}}
 `
 
+var (
+	v1PageJsDocument = validate.NewFallback(v1PageJsSchema, "")
+)
+
 // V1PageJs is the event v1.PageJs.
 type V1PageJs struct {
 	X *string `json:"x,omitempty"`
@@ -30,6 +34,13 @@ func (*V1PageJs) SchemaType() string { return "JSON" }
 // Validate checks the event against its schema and returns the first
 // failure as a *validate.Error. It does not allocate when the event is valid.
 func (v *V1PageJs) Validate() error { return v.validate(nil) }
+
+// ValidateJSON checks the JSON text of a received v1.PageJs, exactly as
+// received, against its schema with santhosh-tekuri/jsonschema: explicit
+// nulls, missing required and unknown properties, number forms and formats
+// are judged on the text, not on a Go value decoded from it. It is what
+// wire.Deserializer runs with Validate set; validate.DecodeJSON then decodes.
+func (*V1PageJs) ValidateJSON(data []byte) error { return v1PageJsDocument.ValidateJSON(nil, data) }
 
 func (v *V1PageJs) validate(p *validate.Path) error {
 	return nil
