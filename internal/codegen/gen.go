@@ -488,6 +488,12 @@ func unescapeFrag(f string) string {
 
 func (g *gen) jsonEvent() error {
 	root := jnode{n: g.ev.Root}
+	if r, err := g.resolve(root); err != nil {
+		return err
+	} else if r.n != root.n {
+		// A root $ref (before 2019-09 the rest of the root is ignored).
+		root = r
+	}
 	if root.n.Kind != schema.Object {
 		return g.errorf(root.n, "the top-level schema must be an object schema with properties")
 	}
