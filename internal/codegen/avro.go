@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -573,8 +574,8 @@ func (g *gen) avroEnc(w *strings.Builder, a anode, t *gtype, x string, depth int
 		var body strings.Builder
 		g.avroEnc(&body, anode{n: n.Get("items"), ptr: a.ptr + "/items", ns: a.ns}, t.elem, x+"["+iv+"]", depth+1)
 		loop := "for " + iv + " := range " + x
-		if body.Len() == 0 {
-			loop = "for range " + x // null items: nothing to write
+		if !usesVar(body.String(), iv) {
+			loop = "for range " + x // null items: the branch index alone, or nothing
 		}
 		fmt.Fprintf(w, "if len(%s) > 0 {\nb = avrobin.AppendLong(b, int64(len(%s)))\n%s {\n%s}\n}\nb = append(b, 0)\n", x, x, loop, body.String())
 	case gMap:
@@ -582,7 +583,7 @@ func (g *gen) avroEnc(w *strings.Builder, a anode, t *gtype, x string, depth int
 		var body strings.Builder
 		g.avroEnc(&body, anode{n: n.Get("values"), ptr: a.ptr + "/values", ns: a.ns}, t.elem, ev, depth+1)
 		vars := kv + ", " + ev
-		if body.Len() == 0 {
+		if !usesVar(body.String(), ev) {
 			vars = kv // null values: only the keys are written
 		}
 		fmt.Fprintf(w, "if len(%s) > 0 {\nb = avrobin.AppendLong(b, int64(len(%s)))\nfor %s := range %s {\nb = avrobin.AppendString(b, %s)\n%s}\n}\nb = append(b, 0)\n", x, x, vars, x, kv, body.String())
@@ -770,3 +771,8 @@ func hambaName(a anode) (string, bool) {
 }
 
 var primitiveAvro = map[string]bool{"null": true, "boolean": true, "int": true, "long": true, "float": true, "double": true, "bytes": true, "string": true}
+
+// usesVar reports whether the Go code refers to the variable name.
+func usesVar(code, name string) bool {
+	return regexp.MustCompile(`\b` + name + `\b`).MatchString(code)
+}

@@ -42,6 +42,13 @@ func generateSources(t *testing.T, pkg string, files map[string]string) (map[str
 // test` once over all of them (one go command per call keeps CI fast).
 func buildModule(t *testing.T, pkgs map[string]genPackage) {
 	t.Helper()
+	buildModuleWith(t, pkgs, nil)
+}
+
+// buildModuleWith is buildModule with extra files (path in the module ->
+// source), such as helper packages and tests at the module root.
+func buildModuleWith(t *testing.T, pkgs map[string]genPackage, extra map[string]string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs the go tool")
 	}
@@ -68,6 +75,14 @@ func buildModule(t *testing.T, pkgs map[string]genPackage) {
 			if err := os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+	for p, src := range extra {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(tmp, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, p), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 	gomod, err := os.ReadFile("testdata/ownmodule/go.mod")
