@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/evctl/evctl/internal/schema"
+	"github.com/evctl/evctl/wire/validate"
 )
 
 func isKeyword(s string) bool { return token.IsKeyword(s) }
@@ -1088,8 +1089,14 @@ func (g *gen) stringChecks(b *strings.Builder, j jnode, x, p string) {
 		b.WriteString("}\n")
 	}
 	if pat, ok := n.Get("pattern").StringValue(); ok {
-		g.imports["regexp"] = true
-		v := g.newVar("Pattern", "regexp.MustCompile("+strconv.Quote(pat)+")")
+		var v string
+		if _, ok := validate.CompileBytePattern(pat); ok {
+			// An anchored run of ASCII classes: a byte loop, same answers as regexp.
+			v = g.newVar("Pattern", "validate.BytePatternOf("+strconv.Quote(pat)+")")
+		} else {
+			g.imports["regexp"] = true
+			v = g.newVar("Pattern", "regexp.MustCompile("+strconv.Quote(pat)+")")
+		}
 		fmt.Fprintf(b, "if !%s.MatchString(%s) {\nreturn validate.Fail(%s, %s, \"%%q does not match pattern %%q\", %s, %s)\n}\n", v, x, p, strconv.Quote(j.kw("pattern")), x, strconv.Quote(pat))
 	}
 }

@@ -4,7 +4,6 @@ package bundled
 
 import (
 	"github.com/evctl/evctl/wire/validate"
-	"regexp"
 	"time"
 )
 
@@ -32,7 +31,7 @@ const v1PaymentCapturedSchemaJSON = `{"$schema":"http://json-schema.org/draft-07
 
 var (
 	v1PaymentCapturedDocument = validate.NewFallback(v1PaymentCapturedSchemaJSON, "")
-	v1PaymentCapturedPattern0 = regexp.MustCompile("^[A-Z]{3}$")
+	v1PaymentCapturedPattern0 = validate.BytePatternOf("^[A-Z]{3}$")
 )
 
 // V1PaymentCaptured is the event v1.PaymentCaptured: Funds for an order were captured.

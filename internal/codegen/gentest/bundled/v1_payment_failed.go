@@ -4,7 +4,6 @@ package bundled
 
 import (
 	"github.com/evctl/evctl/wire/validate"
-	"regexp"
 )
 
 // v1PaymentFailedSchema is the schema of v1.PaymentFailed, exactly as written.
@@ -32,7 +31,7 @@ const v1PaymentFailedSchema = `{
 
 var (
 	v1PaymentFailedDocument = validate.NewFallback(v1PaymentFailedSchema, "")
-	v1PaymentFailedPattern0 = regexp.MustCompile("^[A-Z]{3}$")
+	v1PaymentFailedPattern0 = validate.BytePatternOf("^[A-Z]{3}$")
 )
 
 // V1PaymentFailed is the event v1.PaymentFailed: A payment attempt was declined or errored.

@@ -5,7 +5,6 @@ package catalog
 import (
 	"github.com/evctl/evctl/wire/validate"
 	"math"
-	"regexp"
 	"time"
 	"unicode/utf8"
 )
@@ -110,9 +109,9 @@ const v1EverythingSchema = `{
 
 var (
 	v1EverythingDocument = validate.NewFallback(v1EverythingSchema, "")
-	v1EverythingPattern0 = regexp.MustCompile("^[0-9]{4}$")
-	v1EverythingPattern1 = regexp.MustCompile("^[a-z]+-[0-9]+$")
-	v1EverythingPattern2 = regexp.MustCompile("^[A-Z]{2}[0-9]{2}$")
+	v1EverythingPattern0 = validate.BytePatternOf("^[0-9]{4}$")
+	v1EverythingPattern1 = validate.BytePatternOf("^[a-z]+-[0-9]+$")
+	v1EverythingPattern2 = validate.BytePatternOf("^[A-Z]{2}[0-9]{2}$")
 )
 
 // V1Everything is the event v1.Everything: Covers every keyword gen go compiles to Go.

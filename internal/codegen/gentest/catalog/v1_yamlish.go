@@ -4,7 +4,6 @@ package catalog
 
 import (
 	"github.com/evctl/evctl/wire/validate"
-	"regexp"
 )
 
 // Subschemas of v1.Yamlish validated by santhosh-tekuri/jsonschema
@@ -37,7 +36,7 @@ const v1YamlishSchemaJSON = `{"$schema":"http://json-schema.org/draft-07/schema#
 
 var (
 	v1YamlishDocument  = validate.NewFallback(v1YamlishSchemaJSON, "")
-	v1YamlishPattern0  = regexp.MustCompile("^r[0-9]+$")
+	v1YamlishPattern0  = validate.BytePatternOf("^r[0-9]+$")
 	v1YamlishFormat1   = validate.NewFormatCheck("uri")
 	v1YamlishFallback2 = validate.NewFallback(v1YamlishSchemaJSON, "/properties/labels")
 )
