@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -49,9 +48,6 @@ func buildModule(t *testing.T, pkgs map[string]genPackage) {
 // source), such as helper packages and tests at the module root.
 func buildModuleWith(t *testing.T, pkgs map[string]genPackage, extra map[string]string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs the go tool")
-	}
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +96,10 @@ func buildModuleWith(t *testing.T, pkgs map[string]genPackage, extra map[string]
 	if err := os.WriteFile(filepath.Join(tmp, "go.sum"), sum, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	gocmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{{"vet", "./..."}, {"test", "-count=1", "./..."}} {
 		cmd := exec.Command(gocmd, args...)
 		cmd.Dir = tmp

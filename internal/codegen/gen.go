@@ -422,7 +422,6 @@ type propEntry struct {
 	key      string
 	n        *schema.Node
 	jn       jnode
-	keyPos   *schema.Node
 	required bool
 }
 

@@ -150,9 +150,6 @@ func (g *avroGen) typ(depth int, enclosing []string, unionOK bool) any {
 // (Debian's python3-avro, installed by .ci/run) decode every payload and
 // compare it with the value that was filled in.
 func TestRandomAvro(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the go tool and python3")
-	}
 	py := "/usr/bin/python3" // Debian's, where python3-avro installs
 	if out, err := exec.Command(py, "-c", "import avro.io").CombinedOutput(); err != nil {
 		t.Fatalf("Apache Avro for Python is missing (apt-get install python3-avro; .ci/run does): %v\n%s", err, out)
