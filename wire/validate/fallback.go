@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strings"
 	"sync"
@@ -152,7 +153,7 @@ func Decimal(r *big.Rat, precision, scale int) bool {
 		return false
 	}
 	num, den := r.Num(), r.Denom()
-	if num.IsInt64() && den.IsInt64() && scale <= 18 && precision <= 18 {
+	if num.IsInt64() && den.IsInt64() && num.Int64() != math.MinInt64 && scale <= 18 && precision <= 18 {
 		n, d := num.Int64(), den.Int64()
 		p10 := int64(1)
 		for i := 0; i < scale; i++ {

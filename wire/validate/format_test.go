@@ -1,6 +1,7 @@
 package validate_test
 
 import (
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"testing"
@@ -138,6 +139,7 @@ func TestDecimal(t *testing.T) {
 		{big.NewRat(1, 1000), 6, 2, false},
 		{big.NewRat(1, 8), 10, 3, true},
 		{big.NewRat(1, 3), 10, 3, false},
+		{big.NewRat(math.MinInt64, 1), 18, 0, false}, // 19 digits; negating overflowed int64
 		{new(big.Rat).SetFrac(new(big.Int).Lsh(big.NewInt(1), 80), big.NewInt(1)), 30, 2, true},
 		{new(big.Rat).SetFrac(new(big.Int).Lsh(big.NewInt(1), 80), big.NewInt(1)), 20, 2, false},
 		{nil, 4, 1, false},
