@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -112,6 +113,35 @@ func BenchmarkLintProcess2000(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		run(b, dir, bin, "lint", "schemas")
+	}
+}
+
+// BenchmarkLintScale runs the whole `evctl lint` process on generated
+// catalogs of 500 to 32,000 events and reports the process's peak memory
+// (maximum resident set) per event. Goals: 8,000 events in under 1 s and
+// 40 KB per event; 32,000 in under 4 s and 1.3 GB.
+func BenchmarkLintScale(b *testing.B) {
+	bin := buildEvctl(b)
+	for _, n := range []int{500, 2000, 8000, 32000} {
+		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			writeCatalog(b, dir, n, 0)
+			run(b, dir, bin, "lint", "schemas")
+			var peak int64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				cmd := exec.Command(bin, "lint", "schemas")
+				cmd.Dir = dir
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("evctl lint: %v\n%s", err, out)
+				}
+				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
+					peak = ru.Maxrss // KiB on Linux
+				}
+			}
+			b.ReportMetric(float64(peak)/1024, "peak-MiB")
+			b.ReportMetric(float64(peak)/float64(n), "peak-KiB/event")
+		})
 	}
 }
 

@@ -28,6 +28,10 @@ func TestLayering(t *testing.T) {
 		"internal/codegen":  {"internal/lint", "internal/compat", "internal/cli"},
 		"internal/registry": {"internal/lint", "internal/codegen", "internal/cli"},
 		"wire":              {"internal/cli", "internal/lint", "internal/codegen"},
+		"internal/findings": {"internal/cli", "internal/registry", "internal/codegen"},
+		"internal/publish":  {"internal/cli", "internal/lint", "internal/codegen", "internal/check"},
+		"internal/check":    {"internal/cli", "internal/lint", "internal/codegen"},
+		"internal/baseline": {"internal/cli", "internal/lint", "internal/compat", "internal/codegen", "internal/registry", "internal/check"},
 	}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	checked := 0

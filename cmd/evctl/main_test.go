@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/evctl/evctl/internal/cli"
@@ -76,6 +77,16 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			ts.Check(err)
 			ts.Check(os.CopyFS(ts.MkAbs("schemas"), os.DirFS(src)))
 		},
+		// catalog NAME copies the real-world catalog testdata/catalogs/NAME
+		// (its schemas/, SOURCE and LICENCE) into $WORK.
+		"catalog": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 1 {
+				ts.Fatalf("usage: catalog NAME")
+			}
+			src, err := filepath.Abs(filepath.Join("testdata", "catalogs", args[0]))
+			ts.Check(err)
+			ts.Check(os.CopyFS(ts.MkAbs("."), os.DirFS(src)))
+		},
 		// registry-start [-data FILE] [-user NAME:PASSWORD:ROLE]... serves the
 		// registry handler over httptest on a SQLite store in $WORK (default
 		// registry.db), sets EVCTL_REGISTRY_URL, and stops at the script's end.
@@ -113,6 +124,27 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				store.Close()
 			})
 			ts.Setenv("EVCTL_REGISTRY_URL", srv.URL)
+		},
+		// local-hooks FILE writes a .pre-commit-config.yaml whose local
+		// hooks are the repository's shipped .pre-commit-hooks.yaml, run as
+		// system commands (evctl is on PATH) rather than built by pre-commit.
+		"local-hooks": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 1 {
+				ts.Fatalf("usage: local-hooks FILE")
+			}
+			data, err := os.ReadFile(filepath.Join("..", "..", ".pre-commit-hooks.yaml"))
+			ts.Check(err)
+			var hooks []map[string]any
+			ts.Check(yaml.Unmarshal(data, &hooks))
+			if len(hooks) == 0 {
+				ts.Fatalf("no hooks in .pre-commit-hooks.yaml")
+			}
+			for _, h := range hooks {
+				h["language"] = "system"
+			}
+			out, err := yaml.Marshal(map[string]any{"repos": []any{map[string]any{"repo": "local", "hooks": hooks}}})
+			ts.Check(err)
+			ts.Check(os.WriteFile(ts.MkAbs(args[0]), out, 0o644))
 		},
 		// exitcode N cmd args... runs cmd and asserts its exact exit status.
 		"action":       actionStep,

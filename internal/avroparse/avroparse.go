@@ -30,23 +30,40 @@ const maxDepth = 10000
 // Parse parses an Avro schema text with hamba/avro without letting it panic
 // on recursive records whose field defaults hold records.
 func Parse(text []byte) (hamba.Schema, error) {
+	return parse(text, &hamba.SchemaCache{})
+}
+
+// ParseWith parses text after deps, the texts of other files that define
+// named types it uses (dependencies first); a dependency that does not parse
+// is an error naming it by its index.
+func ParseWith(text []byte, deps [][]byte) (hamba.Schema, error) {
+	cache := &hamba.SchemaCache{}
+	for i, d := range deps {
+		if _, err := parse(d, cache); err != nil {
+			return nil, fmt.Errorf("avro: file %d it uses does not parse: %w", i+1, err)
+		}
+	}
+	return parse(text, cache)
+}
+
+func parse(text []byte, cache *hamba.SchemaCache) (hamba.Schema, error) {
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	if err := dec.Decode(&doc); err != nil {
 		// Not JSON: hamba gives its own error without walking defaults.
-		return hamba.ParseBytesWithCache(text, "", &hamba.SchemaCache{})
+		return hamba.ParseBytesWithCache(text, "", cache)
 	}
 	w := &walker{defs: map[string]map[string]any{}, open: map[string]bool{}, orig: map[string]any{}}
 	w.typ(doc, "")
 	if len(w.stripped) == 0 {
-		return hamba.ParseBytesWithCache(text, "", &hamba.SchemaCache{})
+		return hamba.ParseBytesWithCache(text, "", cache)
 	}
 	stripped, err := json.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("avro: %w", err)
 	}
-	sch, err := hamba.ParseBytesWithCache(stripped, "", &hamba.SchemaCache{})
+	sch, err := hamba.ParseBytesWithCache(stripped, "", cache)
 	if err != nil {
 		return nil, err
 	}

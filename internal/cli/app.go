@@ -7,7 +7,6 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/evctl/evctl/internal/config"
-	"github.com/evctl/evctl/internal/lint"
 )
 
 // App is the state shared by the commands of one run.
@@ -19,6 +18,26 @@ type App struct {
 	ColorMode string
 
 	cfg *config.Config
+	ws  *workspace
+}
+
+// Workspace locates the run (after loading the config, whose directory is
+// the catalog root).
+func (a *App) Workspace() (workspace, error) {
+	if a.ws != nil {
+		return *a.ws, nil
+	}
+	cfg, err := a.Config()
+	if err != nil {
+		return workspace{}, err
+	}
+	dir := ""
+	if cfg.Path != "" {
+		dir = cfg.Dir
+	}
+	ws := newWorkspace(a.dir(), dir, config.Default().Roots[0])
+	a.ws = &ws
+	return ws, nil
 }
 
 // Config loads evctl.yaml once: the --config path, else EVCTL_CONFIG, else
@@ -53,7 +72,7 @@ func (a *App) Config() (*config.Config, error) {
 		}
 		cfg.Path = path
 		cfg.Dir = filepath.Dir(path)
-		if err := lint.ValidateConfig(cfg); err != nil {
+		if err := validateConfig(cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -92,4 +111,12 @@ func (a *App) colorize(attrs ...color.Attribute) *color.Color {
 		c.DisableColor()
 	}
 	return c
+}
+
+// display maps a catalog path for messages: relative to the working directory.
+func (a *App) display(p string) string {
+	if ws, err := a.Workspace(); err == nil {
+		return ws.display(p)
+	}
+	return p
 }

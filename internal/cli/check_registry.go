@@ -6,33 +6,16 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/evctl/evctl/internal/check"
 	"github.com/evctl/evctl/internal/compat"
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/diag"
+	"github.com/evctl/evctl/internal/findings"
 	"github.com/evctl/evctl/internal/lint"
+	"github.com/evctl/evctl/internal/publish"
 	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/internal/schema"
 )
-
-// Rule ids of check --against registry.
-const (
-	ruleRegistryVerdict      = "registry-verdict"
-	ruleVerdictMismatch      = "verdict-mismatch"
-	ruleRegistryLevelDiffers = "registry-level-differs"
-	ruleReferenceUnpushed    = "reference-not-registered"
-)
-
-// registryRules describes check's registry findings for SARIF.
-func registryRules() []diag.RuleInfo {
-	return []diag.RuleInfo{
-		{ID: ruleRegistryVerdict, Doc: "The verdicts of evctl's engine and of the registry's compatibility endpoint for one subject."},
-		{ID: ruleVerdictMismatch, Doc: "evctl's engine and the registry disagree on whether the schema is compatible with the subject's registered versions."},
-		{ID: ruleRegistryLevelDiffers, Doc: "The subject's compatibility level in the registry differs from the level evctl was asked to check."},
-		{ID: ruleReferenceUnpushed, Doc: "The schema references a catalog schema that is not registered yet, so the registry cannot judge it."},
-		{ID: ruleFormatChanged, Doc: "The schema type differs from the registered versions'."},
-		{ID: ruleInvalidBaseline, Doc: "A registered version cannot be parsed."},
-	}
-}
 
 // runCheckRegistry compares the catalog with a registry's subjects. For
 // every event it runs the local engine on the subject's live versions (all
@@ -40,11 +23,12 @@ func registryRules() []diag.RuleInfo {
 // registry applies to the subject, and asks the registry's compatibility
 // endpoint (verbose) the same question; any disagreement is an error.
 func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *checkOptions, reports []report, level compat.Level, policy compat.Policy) error {
-	cur, err := loadCatalog(app, cfg, opts.Paths)
+	cur, scope, err := loadCatalog(app, cfg, opts.Paths)
 	if err != nil {
 		return err
 	}
-	items, err := registryItems(cfg, cur)
+	cur = scope.catalog(cur)
+	items, err := publish.Plan(cfg, cur)
 	if err != nil {
 		return err
 	}
@@ -64,11 +48,9 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 		}
 		ds = append(ds, ids...)
 	}
-	ds = diag.Sort(ds)
+	ds = diag.Sort(applySeverities(cfg, ds))
 	sum := diag.Summarize(ds, cur.Files)
-	tool := toolInfo()
-	tool.Rules = append(tool.Rules, registryRules()...)
-	p := diag.Printer{Format: opts.Format, Color: app.UseColor(), Tool: tool, Title: "evctl check against registry " + c.URL()}
+	p := app.printer(opts.Format, "evctl check against registry "+c.URL())
 	if err := p.Print(app.IO.Out, ds, sum); err != nil {
 		return err
 	}
@@ -89,12 +71,12 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 
 // checkRegistryItem judges one event both ways. It also records whether
 // the event's schema is registered (for the events that reference it).
-func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Catalog, it *regItem, level compat.Level, policy compat.Policy) ([]diag.Diagnostic, error) {
+func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Catalog, it *publish.Item, level compat.Level, policy compat.Policy) ([]diag.Diagnostic, error) {
 	e := it.Event
 	at := func(rule string, sev diag.Severity, format string, args ...any) diag.Diagnostic {
 		return diag.Diagnostic{Rule: rule, Severity: sev, File: e.Path, Line: 1, Column: 1, Event: e.Type, Message: fmt.Sprintf(format, args...)}
 	}
-	allKnown := it.fillRefs()
+	allKnown := it.FillRefs()
 	if allKnown {
 		r, found, err := c.Lookup(ctx, it.Subject, it.Schema)
 		if err != nil {
@@ -109,7 +91,7 @@ func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Cata
 		return nil, err
 	}
 	if len(versions) == 0 {
-		return []diag.Diagnostic{at(ruleRegistryVerdict, diag.Info,
+		return []diag.Diagnostic{at(findings.RegistryVerdict, diag.Info,
 			"subject %s is not in the registry yet: compatible (its first version may be anything)", it.Subject)}, nil
 	}
 	lvlName, _, err := c.Level(ctx, it.Subject)
@@ -122,7 +104,7 @@ func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Cata
 	}
 	var ds []diag.Diagnostic
 	if regLevel != level {
-		ds = append(ds, at(ruleRegistryLevelDiffers, diag.Warning,
+		ds = append(ds, at(findings.RegistryLevelDiffers, diag.Warning,
 			"subject %s is at %s in the registry, not %s: both verdicts below are under %s, the level the registry enforces", it.Subject, regLevel, level, regLevel))
 	}
 	compared := versions
@@ -134,7 +116,7 @@ func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Cata
 	}
 
 	// The local engine, on the fetched versions.
-	newDoc := eventDoc(e, e.Path, cur)
+	newDoc := check.EventDoc(e, e.Path, cur)
 	var prev []compat.Doc
 	localOK, localKnown := true, true
 	var localWhy []string
@@ -146,7 +128,7 @@ func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Cata
 		if r.Type != it.Schema.Type {
 			localOK = false
 			localWhy = append(localWhy, fmt.Sprintf("version %d is %s, not %s", v, r.Type, it.Schema.Type))
-			ds = append(ds, at(ruleFormatChanged, diag.Error, "%s: version %d of subject %s is %s but the file is %s; a registry rejects a different schema type; publish v%d.%s instead",
+			ds = append(ds, at(findings.FormatChanged, diag.Error, "%s: version %d of subject %s is %s but the file is %s; a registry rejects a different schema type; publish v%d.%s instead",
 				e.Type, v, it.Subject, r.Type, it.Schema.Type, e.Version+1, e.Stem))
 			continue
 		}
@@ -157,16 +139,16 @@ func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Cata
 		prev = append(prev, compat.Doc{Name: fmt.Sprintf("registry:%s@%d", it.Subject, v), Text: []byte(r.Text), References: refs})
 	}
 	if localOK && len(prev) > 0 {
-		res, err := compat.Check(formatOf(e), regLevel, newDoc, prev, compat.Options{Policy: policy})
+		res, err := compat.Check(e.Format, regLevel, newDoc, prev, compat.Options{Policy: policy})
 		switch {
 		case err != nil && compat.IsParseError(err):
 			localKnown = false
-			ds = append(ds, at(ruleInvalidBaseline, diag.Error, "%s: cannot compare with subject %s: %v", e.Type, it.Subject, err))
+			ds = append(ds, at(findings.InvalidBaseline, diag.Error, "%s: cannot compare with subject %s: %v", e.Type, it.Subject, err))
 		case err != nil:
 			return nil, err
 		case !res.Compatible:
 			localOK = false
-			ds = append(ds, localChangeDiags(e, newDoc, prev, res)...)
+			ds = append(ds, localChangeDiags(e, res)...)
 			for _, ch := range res.Changes {
 				if !ch.Compatible {
 					localWhy = append(localWhy, ch.Type+" "+ch.Path)
@@ -183,7 +165,7 @@ func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Cata
 				missing = append(missing, d.Target.Event.Path)
 			}
 		}
-		ds = append(ds, at(ruleReferenceUnpushed, diag.Warning,
+		ds = append(ds, at(findings.ReferenceUnpushed, diag.Warning,
 			"the registry cannot judge %s: it references %s, not registered yet; push them first (evctl: %s)", it.Subject, strings.Join(missing, ", "), verdictWord(localOK)))
 		return ds, nil
 	}
@@ -191,13 +173,13 @@ func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Cata
 	if err != nil {
 		return nil, err
 	}
-	reasons := reasonLines(msgs)
+	reasons := publish.ReasonLines(msgs)
 	verdict := fmt.Sprintf("subject %s under %s against version(s) %s: evctl says %s; the registry says %s",
 		it.Subject, regLevel, joinInts(compared), verdictWord(localOK), verdictWord(regOK))
 	if !regOK && len(reasons) > 0 {
 		verdict += ": " + strings.Join(reasons, "; ")
 	}
-	ds = append(ds, at(ruleRegistryVerdict, diag.Info, "%s", verdict))
+	ds = append(ds, at(findings.RegistryVerdict, diag.Info, "%s", verdict))
 	if localKnown && localOK != regOK {
 		why := ""
 		if len(localWhy) > 0 {
@@ -207,7 +189,7 @@ func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Cata
 		if e.Format == schema.JSONSchema && policy != compat.Strict {
 			advice = fmt.Sprintf("evctl judged JSON Schema under %s, while registries judge under STRICT unless configured otherwise", policy)
 		}
-		ds = append(ds, at(ruleVerdictMismatch, diag.Error,
+		ds = append(ds, at(findings.VerdictMismatch, diag.Error,
 			"evctl and the registry disagree on subject %s under %s: evctl says %s, the registry says %s%s; %s",
 			it.Subject, regLevel, verdictWord(localOK), verdictWord(regOK), why, advice))
 	}
@@ -215,25 +197,15 @@ func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Cata
 }
 
 // localChangeDiags are the incompatible changes the local engine found,
-// at their position in the file.
-func localChangeDiags(e *schema.Event, newDoc compat.Doc, prev []compat.Doc, res compat.Result) []diag.Diagnostic {
-	byName := map[string]compat.Doc{}
-	for _, p := range prev {
-		byName[p.Name] = p
-	}
+// at the position the engine found in the file.
+func localChangeDiags(e *schema.Event, res compat.Result) []diag.Diagnostic {
 	var ds []diag.Diagnostic
 	for _, ch := range res.Changes {
 		if ch.Compatible {
 			continue
 		}
-		l := locate(ch, newDoc, byName[ch.Against], parseDocRoot)
-		if l.File != e.Path {
-			l.File, l.Line, l.Column = e.Path, 1, 1
-			if n := e.Root.Pointer(strings.TrimPrefix(ch.Path, "#")); n != nil {
-				l.Line, l.Column = n.Pos.Line, n.Pos.Col
-			}
-		}
-		ds = append(ds, diag.Diagnostic{Rule: ch.Type, Severity: diag.Error, File: l.File, Line: l.Line, Column: l.Column, Event: e.Type,
+		line, col := check.At(ch)
+		ds = append(ds, diag.Diagnostic{Rule: ch.Type, Severity: diag.Error, File: e.Path, Line: line, Column: col, Event: e.Key,
 			Message: fmt.Sprintf("%s: %s (%s against %s); if the break is intended, publish v%d.%s instead", ch.Path, ch.Message, ch.Direction, ch.Against, e.Version+1, e.Stem)})
 	}
 	return ds

@@ -14,7 +14,9 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/evctl/evctl/internal/baseline"
 	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/publish"
 )
 
 // Exit codes, the same for every command and output format.
@@ -122,9 +124,21 @@ func Run(ctx context.Context, args []string, ios IOStreams) int {
 	code := ExitInput
 	var ee *exitError
 	var ce *config.Error
+	var bu *baseline.UsageError
+	var bi *baseline.InputError
+	hint := ""
 	switch {
 	case errors.As(err, &ee):
 		code = ee.code
+		hint = ee.hint
+	case errors.As(err, &bu):
+		code, hint = ExitUsage, bu.Hint
+	case errors.As(err, &bi):
+		code, hint = ExitInput, bi.Hint
+	case errors.As(err, new(*publish.ConfigError)):
+		code = ExitUsage
+	case errors.As(err, new(*publish.InputError)):
+		code = ExitInput
 	case errors.As(err, &ce):
 		code = ExitUsage
 	case isFlagError(err):
@@ -137,12 +151,12 @@ func Run(ctx context.Context, args []string, ios IOStreams) int {
 	}
 	msg := err.Error()
 	fmt.Fprintf(ios.ErrOut, "evctl: %s\n", msg)
-	if ee != nil && ee.hint != "" {
-		for _, l := range strings.Split(ee.hint, "\n") {
+	if hint != "" {
+		for _, l := range strings.Split(hint, "\n") {
 			fmt.Fprintf(ios.ErrOut, "evctl: hint: %s\n", l)
 		}
 	}
-	if code == ExitUsage && (isFlagError(err) || (ee != nil && ee.hint == "" && ce == nil)) {
+	if code == ExitUsage && hint == "" && (isFlagError(err) || (ee != nil && ce == nil) || bu != nil || errors.As(err, new(*publish.ConfigError))) {
 		fmt.Fprintln(ios.ErrOut, "Run 'evctl --help' for usage.")
 	}
 	return code

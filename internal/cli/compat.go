@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evctl/evctl/internal/check"
 	"github.com/evctl/evctl/internal/compat"
 	"github.com/evctl/evctl/internal/schema"
 )
@@ -57,8 +58,10 @@ the last PREVIOUS only.
 	return cmd
 }
 
-// readDoc reads a schema file for compat, with the files its $refs name.
-func readDoc(path string) (compat.Doc, compat.Format, error) {
+// readDoc reads a schema file for compat, with the files it references:
+// for JSON Schema the files its $refs name (and theirs), for Avro the files
+// of the catalog that define the named types it uses.
+func readDoc(app *App, path string) (compat.Doc, compat.Format, error) {
 	f, isYAML, ok := schema.FormatOf(path)
 	if !ok {
 		return compat.Doc{}, "", usageError("%s: unknown schema format: want .avsc, .json, .yaml or .yml", path)
@@ -69,7 +72,7 @@ func readDoc(path string) (compat.Doc, compat.Format, error) {
 	}
 	// Syntax errors are reported with their position before the engines
 	// see the document.
-	root, err := parseRoot(data, isYAML)
+	root, err := check.ParseRoot(data, isYAML)
 	if err != nil {
 		var se *schema.SyntaxError
 		if errors.As(err, &se) {
@@ -79,40 +82,79 @@ func readDoc(path string) (compat.Doc, compat.Format, error) {
 	}
 	d := compat.Doc{Name: filepath.ToSlash(path), Text: data, YAML: isYAML}
 	if f != schema.JSONSchema {
+		d.References = avroFileRefs(app, path)
 		return d, compat.Avro, nil
 	}
-	d.References = fileRefs(root, filepath.Dir(path), func(p string) []byte {
+	refs := schema.JSONRefs(root, filepath.ToSlash(path), func(p string) *schema.Node {
 		b, err := os.ReadFile(filepath.FromSlash(p))
 		if err != nil {
 			return nil
 		}
-		return b
+		n, _ := check.ParseRoot(b, strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml"))
+		return n
 	})
+	for _, r := range refs {
+		if b, err := os.ReadFile(filepath.FromSlash(r.Path)); err == nil {
+			if d.References == nil {
+				d.References = map[string][]byte{}
+			}
+			d.References[r.Name] = b
+		}
+	}
 	return d, compat.JSONSchema, nil
 }
 
-// parseRoot parses a JSON or YAML document into the position-keeping model.
-func parseRoot(data []byte, isYAML bool) (*schema.Node, error) {
-	if isYAML {
-		return schema.ParseYAML(data)
+// avroFileRefs finds the files that define the named types an Avro file
+// uses among the catalog (the config roots) and the file's own directory.
+func avroFileRefs(app *App, path string) map[string][]byte {
+	cfg, err := app.Config()
+	if err != nil {
+		return nil
 	}
-	return schema.ParseJSON(data)
-}
-
-// fileRefs collects the text of the files a JSON Schema document's $refs
-// name, resolved against dir with read; it is nil when there are none.
-// Files read cannot find are left out for the engine to report.
-func fileRefs(root *schema.Node, dir string, read func(path string) []byte) map[string][]byte {
+	ws, err := app.Workspace()
+	if err != nil {
+		return nil
+	}
+	rel := ws.fromArg(path)
+	paths := []string{rel}
+	inRoot := false
+	for _, r := range cfg.Roots {
+		if _, err := os.Stat(filepath.Join(ws.root, r)); err == nil {
+			paths = append(paths, r)
+		}
+		r = strings.TrimSuffix(filepath.ToSlash(filepath.Clean(r)), "/")
+		inRoot = inRoot || r == "." || strings.HasPrefix(rel, r+"/")
+	}
+	if dir := filepathDir(rel); dir != "" && !inRoot {
+		paths = append(paths, dir)
+	}
+	opts := loadOptions(ws, cfg)
+	opts.Unchecked = true
+	cat, err := schema.Load(paths, opts)
+	if err != nil {
+		return nil
+	}
+	e := cat.ByPath(rel)
+	if e == nil {
+		return nil
+	}
 	var refs map[string][]byte
-	for _, file := range schema.FileRefs(root) {
-		if b := read(filepath.ToSlash(filepath.Join(dir, filepath.FromSlash(file)))); b != nil {
+	for _, r := range cat.RefsOf(e) {
+		if o := cat.ByPath(r.Path); o != nil {
 			if refs == nil {
 				refs = map[string][]byte{}
 			}
-			refs[file] = b
+			refs[r.Name] = o.Source
 		}
 	}
 	return refs
+}
+
+func filepathDir(p string) string {
+	if i := strings.LastIndex(p, "/"); i >= 0 {
+		return p[:i]
+	}
+	return ""
 }
 
 func resolveLevel(app *App, flag string) (compat.Level, error) {
@@ -162,7 +204,7 @@ func runCompat(app *App, opts *compatOptions) error {
 	var docs []compat.Doc
 	var format compat.Format
 	for _, p := range opts.Files {
-		d, f, err := readDoc(p)
+		d, f, err := readDoc(app, p)
 		if err != nil {
 			return err
 		}
@@ -180,7 +222,7 @@ func runCompat(app *App, opts *compatOptions) error {
 		}
 		return err
 	}
-	rep := newCompatReport(res, newDoc, prev)
+	rep := newCompatReport(res, newDoc)
 	if err := rep.print(app, opts.Format); err != nil {
 		return err
 	}
@@ -190,75 +232,20 @@ func runCompat(app *App, opts *compatOptions) error {
 	return nil
 }
 
-// located is a change with the position it points at.
-type located struct {
-	compat.Change
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	Column int    `json:"column"`
-}
-
 type compatReport struct {
-	Version    int          `json:"version"`
-	Level      compat.Level `json:"level"`
-	Compatible bool         `json:"compatible"`
-	New        string       `json:"new"`
-	Changes    []located    `json:"changes"`
+	Version    int             `json:"version"`
+	Level      compat.Level    `json:"level"`
+	Compatible bool            `json:"compatible"`
+	New        string          `json:"new"`
+	Changes    []check.Located `json:"changes"`
 }
 
-func newCompatReport(res compat.Result, newDoc compat.Doc, prev []compat.Doc) *compatReport {
-	rep := &compatReport{Version: 1, Level: res.Level, Compatible: res.Compatible, New: newDoc.Name, Changes: []located{}}
-	roots := map[string]*schema.Node{}
-	parse := func(d compat.Doc) *schema.Node {
-		if n, ok := roots[d.Name]; ok {
-			return n
-		}
-		n := parseDocRoot(d)
-		roots[d.Name] = n
-		return n
-	}
-	byName := map[string]compat.Doc{}
-	for _, p := range prev {
-		byName[p.Name] = p
-	}
+func newCompatReport(res compat.Result, newDoc compat.Doc) *compatReport {
+	rep := &compatReport{Version: 1, Level: res.Level, Compatible: res.Compatible, New: newDoc.Name, Changes: []check.Located{}}
 	for _, c := range res.Changes {
-		rep.Changes = append(rep.Changes, locate(c, newDoc, byName[c.Against], parse))
+		rep.Changes = append(rep.Changes, check.Locate(c, newDoc.Name))
 	}
 	return rep
-}
-
-// locate finds the position a change's path points at: in the reader
-// schema first (new for backward, previous for forward), then the other.
-func locate(c compat.Change, newDoc, prevDoc compat.Doc, parse func(compat.Doc) *schema.Node) located {
-	l := located{Change: c, File: newDoc.Name, Line: 1, Column: 1}
-	ptr := strings.TrimPrefix(c.Path, "#")
-	order := []compat.Doc{newDoc, prevDoc}
-	if c.Direction == compat.DirForward || strings.Contains(c.Type, "REMOVED") {
-		order = []compat.Doc{prevDoc, newDoc}
-	}
-	for _, d := range order {
-		if d.Name == "" {
-			continue
-		}
-		root := parse(d)
-		if root == nil {
-			continue
-		}
-		if n := root.Pointer(ptr); n != nil {
-			l.File, l.Line, l.Column = d.Name, n.Pos.Line, n.Pos.Col
-			return l
-		}
-	}
-	// Fall back to the deepest prefix of the path that exists in the new schema.
-	if root := parse(newDoc); root != nil {
-		for p := ptr; p != ""; p = p[:max(strings.LastIndexByte(p, '/'), 0)] {
-			if n := root.Pointer(p); n != nil {
-				l.Line, l.Column = n.Pos.Line, n.Pos.Col
-				break
-			}
-		}
-	}
-	return l
 }
 
 func (r *compatReport) print(app *App, format string) error {
@@ -354,11 +341,11 @@ func runDiff(app *App, opts *diffOptions) error {
 	if err != nil {
 		return err
 	}
-	oldDoc, f1, err := readDoc(opts.Old)
+	oldDoc, f1, err := readDoc(app, opts.Old)
 	if err != nil {
 		return err
 	}
-	newDoc, f2, err := readDoc(opts.New)
+	newDoc, f2, err := readDoc(app, opts.New)
 	if err != nil {
 		return err
 	}
@@ -378,6 +365,6 @@ func runDiff(app *App, opts *diffOptions) error {
 			res.Compatible = false
 		}
 	}
-	rep := newCompatReport(res, newDoc, []compat.Doc{oldDoc})
+	rep := newCompatReport(res, newDoc)
 	return rep.print(app, opts.Format)
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/evctl/evctl/internal/codegen"
 	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/findings"
+	"github.com/evctl/evctl/internal/publish"
 	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/internal/schema"
 )
@@ -69,7 +71,7 @@ func subjectFunc(cfg *config.Config) (func(*schema.Event) (string, error), error
 		return nil, &config.Error{Path: cfg.Path, Msg: err.Error()}
 	}
 	return func(e *schema.Event) (string, error) {
-		return namer.Subject(registry.SubjectInput{EventType: e.Type, RecordName: recordName(e)})
+		return namer.Subject(publish.SubjectInput(e))
 	}, nil
 }
 
@@ -78,8 +80,13 @@ func runGenGo(app *App, opts *genOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Out == "" {
-		opts.Out = cfg.Gen.Out
+	if opts.Out == "" && cfg.Gen.Out != "" {
+		// gen.out is relative to the config's directory.
+		ws, err := app.Workspace()
+		if err != nil {
+			return err
+		}
+		opts.Out = ws.display(filepath.ToSlash(cfg.Gen.Out))
 	}
 	if opts.Out == "" {
 		return usageError("gen go needs --out DIR")
@@ -90,18 +97,19 @@ func runGenGo(app *App, opts *genOptions) error {
 	if opts.Package == "" {
 		opts.Package = strings.ReplaceAll(filepath.Base(filepath.Clean(opts.Out)), "-", "_")
 	}
-	cat, err := loadCatalog(app, cfg, opts.Paths)
+	cat, scope, err := loadCatalog(app, cfg, opts.Paths)
 	if err != nil {
 		return err
 	}
+	cat = scope.catalog(cat)
 	if len(cat.Errors) > 0 {
 		for _, e := range cat.Errors {
-			fmt.Fprintf(app.IO.ErrOut, "%s:%d:%d: error: %s (%s)\n", e.Path, e.Pos.Line, e.Pos.Col, e.Msg, ruleInvalidSchema)
+			fmt.Fprintf(app.IO.ErrOut, "%s:%d:%d: error: %s (%s)\n", app.display(e.Path), e.Pos.Line, e.Pos.Col, e.Msg, findings.InvalidSchema)
 		}
 		return silentExit(ExitInput)
 	}
 	if cat.Files == 0 {
-		return inputError(fmt.Errorf("no schema files found in %s", strings.Join(catalogPaths(cfg, opts.Paths), ", ")))
+		return inputError(fmt.Errorf("no schema files found in %s", strings.Join(orDefault(opts.Paths, cfg.Roots), ", ")))
 	}
 	subject, err := subjectFunc(cfg)
 	if err != nil {

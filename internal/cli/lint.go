@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,16 +12,16 @@ import (
 
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/diag"
+	"github.com/evctl/evctl/internal/findings"
 	"github.com/evctl/evctl/internal/lint"
 	"github.com/evctl/evctl/internal/schema"
 )
 
-// ruleInvalidSchema is the id of findings for files that cannot be parsed.
-const ruleInvalidSchema = "invalid-schema"
-
 type lintOptions struct {
 	Paths  []string
 	Format string
+	// WriteBaseline is the file to record the current findings in.
+	WriteBaseline string
 }
 
 func newLintCmd(app *App) *cobra.Command {
@@ -48,6 +49,7 @@ Formats: text (file:line:col: severity: message (rule-id)), json, github
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Format, flagFormat, "f", "text", "output format: text, json, github, sarif or markdown")
+	cmd.Flags().StringVar(&opts.WriteBaseline, "write-baseline", "", "record the current findings in `FILE` (then set lint.baseline: FILE) so that only new findings fail")
 	return cmd
 }
 
@@ -58,53 +60,174 @@ func checkFormat(f string, allowed []string) error {
 	return nil
 }
 
-// catalogPaths are the catalog paths as given, or the config roots.
-func catalogPaths(cfg *config.Config, paths []string) []string {
-	if len(paths) > 0 {
-		return paths
-	}
-	var out []string
+// catalogPaths are the paths to load (relative to the catalog root): the
+// config roots that exist and the command-line paths. scope is the
+// command-line paths, the only ones reported on (buf's --path semantics:
+// the whole catalog is loaded for context); nil means everything.
+func catalogPaths(ws workspace, cfg *config.Config, args []string) (paths []string, scope pathScope) {
 	for _, r := range cfg.Roots {
-		if cfg.Path != "" && !filepath.IsAbs(r) {
-			r = filepath.Join(cfg.Dir, r)
+		r = filepath.ToSlash(filepath.Clean(r))
+		if len(args) > 0 {
+			if _, err := os.Stat(filepath.Join(ws.root, filepath.FromSlash(r))); err != nil {
+				continue
+			}
 		}
-		out = append(out, r)
+		paths = append(paths, r)
+	}
+	for _, a := range args {
+		p := ws.fromArg(a)
+		scope = append(scope, p)
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	return paths, scope
+}
+
+// pathScope lists the catalog paths (files or directories) a command
+// reports on; empty means all.
+type pathScope []string
+
+func (s pathScope) has(p string) bool {
+	if len(s) == 0 {
+		return true
+	}
+	for _, x := range s {
+		if x == "." || p == x || strings.HasPrefix(p, x+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// filter keeps the findings on files in scope, and those on events that use
+// a file in scope (a shared file's change is reported at its events).
+func (s pathScope) filter(ds []diag.Diagnostic, cat *schema.Catalog) []diag.Diagnostic {
+	if len(s) == 0 {
+		return ds
+	}
+	out := ds[:0:0]
+	for _, d := range ds {
+		if s.has(d.File) || s.usedBy(d.Event, cat) {
+			out = append(out, d)
+		}
 	}
 	return out
 }
 
-// loadCatalog resolves the paths (default: config roots) and loads them.
-func loadCatalog(app *App, cfg *config.Config, paths []string) (*schema.Catalog, error) {
-	paths = catalogPaths(cfg, paths)
-	skip := func(p string) bool {
-		for _, g := range cfg.Lint.Ignore {
-			if config.MatchGlob(g, p) {
-				return true
-			}
-		}
+func (s pathScope) usedBy(key string, cat *schema.Catalog) bool {
+	if key == "" || cat == nil {
 		return false
 	}
-	cat, err := schema.Load(paths, schema.LoadOptions{Skip: skip})
+	e := cat.ByKey(key)
+	if e == nil {
+		return false
+	}
+	if s.has(e.Path) {
+		return true
+	}
+	for _, r := range cat.RefsOf(e) {
+		if s.has(r.Path) {
+			return true
+		}
+	}
+	return false
+}
+
+// files counts the catalog's files in scope.
+func (s pathScope) files(cat *schema.Catalog) int {
+	if len(s) == 0 {
+		return cat.Files
+	}
+	n := 0
+	for _, e := range cat.All() {
+		if s.has(e.Path) {
+			n++
+		}
+	}
+	for _, e := range cat.Errors {
+		if s.has(e.Path) {
+			n++
+		}
+	}
+	return n
+}
+
+// catalog narrows a catalog to the events in scope or using a file in
+// scope; every shared file stays.
+func (s pathScope) catalog(cat *schema.Catalog) *schema.Catalog {
+	if len(s) == 0 {
+		return cat
+	}
+	out := &schema.Catalog{Shared: cat.Shared, Errors: cat.Errors, Files: cat.Files}
+	for _, e := range cat.Events {
+		if s.usedBy(e.Key, cat) {
+			out.Events = append(out.Events, e)
+		}
+	}
+	return out
+}
+
+// scopedErrors tells whether a file in scope could not be loaded.
+func (s pathScope) scopedErrors(cat *schema.Catalog) bool {
+	for _, e := range cat.Errors {
+		if s.has(e.Path) {
+			return true
+		}
+	}
+	return false
+}
+
+// loadOptions are the catalog's load options: paths relative to the root,
+// the config's schema roots and shared globs.
+func loadOptions(ws workspace, cfg *config.Config) schema.LoadOptions {
+	return schema.LoadOptions{Dir: ws.root, Roots: cfg.Roots, Shared: cfg.Shared}
+}
+
+// loadCatalog loads the catalog: the config roots and the command-line
+// paths. lint.ignore does not leave files out: they are still referenced.
+func loadCatalog(app *App, cfg *config.Config, args []string) (*schema.Catalog, pathScope, error) {
+	ws, err := app.Workspace()
+	if err != nil {
+		return nil, nil, err
+	}
+	paths, scope := catalogPaths(ws, cfg, args)
+	cat, err := loadCatalogAt(ws, cfg, paths)
+	return cat, scope, err
+}
+
+// loadCatalogAt loads catalog paths (relative to the root).
+func loadCatalogAt(ws workspace, cfg *config.Config, paths []string) (*schema.Catalog, error) {
+	cat, err := schema.Load(paths, loadOptions(ws, cfg))
 	if err != nil {
 		return nil, inputError(err)
 	}
 	return cat, nil
 }
 
+// printer returns a diagnostics printer for the run, mapping catalog paths
+// for display.
+func (a *App) printer(format, title string) diag.Printer {
+	p := diag.Printer{Format: format, Color: a.UseColor(), Tool: toolInfo(), Title: title}
+	if ws, err := a.Workspace(); err == nil {
+		p.Display, p.Repo = ws.display, ws.repo
+	}
+	return p
+}
+
 func parseDiagnostics(cat *schema.Catalog) []diag.Diagnostic {
 	var ds []diag.Diagnostic
 	for _, e := range cat.Errors {
-		ds = append(ds, diag.Diagnostic{Rule: ruleInvalidSchema, Severity: diag.Error, File: e.Path, Line: e.Pos.Line, Column: e.Pos.Col, Message: e.Msg})
+		ds = append(ds, diag.Diagnostic{Rule: findings.InvalidSchema, Severity: diag.Error, File: e.Path, Line: e.Pos.Line, Column: e.Pos.Col, Message: e.Msg})
 	}
 	return ds
 }
 
 func toolInfo() diag.Tool {
 	t := diag.Tool{Name: "evctl", Version: buildVersion(), URI: "https://github.com/evctl/evctl"}
-	for _, r := range lint.All() {
-		t.Rules = append(t.Rules, diag.RuleInfo{ID: r.ID, Doc: r.Doc})
+	for _, in := range findings.All() {
+		t.Rules = append(t.Rules, diag.RuleInfo{ID: in.ID, Doc: in.Doc})
 	}
-	t.Rules = append(t.Rules, diag.RuleInfo{ID: ruleInvalidSchema, Doc: "The file is not a valid schema of its format."})
 	return t
 }
 
@@ -116,29 +239,46 @@ func runLint(_ context.Context, app *App, opts *lintOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := lint.ValidateConfig(cfg); err != nil {
+	if err := validateConfig(cfg); err != nil {
 		return err
 	}
-	cat, err := loadCatalog(app, cfg, opts.Paths)
+	cat, scope, err := loadCatalog(app, cfg, opts.Paths)
 	if err != nil {
 		return err
 	}
 	ds := append(parseDiagnostics(cat), lint.Run(cat, cfg)...)
+	ds = diag.Sort(scope.filter(ds, cat))
+	if opts.WriteBaseline != "" {
+		if scope.scopedErrors(cat) {
+			p := app.printer(opts.Format, "evctl lint")
+			_ = p.Print(app.IO.Out, ds, diag.Summarize(ds, scope.files(cat)))
+			fmt.Fprintln(app.IO.ErrOut, "evctl: no baseline written: some files do not parse")
+			return silentExit(ExitInput)
+		}
+		return writeBaseline(app, opts.WriteBaseline, ds)
+	}
+	ws, err := app.Workspace()
+	if err != nil {
+		return err
+	}
+	if ds, err = applyBaseline(ws, cfg, ds); err != nil {
+		return err
+	}
 	ds = diag.Sort(ds)
-	sum := diag.Summarize(ds, cat.Files)
-	p := diag.Printer{Format: opts.Format, Color: app.UseColor(), Tool: toolInfo(), Title: "evctl lint"}
+	sum := diag.Summarize(ds, scope.files(cat))
+	p := app.printer(opts.Format, "evctl lint")
 	if err := p.Print(app.IO.Out, ds, sum); err != nil {
 		return err
 	}
-	if opts.Format == "text" && (sum.Errors > 0 || sum.Warnings > 0) {
-		fmt.Fprintf(app.IO.ErrOut, "%d error(s), %d warning(s) in %d file(s)\n", sum.Errors, sum.Warnings, sum.Files)
+	if opts.Format == "text" && (sum.Errors > 0 || sum.Warnings > 0 || sum.Allowed > 0) {
+		fmt.Fprintf(app.IO.ErrOut, "%d error(s), %d warning(s) in %d file(s)%s\n", sum.Errors, sum.Warnings, sum.Files, allowedNote(sum))
 	}
-	if cat.Files == 0 {
+	if scope.files(cat) == 0 {
 		fmt.Fprintf(app.IO.ErrOut, "evctl: no schema files found in %s\n", strings.Join(orDefault(opts.Paths, cfg.Roots), ", "))
 		return silentExit(ExitInput)
 	}
 	switch {
-	case len(cat.Errors) > 0:
+	case scope.scopedErrors(cat):
 		return silentExit(ExitInput)
 	case sum.Errors > 0:
 		return silentExit(ExitFindings)
@@ -151,4 +291,12 @@ func orDefault(a, b []string) []string {
 		return a
 	}
 	return b
+}
+
+// allowedNote is the summary's note of findings accepted by exceptions.
+func allowedNote(sum diag.Summary) string {
+	if sum.Allowed == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d allowed by exceptions (listed as allowed)", sum.Allowed)
 }

@@ -94,15 +94,6 @@ func registryFailure(err error) error {
 	return registryError(err)
 }
 
-// subjectNamer checks registry.subject_strategy.
-func subjectNamer(cfg *config.Config) (registry.SubjectNamer, error) {
-	n, err := registry.NewSubjectNamer(cfg.Registry.SubjectStrategy, cfg.Registry.Topics)
-	if err != nil {
-		return n, usageError("%w", err)
-	}
-	return n, nil
-}
-
 func newRegistryCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "registry",

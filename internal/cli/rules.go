@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evctl/evctl/internal/findings"
 	"github.com/evctl/evctl/internal/lint"
 )
 
@@ -26,7 +27,7 @@ func newRulesCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := lint.ValidateConfig(cfg); err != nil {
+			if err := validateConfig(cfg); err != nil {
 				return err
 			}
 			if format == "json" {
@@ -54,24 +55,23 @@ func newRulesCmd(app *App) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&format, flagFormat, "f", "text", "output format: text or json")
 	cmd.AddCommand(&cobra.Command{
-		Use:   "explain RULE_ID",
-		Short: "Explain a rule with a bad and a good example",
+		Use:   "explain ID",
+		Short: "Explain any finding id: a lint rule (with a bad and a good example), a check id or a change type",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r := lint.ByID(args[0])
-			if r == nil {
-				var ids []string
-				for _, r := range lint.All() {
-					ids = append(ids, r.ID)
-				}
-				return usageError("unknown rule %q (rules: %s)", args[0], strings.Join(ids, ", "))
+			in, ok := findings.Lookup(args[0])
+			if !ok {
+				return withHint(usageError("unknown finding id %q%s", args[0], findings.Suggest(args[0])),
+					"`evctl rules` lists the lint rules; every id evctl prints can be explained")
 			}
 			var b strings.Builder
-			fmt.Fprintf(&b, "%s (default: %s)\n\n%s\n", r.ID, r.Default, r.Doc)
-			if len(r.Formats) > 0 {
-				fmt.Fprintf(&b, "\nApplies to: %v\n", r.Formats)
+			fmt.Fprintf(&b, "%s (%s; default: %s)\n\n%s\n", in.ID, in.Kind, in.Default, in.Doc)
+			if r := in.Rule; r != nil {
+				if len(r.Formats) > 0 {
+					fmt.Fprintf(&b, "\nApplies to: %v\n", r.Formats)
+				}
+				fmt.Fprintf(&b, "\nBad:\n\n%s\n\nGood:\n\n%s\n", indent(r.Bad), indent(r.Good))
 			}
-			fmt.Fprintf(&b, "\nBad:\n\n%s\n\nGood:\n\n%s\n", indent(r.Bad), indent(r.Good))
 			_, err := fmt.Fprint(app.IO.Out, b.String())
 			return err
 		},

@@ -140,7 +140,7 @@ func TestValidateDoesNotAllocate(t *testing.T) {
 		cases["bundled "+typ] = e
 	}
 	cat := load(t, "testdata/catalog")
-	ev := cat.ByType("v1.Everything")
+	ev := cat.ByKey("v1.Everything")
 	b, _ := json.Marshal(ev.Root.Get("examples").Items[0].Interface())
 	everything := catalog.NewEvent("v1.Everything")
 	if err := json.Unmarshal(b, everything); err != nil {
@@ -161,7 +161,7 @@ func TestValidateDoesNotAllocate(t *testing.T) {
 // is compact JSON equal to the YAML document.
 func TestYAMLRegistrySchema(t *testing.T) {
 	cat := load(t, "testdata/catalog")
-	ev := cat.ByType("v1.Yamlish")
+	ev := cat.ByKey("v1.Yamlish")
 	e, ok := catalog.NewEvent("v1.Yamlish").(interface{ RegistrySchema() string })
 	if !ok {
 		t.Fatal("no RegistrySchema on a YAML event")

@@ -3,9 +3,11 @@ package compat
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/evctl/evctl/internal/compat/avro"
 	"github.com/evctl/evctl/internal/compat/jsonschema"
+	"github.com/evctl/evctl/internal/schema"
 )
 
 // ParseError reports a schema document that does not parse. Check and Diff
@@ -55,8 +57,8 @@ func engineFor(f Format) (engine, error) {
 			parse: func(d Doc, _ bool) (any, error) {
 				return jsonschema.Parse(d.Text, d.YAML, d.References)
 			},
-			canRead: func(reader, writer any, _ bool, opts Options) []Change {
-				return jsonschema.CanRead(reader.(*jsonschema.Schema), writer.(*jsonschema.Schema), opts.Policy)
+			canRead: func(reader, writer any, readerIsNew bool, opts Options) []Change {
+				return jsonschema.CanReadDirected(reader.(*jsonschema.Schema), writer.(*jsonschema.Schema), opts.Policy, readerIsNew)
 			},
 		}, nil
 	}
@@ -122,12 +124,14 @@ func Check(format Format, level Level, newDoc Doc, previous []Doc, opts Options)
 	if level.Transitive() {
 		compared = previous
 	}
+	newRoot := docRoot(newDoc)
 	for i := len(compared) - 1; i >= 0; i-- {
 		prev := compared[i]
 		prevSchema, err := parseDoc(e, prev, false)
 		if err != nil {
 			return res, err
 		}
+		prevRoot := docRoot(prev)
 		failed := false
 		for _, dir := range dirs {
 			var changes []Change
@@ -139,6 +143,7 @@ func Check(format Format, level Level, newDoc Doc, previous []Doc, opts Options)
 			for _, c := range changes {
 				c.Against = prev.Name
 				c.Direction = dir
+				place(&c, newDoc.Name, newRoot, prev.Name, prevRoot)
 				if !c.Compatible {
 					failed = true
 				}
@@ -178,12 +183,54 @@ func Diff(format Format, old, new Doc, opts Options) ([]Change, error) {
 		changes = e.canRead(newSchema, oldSchema, true, opts)
 	}
 	out := make([]Change, 0, len(changes))
+	newRoot, oldRoot := docRoot(new), docRoot(old)
 	for _, c := range changes {
 		c.Against = old.Name
 		c.Direction = DirBackward
+		place(&c, new.Name, newRoot, old.Name, oldRoot)
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// docRoot parses a document's text into the position-keeping model; nil
+// when it does not parse (the engine has reported that).
+func docRoot(d Doc) *schema.Node {
+	var n *schema.Node
+	var err error
+	if d.YAML {
+		n, err = schema.ParseYAML(d.Text)
+	} else {
+		n, err = schema.ParseJSON(d.Text)
+	}
+	if err != nil {
+		return nil
+	}
+	return n
+}
+
+// place sets where a change's path points in the new and the old text.
+func place(c *Change, newName string, newRoot *schema.Node, oldName string, oldRoot *schema.Node) {
+	ptr := strings.TrimPrefix(c.Path, "#")
+	at := func(name string, root *schema.Node, p string) *Position {
+		if root == nil {
+			return nil
+		}
+		if n := root.Pointer(p); n != nil {
+			return &Position{File: name, Line: n.Pos.Line, Column: n.Pos.Col}
+		}
+		return nil
+	}
+	c.New, c.Old = at(newName, newRoot, ptr), at(oldName, oldRoot, ptr)
+	if c.New != nil || c.Old != nil {
+		return
+	}
+	for p := ptr; p != ""; p = p[:max(strings.LastIndexByte(p, '/'), 0)] {
+		if c.New = at(newName, newRoot, p); c.New != nil {
+			return
+		}
+	}
+	c.New = at(newName, newRoot, "")
 }
 
 // IsParseError reports whether err wraps a *ParseError.

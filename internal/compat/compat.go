@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/evctl/evctl/internal/compat/change"
+	"github.com/evctl/evctl/internal/schema"
 )
 
 // Level is a Confluent compatibility level.
@@ -44,12 +45,12 @@ func ParseLevel(s string) (Level, error) {
 func (l Level) Transitive() bool { return strings.HasSuffix(string(l), "_TRANSITIVE") }
 
 // Format is a schema format as the registry names it.
-type Format string
+type Format = schema.Format
 
 // Supported formats.
 const (
-	Avro       Format = "AVRO"
-	JSONSchema Format = "JSON"
+	Avro       = schema.Avro
+	JSONSchema = schema.JSONSchema
 )
 
 // Policy is the JSON Schema compatibility policy (Confluent's compatibilityPolicy).
@@ -74,6 +75,9 @@ const (
 
 // Change is one difference between two schemas (see package change).
 type Change = change.Change
+
+// Position is a place in a schema document.
+type Position = change.Position
 
 // Doc is one schema document given to Check.
 type Doc struct {

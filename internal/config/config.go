@@ -39,6 +39,10 @@ type Config struct {
 	// Schema roots: directories holding v<N>/ folders of schemas, relative
 	// to this file (default [schemas]).
 	Roots []string `yaml:"roots" validate:"root"`
+	// Shared are globs of shared definition files: loaded for reference
+	// resolution, never events (files outside every v<N> directory are
+	// shared anyway).
+	Shared []string `yaml:"shared" validate:"glob"`
 	// Lint configures evctl lint and the lint step of evctl check.
 	Lint Lint `yaml:"lint"`
 	// Compat configures evctl compat and check.
@@ -60,8 +64,9 @@ type Config struct {
 type Lint struct {
 	// Rules sets each rule's severity: error, warn or off.
 	Rules map[string]string `yaml:"rules" validate:"keys=rule,enum=error|warn|warning|off"`
-	// Ignore lists path globs (** matches any number of directories) that are
-	// not linted at all.
+	// Ignore lists path globs (** matches any number of directories) whose
+	// lint findings are silenced; the files stay in the catalog for
+	// reference resolution.
 	Ignore []string `yaml:"ignore" validate:"glob"`
 	// IgnoreOnly maps a rule id to the path globs it does not apply to.
 	IgnoreOnly map[string][]string `yaml:"ignore_only" validate:"keys=rule,glob"`
@@ -71,6 +76,9 @@ type Lint struct {
 	UnitSuffixes []string `yaml:"unit_suffixes"`
 	// CorrectionFields adds names for the reference to the corrected event.
 	CorrectionFields []string `yaml:"correction_fields"`
+	// Baseline is a file of accepted findings (evctl lint
+	// --write-baseline); only findings not in it fail.
+	Baseline string `yaml:"baseline"`
 }
 
 // Envelope names the envelope fields.
@@ -92,6 +100,27 @@ type Compat struct {
 	JSONPolicy string `yaml:"json_policy" validate:"enum=strict|lenient"`
 	// AllowRemoved lists events (or major versions like "v1") whose removal is accepted.
 	AllowRemoved []AllowRemoved `yaml:"allow_removed"`
+	// Allow accepts single incompatible changes, each with a reason.
+	Allow []Allow `yaml:"allow"`
+	// Unstable are path globs of events that are linted but not
+	// compatibility-checked (as x-evctl-stability: unstable).
+	Unstable []string `yaml:"unstable" validate:"glob"`
+}
+
+// Allow accepts one incompatible change of one event: a change type
+// (Confluent's name), optionally only at a path, with a required reason.
+type Allow struct {
+	// Event is the event type, with its domain if it has one
+	// (billing/v1.OrderPlaced).
+	Event string `yaml:"event" validate:"required,event"`
+	// Change is the change type accepted (Confluent's name).
+	Change string `yaml:"change" validate:"required"`
+	// Path, when set, accepts the change only at this path.
+	Path string `yaml:"path"`
+	// Reason says why the break is accepted; it is printed with the finding.
+	Reason string `yaml:"reason" validate:"required"`
+	// Line is the entry's line in the config, for messages.
+	Line int `yaml:"-"`
 }
 
 // AllowRemoved accepts the removal of an event type or a major version.
@@ -100,6 +129,8 @@ type AllowRemoved struct {
 	Event string `yaml:"event" validate:"required,event"`
 	// Reason says why the removal is safe; it is printed with the finding.
 	Reason string `yaml:"reason" validate:"required"`
+	// Line is the entry's line in the config, for messages.
+	Line int `yaml:"-"`
 }
 
 // Registry configures the registry client.
@@ -188,7 +219,7 @@ func (c *Config) applyDefaults() {
 		c.Compat.JSONPolicy = "strict"
 	}
 	if c.Registry.SubjectStrategy == "" {
-		c.Registry.SubjectStrategy = "record"
+		c.Registry.SubjectStrategy = "event_type"
 	}
 }
 
@@ -262,6 +293,7 @@ func parse(path string, data []byte, fsDir string) (*Config, error) {
 			}
 			return nil, &Error{Path: path, Line: line, Msg: "more than one YAML document: evctl reads one; remove the --- separator"}
 		}
+		c.exceptionLines(&root)
 	}
 	c.applyDefaults()
 	return c, nil

@@ -43,7 +43,7 @@ compat:
 	if c.Lint.Envelope.EventID != "eventId" || c.Lint.Envelope.OccurredAt != "occurred_at" {
 		t.Errorf("envelope defaults not applied: %+v", c.Lint.Envelope)
 	}
-	if c.Compat.Level != "FULL_TRANSITIVE" || c.Compat.JSONPolicy != "strict" || c.Registry.SubjectStrategy != "record" {
+	if c.Compat.Level != "FULL_TRANSITIVE" || c.Compat.JSONPolicy != "strict" || c.Registry.SubjectStrategy != "event_type" {
 		t.Errorf("compat/registry: %+v %+v", c.Compat, c.Registry)
 	}
 	if diff := cmp.Diff(map[string]Pos{"past-tense": {5, 5}, "explicit-units": {8, 5}}, c.RulePos); diff != "" {

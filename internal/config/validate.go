@@ -226,7 +226,7 @@ var durationType = reflect.TypeOf(time.Duration(0))
 const (
 	EnvVarPattern  = `^[A-Za-z_][A-Za-z0-9_]*$`
 	GoIdentPattern = `^[A-Za-z_][A-Za-z0-9_]*$`
-	EventPattern   = `^v[1-9][0-9]*(\.[^/\\\s]+)?$`
+	EventPattern   = `^([^\s\\]+/)?v[1-9][0-9]*(\.[^/\\\s]+)?$`
 )
 
 var (

@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/evctl/evctl/internal/config"
-	"github.com/evctl/evctl/internal/lint"
+	"github.com/evctl/evctl/internal/findings"
 )
 
 // Patterns of the string checks that JSON Schema can express.
@@ -40,7 +40,7 @@ func Generate(srcDir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{docs: docs, ruleIDs: lint.IDs()}
+	g := &generator{docs: docs, ruleIDs: findingIDs()}
 	root, err := g.object(reflect.TypeOf(config.Config{}), reflect.ValueOf(*config.Default()))
 	if err != nil {
 		return nil, err
@@ -244,4 +244,15 @@ func fieldDocs(dir string) (map[string]string, error) {
 		return nil, fmt.Errorf("no documented config fields in %s", dir)
 	}
 	return out, nil
+}
+
+// findingIDs are the ids lint.rules and lint.ignore_only may name: every
+// finding id (lint rules, check ids, change types).
+func findingIDs() []string {
+	all := findings.All()
+	ids := make([]string, len(all))
+	for i, in := range all {
+		ids[i] = in.ID
+	}
+	return ids
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/evctl/evctl/internal/compat"
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/diag"
-	"github.com/evctl/evctl/internal/lint"
+	"github.com/evctl/evctl/internal/findings"
 	"github.com/evctl/evctl/internal/registry"
 )
 
@@ -98,7 +98,7 @@ func load(name string, src []byte) error {
 	if err != nil {
 		return err
 	}
-	return lint.ValidateConfig(c)
+	return findings.ValidateConfig(c)
 }
 
 type example struct {

@@ -41,6 +41,16 @@ type Diagnostic struct {
 	Column   int      `json:"column"`
 	Event    string   `json:"event,omitempty"`
 	Message  string   `json:"message"`
+	// Allowed tells a finding accepted by an audited exception (compat.allow,
+	// x-evctl-ignore, the lint baseline); Reason is the exception's reason.
+	// An allowed finding has severity info and never fails a run.
+	Allowed bool   `json:"allowed,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Allow marks a finding as accepted by an exception with a reason.
+func (d *Diagnostic) Allow(reason string) {
+	d.Allowed, d.Reason, d.Severity = true, reason, Info
 }
 
 // Sort orders diagnostics by file, line, column, rule and message, and
@@ -77,12 +87,18 @@ type Summary struct {
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
 	Files    int `json:"files"`
+	// Allowed counts the findings accepted by audited exceptions.
+	Allowed int `json:"allowed"`
 }
 
 // Summarize counts errors and warnings.
 func Summarize(ds []Diagnostic, files int) Summary {
 	s := Summary{Files: files}
 	for _, d := range ds {
+		if d.Allowed {
+			s.Allowed++
+			continue
+		}
 		switch d.Severity {
 		case Error:
 			s.Errors++

@@ -35,21 +35,38 @@ type Printer struct {
 	Tool  Tool
 	// Title heads markdown output.
 	Title string
+	// Display maps a file path for text and markdown output (relative to
+	// the working directory); Repo maps it for github and sarif output
+	// (relative to the repository). nil leaves paths as they are; json
+	// output always keeps them as they are (relative to the catalog root).
+	Display, Repo func(string) string
+}
+
+func mapFiles(ds []Diagnostic, f func(string) string) []Diagnostic {
+	if f == nil {
+		return ds
+	}
+	out := make([]Diagnostic, len(ds))
+	for i, d := range ds {
+		d.File = f(d.File)
+		out[i] = d
+	}
+	return out
 }
 
 // Print writes the (sorted) diagnostics and summary.
 func (p Printer) Print(w io.Writer, ds []Diagnostic, sum Summary) error {
 	switch p.Format {
 	case "", "text":
-		return printText(w, ds, p.Color)
+		return printText(w, mapFiles(ds, p.Display), p.Color)
 	case "json":
 		return printJSON(w, ds, sum)
 	case "github":
-		return printGitHub(w, ds)
+		return printGitHub(w, mapFiles(ds, p.Repo))
 	case "sarif":
-		return printSARIF(w, ds, p.Tool)
+		return printSARIF(w, mapFiles(ds, p.Repo), p.Tool)
 	case "markdown":
-		return printMarkdown(w, ds, sum, p.Title)
+		return printMarkdown(w, mapFiles(ds, p.Display), sum, p.Title)
 	}
 	return fmt.Errorf("unknown format %q (want %s)", p.Format, strings.Join(Formats, ", "))
 }
@@ -73,7 +90,12 @@ func printText(w io.Writer, ds []Diagnostic, useColor bool) error {
 		case Warning:
 			sev = yellow.Sprint(sev)
 		}
-		if _, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s %s\n", d.File, d.Line, d.Column, sev, d.Message, faint.Sprintf("(%s)", d.Rule)); err != nil {
+		msg := d.Message
+		if d.Allowed {
+			sev = "allowed"
+			msg += " [" + d.Reason + "]"
+		}
+		if _, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s %s\n", d.File, d.Line, d.Column, sev, msg, faint.Sprintf("(%s)", d.Rule)); err != nil {
 			return err
 		}
 	}
@@ -170,6 +192,16 @@ type sarifDriver struct {
 type sarifRule struct {
 	ID               string    `json:"id"`
 	ShortDescription sarifText `json:"shortDescription"`
+	FullDescription  sarifText `json:"fullDescription"`
+	Help             sarifText `json:"help"`
+}
+
+// firstSentence is a doc's first sentence, for SARIF's short description.
+func firstSentence(doc string) string {
+	if i := strings.Index(doc, ". "); i >= 0 {
+		return doc[:i+1]
+	}
+	return doc
 }
 
 type sarifText struct {
@@ -177,11 +209,19 @@ type sarifText struct {
 }
 
 type sarifResult struct {
-	RuleID    string          `json:"ruleId"`
-	RuleIndex int             `json:"ruleIndex"`
-	Level     string          `json:"level"`
-	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations"`
+	RuleID       string             `json:"ruleId"`
+	RuleIndex    int                `json:"ruleIndex"`
+	Level        string             `json:"level"`
+	Message      sarifText          `json:"message"`
+	Locations    []sarifLocation    `json:"locations"`
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+// sarifSuppression records an audited exception: in source (inline
+// x-evctl-ignore) or external (evctl.yaml, the baseline).
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Justification string `json:"justification,omitempty"`
 }
 
 type sarifLocation struct {
@@ -194,7 +234,8 @@ type sarifPhysical struct {
 }
 
 type sarifArtifact struct {
-	URI string `json:"uri"`
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
 }
 
 type sarifRegion struct {
@@ -202,13 +243,25 @@ type sarifRegion struct {
 	StartColumn int `json:"startColumn"`
 }
 
-func printSARIF(w io.Writer, ds []Diagnostic, tool Tool) error {
-	rules := map[string]string{}
-	for _, r := range tool.Rules {
-		rules[r.ID] = r.Doc
+// sarifBase is the uriBaseId of a relative file path: the repository root.
+func sarifBase(file string) string {
+	if file == "" || strings.HasPrefix(file, "/") || strings.Contains(file, ":") {
+		return ""
 	}
+	return "%SRCROOT%"
+}
+
+func printSARIF(w io.Writer, ds []Diagnostic, tool Tool) error {
+	docs := map[string]string{}
+	for _, r := range tool.Rules {
+		docs[r.ID] = r.Doc
+	}
+	// The rules the results use, each with its help text.
+	rules := map[string]string{}
 	for _, d := range ds {
-		if _, ok := rules[d.Rule]; !ok {
+		if doc, ok := docs[d.Rule]; ok {
+			rules[d.Rule] = doc
+		} else {
 			rules[d.Rule] = d.Rule
 		}
 	}
@@ -224,7 +277,8 @@ func printSARIF(w io.Writer, ds []Diagnostic, tool Tool) error {
 	}
 	for i, id := range ids {
 		index[id] = i
-		driver.Rules = append(driver.Rules, sarifRule{ID: id, ShortDescription: sarifText{Text: rules[id]}})
+		driver.Rules = append(driver.Rules, sarifRule{ID: id, ShortDescription: sarifText{Text: firstSentence(rules[id])},
+			FullDescription: sarifText{Text: rules[id]}, Help: sarifText{Text: rules[id]}})
 	}
 	results := []sarifResult{}
 	for _, d := range ds {
@@ -242,8 +296,12 @@ func printSARIF(w io.Writer, ds []Diagnostic, tool Tool) error {
 		if col < 1 {
 			col = 1
 		}
-		results = append(results, sarifResult{RuleID: d.Rule, RuleIndex: index[d.Rule], Level: level, Message: sarifText{Text: d.Message},
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: d.File}, Region: sarifRegion{StartLine: line, StartColumn: col}}}}})
+		r := sarifResult{RuleID: d.Rule, RuleIndex: index[d.Rule], Level: level, Message: sarifText{Text: d.Message},
+			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: d.File, URIBaseID: sarifBase(d.File)}, Region: sarifRegion{StartLine: line, StartColumn: col}}}}}
+		if d.Allowed {
+			r.Suppressions = []sarifSuppression{{Kind: "external", Justification: d.Reason}}
+		}
+		results = append(results, r)
 	}
 	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: driver}, Results: results}}}
 	enc := json.NewEncoder(w)

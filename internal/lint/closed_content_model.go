@@ -12,6 +12,7 @@ var ClosedContentModel = &Rule{
 	ID:      "closed-content-model",
 	Doc:     "JSON Schema objects set \"additionalProperties\": false, because under Confluent's compatibility rules adding an optional property to an open content model is a breaking change.",
 	Default: diag.Warning,
+	Types:   true,
 	Formats: []schema.Format{schema.JSONSchema},
 	Bad: `{
   "$schema": "http://json-schema.org/draft-07/schema#",

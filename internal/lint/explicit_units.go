@@ -12,6 +12,7 @@ var ExplicitUnits = &Rule{
 	ID:      "explicit-units",
 	Doc:     "A numeric field that measures money, time, size or another quantity states its unit by a name suffix, a unit annotation or a type that fixes it, and money is never floating point.",
 	Default: diag.Error,
+	Types:   true,
 	Bad: `{
   "$schema": "http://json-schema.org/draft-07/schema#",
   "title": "v1.OrderPlaced",

@@ -145,7 +145,7 @@ func checkCorrectsTarget(p *Pass) {
 		p.Reportf(n.Pos, "%q names this event itself; name the event type it corrects", key)
 		return
 	}
-	if p.Catalog.ByType(target) != nil {
+	if p.Catalog.ByType(p.Event.Domain, target) != nil {
 		return
 	}
 	if hint := correctsHint(p.Catalog, ev, target); hint != "" {

@@ -22,6 +22,9 @@ type Rule struct {
 	Default diag.Severity
 	// Formats the rule applies to; empty means every format.
 	Formats []schema.Format
+	// Types tells a rule about types rather than events: it also runs on
+	// the catalog's shared definition files.
+	Types bool
 	// Bad and Good are example schemas for `evctl rules explain`.
 	Bad, Good string
 	// Run checks one event and reports through the pass.
@@ -42,12 +45,16 @@ func (p *Pass) Reportf(pos schema.Pos, format string, args ...any) {
 	if pos.Line == 0 {
 		pos = schema.Pos{Line: 1, Col: 1}
 	}
+	event := p.Event.Key
+	if p.Event.Shared {
+		event = ""
+	}
 	p.report(diag.Diagnostic{
 		Rule:    p.Rule.ID,
 		File:    p.Event.Path,
 		Line:    pos.Line,
 		Column:  pos.Col,
-		Event:   p.Event.Type,
+		Event:   event,
 		Message: fmt.Sprintf(format, args...),
 	})
 }
@@ -134,8 +141,12 @@ func Run(cat *schema.Catalog, c *config.Config) []diag.Diagnostic {
 		if sev == diag.Off {
 			continue
 		}
-		for _, ev := range cat.Events {
-			if !appliesTo(r, ev) || ignoredFor(c, r.ID, ev.Path) {
+		evs := cat.Events
+		if r.Types {
+			evs = cat.All()
+		}
+		for _, ev := range evs {
+			if !appliesTo(r, ev) || ignoredFor(c, r.ID, ev.Path) || Ignored(c, ev.Path) {
 				continue
 			}
 			p := &Pass{Rule: r, Event: ev, Catalog: cat, Config: c, report: func(d diag.Diagnostic) {
@@ -144,6 +155,18 @@ func Run(cat *schema.Catalog, c *config.Config) []diag.Diagnostic {
 			}}
 			r.Run(p)
 		}
+	}
+	// Inline suppressions, per file.
+	byFile := map[string][]diag.Diagnostic{}
+	for _, d := range out {
+		byFile[d.File] = append(byFile[d.File], d)
+	}
+	out = out[:0]
+	for _, ev := range cat.All() {
+		if Ignored(c, ev.Path) {
+			continue
+		}
+		out = append(out, applySuppressions(ev, byFile[ev.Path])...)
 	}
 	return diag.Sort(out)
 }
@@ -154,6 +177,17 @@ func appliesTo(r *Rule, ev *schema.Event) bool {
 	}
 	for _, f := range r.Formats {
 		if f == ev.Format {
+			return true
+		}
+	}
+	return false
+}
+
+// Ignored reports whether lint.ignore silences every finding on path. An
+// ignored file stays in the catalog: references to it still resolve.
+func Ignored(c *config.Config, path string) bool {
+	for _, g := range c.Lint.Ignore {
+		if config.MatchGlob(g, path) {
 			return true
 		}
 	}

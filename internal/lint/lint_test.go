@@ -142,8 +142,9 @@ func TestRuleCaseCoverage(t *testing.T) {
 				count[kind+"/"+f]++
 			}
 		}
-		for _, k := range []string{"bad/avro", "bad/jsonschema", "good/avro", "good/jsonschema"} {
-			if r == ClosedContentModel && k == "bad/avro" {
+		avro, js := string(schema.Avro), string(schema.JSONSchema)
+		for _, k := range []string{"bad/" + avro, "bad/" + js, "good/" + avro, "good/" + js} {
+			if r == ClosedContentModel && k == "bad/"+avro {
 				continue // the rule applies to JSON Schema only
 			}
 			if count[k] < 3 {

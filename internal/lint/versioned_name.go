@@ -45,10 +45,6 @@ var versionSegRE = regexp.MustCompile(`^v[0-9]+$`)
 
 func runVersionedName(p *Pass) {
 	ev := p.Event
-	if ev.Version == 0 {
-		p.Reportf(rootPos(ev), "file %q is not inside a v<N> directory; move it to a directory such as %q", ev.Path, "schemas/v1/"+pathBase(ev.Path))
-		return
-	}
 	v := fmt.Sprintf("v%d", ev.Version)
 	if ev.Format == schema.Avro {
 		checkAvroName(p, v)
@@ -114,13 +110,6 @@ func checkAvroName(p *Pass, v string) {
 func mustString(n *schema.Node) string {
 	s, _ := n.StringValue()
 	return s
-}
-
-func pathBase(p string) string {
-	if i := strings.LastIndex(p, "/"); i >= 0 {
-		return p[i+1:]
-	}
-	return p
 }
 
 // idWithVersion proposes an $id with /v<N>/ before the file name.

@@ -645,7 +645,9 @@ func TestClientSubjectNames(t *testing.T) {
 		wantErr  bool
 	}{
 		{"", in, "v1.OrderPlaced", false},
-		{StrategyRecord, in, "v1.OrderPlaced", false},
+		{StrategyEventType, in, "v1.OrderPlaced", false},
+		{StrategyRecord, in, "com.acme.orders.v1.OrderPlaced", false},
+		{StrategyTopic, SubjectInput{EventType: "v1.Unmapped", Topic: "annotated"}, "annotated-value", false},
 		{StrategyTopic, in, "orders-value", false},
 		{StrategyTopicRecord, in, "orders-com.acme.orders.v1.OrderPlaced", false},
 		{StrategyTopicRecord, SubjectInput{EventType: "v1.OrderPlaced"}, "orders-v1.OrderPlaced", false},

@@ -8,16 +8,22 @@ import (
 
 // Subject name strategies (registry.subject_strategy in evctl.yaml).
 const (
-	// StrategyRecord names the subject after the event type: v1.OrderPlaced.
+	// StrategyEventType, evctl's own and its default, names the subject
+	// after the event type: v1.OrderPlaced (billing/v1.OrderPlaced in a domain).
+	StrategyEventType = "event_type"
+	// StrategyRecord is Confluent's RecordNameStrategy: the record's full
+	// name (Avro namespace and name, JSON Schema title).
 	StrategyRecord = "record"
-	// StrategyTopic names it <topic>-value, the topic coming from the topic map.
+	// StrategyTopic is Confluent's TopicNameStrategy, the default of its
+	// serializers: <topic>-value.
 	StrategyTopic = "topic"
-	// StrategyTopicRecord names it <topic>-<record full name>.
+	// StrategyTopicRecord is Confluent's TopicRecordNameStrategy:
+	// <topic>-<record full name>.
 	StrategyTopicRecord = "topic_record"
 )
 
 // Strategies lists the subject name strategies.
-var Strategies = []string{StrategyRecord, StrategyTopic, StrategyTopicRecord}
+var Strategies = []string{StrategyEventType, StrategyRecord, StrategyTopic, StrategyTopicRecord}
 
 // SubjectInput is what a subject name is made of.
 type SubjectInput struct {
@@ -27,6 +33,9 @@ type SubjectInput struct {
 	// (com.acme.orders.v1.OrderPlaced) or the JSON Schema title; empty
 	// falls back to EventType.
 	RecordName string
+	// Topic is the event's topic from its x-evctl-topic annotation; empty
+	// falls back to the topic map.
+	Topic string
 }
 
 // SubjectNamer maps events to subjects under one strategy.
@@ -36,13 +45,13 @@ type SubjectNamer struct {
 	Topics map[string]string
 }
 
-// NewSubjectNamer checks the strategy; "" means record.
+// NewSubjectNamer checks the strategy; "" means event_type.
 func NewSubjectNamer(strategy string, topics map[string]string) (SubjectNamer, error) {
 	if strategy == "" {
-		strategy = StrategyRecord
+		strategy = StrategyEventType
 	}
 	switch strategy {
-	case StrategyRecord, StrategyTopic, StrategyTopicRecord:
+	case StrategyEventType, StrategyRecord, StrategyTopic, StrategyTopicRecord:
 	default:
 		return SubjectNamer{}, fmt.Errorf("unknown registry.subject_strategy %q (want %s)", strategy, strings.Join(Strategies, ", "))
 	}
@@ -51,19 +60,25 @@ func NewSubjectNamer(strategy string, topics map[string]string) (SubjectNamer, e
 
 // Subject returns the subject for an event.
 func (n SubjectNamer) Subject(in SubjectInput) (string, error) {
-	if n.Strategy == "" || n.Strategy == StrategyRecord {
-		return in.EventType, nil
-	}
-	topic := strings.TrimSpace(n.Topics[in.EventType])
-	if topic == "" {
-		return "", fmt.Errorf("subject strategy %s needs a topic for %s: add it under registry.topics in evctl.yaml%s", n.Strategy, in.EventType, n.known())
-	}
-	if n.Strategy == StrategyTopic {
-		return topic + "-value", nil
-	}
 	rec := in.RecordName
 	if rec == "" {
 		rec = in.EventType
+	}
+	switch n.Strategy {
+	case "", StrategyEventType:
+		return in.EventType, nil
+	case StrategyRecord:
+		return rec, nil
+	}
+	topic := strings.TrimSpace(in.Topic)
+	if topic == "" {
+		topic = strings.TrimSpace(n.Topics[in.EventType])
+	}
+	if topic == "" {
+		return "", fmt.Errorf("subject strategy %s needs a topic for %s: add it under registry.topics in evctl.yaml or as an x-evctl-topic annotation%s", n.Strategy, in.EventType, n.known())
+	}
+	if n.Strategy == StrategyTopic {
+		return topic + "-value", nil
 	}
 	return topic + "-" + rec, nil
 }

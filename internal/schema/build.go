@@ -13,7 +13,16 @@ var avroPrimitives = map[string]TypeKind{
 type avroBuilder struct {
 	ev    *Event
 	named map[string]*Type
+	// resolve finds a named type defined in another file (nil: none).
+	resolve func(full string) (*Type, error)
 }
+
+// unknownTypeError is a name that is neither primitive nor defined in the
+// file; it may be defined in another file of the catalog.
+type unknownTypeError struct{ err *Error }
+
+func (e *unknownTypeError) Error() string { return e.err.Error() }
+func (e *unknownTypeError) Unwrap() error { return e.err }
 
 func avroFullName(name, ns string) string {
 	if strings.Contains(name, ".") || ns == "" {
@@ -36,8 +45,20 @@ func (b *avroBuilder) build(n *Node, ns string, depth int) (*Type, error) {
 		if !ok {
 			t, ok = b.named[n.Str]
 		}
+		if !ok && b.resolve != nil {
+			for _, name := range []string{full, n.Str} {
+				rt, err := b.resolve(name)
+				if err != nil {
+					return nil, &Error{Path: b.ev.Path, Pos: n.Pos, Msg: err.Error()}
+				}
+				if rt != nil {
+					t, ok = rt, true
+					break
+				}
+			}
+		}
 		if !ok {
-			return nil, &Error{Path: b.ev.Path, Pos: n.Pos, Msg: fmt.Sprintf("unknown Avro type %q", n.Str)}
+			return nil, &unknownTypeError{&Error{Path: b.ev.Path, Pos: n.Pos, Msg: fmt.Sprintf("unknown Avro type %q: no file of the catalog defines it", n.Str)}}
 		}
 		return &Type{Kind: t.Kind, Node: t.Node, Pos: n.Pos, Name: t.Name, Namespace: t.Namespace, Fields: t.Fields,
 			Symbols: t.Symbols, Logical: t.Logical, Ref: full, Recursive: t.Fields == nil && t.Kind == KRecord}, nil

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/evctl/evctl/internal/config"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/evctl/evctl/internal/avroparse"
@@ -23,50 +24,111 @@ import (
 type Catalog struct {
 	// Events are the parsed events, sorted by path.
 	Events []*Event
+	// Shared are the shared definition files, sorted by path: loaded for
+	// reference resolution, never events.
+	Shared []*Event
 	// Errors are the files that could not be read or parsed, sorted by path.
 	Errors []*Error
 	// Files counts the schema files considered.
 	Files int
 
 	indexOnce sync.Once
-	byType    map[string]*Event
+	byKey     map[string]*Event
 	byPath    map[string]*Event
+	byURL     map[string]*Event // JSON Schema documents by path URL and $id
 }
 
 // index builds the lookup maps on first use; Events must not change after.
 func (c *Catalog) index() {
 	c.indexOnce.Do(func() {
-		c.byType = make(map[string]*Event, len(c.Events))
-		c.byPath = make(map[string]*Event, len(c.Events))
+		c.byKey = make(map[string]*Event, len(c.Events))
+		c.byPath = make(map[string]*Event, len(c.Events)+len(c.Shared))
 		for _, e := range c.Events {
-			c.byType[e.Type] = e
+			c.byKey[e.Key] = e
 			c.byPath[e.Path] = e
+		}
+		for _, e := range c.Shared {
+			c.byPath[e.Path] = e
+		}
+		c.byURL = map[string]*Event{}
+		for _, e := range c.All() {
+			if e.Format != JSONSchema {
+				continue
+			}
+			c.byURL[docURL(e.Path).String()] = e
+			if b := docBase(e.Path, e.Root).String(); c.byURL[b] == nil {
+				c.byURL[b] = e
+			}
 		}
 	})
 }
 
-// ByType returns the event of the given type, or nil.
-func (c *Catalog) ByType(typ string) *Event {
+// ByKey returns the event with the given identity (Event.Key), or nil.
+func (c *Catalog) ByKey(key string) *Event {
 	c.index()
-	return c.byType[typ]
+	return c.byKey[key]
 }
 
-// ByPath returns the event read from the given (slash-separated) path, or nil.
+// ByType returns the event of the given type in the given domain, or nil.
+func (c *Catalog) ByType(domain, typ string) *Event {
+	c.index()
+	return c.byKey[eventKey(domain, typ)]
+}
+
+// ByPath returns the event or shared file read from the given
+// (slash-separated) path, or nil.
 func (c *Catalog) ByPath(path string) *Event {
 	c.index()
 	return c.byPath[path]
 }
 
+// All returns the events and the shared files.
+func (c *Catalog) All() []*Event {
+	out := make([]*Event, 0, len(c.Events)+len(c.Shared))
+	out = append(out, c.Events...)
+	return append(out, c.Shared...)
+}
+
+func eventKey(domain, typ string) string {
+	if domain == "" {
+		return typ
+	}
+	return domain + "/" + typ
+}
+
 // LoadOptions tune Load.
 type LoadOptions struct {
-	// Skip reports whether a discovered file is ignored (by config globs).
+	// Dir is the directory the paths are relative to (the catalog root);
+	// "" means the working directory. Event paths stay relative to it.
+	Dir string
+	// Roots are the schema roots, relative to Dir; the directories between
+	// a root and an event's v<N> directory form its domain.
+	Roots []string
+	// Shared are globs, relative to Dir, of shared definition files.
+	Shared []string
+	// Skip reports whether a discovered file is left out entirely.
 	Skip func(path string) bool
+	// Unchecked skips format validation (hamba, metaschema), for baselines
+	// that the compatibility engine judges anyway.
+	Unchecked bool
+}
+
+func (o LoadOptions) abs(p string) string {
+	if o.Dir == "" || filepath.IsAbs(p) {
+		return filepath.FromSlash(p)
+	}
+	return filepath.Join(o.Dir, filepath.FromSlash(p))
 }
 
 // Discover lists the schema files under paths. A path that is a file is
 // taken whatever its extension; directories are searched recursively for
 // .avsc, .json, .yaml and .yml, skipping hidden directories.
 func Discover(paths []string, skip func(string) bool) ([]string, error) {
+	return LoadOptions{Skip: skip}.discover(paths)
+}
+
+func (o LoadOptions) discover(paths []string) ([]string, error) {
+	skip := o.Skip
 	seen := map[string]bool{}
 	var out []string
 	add := func(p string) {
@@ -78,7 +140,8 @@ func Discover(paths []string, skip func(string) bool) ([]string, error) {
 		out = append(out, p)
 	}
 	for _, root := range paths {
-		info, err := os.Stat(root)
+		absRoot := o.abs(root)
+		info, err := os.Stat(absRoot)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", root, unwrapPathError(err))
 		}
@@ -86,18 +149,22 @@ func Discover(paths []string, skip func(string) bool) ([]string, error) {
 			add(root)
 			continue
 		}
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		err = filepath.WalkDir(absRoot, func(p string, d fs.DirEntry, err error) error {
+			rel := p
+			if r, rerr := filepath.Rel(absRoot, p); rerr == nil {
+				rel = filepath.Join(filepath.FromSlash(root), r)
+			}
 			if err != nil {
-				return fmt.Errorf("read %s: %w", p, unwrapPathError(err))
+				return fmt.Errorf("read %s: %w", filepath.ToSlash(rel), unwrapPathError(err))
 			}
 			if d.IsDir() {
-				if p != root && strings.HasPrefix(d.Name(), ".") {
+				if p != absRoot && strings.HasPrefix(d.Name(), ".") {
 					return filepath.SkipDir
 				}
 				return nil
 			}
 			if _, _, ok := FormatOf(p); ok {
-				add(p)
+				add(rel)
 			}
 			return nil
 		})
@@ -121,11 +188,11 @@ func unwrapPathError(err error) error {
 // with individual files are collected in Catalog.Errors; the returned error
 // is only for a path that does not exist or cannot be walked.
 func Load(paths []string, opts LoadOptions) (*Catalog, error) {
-	files, err := Discover(paths, opts.Skip)
+	files, err := opts.discover(paths)
 	if err != nil {
 		return nil, err
 	}
-	return LoadFiles(files)
+	return opts.loadFiles(files), nil
 }
 
 // FileSource is one file's path and bytes, for LoadSources.
@@ -136,10 +203,14 @@ type FileSource struct {
 
 // LoadFiles reads and parses the given files.
 func LoadFiles(files []string) (*Catalog, error) {
+	return LoadOptions{}.loadFiles(files), nil
+}
+
+func (o LoadOptions) loadFiles(files []string) *Catalog {
 	srcs := make([]FileSource, 0, len(files))
 	cat := &Catalog{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := os.ReadFile(o.abs(f))
 		if err != nil {
 			cat.Errors = append(cat.Errors, &Error{Path: f, Pos: Pos{1, 1}, Msg: fmt.Sprintf("cannot read file: %v", unwrapPathError(err)), Err: err})
 			cat.Files++
@@ -147,11 +218,11 @@ func LoadFiles(files []string) (*Catalog, error) {
 		}
 		srcs = append(srcs, FileSource{Path: f, Data: data})
 	}
-	c2 := LoadSources(srcs)
+	c2 := LoadSourcesWith(srcs, o)
 	c2.Errors = append(c2.Errors, cat.Errors...)
 	c2.Files += cat.Files
 	sortErrors(c2.Errors)
-	return c2, nil
+	return c2
 }
 
 func sortErrors(errs []*Error) {
@@ -170,14 +241,20 @@ func sortErrors(errs []*Error) {
 // LoadSources parses in-memory files (as read from disk or from git) and
 // validates them: Avro with hamba/avro, JSON Schema against its metaschema.
 func LoadSources(srcs []FileSource) *Catalog {
-	return loadSources(srcs, true)
+	return LoadSourcesWith(srcs, LoadOptions{})
+}
+
+// LoadSourcesWith parses in-memory files with options (roots for domains,
+// shared globs, Dir for the file URLs that $refs resolve against).
+func LoadSourcesWith(srcs []FileSource, opts LoadOptions) *Catalog {
+	return loadSources(srcs, opts)
 }
 
 // LoadSourcesUnchecked parses in-memory files into the model without
 // validating them against their format (no hamba parse, no metaschema), for
 // baselines whose schemas are judged by the compatibility engine anyway.
 func LoadSourcesUnchecked(srcs []FileSource) *Catalog {
-	return loadSources(srcs, false)
+	return loadSources(srcs, LoadOptions{Unchecked: true})
 }
 
 func workers(n int) int {
@@ -191,10 +268,12 @@ func workers(n int) int {
 	return w
 }
 
-func loadSources(srcs []FileSource, validate bool) *Catalog {
+func loadSources(srcs []FileSource, opts LoadOptions) *Catalog {
+	validate := !opts.Unchecked
 	cat := &Catalog{Files: len(srcs)}
 	events := make([]*Event, len(srcs))
 	errs := make([]*Error, len(srcs))
+	deferred := make([]bool, len(srcs))
 	var wg sync.WaitGroup
 	next := make(chan int, len(srcs))
 	for i := range srcs {
@@ -206,17 +285,33 @@ func loadSources(srcs []FileSource, validate bool) *Catalog {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				ev, err := parseEvent(srcs[i].Path, srcs[i].Data, validate)
+				ev, err := parseEvent(srcs[i].Path, srcs[i].Data, opts)
 				if err != nil {
 					errs[i] = asError(srcs[i].Path, err)
 					continue
 				}
 				events[i] = ev
+				if ev.Format == Avro {
+					err := buildAvro(ev, validate, nil)
+					var ue *unknownTypeError
+					if errors.As(err, &ue) {
+						// Perhaps a named type of another file: resolved
+						// once every file is parsed.
+						deferred[i] = true
+						continue
+					}
+					if err != nil {
+						errs[i] = asError(srcs[i].Path, err)
+						events[i] = nil
+					}
+				}
 			}
 		}()
 	}
 	wg.Wait()
+	resolveAvroAcrossFiles(events, errs, deferred, validate)
 	var jsonEvents []*Event
+	var all []*Event
 	for i := range srcs {
 		if errs[i] != nil {
 			cat.Errors = append(cat.Errors, errs[i])
@@ -225,36 +320,212 @@ func loadSources(srcs []FileSource, validate bool) *Catalog {
 		if events[i].Format == JSONSchema {
 			jsonEvents = append(jsonEvents, events[i])
 		}
-		cat.Events = append(cat.Events, events[i])
+		all = append(all, events[i])
 	}
 	if validate && len(jsonEvents) > 0 {
-		bad := compileJSON(jsonEvents, cat)
+		bad := compileJSON(jsonEvents, cat, opts)
 		if len(bad) > 0 {
-			kept := cat.Events[:0]
-			for _, e := range cat.Events {
+			kept := all[:0]
+			for _, e := range all {
 				if !bad[e] {
 					kept = append(kept, e)
 				}
 			}
-			cat.Events = kept
+			all = kept
 		}
 	}
-	// Duplicate event types.
-	sort.Slice(cat.Events, func(i, j int) bool { return cat.Events[i].Path < cat.Events[j].Path })
+	sort.Slice(all, func(i, j int) bool { return all[i].Path < all[j].Path })
+	// Duplicate event types, within a domain.
 	first := map[string]*Event{}
-	kept := cat.Events[:0]
-	for _, e := range cat.Events {
-		if prev, dup := first[e.Type]; dup {
-			cat.Errors = append(cat.Errors, &Error{Path: e.Path, Pos: Pos{1, 1},
-				Msg: fmt.Sprintf("duplicate event type %q: %s defines it too; keep one file per event type", e.Type, prev.Path)})
+	for _, e := range all {
+		if e.Shared {
+			cat.Shared = append(cat.Shared, e)
 			continue
 		}
-		first[e.Type] = e
-		kept = append(kept, e)
+		if prev, dup := first[e.Key]; dup {
+			in := ""
+			if e.Domain != "" {
+				in = fmt.Sprintf(" in domain %q", e.Domain)
+			}
+			cat.Errors = append(cat.Errors, &Error{Path: e.Path, Pos: Pos{1, 1},
+				Msg: fmt.Sprintf("duplicate event type %q%s: %s defines it too; keep one file per event type", e.Type, in, prev.Path)})
+			continue
+		}
+		first[e.Key] = e
+		cat.Events = append(cat.Events, e)
 	}
-	cat.Events = kept
 	sortErrors(cat.Errors)
 	return cat
+}
+
+// resolveAvroAcrossFiles builds the Avro files that use named types of
+// other files, in dependency order.
+func resolveAvroAcrossFiles(events []*Event, errs []*Error, deferred []bool, validate bool) {
+	any := false
+	for _, d := range deferred {
+		any = any || d
+	}
+	if !any {
+		return
+	}
+	defs := map[string][]int{} // full name -> indexes of the files defining it
+	for i, ev := range events {
+		if ev == nil || ev.Format != Avro {
+			continue
+		}
+		for _, name := range avroDefs(ev.Root) {
+			defs[name] = append(defs[name], i)
+		}
+	}
+	// definer picks the file defining a name for the file i: of several,
+	// the nearest in the tree (longest common path prefix).
+	definer := func(name string, i int) (int, bool) {
+		best, bestLen := -1, -1
+		for _, j := range defs[name] {
+			if j == i {
+				continue
+			}
+			if n := commonPrefix(events[i].Path, events[j].Path); n > bestLen {
+				best, bestLen = j, n
+			}
+		}
+		return best, best >= 0
+	}
+	const (
+		todo = iota
+		busy
+		done
+	)
+	state := make([]int, len(events))
+	var build func(i int) error
+	build = func(i int) error {
+		switch state[i] {
+		case done:
+			if errs[i] != nil {
+				return errs[i]
+			}
+			return nil
+		case busy:
+			return fmt.Errorf("named types form a cycle across files at %s", events[i].Path)
+		}
+		if !deferred[i] {
+			state[i] = done
+			return nil
+		}
+		state[i] = busy
+		ev := events[i]
+		var deps, direct []*Event
+		seen := map[int]bool{}
+		resolve := func(full string) (*Type, error) {
+			j, ok := definer(full, i)
+			if !ok {
+				return nil, nil
+			}
+			if err := build(j); err != nil {
+				return nil, fmt.Errorf("named type %s is defined in %s, which is not valid", full, events[j].Path)
+			}
+			if !seen[j] {
+				seen[j] = true
+				deps = append(deps, events[j].avroDeps...)
+				deps = append(deps, events[j])
+				direct = append(direct, events[j])
+			}
+			return events[j].avroNamed[full], nil
+		}
+		err := buildAvroWith(ev, false, resolve)
+		if err == nil && validate {
+			err = validateAvro(ev, uniqueEvents(deps))
+		}
+		ev.avroDeps = uniqueEvents(deps)
+		ev.avroDirect = direct
+		state[i] = done
+		if err != nil {
+			errs[i] = asError(ev.Path, err)
+			events[i] = nil
+			return err
+		}
+		return nil
+	}
+	for i := range events {
+		if events[i] != nil && deferred[i] {
+			_ = build(i)
+		}
+	}
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func uniqueEvents(evs []*Event) []*Event {
+	seen := map[*Event]bool{}
+	out := evs[:0:0]
+	for _, e := range evs {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// AvroDeps returns the files whose named types an Avro file uses, in
+// dependency order (a file's own dependencies come before it).
+func (e *Event) AvroDeps() []*Event { return e.avroDeps }
+
+// avroDefs lists the full names of the named types an Avro document defines.
+func avroDefs(root *Node) []string {
+	var out []string
+	var walk func(n *Node, ns string, depth int)
+	walk = func(n *Node, ns string, depth int) {
+		if n == nil || depth > MaxDepth {
+			return
+		}
+		switch n.Kind {
+		case Array:
+			for _, it := range n.Items {
+				walk(it, ns, depth+1)
+			}
+		case Object:
+			typ := n.Get("type")
+			if typ == nil {
+				return
+			}
+			if typ.Kind != String {
+				walk(typ, ns, depth+1)
+				return
+			}
+			switch typ.Str {
+			case "record", "error", "enum", "fixed":
+				name, _ := n.Get("name").StringValue()
+				tns, _ := n.Get("namespace").StringValue()
+				if tns == "" && !strings.Contains(name, ".") {
+					tns = ns
+				}
+				if i := strings.LastIndex(name, "."); i >= 0 {
+					tns, name = name[:i], name[i+1:]
+				}
+				if name != "" {
+					out = append(out, avroFullName(name, tns))
+				}
+				if f := n.Get("fields"); f != nil {
+					for _, fn := range f.Items {
+						walk(fn.Get("type"), tns, depth+1)
+					}
+				}
+			case "array":
+				walk(n.Get("items"), ns, depth+1)
+			case "map":
+				walk(n.Get("values"), ns, depth+1)
+			}
+		}
+	}
+	walk(root, "", 0)
+	return out
 }
 
 func asError(path string, err error) *Error {
@@ -269,7 +540,7 @@ func asError(path string, err error) *Error {
 	return &Error{Path: path, Pos: Pos{1, 1}, Msg: err.Error(), Err: err}
 }
 
-func parseEvent(path string, data []byte, validate bool) (*Event, error) {
+func parseEvent(path string, data []byte, opts LoadOptions) (*Event, error) {
 	path = filepath.ToSlash(path)
 	format, isYAML, ok := FormatOf(path)
 	if !ok {
@@ -279,10 +550,18 @@ func parseEvent(path string, data []byte, validate bool) (*Event, error) {
 	stem := strings.TrimSuffix(base, filepath.Ext(base))
 	ver, vdir := VersionOf(path)
 	ev := &Event{Path: path, Format: format, YAML: isYAML, Version: ver, VersionDir: vdir, Stem: stem, Source: data}
-	if ver > 0 {
-		ev.Type = fmt.Sprintf("v%d.%s", ver, stem)
+	ev.Shared = ver == 0
+	for _, g := range opts.Shared {
+		if config.MatchGlob(g, path) {
+			ev.Shared = true
+		}
+	}
+	if ev.Shared {
+		ev.Type, ev.Key = path, path
 	} else {
-		ev.Type = stem
+		ev.Domain = domainOf(vdir, opts.Roots)
+		ev.Type = fmt.Sprintf("v%d.%s", ver, stem)
+		ev.Key = eventKey(ev.Domain, ev.Type)
 	}
 	var root *Node
 	var err error
@@ -297,9 +576,7 @@ func parseEvent(path string, data []byte, validate bool) (*Event, error) {
 	ev.Root = root
 	switch format {
 	case Avro:
-		if err := buildAvro(ev, validate); err != nil {
-			return nil, err
-		}
+		// Built by the caller, which knows the other files' named types.
 	case JSONSchema:
 		if root.Kind != Object && root.Kind != Bool {
 			return nil, &Error{Path: path, Pos: root.Pos, Msg: fmt.Sprintf("a JSON Schema must be an object or a boolean, found %s", root.Kind)}
@@ -309,21 +586,69 @@ func parseEvent(path string, data []byte, validate bool) (*Event, error) {
 	return ev, nil
 }
 
-func buildAvro(ev *Event, validate bool) error {
-	if validate {
-		sch, err := avroparse.Parse(ev.Source)
-		if err != nil {
-			msg := strings.TrimPrefix(err.Error(), "avro: ")
-			return &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid Avro schema: " + msg, Err: err}
-		}
-		ev.Avro = sch
+// domainOf is the path between the schema root holding vdir and vdir's
+// last element ("billing" of schemas/billing/v1 under root schemas).
+func domainOf(vdir string, roots []string) string {
+	parent := ""
+	if i := strings.LastIndex(vdir, "/"); i >= 0 {
+		parent = vdir[:i]
 	}
-	b := &avroBuilder{ev: ev, named: map[string]*Type{}}
+	best := ""
+	found := false
+	for _, r := range roots {
+		r = strings.TrimSuffix(filepath.ToSlash(filepath.Clean(r)), "/")
+		switch {
+		case r == ".":
+			if !found {
+				best, found = parent, true
+			}
+		case parent == r:
+			return ""
+		case strings.HasPrefix(parent, r+"/"):
+			if d := parent[len(r)+1:]; !found || len(d) < len(best) {
+				best, found = d, true
+			}
+		}
+	}
+	return best
+}
+
+// buildAvro builds an Avro event's model and, when validate is set, parses
+// it with hamba. resolve finds named types of other files (nil: none).
+func buildAvro(ev *Event, validate bool, resolve func(string) (*Type, error)) error {
+	if err := buildAvroWith(ev, validate, resolve); err != nil {
+		return err
+	}
+	if validate {
+		return validateAvro(ev, nil)
+	}
+	return nil
+}
+
+func buildAvroWith(ev *Event, _ bool, resolve func(string) (*Type, error)) error {
+	b := &avroBuilder{ev: ev, named: map[string]*Type{}, resolve: resolve}
 	t, err := b.build(ev.Root, "", 0)
 	if err != nil {
 		return err
 	}
 	ev.Top = t
+	ev.avroNamed = b.named
+	return nil
+}
+
+// validateAvro parses the file with hamba, after the files defining the
+// named types it uses.
+func validateAvro(ev *Event, deps []*Event) error {
+	texts := make([][]byte, len(deps))
+	for i, d := range deps {
+		texts[i] = d.Source
+	}
+	sch, err := avroparse.ParseWith(ev.Source, texts)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "avro: ")
+		return &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid Avro schema: " + msg, Err: err}
+	}
+	ev.Avro = sch
 	return nil
 }
 
@@ -332,16 +657,25 @@ var printer = message.NewPrinter(language.English)
 // compileJSON compiles every JSON Schema event so that $refs between
 // catalog files resolve. Each worker has its own compiler holding every
 // document. It returns the events that failed.
-func compileJSON(events []*Event, cat *Catalog) map[*Event]bool {
+func compileJSON(events []*Event, cat *Catalog, opts LoadOptions) map[*Event]bool {
 	bad := map[*Event]bool{}
 	byURL := map[string]*Event{}
-	docs := make([]any, len(events))
 	urls := make([]string, len(events))
 	for i, ev := range events {
-		urls[i] = fileURL(ev.Path)
+		urls[i] = fileURL(opts.abs(ev.Path))
 		byURL[urls[i]] = ev
-		docs[i] = ev.Root.Interface()
 	}
+	// Documents are found by their $id too (resolved against their URL).
+	for i, ev := range events {
+		if b := idURL(urls[i], ev.Root); b != urls[i] {
+			if _, taken := byURL[b]; !taken {
+				byURL[b] = ev
+			}
+		}
+	}
+	// Each compiler loads, through the catalog loader, only the documents
+	// the schemas it compiles reference.
+	loader := catalogLoader{docs: byURL}
 	errs := make([]*Error, len(events))
 	var wg sync.WaitGroup
 	n := workers(len(events))
@@ -351,12 +685,7 @@ func compileJSON(events []*Event, cat *Catalog) map[*Event]bool {
 			defer wg.Done()
 			c := jsonschema.NewCompiler()
 			c.DefaultDraft(jsonschema.Draft7)
-			c.UseLoader(catalogLoader{})
-			for i, ev := range events {
-				if err := c.AddResource(urls[i], docs[i]); err != nil && i%n == w {
-					errs[i] = &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid JSON Schema: " + err.Error(), Err: err}
-				}
-			}
+			c.UseLoader(loader)
 			for i := w; i < len(events); i += n {
 				ev := events[i]
 				if errs[i] != nil {
@@ -386,9 +715,14 @@ func compileJSON(events []*Event, cat *Catalog) map[*Event]bool {
 	return bad
 }
 
-type catalogLoader struct{}
+// catalogLoader serves the catalog's documents by URL and by $id; nothing
+// else is fetched.
+type catalogLoader struct{ docs map[string]*Event }
 
-func (catalogLoader) Load(u string) (any, error) {
+func (l catalogLoader) Load(u string) (any, error) {
+	if e, ok := l.docs[strings.TrimSuffix(u, "#")]; ok {
+		return e.Root.Interface(), nil
+	}
 	return nil, fmt.Errorf("%s is not a file of the catalog (evctl never fetches schemas from the network)", u)
 }
 
@@ -402,8 +736,28 @@ func fileURL(p string) string {
 }
 
 // checkRefs reports the first $ref that points nowhere, at its position.
+// idURL is a document's $id resolved against its URL, without fragment,
+// or its URL.
+func idURL(docURL string, root *Node) string {
+	id, _ := root.Get("$id").StringValue()
+	if id == "" {
+		return docURL
+	}
+	base, err := url.Parse(docURL)
+	if err != nil {
+		return docURL
+	}
+	r, err := url.Parse(id)
+	if err != nil {
+		return docURL
+	}
+	u := base.ResolveReference(r)
+	u.Fragment = ""
+	return u.String()
+}
+
 func checkRefs(ev *Event, evURL string, byURL map[string]*Event) *Error {
-	base, _ := url.Parse(evURL)
+	base, _ := url.Parse(idURL(evURL, ev.Root))
 	var found *Error
 	var walk func(n *Node, depth int)
 	walk = func(n *Node, depth int) {

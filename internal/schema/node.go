@@ -256,6 +256,16 @@ func (n *Node) writeJSON(b *bytes.Buffer, depth int) error {
 // absolute URLs are left out, and so are values under enum, const, examples
 // and default, which are data rather than schemas.
 func FileRefs(root *Node) []string {
+	return refFiles(root, false)
+}
+
+// ExternalRefs is FileRefs with absolute URLs too: every $ref to another
+// document, which may be a catalog file named by its $id.
+func ExternalRefs(root *Node) []string {
+	return refFiles(root, true)
+}
+
+func refFiles(root *Node, absolute bool) []string {
 	var out []string
 	seen := map[string]bool{}
 	var walk func(n *Node, depth int)
@@ -266,7 +276,7 @@ func FileRefs(root *Node) []string {
 		for _, m := range n.Members {
 			if m.Key == "$ref" && m.Value.Kind == String {
 				file, _, _ := strings.Cut(m.Value.Str, "#")
-				if file != "" && !strings.Contains(file, "://") && !seen[file] {
+				if file != "" && (absolute || !strings.Contains(file, "://")) && !seen[file] {
 					seen[file] = true
 					out = append(out, file)
 				}

@@ -17,13 +17,15 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// Format is the schema language of a file.
+// Format is the schema language of a file, spelled as Confluent's
+// schemaType ("AVRO", "JSON"). It is the one format type of evctl: compat
+// and the registry use it too.
 type Format string
 
 // Formats.
 const (
-	Avro       Format = "avro"
-	JSONSchema Format = "jsonschema"
+	Avro       Format = "AVRO"
+	JSONSchema Format = "JSON"
 )
 
 // FormatOf returns the format for a file name by its extension, and whether
@@ -49,12 +51,22 @@ type Event struct {
 	YAML   bool
 	// Version is N of the nearest enclosing v<N> directory, or 0 if none.
 	Version int
+	// Domain is the directories between the schema root and the v<N>
+	// directory ("billing" of schemas/billing/v1/OrderPlaced.json), or "".
+	Domain string
+	// Shared tells a shared definition: a file outside every v<N> directory
+	// or matched by the shared globs. It is loaded for reference resolution
+	// and linted by the rules that apply to types, never as an event.
+	Shared bool
 	// VersionDir is the path of that directory ("schemas/v1"), or "".
 	VersionDir string
 	// Stem is the file name without its extension.
 	Stem string
-	// Type is the event type, v<N>.<Stem> (just Stem when there is no version).
+	// Type is the event type, v<N>.<Stem> (the file's path for a shared file).
 	Type string
+	// Key is the event's identity in the catalog: Type, prefixed by the
+	// domain and a slash when there is one ("billing/v1.OrderPlaced").
+	Key string
 	// Source is the file's bytes, exactly as written.
 	Source []byte
 	// Root is the parsed document.
@@ -67,6 +79,10 @@ type Event struct {
 	JSON *jsonschema.Schema
 	// Draft is the JSON Schema draft in use (7, 2019, 2020, ...).
 	Draft int
+
+	avroNamed  map[string]*Type
+	avroDeps   []*Event
+	avroDirect []*Event
 }
 
 // Name returns the event name: the declared record name or title, falling

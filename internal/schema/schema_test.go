@@ -119,7 +119,7 @@ func TestLoadErrors(t *testing.T) {
 		got = append(got, filepath.ToSlash(rel)+":"+strings.SplitN(e.Error()[len(e.Path)+1:], ":", 3)[0]+":"+strings.SplitN(e.Error()[len(e.Path)+1:], ":", 3)[1])
 	}
 	want := []string{
-		"v1/BadAvro.avsc:1:1",
+		"v1/BadAvro.avsc:1:64",
 		"v1/BadFileRef.json:1:28",
 		"v1/BadJSON.json:3:1",
 		"v1/BadMeta.json:3:16",
@@ -150,7 +150,7 @@ func TestModel(t *testing.T) {
 	if len(cat.Errors) > 0 {
 		t.Fatalf("bundled catalog has errors: %v", cat.Errors)
 	}
-	op := cat.ByType("v1.OrderPlaced")
+	op := cat.ByKey("v1.OrderPlaced")
 	if op == nil || op.Format != Avro || op.Version != 1 {
 		t.Fatalf("v1.OrderPlaced not loaded as Avro v1: %+v", op)
 	}
@@ -165,7 +165,7 @@ func TestModel(t *testing.T) {
 	if lines == nil || lines.Type.Kind != KArray || lines.Type.Items.Kind != KRecord || lines.Type.Items.Name != "OrderLine" {
 		t.Errorf("lines: %+v", lines)
 	}
-	pc := cat.ByType("v1.PaymentCaptured")
+	pc := cat.ByKey("v1.PaymentCaptured")
 	if pc == nil || !pc.YAML || pc.JSON == nil {
 		t.Fatalf("v1.PaymentCaptured not compiled from YAML: %+v", pc)
 	}
@@ -198,13 +198,13 @@ func TestCatalogLookups(t *testing.T) {
 		{Path: "schemas/v1/A.json", Data: []byte(`{"type":"object"}`)},
 		{Path: "schemas/v2/A.json", Data: []byte(`{"type":"object"}`)},
 	})
-	if e := cat.ByType("v2.A"); e == nil || e.Path != "schemas/v2/A.json" {
+	if e := cat.ByKey("v2.A"); e == nil || e.Path != "schemas/v2/A.json" {
 		t.Errorf("ByType(v2.A) = %v", e)
 	}
 	if e := cat.ByPath("schemas/v1/A.json"); e == nil || e.Type != "v1.A" {
 		t.Errorf("ByPath = %v", e)
 	}
-	if cat.ByType("v3.A") != nil || cat.ByPath("nope") != nil {
+	if cat.ByKey("v3.A") != nil || cat.ByPath("nope") != nil {
 		t.Error("lookups of absent events found something")
 	}
 }

@@ -43,6 +43,10 @@ type Incompatibility struct {
 	ReaderSize  int      // FIXED_SIZE_MISMATCH
 	WriterSize  int      // FIXED_SIZE_MISMATCH
 	WriterField string   // AmbiguousField
+	// RenamedFrom is, for READER_FIELD_MISSING_DEFAULT_VALUE, the one writer
+	// field of the same type that no reader field reads: likely the field
+	// before a rename, to be named in "aliases".
+	RenamedFrom string
 }
 
 // Limits that keep pathological (mutually recursive) schema pairs from
@@ -365,7 +369,7 @@ func (c *checker) checkFields(res []Incompatibility, r, w *Schema, loc *[]string
 				} else {
 					res = c.merge(res, []Incompatibility{{
 						Type: ReaderFieldMissingDefaultValue, Location: c.at(*loc),
-						Detail: rf.Name, Field: rf.Name,
+						Detail: rf.Name, Field: rf.Name, RenamedFrom: renameCandidate(r, w, rf),
 					}})
 				}
 			}
@@ -381,6 +385,28 @@ func (c *checker) checkFields(res []Incompatibility, r, w *Schema, loc *[]string
 // lookupWriterField is Java's lookupWriterField: the writer field with the
 // reader field's name, plus those named like one of the reader field's
 // aliases. More than one hit is an error (returned as the second result).
+// renameCandidate returns the name of the one field of w of the same type
+// as rf that no field of r reads (by name or alias), or "".
+func renameCandidate(r, w *Schema, rf *Field) string {
+	read := map[*Field]bool{}
+	for _, f := range r.Fields {
+		if wf, _ := lookupWriterField(w, f); wf != nil {
+			read[wf] = true
+		}
+	}
+	found := ""
+	for _, wf := range w.Fields {
+		if read[wf] || wf.Type.Type != rf.Type.Type || wf.Type.FullName != rf.Type.FullName {
+			continue
+		}
+		if found != "" {
+			return "" // ambiguous
+		}
+		found = wf.Name
+	}
+	return found
+}
+
 func lookupWriterField(w *Schema, rf *Field) (found, ambiguous *Field) {
 	if f := w.byName[rf.Name]; f != nil {
 		found = f
@@ -443,6 +469,9 @@ func message(in Incompatibility, readerIsNew bool) string {
 	switch in.Type {
 	case ReaderFieldMissingDefaultValue:
 		if readerIsNew {
+			if in.RenamedFrom != "" {
+				return fmt.Sprintf("field %q at %s has no default and is missing in the old schema, which has a field %q of the same type that the new schema no longer reads: if %q is %q renamed, add \"aliases\": [%q] to it; otherwise give it a default", in.Field, at, in.RenamedFrom, in.Field, in.RenamedFrom, in.RenamedFrom)
+			}
 			return fmt.Sprintf("field %q at %s has no default and is missing in the old schema, so the new schema cannot read old data; give it a default (null, with a [\"null\", ...] union, for an optional field) or leave the field out of this version", in.Field, at)
 		}
 		return fmt.Sprintf("field %q at %s of the old schema has no default and is missing in the new schema, so consumers on the old schema cannot read new data; keep the field in the new schema (it can be deprecated), or first release a version where it has a default", in.Field, at)

@@ -18,6 +18,19 @@ type Change struct {
 	Message    string    `json:"message"`
 	Against    string    `json:"against,omitempty"`
 	Direction  Direction `json:"direction,omitempty"`
+	// New and Old are where Path points in the new and in the compared
+	// schema's text, when it points at a node there. When it points at
+	// neither, New is the nearest enclosing node of the new schema.
+	New *Position `json:"new,omitempty"`
+	Old *Position `json:"old,omitempty"`
+}
+
+// Position is a place in a schema document: the Doc's name and a 1-based
+// line and column.
+type Position struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
 }
 
 // Direction tells which way a change was found.

@@ -1,6 +1,8 @@
 package jsonschema
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/big"
 	"strings"
 )
@@ -10,6 +12,8 @@ import (
 type difference struct {
 	typ  string
 	path string
+	// detail names what changed, for the message (the enum values lost).
+	detail string
 }
 
 type pair struct{ o, u *Schema }
@@ -106,11 +110,15 @@ func (c *context) add(typ string) {
 }
 
 func (c *context) addAt(attr, typ string) {
+	c.addAtDetail(attr, typ, "")
+}
+
+func (c *context) addAtDetail(attr, typ, detail string) {
 	p := attr
 	if len(c.path) > 0 {
 		p = c.pathString() + "/" + attr
 	}
-	c.diffs = append(c.diffs, difference{typ: typ, path: p})
+	c.diffs = append(c.diffs, difference{typ: typ, path: p, detail: detail})
 }
 
 func (c *context) compatible() bool {
@@ -185,7 +193,7 @@ func compare(c *context, o, u *Schema) {
 		if d.path != "" {
 			p = prefix + "/" + d.path
 		}
-		c.diffs = append(c.diffs, difference{typ: d.typ, path: p})
+		c.diffs = append(c.diffs, difference{typ: d.typ, path: p, detail: d.detail})
 	}
 }
 
@@ -408,12 +416,36 @@ func compareEnum(c *context, o, u *Schema) {
 	switch {
 	case oInU && uInO:
 	case oInU:
-		c.addAt("enum", "ENUM_ARRAY_EXTENDED")
+		c.addAtDetail("enum", "ENUM_ARRAY_EXTENDED", enumValues(missing(o.enum, u.enum)))
 	case uInO:
-		c.addAt("enum", "ENUM_ARRAY_NARROWED")
+		c.addAtDetail("enum", "ENUM_ARRAY_NARROWED", enumValues(missing(u.enum, o.enum)))
 	default:
-		c.addAt("enum", "ENUM_ARRAY_CHANGED")
+		c.addAtDetail("enum", "ENUM_ARRAY_CHANGED", enumValues(missing(u.enum, o.enum)))
 	}
+}
+
+// missing lists the items not in set.
+func missing(set, items []any) []any {
+	var out []any
+	for _, it := range items {
+		if !containsAll(set, []any{it}) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// enumValues writes values as JSON, comma-separated.
+func enumValues(vs []any) string {
+	parts := make([]string, 0, len(vs))
+	for _, v := range vs {
+		b, err := json.Marshal(v)
+		if err != nil {
+			b = []byte(fmt.Sprint(v))
+		}
+		parts = append(parts, string(b))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func containsAll(set, items []any) bool {

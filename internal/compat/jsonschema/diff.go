@@ -17,6 +17,50 @@ func CanRead(reader, writer *Schema, policy change.Policy) []change.Change {
 	return diff(writer, reader, policy)
 }
 
+// CanReadDirected is CanRead with messages worded for the direction: when
+// readerIsNew is false (a forward check: consumers on the previous schema
+// read data written with the new one), incompatible changes are explained
+// from that side.
+func CanReadDirected(reader, writer *Schema, policy change.Policy, readerIsNew bool) []change.Change {
+	out := diffDetailed(writer, reader, policy)
+	if readerIsNew {
+		return out.changes
+	}
+	for i := range out.changes {
+		if !out.changes[i].Compatible {
+			out.changes[i].Message = forwardMessage(out.changes[i].Type, out.changes[i].Path, out.details[i])
+		}
+	}
+	return out.changes
+}
+
+// forwardMessage explains an incompatible change found in the forward
+// direction: the diff runs from the new schema (the writer) to the old one
+// (the reader), so "added" there means the new schema lacks it.
+func forwardMessage(typ, where, detail string) string {
+	name := lastSegment(where)
+	q := strconv.Quote
+	const fwd = "consumers on the old schema read data written with the new one: "
+	switch typ {
+	case "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL":
+		return fwd + "property " + q(name) + " is new, and the old schema's closed content model rejects data holding it; leave it out, or first release a version whose model is open"
+	case "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "REQUIRED_ATTRIBUTE_ADDED":
+		return fwd + "the old schema requires property " + q(name) + ", which the new schema no longer guarantees; keep it, and keep it required"
+	case "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL":
+		return fwd + "the old schema constrains property " + q(name) + ", which the new schema removed, so new data may hold it with any value; keep the property in the new schema"
+	case "TYPE_CHANGED", "TYPE_NARROWED":
+		return fwd + "the type at " + where + " changed, so data valid under the new schema fails the old one; keep the old type"
+	case "ENUM_ARRAY_NARROWED", "ENUM_ARRAY_CHANGED":
+		if detail != "" {
+			return fwd + "the new schema allows " + detail + " at " + where + ", which the old schema rejects; do not add values to a field consumers validate"
+		}
+		return fwd + "the new schema allows values at " + where + " that the old schema rejects; do not add values"
+	case "ADDITIONAL_PROPERTIES_REMOVED", "ADDITIONAL_PROPERTIES_NARROWED":
+		return fwd + "the new schema allows extra properties at " + where + " that the old schema rejects; keep the old restriction"
+	}
+	return fwd + "seen from the new schema, the old one has " + human(typ) + " at " + where + ", so the old schema rejects data the new one allows; keep the new schema within the old one there"
+}
+
 // Diff compares original with update under the STRICT policy: the changes
 // Confluent's SchemaDiff.compare(original, update) reports.
 func Diff(original, update *Schema) []change.Change {
@@ -34,6 +78,15 @@ func Compatible(changes []change.Change) bool {
 }
 
 func diff(original, update *Schema, policy change.Policy) []change.Change {
+	return diffDetailed(original, update, policy).changes
+}
+
+type detailed struct {
+	changes []change.Change
+	details []string
+}
+
+func diffDetailed(original, update *Schema, policy change.Policy) detailed {
 	set := compatibleSet(policy)
 	if original == nil {
 		original = &Schema{}
@@ -43,16 +96,18 @@ func diff(original, update *Schema, policy change.Policy) []change.Change {
 	}
 	diffs := run(set, original, update)
 	out := make([]change.Change, 0, len(diffs))
+	details := make([]string, 0, len(diffs))
 	for _, d := range diffs {
+		details = append(details, d.detail)
 		where := "#/" + d.path
 		out = append(out, change.Change{
 			Type:       d.typ,
 			Path:       where,
 			Compatible: set[d.typ],
-			Message:    message(d.typ, where),
+			Message:    messageDetail(d.typ, where, d.detail),
 		})
 	}
-	return out
+	return detailed{changes: out, details: details}
 }
 
 // compatibleStrict is Confluent's COMPATIBLE_CHANGES_STRICT.
@@ -113,6 +168,19 @@ func compatibleSet(p change.Policy) map[string]bool {
 
 // message explains a change in one line and says how to avoid it when it
 // breaks readers.
+// messageDetail is message with what changed named (the enum values).
+func messageDetail(typ, where, detail string) string {
+	if detail != "" {
+		switch typ {
+		case "ENUM_ARRAY_NARROWED", "ENUM_ARRAY_CHANGED":
+			return "the allowed values at " + where + " lost " + detail + ", which old data may hold; only add values"
+		case "ENUM_ARRAY_EXTENDED":
+			return "values " + detail + " were added at " + where
+		}
+	}
+	return message(typ, where)
+}
+
 func message(typ, where string) string {
 	name := lastSegment(where)
 	q := strconv.Quote

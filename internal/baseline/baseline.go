@@ -1,4 +1,9 @@
-package cli
+// Package baseline owns the earlier versions check compares a catalog with:
+// a git ref of the local repository (blobs, history following renames,
+// files at any commit, shallow-clone boundaries) and an older catalog on
+// disk. Errors are typed: *UsageError for a malformed --against, *InputError
+// for a baseline that cannot be read.
+package baseline
 
 import (
 	"bufio"
@@ -7,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -16,49 +22,109 @@ import (
 	"github.com/evctl/evctl/internal/schema"
 )
 
-// source is where check finds the earlier versions of the catalog.
-type source interface {
+// UsageError is a malformed baseline specification (exit 2).
+type UsageError struct {
+	Msg, Hint string
+}
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// InputError is a baseline that cannot be read (exit 3), with a hint.
+type InputError struct {
+	Err  error
+	Hint string
+}
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func usageError(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+func inputError(err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	return &InputError{Err: err}
+}
+
+func withHint(err error, hint string) error {
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		ue.Hint = hint
+		return ue
+	}
+	var ie *InputError
+	if errors.As(err, &ie) {
+		ie.Hint = hint
+		return ie
+	}
+	return &InputError{Err: err, Hint: hint}
+}
+
+// Source is where check finds the earlier versions of the catalog.
+type Source interface {
 	// Describe names the source for messages ("git:origin/main").
 	Describe() string
 	// Files returns the baseline schema files under the given catalog paths.
 	Files(ctx context.Context, paths []string) ([]schema.FileSource, error)
 	// History returns every committed version of a file, oldest first,
 	// following renames. Sources without history return just the baseline.
+	// A version's Path is "<commit>:<path>" when it comes from a commit.
 	History(ctx context.Context, path string) ([]schema.FileSource, error)
+	// FilesAt reads files as they were at a commit of the history; a file
+	// absent there is left out.
+	FilesAt(ctx context.Context, commit string, paths []string) (map[string][]byte, error)
 }
 
-func parseSource(s string) (source, error) {
+// Parse reads an --against specification: git:<ref> or dir:<path>. root is
+// the catalog root (paths are relative to it); rel turns a command-line path
+// into a catalog path.
+func Parse(s, root string, rel func(string) string) (Source, error) {
 	switch {
 	case strings.HasPrefix(s, "git:"):
 		ref := strings.TrimPrefix(s, "git:")
 		if ref == "" {
 			return nil, usageError("--against git: needs a ref, e.g. git:origin/main or git:HEAD~1")
 		}
-		return &gitSource{ref: ref}, nil
+		if strings.HasSuffix(ref, "/") || strings.HasPrefix(ref, "-") || strings.ContainsAny(ref, " \t\n") || strings.Contains(ref, "..") {
+			return nil, withHint(usageError("invalid --against %q: want git:<ref>, e.g. git:origin/main or git:HEAD~1", s),
+				"a ref ending in / usually means an empty variable, such as GITHUB_BASE_REF outside a pull request")
+		}
+		return &Git{ref: ref, dir: root}, nil
 	case strings.HasPrefix(s, "dir:"):
 		d := strings.TrimPrefix(s, "dir:")
 		if d == "" {
 			return nil, usageError("--against dir: needs a directory, e.g. dir:../old/schemas")
 		}
-		return &dirSource{dir: d}, nil
+		return &Dir{arg: d, dir: rel(d), root: root}, nil
 	case s == "registry" || strings.HasPrefix(s, "registry:"):
 		return nil, usageError("--against registry is handled by the registry client")
 	}
 	return nil, usageError("invalid --against %q (want git:<ref>, dir:<path> or registry)", s)
 }
 
-type dirSource struct{ dir string }
+// Dir is an older catalog on disk; dir is relative to the catalog root,
+// arg as the user gave it.
+type Dir struct{ arg, dir, root string }
 
-func (d *dirSource) Describe() string { return "dir:" + d.dir }
+// Root is the directory, relative to the catalog root: the schema root of
+// the baseline's files.
+func (d *Dir) Root() string { return d.dir }
 
-func (d *dirSource) Files(_ context.Context, _ []string) ([]schema.FileSource, error) {
-	files, err := schema.Discover([]string{d.dir}, nil)
+func (d *Dir) Describe() string { return "dir:" + d.arg }
+
+func (d *Dir) Files(_ context.Context, _ []string) ([]schema.FileSource, error) {
+	files, err := schema.Discover([]string{filepath.Join(d.root, filepath.FromSlash(d.dir))}, nil)
 	if err != nil {
 		return nil, inputError(err)
 	}
 	var out []schema.FileSource
-	for _, f := range files {
-		data, err := readFile(f)
+	for _, abs := range files {
+		f := relSlash(d.root, filepath.FromSlash(abs))
+		data, err := readFile(abs)
 		if err != nil {
 			return nil, inputError(err)
 		}
@@ -67,30 +133,40 @@ func (d *dirSource) Files(_ context.Context, _ []string) ([]schema.FileSource, e
 	return out, nil
 }
 
-func (d *dirSource) History(ctx context.Context, path string) ([]schema.FileSource, error) {
-	data, err := readFile(path)
+func (d *Dir) History(ctx context.Context, path string) ([]schema.FileSource, error) {
+	data, err := readFile(filepath.Join(d.root, filepath.FromSlash(path)))
 	if err != nil {
 		return nil, inputError(err)
 	}
 	return []schema.FileSource{{Path: path, Data: data}}, nil
 }
 
-// gitSource reads blobs of a ref from the local repository, without cloning.
-type gitSource struct {
+func (d *Dir) FilesAt(context.Context, string, []string) (map[string][]byte, error) {
+	return nil, nil
+}
+
+// Git reads blobs of a ref from the local repository, without cloning.
+type Git struct {
 	ref    string
 	commit string
+	// dir is the catalog root, where git runs: paths are relative to it.
+	dir string
 	// paths are the catalog paths Files was asked for; History reads the
 	// history of all of them in one pass.
 	paths    []string
 	histOnce sync.Once
 	hist     map[string][]schema.FileSource
 	histErr  error
+	// truncated are the paths whose history reaches a shallow clone's
+	// boundary: their earlier versions are unknown.
+	truncated map[string]bool
 }
 
-func (g *gitSource) Describe() string { return "git:" + g.ref }
+func (g *Git) Describe() string { return "git:" + g.ref }
 
-func git(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+func git(ctx context.Context, dir string, stdin io.Reader, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, stdin
 	if err := cmd.Run(); err != nil {
@@ -103,14 +179,14 @@ func git(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func (g *gitSource) resolve(ctx context.Context) error {
+func (g *Git) resolve(ctx context.Context) error {
 	if g.commit != "" {
 		return nil
 	}
-	if _, err := git(ctx, nil, "rev-parse", "--git-dir"); err != nil {
+	if _, err := git(ctx, g.dir, nil, "rev-parse", "--git-dir"); err != nil {
 		return inputError(fmt.Errorf("--against %s: not inside a git repository: %w", g.Describe(), err))
 	}
-	out, err := git(ctx, nil, "rev-parse", "--verify", "--quiet", g.ref+"^{commit}")
+	out, err := git(ctx, g.dir, nil, "rev-parse", "--verify", "--quiet", g.ref+"^{commit}")
 	if err != nil || len(bytes.TrimSpace(out)) == 0 {
 		return withHint(inputError(fmt.Errorf("git ref %q not found in this repository", g.ref)), "fetch it with: "+g.fetchHint(ctx))
 	}
@@ -119,9 +195,9 @@ func (g *gitSource) resolve(ctx context.Context) error {
 }
 
 // fetchHint is the git fetch command that makes the ref available.
-func (g *gitSource) fetchHint(ctx context.Context) string {
+func (g *Git) fetchHint(ctx context.Context) string {
 	shallow := false
-	if out, err := git(ctx, nil, "rev-parse", "--is-shallow-repository"); err == nil {
+	if out, err := git(ctx, g.dir, nil, "rev-parse", "--is-shallow-repository"); err == nil {
 		shallow = strings.TrimSpace(string(out)) == "true"
 	}
 	ref := g.ref
@@ -142,7 +218,7 @@ func (g *gitSource) fetchHint(ctx context.Context) string {
 		ref = base
 	}
 	if remote, branch, ok := strings.Cut(ref, "/"); ok && !strings.HasPrefix(ref, "refs/") {
-		if remotes, err := git(ctx, nil, "remote"); err == nil {
+		if remotes, err := git(ctx, g.dir, nil, "remote"); err == nil {
 			for _, r := range strings.Fields(string(remotes)) {
 				if r == remote {
 					return fmt.Sprintf("git fetch --no-tags %s %s:refs/remotes/%s/%s", remote, branch, remote, branch)
@@ -156,13 +232,13 @@ func (g *gitSource) fetchHint(ctx context.Context) string {
 	return fmt.Sprintf("git fetch origin %s", ref)
 }
 
-func (g *gitSource) Files(ctx context.Context, paths []string) ([]schema.FileSource, error) {
+func (g *Git) Files(ctx context.Context, paths []string) ([]schema.FileSource, error) {
 	if err := g.resolve(ctx); err != nil {
 		return nil, err
 	}
 	g.paths = paths
 	args := append([]string{"ls-tree", "-r", "-z", g.commit, "--"}, paths...)
-	out, err := git(ctx, nil, args...)
+	out, err := git(ctx, g.dir, nil, args...)
 	if err != nil {
 		return nil, inputError(err)
 	}
@@ -183,7 +259,7 @@ func (g *gitSource) Files(ctx context.Context, paths []string) ([]schema.FileSou
 			objects = append(objects, f[2])
 		}
 	}
-	blobs, err := catObjects(ctx, objects, names)
+	blobs, err := catObjects(ctx, g.dir, objects, names)
 	if err != nil {
 		return nil, inputError(err)
 	}
@@ -201,7 +277,7 @@ func hiddenPath(p string) bool {
 
 // catObjects reads many blobs with one git cat-file --batch; specs are
 // object ids or rev:path expressions, names the paths to report them under.
-func catObjects(ctx context.Context, specs, names []string) ([]schema.FileSource, error) {
+func catObjects(ctx context.Context, dir string, specs, names []string) ([]schema.FileSource, error) {
 	if len(specs) == 0 {
 		return nil, nil
 	}
@@ -210,7 +286,7 @@ func catObjects(ctx context.Context, specs, names []string) ([]schema.FileSource
 		in.WriteString(s)
 		in.WriteByte('\n')
 	}
-	out, err := git(ctx, &in, "cat-file", "--batch")
+	out, err := git(ctx, dir, &in, "cat-file", "--batch")
 	if err != nil {
 		return nil, err
 	}
@@ -222,6 +298,9 @@ func catObjects(ctx context.Context, specs, names []string) ([]schema.FileSource
 			return nil, fmt.Errorf("read git cat-file output: %w", err)
 		}
 		fields := strings.Fields(header)
+		if len(fields) == 2 && fields[1] == "missing" {
+			continue
+		}
 		if len(fields) < 3 || fields[1] != "blob" {
 			return nil, fmt.Errorf("git cat-file %s: %s", specs[i], strings.TrimSpace(header))
 		}
@@ -241,11 +320,56 @@ func catObjects(ctx context.Context, specs, names []string) ([]schema.FileSource
 	return res, nil
 }
 
+// shallowCommits are the boundary commits of a shallow clone (none in a
+// full one).
+func (g *Git) shallowCommits(ctx context.Context) (map[string]bool, error) {
+	out, err := git(ctx, g.dir, nil, "rev-parse", "--is-shallow-repository")
+	if err != nil {
+		return nil, inputError(err)
+	}
+	if strings.TrimSpace(string(out)) != "true" {
+		return nil, nil
+	}
+	p, err := git(ctx, g.dir, nil, "rev-parse", "--path-format=absolute", "--git-path", "shallow")
+	if err != nil {
+		return nil, inputError(err)
+	}
+	data, err := os.ReadFile(strings.TrimSpace(string(p)))
+	if err != nil {
+		return nil, inputError(fmt.Errorf("read the shallow clone's boundary: %w", err))
+	}
+	set := map[string]bool{}
+	for _, l := range strings.Fields(string(data)) {
+		set[l] = true
+	}
+	return set, nil
+}
+
+// FilesAt reads paths (relative to the catalog root) at a commit.
+func (g *Git) FilesAt(ctx context.Context, commit string, paths []string) (map[string][]byte, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	specs := make([]string, len(paths))
+	for i, p := range paths {
+		specs[i] = commit + ":./" + p
+	}
+	blobs, err := catObjects(ctx, g.dir, specs, paths)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	out := make(map[string][]byte, len(blobs))
+	for _, b := range blobs {
+		out[b.Path] = b.Data
+	}
+	return out, nil
+}
+
 // History lists every committed version of path reachable from the ref,
 // following renames, oldest first, skipping consecutive duplicates. The
 // history of the whole catalog is read once, with one git log and one git
 // cat-file.
-func (g *gitSource) History(ctx context.Context, path string) ([]schema.FileSource, error) {
+func (g *Git) History(ctx context.Context, path string) ([]schema.FileSource, error) {
 	if err := g.resolve(ctx); err != nil {
 		return nil, err
 	}
@@ -253,14 +377,18 @@ func (g *gitSource) History(ctx context.Context, path string) ([]schema.FileSour
 	if g.histErr != nil {
 		return nil, g.histErr
 	}
+	if g.truncated[path] {
+		return nil, withHint(inputError(fmt.Errorf("the history of %s reaches the boundary of this shallow clone: its earlier versions cannot be checked", path)),
+			"fetch the full history with `git fetch --unshallow` (GitHub Actions: actions/checkout with fetch-depth: 0)")
+	}
 	return g.hist[path], nil
 }
 
 // readHistory walks `git log --raw -M` from the ref, newest commit first,
 // and collects for every file present at the ref the blob of each commit
 // that touched it, following it back through renames.
-func (g *gitSource) readHistory(ctx context.Context) (map[string][]schema.FileSource, error) {
-	top, err := git(ctx, nil, "rev-parse", "--show-prefix")
+func (g *Git) readHistory(ctx context.Context) (map[string][]schema.FileSource, error) {
+	top, err := git(ctx, g.dir, nil, "rev-parse", "--show-prefix")
 	if err != nil {
 		return nil, inputError(err)
 	}
@@ -270,7 +398,7 @@ func (g *gitSource) readHistory(ctx context.Context) (map[string][]schema.FileSo
 		paths = []string{"."}
 	}
 	args := append([]string{"log", "--raw", "--no-abbrev", "-M", "-z", "--format=%x01%H", g.commit, "--"}, paths...)
-	out, err := git(ctx, nil, args...)
+	out, err := git(ctx, g.dir, nil, args...)
 	if err != nil {
 		return nil, inputError(err)
 	}
@@ -278,7 +406,7 @@ func (g *gitSource) readHistory(ctx context.Context) (map[string][]schema.FileSo
 	tracked := map[string]string{} // name at this point of history -> path at the ref
 	versions := map[string][]version{}
 	// Files present at the ref start out tracked under their own name.
-	files, err := git(ctx, nil, append([]string{"ls-tree", "-r", "-z", "--full-name", "--name-only", g.commit, "--"}, paths...)...)
+	files, err := git(ctx, g.dir, nil, append([]string{"ls-tree", "-r", "-z", "--full-name", "--name-only", g.commit, "--"}, paths...)...)
 	if err != nil {
 		return nil, inputError(err)
 	}
@@ -287,6 +415,11 @@ func (g *gitSource) readHistory(ctx context.Context) (map[string][]schema.FileSo
 			tracked[f] = strings.TrimPrefix(f, prefix)
 		}
 	}
+	shallow, err := g.shallowCommits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g.truncated = map[string]bool{}
 	for _, rec := range strings.Split(string(out), "\x01") {
 		if rec == "" {
 			continue
@@ -322,6 +455,11 @@ func (g *gitSource) readHistory(ctx context.Context) (map[string][]schema.FileSo
 			switch status[0] {
 			case 'A', 'C':
 				delete(tracked, dst) // created here: nothing older
+				if shallow[commit] {
+					// Or only seemingly created: the commit is a shallow
+					// clone's boundary, whose parents are missing.
+					g.truncated[key] = true
+				}
 			case 'R':
 				delete(tracked, dst)
 				tracked[src] = key
@@ -339,7 +477,7 @@ func (g *gitSource) readHistory(ctx context.Context) (map[string][]schema.FileSo
 			}
 		}
 	}
-	blobs, err := catObjects(ctx, specs, names)
+	blobs, err := catObjects(ctx, g.dir, specs, names)
 	if err != nil {
 		return nil, inputError(err)
 	}
@@ -360,4 +498,24 @@ func (g *gitSource) readHistory(ctx context.Context) (map[string][]schema.FileSo
 		hist[key] = res
 	}
 	return hist, nil
+}
+
+func relSlash(base, target string) string {
+	r, err := filepath.Rel(base, target)
+	if err != nil {
+		return filepath.ToSlash(target)
+	}
+	return filepath.ToSlash(r)
+}
+
+func readFile(p string) ([]byte, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return b, nil
 }
