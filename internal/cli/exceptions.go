@@ -12,12 +12,6 @@ import (
 	"github.com/evctl/evctl/internal/lint"
 )
 
-// Ids of check's exception findings.
-const (
-	// stabilityKey marks an event that is linted but not compatibility-checked.
-	stabilityKey = "x-evctl-stability"
-)
-
 // applyBaseline allows the findings recorded in lint.baseline.
 func applyBaseline(ws workspace, cfg *config.Config, ds []diag.Diagnostic) ([]diag.Diagnostic, error) {
 	if cfg.Lint.Baseline == "" {

@@ -201,11 +201,6 @@ type FileSource struct {
 	Data []byte
 }
 
-// LoadFiles reads and parses the given files.
-func LoadFiles(files []string) (*Catalog, error) {
-	return LoadOptions{}.loadFiles(files), nil
-}
-
 func (o LoadOptions) loadFiles(files []string) *Catalog {
 	srcs := make([]FileSource, 0, len(files))
 	cat := &Catalog{}
@@ -248,13 +243,6 @@ func LoadSources(srcs []FileSource) *Catalog {
 // shared globs, Dir for the file URLs that $refs resolve against).
 func LoadSourcesWith(srcs []FileSource, opts LoadOptions) *Catalog {
 	return loadSources(srcs, opts)
-}
-
-// LoadSourcesUnchecked parses in-memory files into the model without
-// validating them against their format (no hamba parse, no metaschema), for
-// baselines whose schemas are judged by the compatibility engine anyway.
-func LoadSourcesUnchecked(srcs []FileSource) *Catalog {
-	return loadSources(srcs, LoadOptions{Unchecked: true})
 }
 
 func workers(n int) int {
