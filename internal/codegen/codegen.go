@@ -125,6 +125,11 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 	}
 	usedFiles := map[string]bool{SharedFile: true}
 	for _, ev := range events {
+		if ev.Format == schema.JSONSchema {
+			if refs := schema.ExternalRefs(ev.Root); len(refs) > 0 {
+				return nil, nil, fmt.Errorf("gen go: %s: $ref %q points outside the file; gen go supports local references only", ev.Path, refs[0])
+			}
+		}
 		g := newGen(ev, opts, names)
 		f, err := g.run()
 		if err != nil {

@@ -139,7 +139,7 @@ type Registry struct {
 	URL string `yaml:"url" validate:"url"`
 	// SubjectStrategy names subjects: record (v1.OrderPlaced), topic
 	// (<topic>-value) or topic_record (<topic>-<record name>); default record.
-	SubjectStrategy string `yaml:"subject_strategy" validate:"enum=record|topic|topic_record"`
+	SubjectStrategy string `yaml:"subject_strategy" validate:"enum=event_type|record|topic|topic_record"`
 	// Topics maps an event type to its topic, for the topic strategies.
 	Topics map[string]string `yaml:"topics"`
 	// Timeout of each request attempt, as a Go duration such as 10s (default 10s).

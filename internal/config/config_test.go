@@ -149,7 +149,7 @@ func TestValidate(t *testing.T) {
 		{"level far off", "compat:\n  level: SIDEWAYS\n", 2, 10, `compat.level: unknown value "SIDEWAYS" (want NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE)`},
 		{"json policy", "compat:\n  json_policy: lenitent\n", 2, 16, `compat.json_policy: unknown value "lenitent" (want strict, lenient); did you mean "lenient"?`},
 		{"severity", "lint:\n  rules:\n    past-tense: warnn\n", 3, 17, `lint.rules.past-tense: unknown value "warnn" (want error, warn, warning, off); did you mean "warn"?`},
-		{"subject strategy", "registry:\n  subject_strategy: topic-record\n", 2, 21, `registry.subject_strategy: unknown value "topic-record" (want record, topic, topic_record); did you mean "topic_record"?`},
+		{"subject strategy", "registry:\n  subject_strategy: topic-record\n", 2, 21, `registry.subject_strategy: unknown value "topic-record" (want event_type, record, topic, topic_record); did you mean "topic_record"?`},
 		{"ignore glob", "lint:\n  ignore: [\"schemas/[v1/*.avsc\"]\n", 2, 12, `lint.ignore[0]: glob "schemas/[v1/*.avsc": malformed pattern "[v1" (an unclosed [ or a trailing \)`},
 		{"ignore_only glob", "lint:\n  ignore_only:\n    past-tense: [ok/*.avsc, \"a**/b\"]\n", 3, 29, `lint.ignore_only.past-tense[1]: glob "a**/b": ** must be a whole path element, as in a/**/b`},
 		{"absolute glob", "lint:\n  ignore: [/schemas/**]\n", 2, 12, `lint.ignore[0]: glob "/schemas/**" is absolute; globs match paths relative to the repository`},
