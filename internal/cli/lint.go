@@ -13,6 +13,7 @@ import (
 	"github.com/evctl/evctl/internal/diag"
 	"github.com/evctl/evctl/internal/lint"
 	"github.com/evctl/evctl/internal/schema"
+	"github.com/evctl/evctl/internal/version"
 )
 
 // ruleInvalidSchema is the id of findings for files that cannot be parsed.
@@ -100,7 +101,7 @@ func parseDiagnostics(cat *schema.Catalog) []diag.Diagnostic {
 }
 
 func toolInfo() diag.Tool {
-	t := diag.Tool{Name: "evctl", Version: buildVersion(), URI: "https://github.com/evctl/evctl"}
+	t := diag.Tool{Name: "evctl", Version: version.String(), URI: "https://github.com/evctl/evctl"}
 	for _, r := range lint.All() {
 		t.Rules = append(t.Rules, diag.RuleInfo{ID: r.ID, Doc: r.Doc})
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/evctl/evctl/internal/compat"
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/registry"
+	"github.com/evctl/evctl/internal/version"
 )
 
 // Flags of the registry client, shared by push and the registry commands.
@@ -42,6 +43,8 @@ type registryFlags struct {
 	URL, User             string
 	CAFile, CertFile, Key string
 	Timeout               time.Duration
+	// NoRetries makes one attempt per request, whatever registry.retries says.
+	NoRetries bool
 }
 
 func addRegistryFlags(cmd *cobra.Command, rf *registryFlags) {
@@ -71,7 +74,10 @@ func (a *App) registryClient(cfg *config.Config, rf *registryFlags) (*registry.C
 	if err != nil {
 		return nil, &exitError{code: ExitUsage, err: err, hint: "fix the registry section of evctl.yaml"}
 	}
-	opts.UserAgent = "evctl/" + buildVersion()
+	opts.UserAgent = "evctl/" + version.String()
+	if rf.NoRetries {
+		opts.Retries = -1
+	}
 	c, err := registry.NewClient(opts)
 	if err != nil {
 		if strings.TrimSpace(opts.URL) == "" {
@@ -112,10 +118,10 @@ binary, list its subjects, read and set compatibility levels.
 ` + registryHelp + "\n" + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withHint(usageError("registry needs a subcommand: serve, subjects or config"), "run 'evctl registry --help'")
+			return withHint(usageError("registry needs a subcommand: serve, subjects, config or health"), "run 'evctl registry --help'")
 		},
 	}
-	cmd.AddCommand(newRegistryServeCmd(app), newRegistrySubjectsCmd(app), newRegistryConfigCmd(app))
+	cmd.AddCommand(newRegistryServeCmd(app), newRegistrySubjectsCmd(app), newRegistryConfigCmd(app), newRegistryHealthCmd(app))
 	return cmd
 }
 
@@ -164,6 +170,40 @@ or SIGINT shuts the server down gracefully.
 	f.StringVar(&opts.Data, "data", registry.DefaultDataPath, "SQLite database file (created if missing)")
 	f.StringVar(&opts.AuthFile, "auth-file", "", "users for HTTP Basic auth: name:hash:role lines (bcrypt or argon2id; read or write)")
 	f.StringVar(&opts.LogFormat, "log-format", "text", "request log format: text or json")
+	return cmd
+}
+
+func newRegistryHealthCmd(app *App) *cobra.Command {
+	rf := &registryFlags{NoRetries: true}
+	cmd := &cobra.Command{
+		Use:   "health",
+		Short: "Check that a registry served by evctl is up",
+		Long: `Ask the health endpoint (GET ` + registry.HealthPath + `) of a registry served by
+'evctl registry serve' whether it is up and its store answers. It makes one
+attempt (no retries) within --registry-timeout, so it suits a container
+HEALTHCHECK: the image has no curl. The endpoint needs no credentials; any
+that are configured are sent anyway. Prints "UP URL" and exits 0, else
+exits 4.
+` + registryHelp + "\n" + exitStatusHelp,
+		Example: `  $ evctl registry health --registry-url http://127.0.0.1:8081 --registry-timeout 3s`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			c, err := app.registryClient(cfg, rf)
+			if err != nil {
+				return err
+			}
+			if err := c.Health(cmd.Context()); err != nil {
+				return registryError(err)
+			}
+			_, err = fmt.Fprintf(app.IO.Out, "UP %s\n", c.URL())
+			return err
+		},
+	}
+	addRegistryFlags(cmd, rf)
 	return cmd
 }
 

@@ -236,6 +236,14 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	}()
 
+	if r.URL.Path == HealthPath {
+		// Health probes (Docker HEALTHCHECK, Kubernetes) carry no
+		// credentials and must not be rate limited: the endpoint says only
+		// whether the store answers.
+		info.route = r.Method + " " + HealthPath
+		s.handleHealth(sw, r)
+		return
+	}
 	if s.limiter != nil {
 		if wait, ok := s.limiter.take(); !ok {
 			sw.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))

@@ -44,6 +44,30 @@ func (s *server) handleRoot(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// HealthPath is the server's health endpoint. It needs no credentials, even
+// when auth is on, and reveals nothing but whether the store answers.
+const HealthPath = "/healthz"
+
+// handleHealth answers GET or HEAD /healthz: 200 {"status":"UP"} when a
+// read transaction on the store succeeds, else 503 in the API's error shape.
+func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, errf(http.StatusMethodNotAllowed, codeMethodNotAllowed, "HTTP 405 Method Not Allowed"))
+		return
+	}
+	err := s.store.View(r.Context(), func(tx Tx) error {
+		_, err := tx.MaxSchemaID()
+		return err
+	})
+	if err != nil {
+		s.log.Error("health check: store error", "err", err)
+		writeError(w, errf(http.StatusServiceUnavailable, codeStoreError, "Store unavailable"))
+		return
+	}
+	writeRaw(w, http.StatusOK, []byte(`{"status":"UP"}`))
+}
+
 func (s *server) handleContexts(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, []string{"."})
 	return nil
