@@ -114,7 +114,7 @@ func newRegistryCmd(app *App) *cobra.Command {
 		Use:   "registry",
 		Short: "Run a schema registry, or inspect and configure one",
 		Long: `Commands for a Confluent-compatible schema registry: serve one from this
-binary, list its subjects, read and set compatibility levels.
+binary, list its subjects, read and set compatibility levels, check its health.
 ` + registryHelp + "\n" + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
