@@ -71,6 +71,9 @@ func newRulesCmd(app *App) *cobra.Command {
 			if len(r.Formats) > 0 {
 				fmt.Fprintf(&b, "\nApplies to: %v\n", r.Formats)
 			}
+			if r.Policy != "" {
+				fmt.Fprintf(&b, "\nPolicy:\n\n%s\n", indent(r.Policy))
+			}
 			fmt.Fprintf(&b, "\nBad:\n\n%s\n\nGood:\n\n%s\n", indent(r.Bad), indent(r.Good))
 			_, err := fmt.Fprint(app.IO.Out, b.String())
 			return err

@@ -71,6 +71,15 @@ type Lint struct {
 	UnitSuffixes []string `yaml:"unit_suffixes"`
 	// CorrectionFields adds names for the reference to the corrected event.
 	CorrectionFields []string `yaml:"correction_fields"`
+	// PastTense configures the past-tense rule.
+	PastTense PastTense `yaml:"past_tense"`
+}
+
+// PastTense configures the past-tense rule.
+type PastTense struct {
+	// Allow lists event names (or trailing words of names, like
+	// "Heartbeat") that the rule accepts as they are.
+	Allow []string `yaml:"allow"`
 }
 
 // Envelope names the envelope fields.

@@ -22,6 +22,10 @@ type Rule struct {
 	Default diag.Severity
 	// Formats the rule applies to; empty means every format.
 	Formats []schema.Format
+	// Policy says what the rule counts as a violation and what it does
+	// not, with bad and good examples; `evctl rules explain` prints it, and
+	// the corpus in testdata/corpus is labelled by it.
+	Policy string
 	// Bad and Good are example schemas for `evctl rules explain`.
 	Bad, Good string
 	// Run checks one event and reports through the pass.

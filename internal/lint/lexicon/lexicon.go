@@ -10,12 +10,38 @@ package lexicon
 
 import (
 	_ "embed"
+	"slices"
 	"strings"
 	"sync"
 )
 
 //go:embed verbs.txt
 var data string
+
+//go:embed nouns.txt
+var nounData string
+
+// nouns are the sorted nouns of nouns.txt (nouns that are not base verbs).
+var nouns = sync.OnceValue(func() []string {
+	out := make([]string, 0, 51000)
+	for line := range strings.Lines(nounData) {
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out
+})
+
+// IsNoun reports whether word (in any case) is a noun that is not also a
+// base verb (WordNet 3.0).
+func IsNoun(word string) bool {
+	w := strings.ToLower(word)
+	ns := nouns()
+	_, found := slices.BinarySearch(ns, w)
+	return found
+}
 
 type tables struct {
 	// past maps a past form to its base verb (the first one listed).
@@ -50,12 +76,19 @@ var load = sync.OnceValue(func() *tables {
 // past-participle form, and returns its base verb: "Sent" → "send",
 // "Read" → "read". Base-only words like "feed" are not past forms.
 //
-// Words the lexicon does not list are also accepted when they are a past
-// form behind a common prefix (unassigned, reindexed, deprovisioned,
-// onboarded), unless the form equals its base (subset, onset), or in
-// British spelling (authorised, analysed).
+// Words the lexicon does not list are also accepted when they are
+//   - in British spelling (authorised, analysed);
+//   - the -ed form of a noun used as a verb (triaged, watermarked,
+//     milestoned), whose base is the noun;
+//   - a past form behind a common prefix (unassigned, reindexed,
+//     deprovisioned, onboarded, enqueued, demilestoned), unless the form
+//     equals its base (subset, onset) or the whole word is itself a verb or
+//     a noun (background is not back + ground).
 func PastForm(word string) (base string, ok bool) {
-	w := strings.ToLower(word)
+	return pastForm(strings.ToLower(word), true)
+}
+
+func pastForm(w string, prefixed bool) (base string, ok bool) {
 	t := load()
 	if base, ok = t.past[w]; ok {
 		return base, true
@@ -65,13 +98,45 @@ func PastForm(word string) (base string, ok bool) {
 			return base, true
 		}
 	}
+	if _, isVerb := t.pref[w]; isVerb || IsNoun(w) {
+		return "", false
+	}
+	if b, ok := denominal(w); ok {
+		return b, true
+	}
+	if !prefixed {
+		return "", false
+	}
 	for _, pre := range prefixes {
 		rest, found := strings.CutPrefix(w, pre)
 		if !found || len(rest) < 4 {
 			continue
 		}
-		if b, ok := t.past[rest]; ok && b != rest {
+		if b, ok := pastForm(rest, false); ok && b != rest {
 			return pre + b, true
+		}
+	}
+	return "", false
+}
+
+// denominal reads an -ed word as the past of a noun used as a verb:
+// triaged → triage, watermarked → watermark, milestoned → milestone,
+// flagged → flag, copied → copy. The noun must have four letters or more.
+func denominal(w string) (string, bool) {
+	if len(w) < 6 || !strings.HasSuffix(w, "ed") {
+		return "", false
+	}
+	s := w[:len(w)-2]
+	cands := []string{s, w[:len(w)-1]}
+	if n := len(s); s[n-1] == s[n-2] {
+		cands = append(cands, s[:n-1])
+	}
+	if strings.HasSuffix(s, "i") {
+		cands = append(cands, s[:len(s)-1]+"y")
+	}
+	for _, c := range cands {
+		if len(c) >= 4 && IsNoun(c) {
+			return c, true
 		}
 	}
 	return "", false
@@ -79,7 +144,7 @@ func PastForm(word string) (base string, ok bool) {
 
 // prefixes form new verbs from old ones: un-assign, re-index, on-board.
 var prefixes = []string{
-	"auto", "back", "co", "cross", "de", "dis", "inter", "mis", "multi",
+	"auto", "back", "co", "cross", "de", "dis", "en", "inter", "mis", "multi",
 	"off", "on", "out", "over", "pre", "re", "sub", "un", "under", "up",
 }
 
