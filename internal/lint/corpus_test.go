@@ -5,9 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/diag"
+	"github.com/evctl/evctl/internal/schema"
 )
 
 // Quality goals of every rule on the labelled corpus of real catalogs
@@ -156,4 +161,124 @@ var suggestionCases = []string{
 	"ProfileUpdate", "ChannelUnarchive", "ChannelLeave", "Heartbeat", "FlagReview",
 	"TrialWillEnd", "Update", "Create", "SendEmail", "CheckoutCart", "ResetPassword",
 	"ShippingLabel", "BlogPost", "FeatureFlag", "SubscriptionRenewal", "AccountApproval",
+}
+
+// corpusSchema is one row of testdata/corpus/schemas.tsv.
+type corpusSchema struct {
+	File string
+	// Units are the fields explicit-units must report.
+	Units map[string]bool
+	// Closed is "violation", "ok" or "n/a" (Avro).
+	Closed string
+	Source string
+}
+
+func readSchemas(t testing.TB) []corpusSchema {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "corpus", "schemas.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []corpusSchema
+	for i, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		c := strings.Split(line, "\t")
+		if len(c) != 4 || c[3] == "" {
+			t.Fatalf("schemas.tsv:%d: want file, explicit_units, closed_content_model, source: %q", i+1, line)
+		}
+		s := corpusSchema{File: c[0], Units: map[string]bool{}, Closed: c[2], Source: c[3]}
+		if c[1] != "-" {
+			for _, f := range strings.Split(c[1], ",") {
+				s.Units[f] = true
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// lintCorpusSchema lints one corpus schema as the only event of a catalog
+// and returns the findings of every rule.
+func lintCorpusSchema(t testing.TB, file string, cfg *config.Config) []diag.Diagnostic {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "corpus", "schemas", filepath.FromSlash(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "schemas", "v1", filepath.Base(file))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := schema.Load([]string{filepath.Join(dir, "schemas")}, schema.LoadOptions{})
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	for _, e := range cat.Errors {
+		t.Errorf("%s does not load: %v", file, e)
+	}
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	return Run(cat, cfg)
+}
+
+// quotedField is the field a finding names: `... field "total" ...`.
+var quotedField = regexp.MustCompile(`field "([^"]+)"`)
+
+// TestCorpusSchemas measures explicit-units (per field) and
+// closed-content-model (per event) on real payload schemas.
+func TestCorpusSchemas(t *testing.T) {
+	schemas := readSchemas(t)
+	if len(schemas) < 100 {
+		t.Errorf("corpus has %d schemas; want at least 100", len(schemas))
+	}
+	var units, closed score
+	unitItems, closedItems := 0, 0
+	for _, s := range schemas {
+		got := map[string]bool{}
+		closedGot := 0
+		for _, d := range lintCorpusSchema(t, s.File, nil) {
+			switch d.Rule {
+			case ExplicitUnits.ID:
+				m := quotedField.FindStringSubmatch(d.Message)
+				if m == nil {
+					t.Errorf("%s: explicit-units finding names no field: %s", s.File, d.Message)
+					continue
+				}
+				got[m[1]] = true
+			case ClosedContentModel.ID:
+				closedGot++
+			}
+		}
+		fields := map[string]bool{}
+		for f := range got {
+			fields[f] = true
+		}
+		for f := range s.Units {
+			fields[f] = true
+		}
+		for f := range fields {
+			unitItems++
+			units.add(s.File+" "+f, s.Units[f], got[f])
+		}
+		if s.Closed == "n/a" {
+			if closedGot > 0 {
+				t.Errorf("%s: closed-content-model reports an Avro schema", s.File)
+			}
+			continue
+		}
+		if closedGot > 1 {
+			t.Errorf("%s: closed-content-model reports %d times; want once per event", s.File, closedGot)
+		}
+		closedItems++
+		closed.add(s.File, s.Closed == "violation", closedGot > 0)
+	}
+	units.check(t, "explicit-units", unitItems)
+	closed.check(t, "closed-content-model", closedItems)
 }
