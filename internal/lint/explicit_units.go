@@ -66,7 +66,7 @@ var quantityWords = map[string]quantity{
 	"size": physical, "weight": physical, "height": physical, "width": physical,
 	"length": physical, "depth": physical, "distance": physical, "volume": physical,
 	"temperature": physical, "bitrate": physical, "framerate": physical,
-	"timestamp":   timestamp, "time": timestamp,
+	"timestamp": timestamp, "time": timestamp,
 }
 
 // countWords end names that count or identify rather than measure.
