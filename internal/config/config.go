@@ -73,6 +73,21 @@ type Lint struct {
 	CorrectionFields []string `yaml:"correction_fields"`
 	// PastTense configures the past-tense rule.
 	PastTense PastTense `yaml:"past_tense"`
+	// SingleEntity configures the single-entity rule.
+	SingleEntity SingleEntity `yaml:"single_entity"`
+}
+
+// SingleEntity configures the single-entity rule.
+type SingleEntity struct {
+	// Exempt lists events that carry whole entities on purpose (log or
+	// snapshot events), each with the reason.
+	Exempt []Exemption `yaml:"exempt"`
+}
+
+// Exemption exempts an event from a rule, with the reason.
+type Exemption struct {
+	Event  string `yaml:"event"`
+	Reason string `yaml:"reason"`
 }
 
 // PastTense configures the past-tense rule.

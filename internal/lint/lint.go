@@ -6,6 +6,7 @@ package lint
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/diag"
@@ -103,6 +104,16 @@ func ValidateConfig(c *config.Config) error {
 	for _, id := range ids {
 		if ByID(id) == nil {
 			return &config.Error{Path: c.Path, Line: c.RulePos[id].Line, Col: c.RulePos[id].Col, Msg: fmt.Sprintf("unknown rule id %q (see `evctl rules`)%s", id, suggest.DidYouMean(id, IDs()))}
+		}
+	}
+	for i, e := range c.Lint.SingleEntity.Exempt {
+		if e.Event == "" || strings.TrimSpace(e.Reason) == "" {
+			return &config.Error{Path: c.Path, Msg: fmt.Sprintf("lint.single_entity.exempt[%d]: an exemption needs an event and a reason", i)}
+		}
+	}
+	for i, a := range c.Lint.PastTense.Allow {
+		if len(splitWords(a)) == 0 {
+			return &config.Error{Path: c.Path, Msg: fmt.Sprintf("lint.past_tense.allow[%d]: %q names no word", i, a)}
 		}
 	}
 	for _, id := range ids {
