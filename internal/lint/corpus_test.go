@@ -170,6 +170,10 @@ type corpusSchema struct {
 	Units map[string]bool
 	// Closed is "violation", "ok" or "n/a" (Avro).
 	Closed string
+	// Entity are the fields single-entity must report as embedded
+	// entities, and "(missing id)" when the event does not identify its
+	// entity.
+	Entity map[string]bool
 	Source string
 }
 
@@ -185,18 +189,24 @@ func readSchemas(t testing.TB) []corpusSchema {
 			continue
 		}
 		c := strings.Split(line, "\t")
-		if len(c) != 4 || c[3] == "" {
-			t.Fatalf("schemas.tsv:%d: want file, explicit_units, closed_content_model, source: %q", i+1, line)
+		if len(c) != 5 || c[4] == "" {
+			t.Fatalf("schemas.tsv:%d: want file, explicit_units, closed_content_model, single_entity, source: %q", i+1, line)
 		}
-		s := corpusSchema{File: c[0], Units: map[string]bool{}, Closed: c[2], Source: c[3]}
-		if c[1] != "-" {
-			for _, f := range strings.Split(c[1], ",") {
-				s.Units[f] = true
-			}
-		}
+		s := corpusSchema{File: c[0], Units: list(c[1]), Closed: c[2], Entity: list(c[3]), Source: c[4]}
 		out = append(out, s)
 	}
 	return out
+}
+
+// list reads a comma-separated label list ("-" for none).
+func list(s string) map[string]bool {
+	m := map[string]bool{}
+	if s != "-" {
+		for _, f := range strings.Split(s, ",") {
+			m[f] = true
+		}
+	}
+	return m
 }
 
 // lintCorpusSchema lints one corpus schema as the only event of a catalog
@@ -231,17 +241,18 @@ func lintCorpusSchema(t testing.TB, file string, cfg *config.Config) []diag.Diag
 // quotedField is the field a finding names: `... field "total" ...`.
 var quotedField = regexp.MustCompile(`field "([^"]+)"`)
 
-// TestCorpusSchemas measures explicit-units (per field) and
-// closed-content-model (per event) on real payload schemas.
+// TestCorpusSchemas measures explicit-units (per field), single-entity
+// (per embedded field and missing identifier) and closed-content-model (per
+// event) on real payload schemas.
 func TestCorpusSchemas(t *testing.T) {
 	schemas := readSchemas(t)
 	if len(schemas) < 100 {
 		t.Errorf("corpus has %d schemas; want at least 100", len(schemas))
 	}
-	var units, closed score
-	unitItems, closedItems := 0, 0
+	var units, closed, entity score
+	unitItems, closedItems, entityItems := 0, 0, 0
 	for _, s := range schemas {
-		got := map[string]bool{}
+		got, entityGot := map[string]bool{}, map[string]bool{}
 		closedGot := 0
 		for _, d := range lintCorpusSchema(t, s.File, nil) {
 			switch d.Rule {
@@ -254,16 +265,19 @@ func TestCorpusSchemas(t *testing.T) {
 				got[m[1]] = true
 			case ClosedContentModel.ID:
 				closedGot++
+			case SingleEntity.ID:
+				if m := quotedField.FindStringSubmatch(d.Message); m != nil {
+					entityGot[m[1]] = true
+				} else {
+					entityGot["(missing id)"] = true
+				}
 			}
 		}
-		fields := map[string]bool{}
-		for f := range got {
-			fields[f] = true
+		for _, item := range union(s.Entity, entityGot) {
+			entityItems++
+			entity.add(s.File+" "+item, s.Entity[item], entityGot[item])
 		}
-		for f := range s.Units {
-			fields[f] = true
-		}
-		for f := range fields {
+		for _, f := range union(s.Units, got) {
 			unitItems++
 			units.add(s.File+" "+f, s.Units[f], got[f])
 		}
@@ -280,5 +294,21 @@ func TestCorpusSchemas(t *testing.T) {
 		closed.add(s.File, s.Closed == "violation", closedGot > 0)
 	}
 	units.check(t, "explicit-units", unitItems)
+	entity.check(t, "single-entity", entityItems)
 	closed.check(t, "closed-content-model", closedItems)
+}
+
+// union returns the keys of a and b, sorted.
+func union(a, b map[string]bool) []string {
+	var out []string
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if !a[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
