@@ -312,3 +312,26 @@ func union(a, b map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestPastTenseExamples pins the readings the rule's policy names.
+func TestPastTenseExamples(t *testing.T) {
+	for _, name := range []string{
+		"ItemMovedToFolder", "AgentJoinedQueue", "SeatAssignedToAgent", "ReportExportedAsPdf",
+		"TicketTriaged", "JobRequeued", "FileWatermarked", "LoanBecameOverdue", "LoanMarkedOverdue",
+		"PasswordReset", "UserSignedUp", "OrderPlacedOnHold", "IssuesDemilestoned", "Created",
+		"AccountAuthorised", "PullRequestEnqueued",
+	} {
+		if v := judgeName(name); !v.Past {
+			t.Errorf("%s: want past, got: %s", name, v.Message)
+		}
+	}
+	for _, name := range []string{
+		"SyncBackground", "TaxSettings", "SensorOnline", "ItemInStock", "LoanOverdue",
+		"PlaceOrder", "FolderCreate", "IntentRequiresInput", "TrialWillEnd", "Reset",
+		"Heartbeat",
+	} {
+		if v := judgeName(name); v.Past {
+			t.Errorf("%s: want a finding, got past", name)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/evctl/evctl/internal/diag"
@@ -46,6 +47,7 @@ type envelopeField struct {
 	name string
 	// ok checks the type; want describes it for Avro and JSON Schema.
 	ok                 func(ev *schema.Event, t *schema.Type) bool
+	okField            func(ev *schema.Event, f *schema.Field, t *schema.Type) bool
 	wantAvro, wantJSON string
 	declAvro, declJSON string
 }
@@ -76,6 +78,15 @@ func envelopeFields(p *Pass) []envelopeField {
 				}
 				return t.Kind == schema.KString && t.Format == "date-time"
 			},
+			// An epoch integer is a timestamp when its unit is stated.
+			okField: func(ev *schema.Event, f *schema.Field, t *schema.Type) bool {
+				switch t.Kind {
+				case schema.KInt, schema.KLong, schema.KInteger:
+				default:
+					return false
+				}
+				return f.Unit != "" || unitFormat(t.Format) || docUnit(f.Doc)
+			},
 			wantAvro: `a timestamp: a long with logicalType "timestamp-millis" or "timestamp-micros"`, declAvro: `{"type": "long", "logicalType": "timestamp-millis"}`,
 			wantJSON: `a timestamp: a string with format "date-time"`, declJSON: `{"type": "string", "format": "date-time"}`,
 		},
@@ -99,10 +110,7 @@ func runEnvelope(p *Pass) {
 	}
 	avro := ev.Format == schema.Avro
 	for _, ef := range envelopeFields(p) {
-		f := t.Field(ef.name)
-		if f == nil {
-			f = t.Field(camelOf(ef.name))
-		}
+		f, optional := fieldAt(t, ef.name)
 		want, decl := ef.wantJSON, ef.declJSON
 		if avro {
 			want, decl = ef.wantAvro, ef.declAvro
@@ -115,19 +123,79 @@ func runEnvelope(p *Pass) {
 			p.Reportf(namePos(ev), "missing envelope field %q; add it as a required %s", name, decl)
 			continue
 		}
-		if !f.Required {
+		if optional != "" {
 			how := `list it in "required"`
 			if avro {
 				how = `remove "null" from its type`
 			}
-			p.Reportf(f.Pos, "envelope field %q must be required; %s", f.Name, how)
-		}
-		if ft := f.Type.NonNull(); ft == nil || !ef.ok(ev, ft) {
-			if want == "a string" {
-				p.Reportf(f.Pos, "envelope field %q must be a string", f.Name)
-				continue
+			if optional == f.Name {
+				p.Reportf(f.Pos, "envelope field %q must be required; %s", f.Name, how)
+			} else {
+				p.Reportf(f.Pos, "envelope field %q is inside %q, which must be required; %s", ef.name, optional, how)
 			}
-			p.Reportf(f.Pos, "envelope field %q must be %s, like %s", f.Name, want, decl)
+		}
+		ft := f.Type.NonNull()
+		if ft != nil && (ef.ok(ev, ft) || ef.okField != nil && ef.okField(ev, f, ft)) {
+			continue
+		}
+		shown := f.Name
+		if strings.Contains(ef.name, ".") {
+			shown = ef.name
+		}
+		if want == "a string" {
+			p.Reportf(f.Pos, "envelope field %q must be a string", shown)
+			continue
+		}
+		if ef.okField != nil {
+			p.Reportf(f.Pos, "envelope field %q must be %s, like %s, or an epoch integer with its unit stated (%s, a format like \"unix-time\" or a description like \"milliseconds since the epoch\")", shown, want, decl, unitAttr(ev))
+			continue
+		}
+		p.Reportf(f.Pos, "envelope field %q must be %s, like %s", shown, want, decl)
+	}
+}
+
+// fieldAt finds an envelope field by name or dotted path (context.id), each
+// segment as written or in camelCase. It also returns the name of the first
+// segment that is not required ("" when all are).
+func fieldAt(t *schema.Type, path string) (*schema.Field, string) {
+	segs := strings.Split(path, ".")
+	cur := t
+	optional := ""
+	var f *schema.Field
+	for i, seg := range segs {
+		f = cur.Field(seg)
+		if f == nil {
+			f = cur.Field(camelOf(seg))
+		}
+		if f == nil {
+			return nil, ""
+		}
+		if !f.Required && optional == "" {
+			optional = f.Name
+		}
+		if i < len(segs)-1 {
+			if cur = record(f.Type); cur == nil {
+				return nil, ""
+			}
 		}
 	}
+	return f, optional
+}
+
+// ValidateEnvelopeName reports why a configured envelope field name can
+// never match a field: an empty segment of a dotted path, white space, or
+// the characters of a JSON pointer or a pattern.
+func ValidateEnvelopeName(name string) error {
+	if name == "" {
+		return fmt.Errorf("empty name")
+	}
+	for _, seg := range strings.Split(name, ".") {
+		if seg == "" {
+			return fmt.Errorf("%q has an empty segment; write a dotted path like \"context.id\"", name)
+		}
+		if i := strings.IndexAny(seg, " \t/*[]#$"); i >= 0 {
+			return fmt.Errorf("%q contains %q, which no field name matches; write a field name or a dotted path like \"context.id\"", name, seg[i])
+		}
+	}
+	return nil
 }
