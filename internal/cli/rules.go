@@ -85,7 +85,9 @@ func newRulesCmd(app *App) *cobra.Command {
 func indent(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	for i, l := range lines {
-		lines[i] = "    " + l
+		if l != "" {
+			lines[i] = "    " + l
+		}
 	}
 	return strings.Join(lines, "\n")
 }

@@ -335,3 +335,13 @@ func TestPastTenseExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryRulePolicy requires every rule to state its labelling policy
+// with a bad and a good example, for `evctl rules explain`.
+func TestEveryRulePolicy(t *testing.T) {
+	for _, r := range All() {
+		if !strings.Contains(r.Policy, "Bad:") || !strings.Contains(r.Policy, "Good:") {
+			t.Errorf("%s: the policy needs bad and good examples: %q", r.ID, r.Policy)
+		}
+	}
+}

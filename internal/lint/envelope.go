@@ -11,8 +11,30 @@ import (
 // Envelope requires the envelope fields every event carries.
 var Envelope = &Rule{
 	ID:      "envelope",
-	Doc:     "Every event carries the required envelope fields event_id (a uuid string, the idempotency key), occurred_at (a timestamp) and correlation_id (a string), or their configured or camelCase names.",
+	Doc:     "Every event carries the required envelope fields event_id (a uuid string, the idempotency key), occurred_at (a timestamp) and correlation_id (a string), or their configured names (dotted paths for a nested envelope) or camelCase forms.",
 	Default: diag.Error,
+	Policy: `Every event carries three envelope fields, required: event_id (a uuid string,
+the idempotency key), occurred_at (a timestamp) and correlation_id (a
+string). Their names come from lint.envelope in evctl.yaml, and each is also
+found in camelCase (eventId). A name may be a dotted path into a nested
+envelope, as CloudEvents-shaped payloads have it:
+  lint:
+    envelope:
+      event_id: context.id
+      occurred_at: meta.occurred_at
+A nested field counts as required only when every object on its path is
+required. occurred_at is an Avro timestamp logicalType, a JSON Schema
+date-time string, or an epoch integer whose unit is stated (a "unit" or
+"x-unit" annotation, a format like "unix-time", or a description like
+"milliseconds since the Unix epoch"). A configured name that can never match
+a field (an empty path segment, spaces, a JSON pointer "/meta/id", "*", "[")
+is rejected when the config is loaded.
+
+Bad:  {"id": {"type": "string"}, "timestamp": {"type": "string", "format": "date-time"}}
+      (with the default names)
+Good: {"event_id": {"type": "string", "format": "uuid"},
+       "occurred_at": {"type": "integer", "x-unit": "ms"},
+       "correlation_id": {"type": "string"}}`,
 	Bad: `{
   "$schema": "http://json-schema.org/draft-07/schema#",
   "title": "v1.OrderPlaced",
@@ -194,7 +216,7 @@ func ValidateEnvelopeName(name string) error {
 			return fmt.Errorf("%q has an empty segment; write a dotted path like \"context.id\"", name)
 		}
 		if i := strings.IndexAny(seg, " \t/*[]#$"); i >= 0 {
-			return fmt.Errorf("%q contains %q, which no field name matches; write a field name or a dotted path like \"context.id\"", name, seg[i])
+			return fmt.Errorf("%q contains %q, which no field name matches; write a field name or a dotted path like \"context.id\"", name, string(seg[i]))
 		}
 	}
 	return nil

@@ -13,6 +13,31 @@ var ExplicitUnits = &Rule{
 	ID:      "explicit-units",
 	Doc:     "A numeric field that measures money, time, size or another quantity states its unit by a name suffix, a unit annotation or a type that fixes it, and money is never floating point.",
 	Default: diag.Error,
+	Policy: `A numeric field (or the numeric branch of a union, or the numbers in an
+array or map) is checked when its name measures something: money (amount,
+total, price, cost, fee, tax, balance, discount, refund, net, gross,
+shipping, salary...), a duration (duration, timeout, delay, ttl, age...), a
+physical quantity (size, weight, length, distance, temperature, bitrate...)
+or a point in time (*_at, timestamp). It passes when the unit is stated:
+  - by a name suffix: amount_cents, timeout_ms, size_bytes,
+    duration_in_seconds, bitrate_kbps, width_px (and lint.unit_suffixes);
+  - by an annotation ("x-unit" in JSON Schema, "unit" in Avro);
+  - by a type or format: an Avro timestamp or date logicalType, a JSON
+    Schema format like "unix-time" or "date-time";
+  - by the description: "Order total in minor units (e.g. cents)",
+    "Token lifetime in seconds", "ms since the Unix epoch".
+Counts are not quantities: quantity, count, number, *_count, page_size,
+batch_size, orders_total, or a description saying "number of ...".
+Money is never floating point, whatever the unit says: use integer minor
+units or a decimal with a currency field. A suggested rename uses the unit of
+the quantity measured (_cents for money, _ms or _seconds for time, _bytes for
+size, _kbps for a bitrate).
+
+Bad:  "total": {"type": "number"}, "timeout": {"type": "integer"},
+      "created_at": {"oneOf": [{"type": "integer"}, {"type": "string", "format": "date-time"}]}
+Good: "total_cents": {"type": "integer"},
+      "total": {"type": "integer", "description": "Order total in minor units (e.g. cents)"},
+      "timeout_ms": {"type": "integer"}, "page_size": {"type": "integer"}`,
 	Bad: `{
   "$schema": "http://json-schema.org/draft-07/schema#",
   "title": "v1.OrderPlaced",

@@ -43,9 +43,14 @@ A name fails when it has no past verb:
 
 A suggestion is offered only when the rule accepts it; no suggestion is
 better than a wrong one, so a name whose first and last words could both be
-the verb (FlagReview) gets none. Names a team keeps on purpose go in
+the verb (CancelRequest) gets none. Names a team keeps on purpose go in
 evctl.yaml: lint.past_tense.allow: [Heartbeat] accepts the name Heartbeat
-and every name ending in the word Heartbeat (LiveEventHeartbeat).`,
+and every name ending in the word Heartbeat (LiveEventHeartbeat).
+
+Bad:  PlaceOrder, FolderCreate, OrderCancellation, JobProcessing, LoanOverdue,
+      DeviceTelemetry
+Good: OrderPlaced, FolderCreated, OrderCancelled, JobStartedProcessing,
+      LoanBecameOverdue, ItemMovedToFolder, MemberJoinedChannel, TicketTriaged`,
 	Bad: `{
   "type": "record",
   "name": "PlaceOrder",

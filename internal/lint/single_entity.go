@@ -11,8 +11,40 @@ import (
 // SingleEntity requires an event to identify its one entity and reference others by id.
 var SingleEntity = &Rule{
 	ID:      "single-entity",
-	Doc:     "An event is about one entity, the event name minus its verb, which it identifies by a required top-level <entity>_id, and it references other entities by id instead of embedding them.",
+	Doc:     "An event is about one entity, the event name minus its verb, which it identifies by a required <entity>_id or by carrying the entity itself, and it references other entities by id instead of embedding them.",
 	Default: diag.Error,
+	Policy: `An event is about one entity: the words of its name before the verb
+(Order in OrderPlaced, CheckRun in CheckRunCompleted). The event identifies
+it by a required top-level <entity>_id (or camelCase), by an id for the
+first words of the entity (page_id for PageLinksChanged), or by carrying the
+entity itself as an object named after it or after its last or first words
+(issue for IssuesOpened, comment for PullRequestReviewCommentCreated,
+installation for InstallationRepositoriesAdded), also one level down in
+data, payload, body, detail or object.
+
+Other entities are referenced by id, not embedded. An object is an embedded
+entity when it carries its own identifier (id, <field>_id, <Record>Id) and
+other data. The rule accepts:
+  - the event's own entity, embedded, and keeps looking inside it for the
+    other entities it embeds (order.customer is reported);
+  - a reference: an object of identifying fields only ({id}, {id, type},
+    {id, url}, a role name with an id: performer: {user_id}), or an order
+    line {item_id, quantity};
+  - metadata objects, which it does not look into: meta, metadata,
+    context, request, headers, tracing, trace, envelope, links;
+  - value objects without an id (shipping_address), inside which it keeps
+    looking.
+Log and snapshot events that carry whole entities on purpose are exempted in
+evctl.yaml with a reason:
+  lint:
+    single_entity:
+      exempt:
+        - event: CatalogSnapshotTaken
+          reason: daily snapshot for the search indexer
+
+Bad:  OrderPlaced with "customer": {"customer_id": ..., "email": ...}
+Good: OrderPlaced with "customer_id", or "order": {"id": ..., "status": ...},
+      or "performer": {"user_id": ...}`,
 	Bad: `{
   "type": "record",
   "name": "OrderPlaced",
