@@ -94,6 +94,12 @@ func parseEventName(name string) eventName {
 			continue
 		}
 		if base != strings.ToLower(w[i]) {
+			// Between an -ing form and a noun it is an adjective:
+			// SubscriptionsApproachingCappedAmount (but ScalingCompleted
+			// is past).
+			if i < len(w)-1 && progressiveVerb(w[i-1]) {
+				continue
+			}
 			en.VerbIdx, en.Past = i, true
 			return en
 		}
@@ -116,6 +122,17 @@ func parseEventName(name string) eventName {
 func inflectedVerb(w string) bool {
 	_, ok := lexicon.Lemma(w)
 	return ok && !lexicon.IsBase(w) && !lexicon.IsNoun(w)
+}
+
+// progressiveVerb reports an -ing form of a verb (approaching), other than
+// the state words pending, upcoming and outstanding.
+func progressiveVerb(w string) bool {
+	lw := strings.ToLower(w)
+	if !strings.HasSuffix(lw, "ing") || lexicon.IsBase(lw) {
+		return false
+	}
+	_, ok := lexicon.Lemma(lw)
+	return ok && lw != "pending" && lw != "upcoming" && lw != "outstanding"
 }
 
 // isWord reports whether s is made of letters (not "V2" or "3DS").

@@ -92,7 +92,7 @@ var genericWords = map[string]bool{
 // return, transfer, refund) are left out: no fix is better than a wrong one.
 var trailingVerbs = wordSet(`accept activate add approve archive assign attach
 authorize cancel capture change close complete confirm connect create
-deactivate decline delete deploy detach disable disconnect dismiss dispatch
+deactivate decline delete deploy destroy detach disable disconnect dismiss dispatch
 edit enable enqueue dequeue execute expire export fail finalize finish grant
 import initiate install invite join leave lock merge migrate modify move open
 pause process publish purchase queue receive register reject reload remove
@@ -112,6 +112,11 @@ import invite issue lock merge move notify open pause pay place process
 publish purchase refund register reject release remove rename reopen request
 reserve reset resolve restore resume return revoke schedule send ship sign start
 stop submit suspend transfer unlock update upload validate verify void vote`)
+
+// presentVerbs are third-person present forms that, before more words,
+// make a name present tense (IntentRequiresAction).
+var presentVerbs = wordSet(`requires needs becomes exceeds reaches approaches
+contains enters leaves joins starts stops fails succeeds expires changes`)
 
 // stateWords are adjectives of state: LoanOverdue, SensorOnline.
 var stateWords = wordSet(`overdue due upcoming available unavailable pending
@@ -235,14 +240,6 @@ func diagnoseName(w []string) (kind, fix string) {
 			return fmt.Sprintf("names a state (%q), not the change that led to it", strings.Join(w[i:], "")), join(w[:i], "Neared", w[i+1:])
 		}
 	}
-	// Present tense before more words: IntentRequiresAction.
-	for i := 1; i < last; i++ {
-		if strings.HasSuffix(lower[i], "s") && !strings.HasSuffix(lower[i], "ss") {
-			if base, ok := lexicon.Lemma(w[i]); ok && lexicon.PastOf(base) != "" && !lexicon.IsBase(w[i]) {
-				return fmt.Sprintf("is in the present tense (%q)", w[i]), join(w[:i], title(lexicon.PastOf(base)), w[i+1:])
-			}
-		}
-	}
 	// Progressive: JobProcessing, UserSigningUp.
 	ing := last
 	if ing >= 2 && particles[lower[ing]] {
@@ -263,6 +260,15 @@ func diagnoseName(w []string) (kind, fix string) {
 				what = "a noun made from a verb"
 			}
 			return fmt.Sprintf("ends in %s (%q)", what, w[last]), join(w[:last], title(pastOf(base)))
+		}
+	}
+	// Present tense before more words: IntentRequiresAction. Only verbs
+	// that are rarely plural nouns: CustomerGroupsCreate is not "grouped".
+	for i := 1; i < last; i++ {
+		// Or any -s verb before a final particle: CartChecksOut.
+		phrasal := i == last-1 && particles[lower[last]] && strings.HasSuffix(lower[i], "s")
+		if base, ok := lexicon.Lemma(w[i]); ok && (presentVerbs[lower[i]] || phrasal) && pastOf(base) != "" {
+			return fmt.Sprintf("is in the present tense (%q)", w[i]), join(w[:i], title(pastOf(base)), w[i+1:])
 		}
 	}
 	// Command: PlaceOrder, AddItemToCart, SignUpUser.
