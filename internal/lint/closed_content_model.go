@@ -18,7 +18,9 @@ array items, $defs/definitions and the branches of allOf, anyOf and oneOf)
 states its content model: "additionalProperties" or
 "unevaluatedProperties" set to anything. An omitted keyword is an
 omission and is reported; an explicit "additionalProperties": true (or a
-schema) is a decision and is accepted. The rule reports once per event:
+schema) is a decision and is accepted. Objects inside an entity that single-entity
+reports as embedded are left to that rule (unless it is off). The rule
+reports once per event:
 the first open object's position, how many objects are open and their
 paths (up to five).
 
@@ -71,7 +73,14 @@ func runClosedContentModel(p *Pass) {
 			break
 		}
 	}
-	open := openObjects{root: root}
+	open := openObjects{root: root, skip: map[*schema.Node]bool{}}
+	// Objects inside entities that single-entity reports as embedded are
+	// that rule's finding, not this one's.
+	for rec := range embeddedIn(p) {
+		if rec.Node != nil {
+			open.skip[rec.Node] = true
+		}
+	}
 	if top(p.Event) != nil || root.Get("properties") != nil {
 		open.check(root, "", at)
 	}
@@ -104,6 +113,9 @@ func runClosedContentModel(p *Pass) {
 // openObjects collects the objects of an event with an open content model.
 type openObjects struct {
 	root *schema.Node
+	// skip are the schemas of embedded entities, not checked with their
+	// objects.
+	skip map[*schema.Node]bool
 	// narrowing counts the enclosing allOf branches closed by a sibling;
 	// objects inside them only narrow the sibling's and are not checked.
 	narrowing int
@@ -150,6 +162,10 @@ func walkSubschemas(o *openObjects, n *schema.Node, path string, depth int) {
 	visit := func(child *schema.Node, childPath string, at schema.Pos) {
 		if child == nil || child.Kind != schema.Object {
 			return
+		}
+		if o.skip[child] || o.skip[o.resolve(child)] {
+			o.narrowing++
+			defer func() { o.narrowing-- }()
 		}
 		if child.Get("properties") != nil {
 			o.check(child, childPath, at)

@@ -208,6 +208,37 @@ var metadataNames = map[string]bool{
 // skipped; an object that holds only identifying fields ({id}, {id,
 // type}, {id, url}) is a reference, which is what the rule asks for.
 func checkEmbedded(p *Pass, rec, own *schema.Type, depth int) {
+	embedded(rec, own, 0, func(rec *schema.Type, f *schema.Field, c contained, words []string, id string) {
+		ref := append(append([]string{}, words...), "id")
+		if c.many {
+			ref[len(ref)-1] = "ids"
+			p.Reportf(f.Pos, "field %q embeds %s entities, which carry their own identifier %q; reference them by id instead, e.g. with a field %q", f.Name, spaced(words), id, fieldStyle(rec, ref))
+			return
+		}
+		p.Reportf(f.Pos, "field %q embeds the %s entity, which carries its own identifier %q; reference it by id instead, e.g. with a field %q", f.Name, spaced(words), id, fieldStyle(rec, ref))
+	})
+}
+
+// embeddedIn returns the records of the entities an event embeds, as
+// single-entity reports them (nil when the rule is off).
+func embeddedIn(p *Pass) map[*schema.Type]bool {
+	t := top(p.Event)
+	if t == nil || Severity(p.Config, SingleEntity) == diag.Off || singleEntityExempt(p.Config, p.Event.Stem) {
+		return nil
+	}
+	var own *schema.Type
+	if en := parseEventName(p.Event.Stem); en.Past && len(en.Entity()) > 0 {
+		_, own = ownEntity(t, en.Entity())
+	}
+	out := map[*schema.Type]bool{}
+	embedded(t, own, 0, func(_ *schema.Type, _ *schema.Field, c contained, _ []string, _ string) {
+		out[c.rec] = true
+	})
+	return out
+}
+
+// embedded calls found for every entity rec embeds (see checkEmbedded).
+func embedded(rec, own *schema.Type, depth int, found func(rec *schema.Type, f *schema.Field, c contained, words []string, id string)) {
 	if depth > 32 {
 		return
 	}
@@ -217,7 +248,7 @@ func checkEmbedded(p *Pass, rec, own *schema.Type, depth int) {
 		}
 		for _, c := range containedRecords(f.Type, false, 0) {
 			if c.rec == own && own != nil {
-				checkEmbedded(p, c.rec, nil, depth+1)
+				embedded(c.rec, nil, depth+1, found)
 				continue
 			}
 			words := splitWords(f.Name)
@@ -225,20 +256,12 @@ func checkEmbedded(p *Pass, rec, own *schema.Type, depth int) {
 				words[len(words)-1] = singular(words[len(words)-1])
 			}
 			id := entityID(c.rec, words)
-			if id == "" || isReference(c.rec) {
-				if id == "" {
-					checkEmbedded(p, c.rec, own, depth+1)
-				}
+			if id == "" {
+				embedded(c.rec, own, depth+1, found)
 				continue
 			}
-			ref := append(append([]string{}, words...), "id")
-			if c.many {
-				ref[len(ref)-1] = "ids"
-			}
-			if c.many {
-				p.Reportf(f.Pos, "field %q embeds %s entities, which carry their own identifier %q; reference them by id instead, e.g. with a field %q", f.Name, spaced(words), id, fieldStyle(rec, ref))
-			} else {
-				p.Reportf(f.Pos, "field %q embeds the %s entity, which carries its own identifier %q; reference it by id instead, e.g. with a field %q", f.Name, spaced(words), id, fieldStyle(rec, ref))
+			if !isReference(c.rec) {
+				found(rec, f, c, words, id)
 			}
 		}
 	}
