@@ -20,7 +20,8 @@ first words of the entity (page_id for PageLinksChanged), or by carrying the
 entity itself as an object named after it or after its last or first words
 (issue for IssuesOpened, comment for PullRequestReviewCommentCreated,
 installation for InstallationRepositoriesAdded), also one level down in
-data, payload, body, detail or object.
+data, payload, body, detail or object, or by the only top-level object that
+holds <entity>_id.
 
 Other entities are referenced by id, not embedded. An object is an embedded
 entity when it carries its own identifier (id, <field>_id, <Record>Id) and
@@ -126,7 +127,8 @@ func singleEntityExempt(c *config.Config, name string) bool {
 // object named after it or after its last or first words (issue for
 // IssuesOpened, comment for PullRequestReviewCommentCreated, installation
 // for InstallationRepositoriesAdded), one level down in an envelope-like
-// object too (data.order). It returns the id field or the entity's record.
+// object too (data.order), or the only top-level object that holds the
+// entity's id. It returns the id field or the entity's record.
 func ownEntity(t *schema.Type, ent []string) (*schema.Field, *schema.Type) {
 	for k := len(ent); k >= 1; k-- {
 		if f := fieldByWords(t, append(append([]string{}, ent[:k]...), "id")); f != nil {
@@ -157,6 +159,20 @@ func ownEntity(t *schema.Type, ent []string) (*schema.Field, *schema.Type) {
 	}
 	if r := find(t); r != nil {
 		return nil, r
+	}
+	// The only top-level object holding the entity's id.
+	var holder *schema.Type
+	for _, f := range t.Fields {
+		if r := record(f.Type); r != nil && fieldByWords(r, append(append([]string{}, ent...), "id")) != nil {
+			if holder != nil {
+				holder = nil
+				break
+			}
+			holder = r
+		}
+	}
+	if holder != nil {
+		return nil, holder
 	}
 	for _, f := range t.Fields {
 		if r := record(f.Type); r != nil && envelopeNames[strings.ToLower(f.Name)] {

@@ -1,6 +1,9 @@
 // Command genlexicon generates the verb lexicon that the past-tense lint rule
 // embeds (internal/lint/lexicon/verbs.txt) from WordNet 3.0's verb index and
-// its list of irregular verb forms.
+// its list of irregular verb forms, and the noun list beside it
+// (internal/lint/lexicon/nouns.txt: the single-word nouns of index.noun that
+// are not base verbs), which tells nouns used as verbs (triaged) and nouns
+// that must not be split at a prefix (background) from other words.
 //
 // Usage (needs Debian's wordnet-base package, which installs the dictionary
 // under /usr/share/wordnet):
