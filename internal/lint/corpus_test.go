@@ -363,3 +363,103 @@ func TestEveryRulePolicy(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSuggestionsPass checks on any name that the past-tense rule never
+// panics and that every rename it offers is accepted by the rule.
+func FuzzSuggestionsPass(f *testing.F) {
+	for _, n := range suggestionCases {
+		f.Add(n)
+	}
+	f.Add("AppSubscriptionsApproachingCappedAmount")
+	f.Add("customer_groups/create")
+	f.Fuzz(func(t *testing.T, name string) {
+		v := judgeName(name)
+		if v.Past || v.Fix == "" {
+			return
+		}
+		if re := judgeName(v.Fix); !re.Past {
+			t.Errorf("%q: the suggestion %q is rejected by the rule: %s", name, v.Fix, re.Message)
+		}
+	})
+}
+
+// renameTo is the rename a finding proposes: `rename it "x"` or
+// `("x" as integer)` or `e.g. with a field "x"`.
+var renameTo = regexp.MustCompile(`(?:rename it|integer minor units \(|with a field) "([^"]+)"`)
+
+// TestFieldSuggestionsPass applies every field rename that explicit-units
+// and single-entity propose on the corpus schemas, in a fresh event with
+// the envelope the envelope rule proposes, and requires each rule to accept
+// the result.
+func TestFieldSuggestionsPass(t *testing.T) {
+	applied := map[string]int{}
+	for _, s := range readSchemas(t) {
+		if strings.HasSuffix(s.File, ".avsc") {
+			continue
+		}
+		for _, d := range lintCorpusSchema(t, s.File, nil) {
+			if d.Rule != ExplicitUnits.ID && d.Rule != SingleEntity.ID {
+				continue
+			}
+			m := renameTo.FindStringSubmatch(d.Message)
+			if m == nil {
+				continue
+			}
+			typ := `{"type": "integer"}`
+			if d.Rule == SingleEntity.ID {
+				typ = `{"type": "string"}`
+				if strings.HasSuffix(m[1], "ids") || strings.HasSuffix(m[1], "Ids") {
+					typ = `{"type": "array", "items": {"type": "string"}}`
+				}
+			}
+			got := lintFields(t, map[string]string{m[1]: typ})
+			for _, g := range got {
+				if g.Rule == d.Rule {
+					t.Errorf("%s: %s proposes %q, which it rejects: %s", s.File, d.Rule, m[1], g.Message)
+				}
+			}
+			applied[d.Rule]++
+		}
+	}
+	// The envelope the envelope rule proposes passes it.
+	for _, d := range lintFields(t, nil) {
+		t.Errorf("the proposed envelope does not pass: %s", d.Message)
+	}
+	if applied[ExplicitUnits.ID] == 0 || applied[SingleEntity.ID] == 0 {
+		t.Errorf("no suggestion applied: %v", applied)
+	}
+	t.Logf("applied renames: %v", applied)
+}
+
+// lintFields lints a closed JSON Schema event OrderShipped with the
+// envelope that the envelope rule proposes when it is missing, order_id,
+// and the given extra fields (name → schema).
+func lintFields(t *testing.T, extra map[string]string) []diag.Diagnostic {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`{"$schema": "http://json-schema.org/draft-07/schema#", "title": "v1.OrderShipped", "type": "object", "additionalProperties": false, "required": ["event_id", "occurred_at", "correlation_id", "order_id"], "properties": {`)
+	b.WriteString(`"event_id": {"type": "string", "format": "uuid"}, "occurred_at": {"type": "string", "format": "date-time"}, "correlation_id": {"type": "string"}, "order_id": {"type": "string"}`)
+	for _, name := range union(map[string]bool{}, func() map[string]bool {
+		m := map[string]bool{}
+		for k := range extra {
+			m[k] = true
+		}
+		return m
+	}()) {
+		fmt.Fprintf(&b, ", %q: %s", name, extra[name])
+	}
+	b.WriteString("}}\n")
+	dir := t.TempDir()
+	p := filepath.Join(dir, "schemas", "v1", "OrderShipped.json")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := schema.Load([]string{filepath.Join(dir, "schemas")}, schema.LoadOptions{})
+	if err != nil || len(cat.Errors) > 0 {
+		t.Fatalf("load: %v %v", err, cat.Errors)
+	}
+	return Run(cat, config.Default())
+}
