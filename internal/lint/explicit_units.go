@@ -178,7 +178,12 @@ func measure(words []string) (quantity, int) {
 		return timestamp, len(words) - 1
 	}
 	for i := len(words) - 1; i >= 0; i-- {
-		if q, ok := quantityWords[strings.ToLower(words[i])]; ok {
+		lw := strings.ToLower(words[i])
+		if q, ok := quantityWords[lw]; ok {
+			return q, i
+		}
+		// Plurals name the numbers of an array or map: leg_durations.
+		if q, ok := quantityWords[singular(lw)]; ok && i == len(words)-1 && singular(lw) != lw {
 			return q, i
 		}
 	}
