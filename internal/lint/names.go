@@ -145,14 +145,6 @@ func isWord(s string) bool {
 	return s != ""
 }
 
-// Verb returns the word that must be a past form ("" for an empty name).
-func (en eventName) Verb() string {
-	if en.VerbIdx < 0 {
-		return ""
-	}
-	return en.Words[en.VerbIdx]
-}
-
 // Entity returns the words before the verb.
 func (en eventName) Entity() []string {
 	if en.VerbIdx <= 0 {
@@ -279,4 +271,13 @@ func unitAttr(ev *schema.Event) string {
 		return `a "unit" attribute`
 	}
 	return `"x-unit"`
+}
+
+// record returns the record a type holds directly (T or ["null", T]), or nil.
+func record(t *schema.Type) *schema.Type {
+	t = t.NonNull()
+	if t == nil || t.Kind != schema.KRecord || t.Recursive {
+		return nil
+	}
+	return t
 }
