@@ -73,11 +73,14 @@ func runClosedContentModel(p *Pass) {
 			break
 		}
 	}
-	open := openObjects{root: root, skip: map[*schema.Node]bool{}}
+	open := openObjects{root: root}
 	// Objects inside entities that single-entity reports as embedded are
 	// that rule's finding, not this one's.
 	for rec := range embeddedIn(p) {
 		if rec.Node != nil {
+			if open.skip == nil {
+				open.skip = map[*schema.Node]bool{}
+			}
 			open.skip[rec.Node] = true
 		}
 	}

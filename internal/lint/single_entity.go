@@ -246,8 +246,11 @@ func embeddedIn(p *Pass) map[*schema.Type]bool {
 	if en := parseEventName(p.Event.Stem); en.Past && len(en.Entity()) > 0 {
 		_, own = ownEntity(t, en.Entity())
 	}
-	out := map[*schema.Type]bool{}
+	var out map[*schema.Type]bool
 	embedded(t, own, 0, func(_ *schema.Type, _ *schema.Field, c contained, _ []string, _ string) {
+		if out == nil {
+			out = map[*schema.Type]bool{}
+		}
 		out[c.rec] = true
 	})
 	return out
