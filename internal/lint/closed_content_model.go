@@ -73,21 +73,32 @@ func runClosedContentModel(p *Pass) {
 			break
 		}
 	}
-	open := openObjects{root: root}
+	collect := func(skip map[*schema.Node]bool) openObjects {
+		o := openObjects{root: root, skip: skip}
+		if top(p.Event) != nil || root.Get("properties") != nil {
+			o.check(root, "", at)
+		}
+		walkSubschemas(&o, root, "", 0)
+		return o
+	}
+	open := collect(nil)
+	if len(open.paths) == 0 {
+		return
+	}
 	// Objects inside entities that single-entity reports as embedded are
 	// that rule's finding, not this one's.
+	var skip map[*schema.Node]bool
 	for rec := range embeddedIn(p) {
 		if rec.Node != nil {
-			if open.skip == nil {
-				open.skip = map[*schema.Node]bool{}
+			if skip == nil {
+				skip = map[*schema.Node]bool{}
 			}
-			open.skip[rec.Node] = true
+			skip[rec.Node] = true
 		}
 	}
-	if top(p.Event) != nil || root.Get("properties") != nil {
-		open.check(root, "", at)
+	if skip != nil {
+		open = collect(skip)
 	}
-	walkSubschemas(&open, root, "", 0)
 	if len(open.paths) == 0 {
 		return
 	}

@@ -204,13 +204,8 @@ func checkUnitField(p *Pass, rec *schema.Type, f *schema.Field, suffixes []unitF
 	if doc == "" {
 		doc = nodeString(ft.Node, "description")
 	}
-	if countDoc(doc) {
+	if doc != "" && countDoc(doc) {
 		return
-	}
-	if q != money || !ft.Floating() {
-		if unitFormat(ft.Format) || docUnit(doc) {
-			return
-		}
 	}
 	camelStyle := !strings.Contains(f.Name, "_") && (strings.ToLower(f.Name) != f.Name || usesCamel(rec))
 	rename := func(ws []string, suffix string) string {
@@ -229,7 +224,7 @@ func checkUnitField(p *Pass, rec *schema.Type, f *schema.Field, suffixes []unitF
 		p.Reportf(f.Pos, "money field %q is a %s, which is floating point and cannot hold exact amounts; use integer minor units (%q as %s) or a decimal with a currency field", f.Name, typeName(p.Event, ft), rename(words[:at+1], "cents"), intType)
 		return
 	}
-	if f.Unit != "" || unitLogicalType(ft.Logical) || suffix != "" {
+	if f.Unit != "" || unitLogicalType(ft.Logical) || suffix != "" || unitFormat(ft.Format) || doc != "" && docUnit(doc) {
 		return
 	}
 	if q == money && ft.Logical == "decimal" {
