@@ -86,8 +86,10 @@ type SingleEntity struct {
 
 // Exemption exempts an event from a rule, with the reason.
 type Exemption struct {
-	Event  string `yaml:"event"`
-	Reason string `yaml:"reason"`
+	// Event is the event name (CatalogSnapshotTaken).
+	Event string `yaml:"event" validate:"required"`
+	// Reason says why the event carries whole entities.
+	Reason string `yaml:"reason" validate:"required"`
 }
 
 // PastTense configures the past-tense rule.
@@ -100,11 +102,11 @@ type PastTense struct {
 // Envelope names the envelope fields.
 type Envelope struct {
 	// EventID is the unique id of each event (default event_id).
-	EventID string `yaml:"event_id"`
+	EventID string `yaml:"event_id" validate:"fieldpath"`
 	// OccurredAt is the time the event happened (default occurred_at).
-	OccurredAt string `yaml:"occurred_at"`
+	OccurredAt string `yaml:"occurred_at" validate:"fieldpath"`
 	// CorrelationID ties the events of one flow together (default correlation_id).
-	CorrelationID string `yaml:"correlation_id"`
+	CorrelationID string `yaml:"correlation_id" validate:"fieldpath"`
 }
 
 // Compat configures compatibility checks.

@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/evctl/evctl/internal/diag"
@@ -202,22 +201,4 @@ func fieldAt(t *schema.Type, path string) (*schema.Field, string) {
 		}
 	}
 	return f, optional
-}
-
-// ValidateEnvelopeName reports why a configured envelope field name can
-// never match a field: an empty segment of a dotted path, white space, or
-// the characters of a JSON pointer or a pattern.
-func ValidateEnvelopeName(name string) error {
-	if name == "" {
-		return fmt.Errorf("empty name")
-	}
-	for _, seg := range strings.Split(name, ".") {
-		if seg == "" {
-			return fmt.Errorf("%q has an empty segment; write a dotted path like \"context.id\"", name)
-		}
-		if i := strings.IndexAny(seg, " \t/*[]#$"); i >= 0 {
-			return fmt.Errorf("%q contains %q, which no field name matches; write a field name or a dotted path like \"context.id\"", name, string(seg[i]))
-		}
-	}
-	return nil
 }

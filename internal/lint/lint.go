@@ -6,7 +6,6 @@ package lint
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/diag"
@@ -104,20 +103,6 @@ func ValidateConfig(c *config.Config) error {
 	for _, id := range ids {
 		if ByID(id) == nil {
 			return &config.Error{Path: c.Path, Line: c.RulePos[id].Line, Col: c.RulePos[id].Col, Msg: fmt.Sprintf("unknown rule id %q (see `evctl rules`)%s", id, suggest.DidYouMean(id, IDs()))}
-		}
-	}
-	for _, e := range []struct{ key, name string }{
-		{"event_id", c.Lint.Envelope.EventID},
-		{"occurred_at", c.Lint.Envelope.OccurredAt},
-		{"correlation_id", c.Lint.Envelope.CorrelationID},
-	} {
-		if err := ValidateEnvelopeName(e.name); err != nil {
-			return &config.Error{Path: c.Path, Msg: fmt.Sprintf("lint.envelope.%s: %v", e.key, err)}
-		}
-	}
-	for i, e := range c.Lint.SingleEntity.Exempt {
-		if e.Event == "" || strings.TrimSpace(e.Reason) == "" {
-			return &config.Error{Path: c.Path, Msg: fmt.Sprintf("lint.single_entity.exempt[%d]: an exemption needs an event and a reason", i)}
 		}
 	}
 	for i, a := range c.Lint.PastTense.Allow {
