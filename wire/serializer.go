@@ -45,20 +45,12 @@ type Serializer struct {
 // NewSerializer resolves the schema id of the event type of proto once,
 // by lookup or, with AutoRegister, registration.
 func NewSerializer(ctx context.Context, reg Registry, proto Event, opts SerializerOptions) (*Serializer, error) {
-	s := &Serializer{subject: proto.Subject(), eventType: proto.EventType(), schemaType: proto.SchemaType(), useHamba: opts.UseHamba}
+	s, err := newEncoder(proto, opts.UseHamba)
+	if err != nil {
+		return nil, err
+	}
 	if opts.Subject != "" {
 		s.subject = opts.Subject
-	}
-	switch s.schemaType {
-	case "AVRO":
-		sch, err := avroparse.Parse([]byte(proto.Schema()))
-		if err != nil {
-			return nil, fmt.Errorf("serializer for %s: parse Avro schema: %w", s.eventType, err)
-		}
-		s.avro = sch
-	case "JSON":
-	default:
-		return nil, fmt.Errorf("serializer for %s: unsupported schema type %q", s.eventType, s.schemaType)
 	}
 	text := RegistrySchema(proto)
 	id, err := reg.Lookup(ctx, s.subject, s.schemaType, text)
@@ -72,6 +64,24 @@ func NewSerializer(ctx context.Context, reg Registry, proto Event, opts Serializ
 		return nil, fmt.Errorf("serializer for %s: schema id %d out of range", s.eventType, id)
 	}
 	s.id = uint32(id)
+	return s, nil
+}
+
+// newEncoder parses the schema of proto's event type (Avro) for a
+// Serializer whose id is still to be resolved.
+func newEncoder(proto Event, useHamba bool) (*Serializer, error) {
+	s := &Serializer{subject: proto.Subject(), eventType: proto.EventType(), schemaType: proto.SchemaType(), useHamba: useHamba}
+	switch s.schemaType {
+	case "AVRO":
+		sch, err := avroparse.Parse([]byte(proto.Schema()))
+		if err != nil {
+			return nil, fmt.Errorf("serializer for %s: parse Avro schema: %w", s.eventType, err)
+		}
+		s.avro = sch
+	case "JSON":
+	default:
+		return nil, fmt.Errorf("serializer for %s: unsupported schema type %q", s.eventType, s.schemaType)
+	}
 	return s, nil
 }
 
