@@ -127,6 +127,7 @@ binary, list its subjects, read and set compatibility levels, check its health.
 
 type serveOptions struct {
 	Addr, Data, AuthFile, LogFormat string
+	glueServeFlags
 }
 
 func newRegistryServeCmd(app *App) *cobra.Command {
@@ -151,6 +152,9 @@ or SIGINT shuts the server down gracefully.
 			default:
 				return usageError("invalid --log-format %q (want text or json)", opts.LogFormat)
 			}
+			if opts.API != "confluent" {
+				return serveGlue(cmd, app, opts)
+			}
 			// The server judges compatibility with the same engines as check.
 			err := registry.Serve(cmd.Context(), registry.ServeOptions{
 				Addr:      opts.Addr,
@@ -170,6 +174,7 @@ or SIGINT shuts the server down gracefully.
 	f.StringVar(&opts.Data, "data", registry.DefaultDataPath, "SQLite database file (created if missing)")
 	f.StringVar(&opts.AuthFile, "auth-file", "", "users for HTTP Basic auth: name:hash:role lines (bcrypt or argon2id; read or write)")
 	f.StringVar(&opts.LogFormat, "log-format", "text", "request log format: text or json")
+	addGlueServeFlags(cmd, &opts.glueServeFlags)
 	return cmd
 }
 
