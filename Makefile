@@ -12,7 +12,7 @@ PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 win
 DIST    ?= dist
 RELEASE_VERSION = $(or $(VERSION),$(shell git describe --tags --always --dirty 2>/dev/null),dev)
 
-.PHONY: build test test-release release tidy fmt vet staticcheck deadcode check bench fuzz golden clean
+.PHONY: build test test-release release interop-js tidy fmt vet staticcheck deadcode check bench fuzz golden clean
 
 # The repository's modules: the core module, the interop tests (they need
 # confluent-kafka-go, kept out of the core module), the pinned analysis
@@ -41,7 +41,7 @@ release:
 # Static checks, then every test of every module with the race detector.
 # It builds first: the release tests link the static binary from the same
 # compiled packages.
-test: build tidy fmt vet staticcheck deadcode
+test: build tidy fmt vet staticcheck deadcode interop-js
 	$(GO) test -race -count=1 ./...
 	cd interop && $(GO) test -race -count=1 ./...
 	$(MAKE) test-release
@@ -50,6 +50,11 @@ test: build tidy fmt vet staticcheck deadcode
 # build (the first run builds goreleaser).
 test-release:
 	cd tools/release && $(GO) test -count=1 -timeout 30m ./...
+
+# The npm packages the Glue interop tests run (the AWS JavaScript SDK and
+# @meinestadt.de/glue-schema-registry), exactly as package-lock.json pins them.
+interop-js:
+	cd interop/glue/js && npm ci --no-audit --no-fund
 
 # Each module's go.mod and go.sum are exactly what `go mod tidy` writes.
 tidy:
