@@ -28,6 +28,7 @@ func TestLayering(t *testing.T) {
 		"internal/codegen":  {"internal/lint", "internal/compat", "internal/cli"},
 		"internal/registry": {"internal/lint", "internal/codegen", "internal/cli"},
 		"wire":              {"internal/cli", "internal/lint", "internal/codegen"},
+		"internal/glue":     {"internal/lint", "internal/codegen", "internal/registry", "internal/cli"},
 	}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	checked := 0

@@ -11,11 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/evctl/evctl/internal/cli"
+	"github.com/evctl/evctl/internal/glue"
 	"github.com/evctl/evctl/internal/registry"
 )
 
@@ -113,6 +115,41 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				store.Close()
 			})
 			ts.Setenv("EVCTL_REGISTRY_URL", srv.URL)
+		},
+		// glue-start [REGISTRY...] serves the Glue API (registry serve --api
+		// glue) over httptest on a SQLite file in $WORK with the named
+		// registries, versions PENDING for 50ms, sets GLUE_ENDPOINT and
+		// AWS credentials, and stops at the script's end.
+		"glue-start": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg {
+				ts.Fatalf("usage: glue-start [REGISTRY...]")
+			}
+			srv, err := glue.OpenServer(ts.MkAbs("glue.db"), glue.ServerOptions{Pending: 50 * time.Millisecond})
+			ts.Check(err)
+			for _, r := range args {
+				ts.Check(srv.EnsureRegistry(context.Background(), r))
+			}
+			hs := httptest.NewServer(srv)
+			ts.Defer(func() {
+				hs.Close()
+				srv.Close()
+			})
+			ts.Setenv("GLUE_ENDPOINT", hs.URL)
+			ts.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+			ts.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+			ts.Setenv("AWS_REGION", "eu-west-1")
+		},
+		// glue-import REGISTRY SCHEMA FORMAT MODE STATUS FILE appends FILE as
+		// a version of SCHEMA with a status recorded elsewhere (glue.Server.Import)
+		// to the server of glue-start.
+		"glue-import": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 6 {
+				ts.Fatalf("usage: glue-import REGISTRY SCHEMA FORMAT MODE STATUS FILE")
+			}
+			srv, err := glue.OpenServer(ts.MkAbs("glue.db"), glue.ServerOptions{})
+			ts.Check(err)
+			defer srv.Close()
+			ts.Check(srv.Import(context.Background(), args[0], args[1], args[2], args[3], ts.ReadFile(args[5]), args[4]))
 		},
 		// exitcode N cmd args... runs cmd and asserts its exact exit status.
 		"action":       actionStep,

@@ -48,6 +48,9 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 	if err != nil {
 		return err
 	}
+	if cfg.Registry.Kind == "glue" {
+		return runCheckGlue(ctx, app, cfg, opts, cur, items, level, policy)
+	}
 	c, err := app.registryClient(cfg, &opts.Registry)
 	if err != nil {
 		return err

@@ -45,6 +45,8 @@ type registryFlags struct {
 	Timeout               time.Duration
 	// NoRetries makes one attempt per request, whatever registry.retries says.
 	NoRetries bool
+	// Endpoint is the Glue endpoint (registry.kind glue).
+	Endpoint string
 }
 
 func addRegistryFlags(cmd *cobra.Command, rf *registryFlags) {
@@ -55,6 +57,7 @@ func addRegistryFlags(cmd *cobra.Command, rf *registryFlags) {
 	f.StringVar(&rf.CertFile, flagRegistryCertFile, "", "PEM client certificate for the registry")
 	f.StringVar(&rf.Key, flagRegistryKeyFile, "", "PEM key of the client certificate")
 	f.DurationVar(&rf.Timeout, flagRegistryTimeout, 0, "timeout of each registry request attempt (default: registry.timeout, else 10s)")
+	f.StringVar(&rf.Endpoint, "endpoint", "", "with registry.kind glue: the Glue endpoint URL (default: registry.endpoint, else https://glue.<region>.amazonaws.com)")
 }
 
 // registryClient builds the client from flags, environment and config.

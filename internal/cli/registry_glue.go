@@ -14,12 +14,14 @@ type glueServeFlags struct {
 	API         string
 	GlueRegion  string
 	GluePending time.Duration
+	Registries  []string
 }
 
 func addGlueServeFlags(cmd *cobra.Command, g *glueServeFlags) {
 	f := cmd.Flags()
 	f.StringVar(&g.API, "api", "confluent", "API to serve: confluent (Confluent Schema Registry REST) or glue (AWS Glue Schema Registry, AWS JSON 1.1)")
 	f.StringVar(&g.GlueRegion, "glue-region", "us-east-1", "with --api glue: the region in the ARNs the server returns")
+	f.StringArrayVar(&g.Registries, "glue-registry", nil, "with --api glue: create this Glue registry at start unless it exists (repeatable)")
 	f.DurationVar(&g.GluePending, "glue-pending", 200*time.Millisecond, "with --api glue: how long a new schema version stays PENDING before it settles to AVAILABLE or FAILURE")
 }
 
@@ -39,7 +41,7 @@ func serveGlue(cmd *cobra.Command, app *App, opts *serveOptions) error {
 		return usageError("%w", err)
 	}
 	err = glue.Serve(cmd.Context(), glue.ServeOptions{
-		Addr: opts.Addr, DataPath: opts.Data, Region: opts.GlueRegion, Pending: opts.GluePending, Logger: logger,
+		Addr: opts.Addr, DataPath: opts.Data, Region: opts.GlueRegion, Pending: opts.GluePending, Logger: logger, Registries: opts.Registries,
 	})
 	if err != nil {
 		return registryError(err)

@@ -155,6 +155,17 @@ type Registry struct {
 	TokenEnv string `yaml:"token_env" validate:"envvar"`
 	// Retries after a transport error, 429 or 5xx (default 3; 0 for none).
 	Retries *int `yaml:"retries" validate:"min=0,max=10"`
+	// Kind is the registry's API: confluent (default) or glue (AWS Glue
+	// Schema Registry).
+	Kind string `yaml:"kind" validate:"enum=confluent|glue"`
+	// RegistryName is the Glue registry (kind glue).
+	RegistryName string `yaml:"registry_name"`
+	// Region is the AWS region of the Glue registry (default AWS_REGION,
+	// AWS_DEFAULT_REGION, or the shared config file's region).
+	Region string `yaml:"region"`
+	// Endpoint overrides https://glue.<region>.amazonaws.com (kind glue),
+	// e.g. the address of evctl registry serve --api glue.
+	Endpoint string `yaml:"endpoint" validate:"url"`
 }
 
 // Gen configures code generation.

@@ -25,6 +25,8 @@ type ServeOptions struct {
 	// Region appears in ARNs; Pending is how long versions stay PENDING.
 	Region  string
 	Pending time.Duration
+	// Registries are created at start unless they exist.
+	Registries []string
 	// Logger receives request records and lifecycle messages.
 	Logger *slog.Logger
 	// Ready, if set, is called with the bound address.
@@ -49,6 +51,11 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 		return fmt.Errorf("serve Glue API: %w", err)
 	}
 	defer srvh.Close()
+	for _, r := range opts.Registries {
+		if err := srvh.EnsureRegistry(ctx, r); err != nil {
+			return fmt.Errorf("serve Glue API: create registry %s: %w", r, err)
+		}
+	}
 	srv := &http.Server{
 		Handler:           srvh,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -71,6 +71,81 @@ func OpenServer(path string, opts ServerOptions) (*Server, error) {
 	return &Server{st: st, opts: opts}, nil
 }
 
+// EnsureRegistry creates registry name unless it exists.
+func (s *Server) EnsureRegistry(ctx context.Context, name string) error {
+	if err := CheckName("registry", name); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.st.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := s.st.registry(tx, name); err == nil {
+		return nil
+	}
+	if err := s.insertRegistry(tx, name, ""); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Import appends a version with a status decided elsewhere (AVAILABLE or
+// FAILURE, settled at once) to schema name of registry, creating the
+// registry and the schema (with mode and format) if missing. It mirrors
+// the state of another Glue registry, verdicts included, for tests and
+// local copies; no compatibility check runs.
+func (s *Server) Import(ctx context.Context, registry, name, format, mode, definition, status string) error {
+	if status != "AVAILABLE" && status != "FAILURE" {
+		return fmt.Errorf("import: status %q (want AVAILABLE or FAILURE)", status)
+	}
+	if err := s.EnsureRegistry(ctx, registry); err != nil {
+		return err
+	}
+	if err := CheckDefinition(format, []byte(definition)); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.st.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	_, err = s.st.schema(tx, registry, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := CheckName("schema", name); err != nil {
+			return err
+		}
+		if !ValidMode(mode) {
+			return fmt.Errorf("import: unknown mode %q", mode)
+		}
+		now := s.now()
+		if _, err := tx.Exec(`INSERT INTO glue_schemas (registry, name, data_format, compatibility, description, checkpoint, created, updated) VALUES (?, ?, ?, ?, '', 1, ?, ?)`,
+			registry, name, format, mode, now, now); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	vs, err := s.st.versions(tx, registry, name)
+	if err != nil {
+		return err
+	}
+	number := int64(len(vs) + 1)
+	if len(vs) > 0 {
+		number = vs[len(vs)-1].Number + 1
+	}
+	now := s.opts.Now()
+	if err := s.st.insertVersion(tx, versionRow{ID: newUUID(), Registry: registry, Schema: name, Number: number, Definition: definition,
+		Normalized: Normalize([]byte(definition)), Status: status, SettlesAt: now.UnixNano(), Created: now.UTC().Format(time.RFC3339Nano)}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // Close closes the store.
 func (s *Server) Close() error { return s.st.Close() }
 
