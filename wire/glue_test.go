@@ -90,37 +90,9 @@ func TestSplitGlueFrameRejects(t *testing.T) {
 	}
 }
 
-// glueRegistry is an in-memory wire.GlueRegistry for the frame tests; the
-// interop tests run the same serializer against evctl's Glue-API server.
-type glueRegistry struct {
-	byID map[wire.GlueVersionID][2]string
-}
-
-func (r *glueRegistry) GlueVersionID(_ context.Context, name, format, def string, register bool) (wire.GlueVersionID, error) {
-	for id, v := range r.byID {
-		if v == [2]string{format, def} {
-			return id, nil
-		}
-	}
-	if !register {
-		return wire.GlueVersionID{}, wire.ErrNotRegistered
-	}
-	id := wire.GlueVersionID{byte(len(r.byID) + 1), 0xee}
-	r.byID[id] = [2]string{format, def}
-	return id, nil
-}
-
-func (r *glueRegistry) GlueSchemaByVersionID(_ context.Context, id wire.GlueVersionID) (string, string, error) {
-	v, ok := r.byID[id]
-	if !ok {
-		return "", "", wire.ErrUnknownSchemaID
-	}
-	return v[0], v[1], nil
-}
-
 func TestGlueSerializerAndDualDeserializer(t *testing.T) {
 	ctx := context.Background()
-	greg := &glueRegistry{byID: map[wire.GlueVersionID][2]string{}}
+	greg := wiretest.GlueRegistry(t)
 	if _, err := wire.NewGlueSerializer(ctx, greg, orderPlaced(), wire.GlueSerializerOptions{}); !errors.Is(err, wire.ErrNotRegistered) {
 		t.Fatalf("without AutoRegister: %v", err)
 	}
@@ -135,6 +107,9 @@ func TestGlueSerializerAndDualDeserializer(t *testing.T) {
 			ser, err := wire.NewGlueSerializer(ctx, greg, ev, wire.GlueSerializerOptions{AutoRegister: true, Compress: compress})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if again, err := wire.NewGlueSerializer(ctx, greg, ev, wire.GlueSerializerOptions{}); err != nil || again.VersionID() != ser.VersionID() {
+				t.Fatalf("lookup after registration: %v %v", again, err)
 			}
 			frame, err := ser.Append([]byte("prefix"), ev)
 			if err != nil {
@@ -158,6 +133,9 @@ func TestGlueSerializerAndDualDeserializer(t *testing.T) {
 		}
 	}
 	// The same Deserializer reads Confluent frames.
+	if f, err := conf.Serialize(orderPlaced()); err != nil || f[0] != 0 {
+		t.Fatalf("Confluent frame %x %v", f, err)
+	}
 	cf, err := conf.Serialize(orderPlaced())
 	if err != nil {
 		t.Fatal(err)
@@ -168,6 +146,11 @@ func TestGlueSerializerAndDualDeserializer(t *testing.T) {
 	}
 	// A Glue frame needs a Glue registry, a Confluent frame a Confluent one.
 	gf, _ := wire.AppendGlueFrame(nil, wire.GlueVersionID{1, 0xee}, false, []byte{0})
+	if gs, err := wire.NewGlueSerializer(ctx, greg, orderPlaced(), wire.GlueSerializerOptions{}); err != nil {
+		t.Fatal(err)
+	} else if gf2, err := gs.Serialize(orderPlaced()); err != nil || gf2[0] != 3 {
+		t.Fatalf("Serialize = %x %v", gf2, err)
+	}
 	if err := wire.NewDeserializer(creg).Deserialize(ctx, gf, &got); !errors.Is(err, wire.ErrBadFrame) {
 		t.Errorf("Glue frame without a Glue registry: %v", err)
 	}
@@ -190,9 +173,27 @@ func newOf(ev wire.Event) wire.Event {
 	panic("unexpected event type")
 }
 
+// TestGlueSerializerFailure: a definition Glue marks FAILURE (here a new
+// required field under BACKWARD) gives no serializer.
+func TestGlueSerializerFailure(t *testing.T) {
+	ctx := context.Background()
+	greg := wiretest.GlueRegistry(t)
+	v1 := `{"type":"record","name":"R","fields":[{"name":"a","type":"string"}]}`
+	v2 := `{"type":"record","name":"R","fields":[{"name":"a","type":"string"},{"name":"b","type":"int"}]}`
+	if _, err := greg.GlueVersionID(ctx, "r", "AVRO", v1, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := greg.GlueVersionID(ctx, "r", "AVRO", v2, true); err == nil || !strings.Contains(err.Error(), "FAILURE") {
+		t.Fatalf("incompatible registration: %v", err)
+	}
+	if _, err := greg.GlueVersionID(ctx, "r", "AVRO", v2, false); err == nil || !strings.Contains(err.Error(), "FAILURE") {
+		t.Fatalf("lookup of the failed version: %v", err)
+	}
+}
+
 func BenchmarkGlueSerializer(b *testing.B) {
 	ctx := context.Background()
-	greg := &glueRegistry{byID: map[wire.GlueVersionID][2]string{}}
+	greg := wiretest.GlueRegistry(b)
 	for _, compress := range []bool{false, true} {
 		ser, err := wire.NewGlueSerializer(ctx, greg, orderPlaced(), wire.GlueSerializerOptions{AutoRegister: true, Compress: compress})
 		if err != nil {

@@ -17,7 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/evctl/evctl/internal/cli"
-	"github.com/evctl/evctl/internal/glue"
+	glueserver "github.com/evctl/evctl/internal/glue/server"
 	"github.com/evctl/evctl/internal/registry"
 )
 
@@ -124,7 +124,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			if neg {
 				ts.Fatalf("usage: glue-start [REGISTRY...]")
 			}
-			srv, err := glue.OpenServer(ts.MkAbs("glue.db"), glue.ServerOptions{Pending: 50 * time.Millisecond})
+			srv, err := glueserver.OpenServer(ts.MkAbs("glue.db"), glueserver.ServerOptions{Pending: 50 * time.Millisecond})
 			ts.Check(err)
 			for _, r := range args {
 				ts.Check(srv.EnsureRegistry(context.Background(), r))
@@ -140,13 +140,13 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			ts.Setenv("AWS_REGION", "eu-west-1")
 		},
 		// glue-import REGISTRY SCHEMA FORMAT MODE STATUS FILE appends FILE as
-		// a version of SCHEMA with a status recorded elsewhere (glue.Server.Import)
+		// a version of SCHEMA with a status recorded elsewhere (server.Import)
 		// to the server of glue-start.
 		"glue-import": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) != 6 {
 				ts.Fatalf("usage: glue-import REGISTRY SCHEMA FORMAT MODE STATUS FILE")
 			}
-			srv, err := glue.OpenServer(ts.MkAbs("glue.db"), glue.ServerOptions{})
+			srv, err := glueserver.OpenServer(ts.MkAbs("glue.db"), glueserver.ServerOptions{})
 			ts.Check(err)
 			defer srv.Close()
 			ts.Check(srv.Import(context.Background(), args[0], args[1], args[2], args[3], ts.ReadFile(args[5]), args[4]))

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evctl/evctl/internal/glue"
+	glueserver "github.com/evctl/evctl/internal/glue/server"
 	"github.com/evctl/evctl/internal/registry"
 )
 
@@ -40,7 +40,7 @@ func serveGlue(cmd *cobra.Command, app *App, opts *serveOptions) error {
 	if err != nil {
 		return usageError("%w", err)
 	}
-	err = glue.Serve(cmd.Context(), glue.ServeOptions{
+	err = glueserver.Serve(cmd.Context(), glueserver.ServeOptions{
 		Addr: opts.Addr, DataPath: opts.Data, Region: opts.GlueRegion, Pending: opts.GluePending, Logger: logger, Registries: opts.Registries,
 	})
 	if err != nil {

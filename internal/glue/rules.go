@@ -1,8 +1,8 @@
 // Package glue owns evctl's AWS Glue Schema Registry support: Glue's rules
 // (names, compatibility modes, the formats and JSON Schema drafts Glue
 // accepts), a client speaking Glue's AWS JSON 1.1 API signed with SigV4
-// (package glue/sigv4), and a local server answering the same operations
-// with Glue's semantics on a SQLite file (`evctl registry serve --api glue`).
+// (package glue/sigv4), and the push and check logic of a Glue target. The
+// local Glue-API server is package glue/server.
 package glue
 
 import (

@@ -1,4 +1,4 @@
-package glue
+package server
 
 import (
 	"database/sql"

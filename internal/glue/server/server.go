@@ -1,4 +1,7 @@
-package glue
+// Package server is the Glue-API side of evctl registry serve --api glue:
+// Glue's schema registry operations (AWS JSON 1.1) with Glue's semantics on
+// SQLite tables of their own.
+package server
 
 import (
 	"context"
@@ -7,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/evctl/evctl/internal/glue"
 	"io"
 	"log/slog"
 	"net/http"
@@ -73,7 +77,7 @@ func OpenServer(path string, opts ServerOptions) (*Server, error) {
 
 // EnsureRegistry creates registry name unless it exists.
 func (s *Server) EnsureRegistry(ctx context.Context, name string) error {
-	if err := CheckName("registry", name); err != nil {
+	if err := glue.CheckName("registry", name); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -104,7 +108,7 @@ func (s *Server) Import(ctx context.Context, registry, name, format, mode, defin
 	if err := s.EnsureRegistry(ctx, registry); err != nil {
 		return err
 	}
-	if err := CheckDefinition(format, []byte(definition)); err != nil {
+	if err := glue.CheckDefinition(format, []byte(definition)); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -116,10 +120,10 @@ func (s *Server) Import(ctx context.Context, registry, name, format, mode, defin
 	defer tx.Rollback()
 	_, err = s.st.schema(tx, registry, name)
 	if errors.Is(err, sql.ErrNoRows) {
-		if err := CheckName("schema", name); err != nil {
+		if err := glue.CheckName("schema", name); err != nil {
 			return err
 		}
-		if !ValidMode(mode) {
+		if !glue.ValidMode(mode) {
 			return fmt.Errorf("import: unknown mode %q", mode)
 		}
 		now := s.now()
@@ -140,7 +144,7 @@ func (s *Server) Import(ctx context.Context, registry, name, format, mode, defin
 	}
 	now := s.opts.Now()
 	if err := s.st.insertVersion(tx, versionRow{ID: newUUID(), Registry: registry, Schema: name, Number: number, Definition: definition,
-		Normalized: Normalize([]byte(definition)), Status: status, SettlesAt: now.UnixNano(), Created: now.UTC().Format(time.RFC3339Nano)}); err != nil {
+		Normalized: glue.Normalize([]byte(definition)), Status: status, SettlesAt: now.UnixNano(), Created: now.UTC().Format(time.RFC3339Nano)}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -360,7 +364,7 @@ func (s *Server) createRegistry(tx *sql.Tx, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := CheckName("registry", in.RegistryName); err != nil {
+	if err := glue.CheckName("registry", in.RegistryName); err != nil {
 		return nil, invalid("%v", err)
 	}
 	if err := s.insertRegistry(tx, in.RegistryName, in.Description); err != nil {
@@ -482,16 +486,16 @@ func (s *Server) createSchema(tx *sql.Tx, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckName("schema", in.SchemaName); err != nil {
+	if err := glue.CheckName("schema", in.SchemaName); err != nil {
 		return nil, invalid("%v", err)
 	}
 	if in.DataFormat == "" {
 		return nil, invalid("DataFormat is required")
 	}
 	if in.Compatibility == "" {
-		in.Compatibility = ModeBackward
+		in.Compatibility = glue.ModeBackward
 	}
-	if !ValidMode(in.Compatibility) {
+	if !glue.ValidMode(in.Compatibility) {
 		return nil, invalid("unknown Compatibility %q", in.Compatibility)
 	}
 	if _, err := s.st.registry(tx, reg); errors.Is(err, sql.ErrNoRows) {
@@ -510,11 +514,11 @@ func (s *Server) createSchema(tx *sql.Tx, body []byte) (any, error) {
 		return nil, err
 	}
 	if in.SchemaDefinition != "" {
-		if err := CheckDefinition(in.DataFormat, []byte(in.SchemaDefinition)); err != nil {
+		if err := glue.CheckDefinition(in.DataFormat, []byte(in.SchemaDefinition)); err != nil {
 			return nil, invalid("%v", err)
 		}
-	} else if in.DataFormat != FormatAvro && in.DataFormat != FormatJSON {
-		return nil, invalid("%v", CheckDefinition(in.DataFormat, []byte("{}")))
+	} else if in.DataFormat != glue.FormatAvro && in.DataFormat != glue.FormatJSON {
+		return nil, invalid("%v", glue.CheckDefinition(in.DataFormat, []byte("{}")))
 	}
 	now := s.now()
 	sc := schemaRow{Registry: reg, Name: in.SchemaName, DataFormat: in.DataFormat, Compatibility: in.Compatibility, Description: in.Description, Checkpoint: 1, Created: now, Updated: now}
@@ -547,7 +551,7 @@ func (s *Server) createSchema(tx *sql.Tx, body []byte) (any, error) {
 func (s *Server) addVersion(tx *sql.Tx, sc schemaRow, definition string, vs []versionRow) (versionRow, error) {
 	status := "AVAILABLE"
 	if len(vs) > 0 {
-		level, err := LevelOf(sc.Compatibility)
+		level, err := glue.LevelOf(sc.Compatibility)
 		if err != nil {
 			return versionRow{}, err
 		}
@@ -568,7 +572,7 @@ func (s *Server) addVersion(tx *sql.Tx, sc schemaRow, definition string, vs []ve
 	}
 	now := s.opts.Now()
 	v := versionRow{ID: newUUID(), Registry: sc.Registry, Schema: sc.Name, Number: number, Definition: definition,
-		Normalized: Normalize([]byte(definition)), Status: status, SettlesAt: now.Add(s.opts.Pending).UnixNano(), Created: now.UTC().Format(time.RFC3339Nano)}
+		Normalized: glue.Normalize([]byte(definition)), Status: status, SettlesAt: now.Add(s.opts.Pending).UnixNano(), Created: now.UTC().Format(time.RFC3339Nano)}
 	if err := s.st.insertVersion(tx, v); err != nil {
 		return versionRow{}, err
 	}
@@ -588,20 +592,20 @@ func (s *Server) registerSchemaVersion(tx *sql.Tx, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckDefinition(sc.DataFormat, []byte(in.SchemaDefinition)); err != nil {
+	if err := glue.CheckDefinition(sc.DataFormat, []byte(in.SchemaDefinition)); err != nil {
 		return nil, invalid("%v", err)
 	}
 	vs, err := s.st.versions(tx, sc.Registry, sc.Name)
 	if err != nil {
 		return nil, err
 	}
-	norm := Normalize([]byte(in.SchemaDefinition))
+	norm := glue.Normalize([]byte(in.SchemaDefinition))
 	for _, v := range vs {
 		if v.Normalized == norm {
 			return map[string]any{"SchemaVersionId": v.ID, "VersionNumber": v.Number, "Status": v.statusAt(s.opts.Now())}, nil
 		}
 	}
-	if sc.Compatibility == ModeDisabled {
+	if sc.Compatibility == glue.ModeDisabled {
 		return nil, invalid("Compatibility DISABLED does not allow versioning. SchemaId: SchemaId(schemaArn=null, schemaName=%s, registryName=%s)", sc.Name, sc.Registry)
 	}
 	v, err := s.addVersion(tx, sc, in.SchemaDefinition, vs)
@@ -698,7 +702,7 @@ func (s *Server) getSchemaByDefinition(tx *sql.Tx, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	norm := Normalize([]byte(in.SchemaDefinition))
+	norm := glue.Normalize([]byte(in.SchemaDefinition))
 	for _, v := range vs {
 		if v.Normalized == norm {
 			out := s.versionOut(sc, v)
@@ -776,7 +780,7 @@ func (s *Server) updateSchema(tx *sql.Tx, body []byte) (any, error) {
 		return nil, invalid("UpdateSchema needs Compatibility, SchemaVersionNumber or Description")
 	}
 	if in.Compatibility != "" {
-		if !ValidMode(in.Compatibility) {
+		if !glue.ValidMode(in.Compatibility) {
 			return nil, invalid("unknown Compatibility %q", in.Compatibility)
 		}
 		sc.Compatibility = in.Compatibility
@@ -834,7 +838,7 @@ func (s *Server) checkSchemaVersionValidity(_ *sql.Tx, body []byte) (any, error)
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := CheckDefinition(in.DataFormat, []byte(in.SchemaDefinition)); err != nil {
+	if err := glue.CheckDefinition(in.DataFormat, []byte(in.SchemaDefinition)); err != nil {
 		return map[string]any{"Valid": false, "Error": err.Error()}, nil
 	}
 	return map[string]any{"Valid": true}, nil
