@@ -194,6 +194,22 @@ func TestGlueSerializerFailure(t *testing.T) {
 func BenchmarkGlueSerializer(b *testing.B) {
 	ctx := context.Background()
 	greg := wiretest.GlueRegistry(b)
+	_, creg := wiretest.Registry(b)
+	conf, err := wire.NewSerializer(ctx, creg, orderPlaced(), wire.SerializerOptions{AutoRegister: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("confluent", func(b *testing.B) {
+		ev := orderPlaced()
+		buf := make([]byte, 0, 1024)
+		b.ReportAllocs()
+		for b.Loop() {
+			var err error
+			if buf, err = conf.Append(buf[:0], ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, compress := range []bool{false, true} {
 		ser, err := wire.NewGlueSerializer(ctx, greg, orderPlaced(), wire.GlueSerializerOptions{AutoRegister: true, Compress: compress})
 		if err != nil {
