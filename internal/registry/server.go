@@ -88,7 +88,13 @@ type server struct {
 //   - Roles are global (read or write), so there is no per-subject denial to
 //     disguise as 404/40401: a reader writing gets 403.
 //   - Modes: READWRITE, READONLY, READONLY_OVERRIDE and IMPORT; no contexts
-//     beyond the default one; metadata and ruleSet are accepted and ignored.
+//     beyond the default one.
+//   - Data contracts: metadata and ruleSet are validated (42201, 42210),
+//     stored, returned on every read and part of a schema's identity; a
+//     registration without them inherits the latest version's, merged with
+//     the config's defaultMetadata/overrideMetadata and
+//     defaultRuleSet/overrideRuleSet, as Confluent does. Clients execute
+//     the rules; the registry does not.
 func NewServer(store Store, opts ServerOptions) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
@@ -142,6 +148,7 @@ func (s *server) routes() {
 		{"GET", "/subjects/{subject}/versions/{version}/schema", false, s.handleGetVersionSchema},
 		{"GET", "/subjects/{subject}/versions/{version}/referencedby", false, s.handleReferencedBy},
 		{"POST", "/subjects/{subject}", false, s.handleLookup},
+		{"GET", "/subjects/{subject}/metadata", false, s.handleLatestWithMetadata},
 		{"DELETE", "/subjects/{subject}", true, s.handleDeleteSubject},
 		{"GET", "/schemas/ids/{id}", false, s.handleSchemaByID},
 		{"GET", "/schemas/ids/{id}/schema", false, s.handleSchemaTextByID},

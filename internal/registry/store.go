@@ -45,6 +45,16 @@ type Tx interface {
 	// Versions returns every version of subject, soft-deleted ones included,
 	// in ascending version order. An unknown subject gives an empty slice.
 	Versions(subject string) ([]VersionRow, error)
+	// Version returns one version row of subject, soft-deleted or not.
+	Version(subject string, version int) (VersionRow, error)
+	// LatestVersion returns the highest live version of subject, or the
+	// highest of all when deleted is true.
+	LatestVersion(subject string, deleted bool) (VersionRow, error)
+	// MaxVersion returns the highest version number subject has ever kept,
+	// soft-deleted versions included (0 for none).
+	MaxVersion(subject string) (int, error)
+	// LiveVersionOf returns the live version of subject that holds schema id.
+	LiveVersionOf(subject string, id int64) (VersionRow, error)
 	// VersionsBySchema returns every version, in every subject, that holds schema id.
 	VersionsBySchema(id int64) ([]VersionRow, error)
 	// Subjects returns every subject that has at least one version row, sorted.
@@ -58,9 +68,9 @@ type Tx interface {
 	// ReferencedBy returns the ids of the schemas that reference subject/version.
 	ReferencedBy(subject string, version int) ([]int64, error)
 
-	// Config returns the compatibility level set for subject ("" = global).
-	Config(subject string) (compat.Level, error)
-	SetConfig(subject string, level compat.Level) error
+	// Config returns the configuration set for subject ("" = global).
+	Config(subject string) (SubjectConfig, error)
+	SetConfig(subject string, c SubjectConfig) error
 	DeleteConfig(subject string) error
 	// Mode returns the mode set for subject ("" = global).
 	Mode(subject string) (string, error)
@@ -83,6 +93,21 @@ type StoredSchema struct {
 	Type       compat.Format
 	Text       string
 	References []Reference
+	// Metadata and RuleSet are the data contract; both are part of the
+	// schema's identity.
+	Metadata *Metadata
+	RuleSet  *RuleSet
+}
+
+// SubjectConfig is the configuration of one scope (a subject or the global
+// one). An empty Compatibility or a nil contract field is not set: the
+// global scope's value, then the default, applies.
+type SubjectConfig struct {
+	Compatibility    compat.Level
+	DefaultMetadata  *Metadata
+	OverrideMetadata *Metadata
+	DefaultRuleSet   *RuleSet
+	OverrideRuleSet  *RuleSet
 }
 
 // VersionRow is one version of one subject.

@@ -29,9 +29,22 @@ type SQLiteStore struct {
 	mu     sync.Mutex // serializes Update within the process
 }
 
-const sqliteSchemaVersion = 1
+// sqliteMigrations are the versioned steps of the database schema; step i
+// takes a database from user_version i to i+1. A step never changes once
+// released: a new column is a new step.
+var sqliteMigrations = [][]string{sqliteV1, sqliteV2}
 
-var sqliteDDL = []string{
+var sqliteSchemaVersion = len(sqliteMigrations)
+
+var sqliteV2 = []string{
+	// Data contracts: canonical JSON, '' for none.
+	`ALTER TABLE schemas ADD COLUMN metadata TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE schemas ADD COLUMN rule_set TEXT NOT NULL DEFAULT ''`,
+	// defaultMetadata, overrideMetadata, defaultRuleSet, overrideRuleSet.
+	`ALTER TABLE config ADD COLUMN contract TEXT NOT NULL DEFAULT ''`,
+}
+
+var sqliteV1 = []string{
 	`CREATE TABLE IF NOT EXISTS schemas (
 		id          INTEGER PRIMARY KEY,
 		hash        TEXT    NOT NULL UNIQUE,
@@ -121,9 +134,11 @@ func (s *SQLiteStore) migrate() error {
 	if v > sqliteSchemaVersion {
 		return fmt.Errorf("database schema version %d is newer than this evctl (%d)", v, sqliteSchemaVersion)
 	}
-	for _, stmt := range sqliteDDL {
-		if _, err := tx.Exec(stmt); err != nil {
-			return fmt.Errorf("create tables: %w", err)
+	for step := v; step < sqliteSchemaVersion; step++ {
+		for _, stmt := range sqliteMigrations[step] {
+			if _, err := tx.Exec(stmt); err != nil {
+				return fmt.Errorf("migrate to schema version %d: %w", step+1, err)
+			}
 		}
 	}
 	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, sqliteSchemaVersion)); err != nil {
@@ -223,23 +238,30 @@ func wrapStore(op string, err error) error {
 
 func (t *sqliteTx) scanSchema(op string, row *sql.Row) (StoredSchema, error) {
 	var s StoredSchema
-	var typ, refs string
-	if err := row.Scan(&s.ID, &s.Hash, &typ, &s.Text, &refs); err != nil {
+	var typ, refs, meta, rules string
+	if err := row.Scan(&s.ID, &s.Hash, &typ, &s.Text, &refs, &meta, &rules); err != nil {
 		return StoredSchema{}, wrapStore(op, err)
 	}
 	s.Type = compat.Format(typ)
 	if err := json.Unmarshal([]byte(refs), &s.References); err != nil {
 		return StoredSchema{}, &storeError{op: op, err: fmt.Errorf("decode references of schema %d: %w", s.ID, err)}
 	}
+	var err error
+	if s.Metadata, err = decodeMetadata(meta); err != nil {
+		return StoredSchema{}, &storeError{op: op, err: fmt.Errorf("schema %d: %w", s.ID, err)}
+	}
+	if s.RuleSet, err = decodeRuleSet(rules); err != nil {
+		return StoredSchema{}, &storeError{op: op, err: fmt.Errorf("schema %d: %w", s.ID, err)}
+	}
 	return s, nil
 }
 
 func (t *sqliteTx) SchemaByID(id int64) (StoredSchema, error) {
-	return t.scanSchema("schema by id", t.tx.QueryRow(`SELECT id, hash, schema_type, schema, refs FROM schemas WHERE id = ?`, id))
+	return t.scanSchema("schema by id", t.tx.QueryRow(`SELECT id, hash, schema_type, schema, refs, metadata, rule_set FROM schemas WHERE id = ?`, id))
 }
 
 func (t *sqliteTx) SchemaByHash(hash string) (StoredSchema, error) {
-	return t.scanSchema("schema by hash", t.tx.QueryRow(`SELECT id, hash, schema_type, schema, refs FROM schemas WHERE hash = ?`, hash))
+	return t.scanSchema("schema by hash", t.tx.QueryRow(`SELECT id, hash, schema_type, schema, refs, metadata, rule_set FROM schemas WHERE hash = ?`, hash))
 }
 
 func (t *sqliteTx) MaxSchemaID() (int64, error) {
@@ -267,8 +289,16 @@ func (t *sqliteTx) InsertSchema(s StoredSchema) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("encode references: %w", err)
 	}
-	if _, err := t.tx.Exec(`INSERT INTO schemas (id, hash, schema_type, schema, refs, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, s.Hash, string(s.Type), s.Text, string(rj), time.Now().UnixMilli()); err != nil {
+	meta, err := contractJSON(s.Metadata)
+	if err != nil {
+		return 0, err
+	}
+	rules, err := contractJSON(s.RuleSet)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := t.tx.Exec(`INSERT INTO schemas (id, hash, schema_type, schema, refs, metadata, rule_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, s.Hash, string(s.Type), s.Text, string(rj), meta, rules, time.Now().UnixMilli()); err != nil {
 		return 0, wrapStore("insert schema", err)
 	}
 	for i, r := range refs {
@@ -311,6 +341,45 @@ func (t *sqliteTx) queryVersions(op, query string, args ...any) ([]VersionRow, e
 func (t *sqliteTx) Versions(subject string) ([]VersionRow, error) {
 	return t.queryVersions("list versions",
 		`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE subject = ? ORDER BY version`, subject)
+}
+
+func (t *sqliteTx) oneVersion(op, query string, args ...any) (VersionRow, error) {
+	var v VersionRow
+	var deleted int
+	var created int64
+	if err := t.tx.QueryRow(query, args...).Scan(&v.Subject, &v.Version, &v.SchemaID, &deleted, &created); err != nil {
+		return VersionRow{}, wrapStore(op, err)
+	}
+	v.Deleted = deleted != 0
+	v.Created = time.UnixMilli(created)
+	return v, nil
+}
+
+func (t *sqliteTx) Version(subject string, version int) (VersionRow, error) {
+	return t.oneVersion("read version",
+		`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE subject = ? AND version = ?`, subject, version)
+}
+
+func (t *sqliteTx) LatestVersion(subject string, deleted bool) (VersionRow, error) {
+	if deleted {
+		return t.oneVersion("latest version",
+			`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE subject = ? ORDER BY version DESC LIMIT 1`, subject)
+	}
+	return t.oneVersion("latest version",
+		`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE subject = ? AND deleted = 0 ORDER BY version DESC LIMIT 1`, subject)
+}
+
+func (t *sqliteTx) MaxVersion(subject string) (int, error) {
+	var v sql.NullInt64
+	if err := t.tx.QueryRow(`SELECT max(version) FROM versions WHERE subject = ?`, subject).Scan(&v); err != nil {
+		return 0, wrapStore("max version", err)
+	}
+	return int(v.Int64), nil
+}
+
+func (t *sqliteTx) LiveVersionOf(subject string, id int64) (VersionRow, error) {
+	return t.oneVersion("live version of schema",
+		`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE subject = ? AND schema_id = ? AND deleted = 0`, subject, id)
 }
 
 func (t *sqliteTx) VersionsBySchema(id int64) ([]VersionRow, error) {
@@ -387,17 +456,26 @@ func (t *sqliteTx) ReferencedBy(subject string, version int) ([]int64, error) {
 	return out, nil
 }
 
-func (t *sqliteTx) Config(subject string) (compat.Level, error) {
-	var l string
-	if err := t.tx.QueryRow(`SELECT compatibility FROM config WHERE subject = ?`, subject).Scan(&l); err != nil {
-		return "", wrapStore("read config", err)
+func (t *sqliteTx) Config(subject string) (SubjectConfig, error) {
+	var l, contract string
+	if err := t.tx.QueryRow(`SELECT compatibility, contract FROM config WHERE subject = ?`, subject).Scan(&l, &contract); err != nil {
+		return SubjectConfig{}, wrapStore("read config", err)
 	}
-	return compat.Level(l), nil
+	c, err := decodeConfigContract(contract)
+	if err != nil {
+		return SubjectConfig{}, &storeError{op: "read config", err: err}
+	}
+	c.Compatibility = compat.Level(l)
+	return c, nil
 }
 
-func (t *sqliteTx) SetConfig(subject string, level compat.Level) error {
-	_, err := t.tx.Exec(`INSERT INTO config (subject, compatibility) VALUES (?, ?)
-		ON CONFLICT(subject) DO UPDATE SET compatibility = excluded.compatibility`, subject, string(level))
+func (t *sqliteTx) SetConfig(subject string, c SubjectConfig) error {
+	contract, err := encodeConfigContract(c)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Exec(`INSERT INTO config (subject, compatibility, contract) VALUES (?, ?, ?)
+		ON CONFLICT(subject) DO UPDATE SET compatibility = excluded.compatibility, contract = excluded.contract`, subject, string(c.Compatibility), contract)
 	return wrapStore("set config", err)
 }
 
