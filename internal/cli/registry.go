@@ -127,6 +127,7 @@ binary, list its subjects, read and set compatibility levels, check its health.
 
 type serveOptions struct {
 	Addr, Data, AuthFile, LogFormat string
+	ReadOnly                        bool
 }
 
 func newRegistryServeCmd(app *App) *cobra.Command {
@@ -135,6 +136,10 @@ func newRegistryServeCmd(app *App) *cobra.Command {
 		Use:   "serve [--addr HOST:PORT] [--data PATH] [--auth-file PATH] [--log-format text|json]",
 		Short: "Serve a Confluent-compatible schema registry on an embedded store",
 		Long: `Serve the Confluent Schema Registry REST API from a single SQLite file.
+
+One process writes a data file: a second writer fails to start. Servers
+started with --read-only may share the file with the writer and see its
+changes within about 100ms, or serve a file on a read-only file system.
 
 Without --auth-file the registry only listens on loopback addresses. The
 auth file holds one "name:hash:role" a line, with a bcrypt or argon2id
@@ -156,6 +161,7 @@ or SIGINT shuts the server down gracefully.
 				Addr:      opts.Addr,
 				DataPath:  opts.Data,
 				AuthFile:  opts.AuthFile,
+				ReadOnly:  opts.ReadOnly,
 				LogFormat: opts.LogFormat,
 				Log:       app.IO.ErrOut,
 			})
@@ -170,6 +176,7 @@ or SIGINT shuts the server down gracefully.
 	f.StringVar(&opts.Data, "data", registry.DefaultDataPath, "SQLite database file (created if missing)")
 	f.StringVar(&opts.AuthFile, "auth-file", "", "users for HTTP Basic auth: name:hash:role lines (bcrypt or argon2id; read or write)")
 	f.StringVar(&opts.LogFormat, "log-format", "text", "request log format: text or json")
+	f.BoolVar(&opts.ReadOnly, "read-only", false, "serve an existing data file without writing it: beside the writer on the same file, or from a read-only file system; writes get 422/42205")
 	return cmd
 }
 

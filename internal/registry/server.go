@@ -65,7 +65,19 @@ type server struct {
 	mux     *http.ServeMux
 	ids     idCache
 	limiter *tokenBucket
+	// readOnly is set when the store cannot write (a --read-only server).
+	readOnly bool
+	// generation, when the store has one, changes when another process
+	// commits to the store; cached answers are dropped then.
+	generation func() uint64
 }
+
+// readOnlyStore is a Store that may refuse every write.
+type readOnlyStore interface{ ReadOnly() bool }
+
+// generationStore is a Store that other processes write to: Generation
+// changes after each of their commits.
+type generationStore interface{ Generation() uint64 }
 
 // NewServer returns the Confluent-compatible Schema Registry API over store.
 //
@@ -116,6 +128,12 @@ func NewServer(store Store, opts ServerOptions) http.Handler {
 	}
 	if s.check == nil {
 		s.check = compat.Check
+	}
+	if ro, ok := store.(readOnlyStore); ok {
+		s.readOnly = ro.ReadOnly()
+	}
+	if g, ok := store.(generationStore); ok {
+		s.generation = g.Generation
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -294,6 +312,10 @@ func (s *server) endpoint(rt route) http.Handler {
 		info.route = label
 		if rt.write && info.user != nil && info.user.Role != RoleWrite {
 			writeError(w, errf(http.StatusForbidden, codeForbidden, "User %q is not allowed to change the registry", info.user.Name))
+			return
+		}
+		if rt.write && s.readOnly {
+			writeError(w, errNotPermitted("This registry server is read-only (--read-only); send changes to the writer"))
 			return
 		}
 		if err := rt.fn(w, r); err != nil {
@@ -485,9 +507,10 @@ func parseID(v string) (int64, error) {
 // deletes clear the cache and bump gen so that no read racing with the
 // delete stores a stale answer.
 type idCache struct {
-	mu  sync.RWMutex
-	gen uint64
-	m   map[int64][]byte
+	mu       sync.RWMutex
+	gen      uint64
+	storeGen uint64 // the store's generation the entries were read at
+	m        map[int64][]byte
 }
 
 func (c *idCache) get(id int64) ([]byte, uint64, bool) {
@@ -495,6 +518,24 @@ func (c *idCache) get(id int64) ([]byte, uint64, bool) {
 	defer c.mu.RUnlock()
 	b, ok := c.m[id]
 	return b, c.gen, ok
+}
+
+// sync drops every entry when the store's generation moved: another
+// process committed, maybe a hard delete.
+func (c *idCache) sync(storeGen uint64) {
+	c.mu.RLock()
+	same := c.storeGen == storeGen
+	c.mu.RUnlock()
+	if same {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.storeGen != storeGen {
+		c.storeGen = storeGen
+		c.gen++
+		clear(c.m)
+	}
 }
 
 func (c *idCache) put(id int64, gen uint64, b []byte) {

@@ -317,6 +317,9 @@ func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if s.generation != nil {
+		s.ids.sync(s.generation())
+	}
 	b, gen, ok := s.ids.get(id)
 	if !ok {
 		sc, err := s.visibleSchema(r, id)

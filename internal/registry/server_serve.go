@@ -29,6 +29,10 @@ type ServeOptions struct {
 	// DataPath is the SQLite file; default ./.evctl/registry.db. Its
 	// directory is created if missing.
 	DataPath string
+	// ReadOnly serves an existing data file without writing to it, beside a
+	// writer on the same file or from a read-only file system; writes are
+	// refused with 42205.
+	ReadOnly bool
 	// AuthFile enables HTTP Basic auth with the users of LoadAuthFile.
 	AuthFile string
 	// Users enables auth with these users (in addition to AuthFile's).
@@ -106,10 +110,12 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if len(users) == 0 && !isLoopback(opts.Addr) && !opts.AllowInsecure {
 		return fmt.Errorf("serve registry: refusing to listen on non-loopback address %s without auth; pass an auth file or allow insecure explicitly", opts.Addr)
 	}
-	if err := os.MkdirAll(filepath.Dir(opts.DataPath), 0o755); err != nil {
-		return fmt.Errorf("serve registry: create data directory: %w", err)
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(opts.DataPath), 0o755); err != nil {
+			return fmt.Errorf("serve registry: create data directory: %w", err)
+		}
 	}
-	store, err := OpenSQLite(opts.DataPath)
+	store, err := OpenSQLiteWith(opts.DataPath, SQLiteOptions{ReadOnly: opts.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("serve registry: %w", err)
 	}
@@ -138,7 +144,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
-	logger.Info("registry listening", "addr", ln.Addr().String(), "data", opts.DataPath, "auth", len(users) > 0)
+	logger.Info("registry listening", "addr", ln.Addr().String(), "data", opts.DataPath, "read_only", opts.ReadOnly, "auth", len(users) > 0)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if opts.Ready != nil {
