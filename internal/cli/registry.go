@@ -126,8 +126,8 @@ binary, list its subjects, read and set compatibility levels, check its health.
 }
 
 type serveOptions struct {
-	Addr, Data, AuthFile, LogFormat string
-	ReadOnly                        bool
+	Addr, Data, Store, AuthFile, LogFormat string
+	ReadOnly                               bool
 }
 
 func newRegistryServeCmd(app *App) *cobra.Command {
@@ -136,6 +136,9 @@ func newRegistryServeCmd(app *App) *cobra.Command {
 		Use:   "serve [--addr HOST:PORT] [--data PATH] [--auth-file PATH] [--log-format text|json]",
 		Short: "Serve a Confluent-compatible schema registry on an embedded store",
 		Long: `Serve the Confluent Schema Registry REST API from a single SQLite file.
+
+With --store postgres://… the registry keeps its state in PostgreSQL
+instead, and any number of replicas may serve one database.
 
 One process writes a data file: a second writer fails to start. Servers
 started with --read-only may share the file with the writer and see its
@@ -156,12 +159,19 @@ or SIGINT shuts the server down gracefully.
 			default:
 				return usageError("invalid --log-format %q (want text or json)", opts.LogFormat)
 			}
+			if st := opts.Store; st != "" && !strings.HasPrefix(st, "postgres://") && !strings.HasPrefix(st, "postgresql://") {
+				return usageError("invalid --store: want a postgres:// URL (the SQLite file is --data)")
+			}
+			if opts.Store != "" && opts.ReadOnly {
+				return usageError("--read-only is for a SQLite file; PostgreSQL replicas all read and write")
+			}
 			// The server judges compatibility with the same engines as check.
 			err := registry.Serve(cmd.Context(), registry.ServeOptions{
 				Addr:      opts.Addr,
 				DataPath:  opts.Data,
 				AuthFile:  opts.AuthFile,
 				ReadOnly:  opts.ReadOnly,
+				StoreURL:  opts.Store,
 				LogFormat: opts.LogFormat,
 				Log:       app.IO.ErrOut,
 			})
@@ -176,6 +186,7 @@ or SIGINT shuts the server down gracefully.
 	f.StringVar(&opts.Data, "data", registry.DefaultDataPath, "SQLite database file (created if missing)")
 	f.StringVar(&opts.AuthFile, "auth-file", "", "users for HTTP Basic auth: name:hash:role lines (bcrypt or argon2id; read or write)")
 	f.StringVar(&opts.LogFormat, "log-format", "text", "request log format: text or json")
+	f.StringVar(&opts.Store, "store", "", "a PostgreSQL database instead of the SQLite file: postgres://user@host/db?sslmode=…; any number of replicas may share it")
 	f.BoolVar(&opts.ReadOnly, "read-only", false, "serve an existing data file without writing it: beside the writer on the same file, or from a read-only file system; writes get 422/42205")
 	return cmd
 }

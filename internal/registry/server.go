@@ -346,6 +346,14 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, errf(http.StatusServiceUnavailable, codeStoreError, "Request cancelled"))
 		return
 	}
+	if errors.Is(err, ErrStoreUnavailable) {
+		// The database is unreachable: nothing was acknowledged, the
+		// client may retry; the store reconnects by itself.
+		s.log.Error("store unavailable", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "1")
+		writeError(w, errf(http.StatusServiceUnavailable, codeStoreError, "The backend data store is unavailable; retry later"))
+		return
+	}
 	s.log.Error("store error", "path", r.URL.Path, "err", err)
 	writeError(w, errf(http.StatusInternalServerError, codeStoreError, "Error in the backend data store"))
 }

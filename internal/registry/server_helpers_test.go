@@ -37,8 +37,18 @@ type testServer struct {
 	path  string
 }
 
+// testStoreURL, when set (by TestPostgresConformance), makes
+// newTestServer serve a fresh PostgreSQL database instead of SQLite.
+var testStoreURL func(t *testing.T) string
+
 func newTestServer(t *testing.T, opts ServerOptions) *testServer {
 	t.Helper()
+	if testStoreURL != nil {
+		st := openPostgresStore(t, testStoreURL(t))
+		srv := httptest.NewServer(NewServer(st, opts))
+		t.Cleanup(srv.Close)
+		return &testServer{Server: srv}
+	}
 	path := filepath.Join(t.TempDir(), "registry.db")
 	st, err := OpenSQLite(path)
 	if err != nil {

@@ -29,6 +29,9 @@ type ServeOptions struct {
 	// DataPath is the SQLite file; default ./.evctl/registry.db. Its
 	// directory is created if missing.
 	DataPath string
+	// StoreURL, when set, selects another store than the SQLite file:
+	// postgres://… (or postgresql://…) for PostgreSQL, shared by replicas.
+	StoreURL string
 	// ReadOnly serves an existing data file without writing to it, beside a
 	// writer on the same file or from a read-only file system; writes are
 	// refused with 42205.
@@ -110,12 +113,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if len(users) == 0 && !isLoopback(opts.Addr) && !opts.AllowInsecure {
 		return fmt.Errorf("serve registry: refusing to listen on non-loopback address %s without auth; pass an auth file or allow insecure explicitly", opts.Addr)
 	}
-	if !opts.ReadOnly {
-		if err := os.MkdirAll(filepath.Dir(opts.DataPath), 0o755); err != nil {
-			return fmt.Errorf("serve registry: create data directory: %w", err)
-		}
-	}
-	store, err := OpenSQLiteWith(opts.DataPath, SQLiteOptions{ReadOnly: opts.ReadOnly})
+	store, where, err := openStore(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("serve registry: %w", err)
 	}
@@ -144,7 +142,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
-	logger.Info("registry listening", "addr", ln.Addr().String(), "data", opts.DataPath, "read_only", opts.ReadOnly, "auth", len(users) > 0)
+	logger.Info("registry listening", "addr", ln.Addr().String(), "store", where, "read_only", opts.ReadOnly, "auth", len(users) > 0)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if opts.Ready != nil {
@@ -166,6 +164,31 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	}
 	logger.Info("registry stopped")
 	return nil
+}
+
+// openStore opens the store opts name and says where it is (without
+// credentials) for the log.
+func openStore(ctx context.Context, opts ServeOptions) (Store, string, error) {
+	if u := opts.StoreURL; u != "" {
+		if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+			return nil, "", fmt.Errorf("unsupported store %q: want postgres://… (or --data for SQLite)", redactURL(u))
+		}
+		if opts.ReadOnly {
+			return nil, "", errors.New("--read-only is for SQLite files; a PostgreSQL store is shared by read-write replicas")
+		}
+		st, err := OpenPostgres(ctx, u)
+		return st, redactURL(u), err
+	}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(opts.DataPath), 0o755); err != nil {
+			return nil, "", fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	st, err := OpenSQLiteWith(opts.DataPath, SQLiteOptions{ReadOnly: opts.ReadOnly})
+	if err != nil {
+		return nil, "", err
+	}
+	return st, opts.DataPath, nil
 }
 
 func orDefault(d, def time.Duration) time.Duration {
