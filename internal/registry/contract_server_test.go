@@ -117,3 +117,21 @@ func TestContractConfigDefaultsAndOverrides(t *testing.T) {
 	wantOK(t, ts.do(t, "DELETE", "/config/pay-value", nil), `{"compatibilityLevel":"NONE","overrideMetadata":{"properties":{"tier":"1"}}}`)
 	wantErr(t, ts.do(t, "GET", "/config/pay-value", nil), 404, codeSubjectConfigNotFound)
 }
+
+// A re-registration answered from the cache follows every write: a mode
+// change, a soft delete, a new contract default.
+func TestReRegistrationCacheFollowsWrites(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	ts.register(t, "c-value", reg(orderV1))
+	for range 3 {
+		wantOK(t, ts.do(t, "POST", "/subjects/c-value/versions", reg(orderV1)), `{"id":1,"version":1}`)
+	}
+	wantOK(t, ts.do(t, "PUT", "/mode/c-value", `{"mode":"READONLY"}`), `{"mode":"READONLY"}`)
+	wantErr(t, ts.do(t, "POST", "/subjects/c-value/versions", reg(orderV1)), 422, codeOperationNotPermitted)
+	wantOK(t, ts.do(t, "DELETE", "/mode/c-value", nil), `{"mode":"READONLY"}`)
+	wantOK(t, ts.do(t, "POST", "/subjects/c-value/versions", reg(orderV1)), `{"id":1,"version":1}`)
+	wantOK(t, ts.do(t, "DELETE", "/subjects/c-value/versions/1", nil), `1`)
+	wantOK(t, ts.do(t, "POST", "/subjects/c-value/versions", reg(orderV1)), `{"id":1,"version":2}`)
+	wantOK(t, ts.do(t, "PUT", "/config/c-value", `{"overrideMetadata":{"properties":{"owner":"x"}}}`), `{"overrideMetadata":{"properties":{"owner":"x"}}}`)
+	wantOK(t, ts.do(t, "POST", "/subjects/c-value/versions", reg(orderV1)), `{"id":2,"version":3}`)
+}

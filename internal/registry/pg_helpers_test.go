@@ -29,7 +29,7 @@ type pgCluster struct {
 
 var pgDBSeq atomic.Int64
 
-func postgresBinDir(t *testing.T) string {
+func postgresBinDir(t testing.TB) string {
 	t.Helper()
 	if dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin"); len(dirs) > 0 {
 		sort.Slice(dirs, func(i, j int) bool {
@@ -50,7 +50,7 @@ func postgresBinDir(t *testing.T) string {
 	return ""
 }
 
-func startPostgres(t *testing.T) *pgCluster {
+func startPostgres(t testing.TB) *pgCluster {
 	t.Helper()
 	c := &pgCluster{bin: postgresBinDir(t)}
 	dir, err := os.MkdirTemp("", "evctl-pg-")
@@ -88,7 +88,7 @@ func (c *pgCluster) command(name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func (c *pgCluster) run(t *testing.T, name string, args ...string) {
+func (c *pgCluster) run(t testing.TB, name string, args ...string) {
 	t.Helper()
 	if out, err := c.command(name, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
@@ -96,7 +96,7 @@ func (c *pgCluster) run(t *testing.T, name string, args ...string) {
 }
 
 // pgctl runs pg_ctl; t may be nil (cleanup), then errors are ignored.
-func (c *pgCluster) pgctl(t *testing.T, args ...string) {
+func (c *pgCluster) pgctl(t testing.TB, args ...string) {
 	full := append([]string{"-D", c.data(), "-w", "-t", "60"}, args...)
 	out, err := c.command("pg_ctl", full...).CombinedOutput()
 	if err != nil && t != nil {
@@ -105,14 +105,14 @@ func (c *pgCluster) pgctl(t *testing.T, args ...string) {
 	}
 }
 
-func (c *pgCluster) start(t *testing.T) {
+func (c *pgCluster) start(t testing.TB) {
 	t.Helper()
 	c.pgctl(t, "-l", filepath.Join(c.dir, "log"), "-o", "-k "+c.dir+" -c listen_addresses= -p 5432 -c max_connections=200", "start")
 }
 
 // stop stops the server: "fast" disconnects clients cleanly, "immediate"
 // is a crash (recovery from the WAL at the next start).
-func (c *pgCluster) stop(t *testing.T, mode string) {
+func (c *pgCluster) stop(t testing.TB, mode string) {
 	t.Helper()
 	c.pgctl(t, "stop", "-m", mode)
 }
@@ -122,7 +122,7 @@ func (c *pgCluster) url(db string) string {
 }
 
 // newDB creates an empty database and returns its URL.
-func (c *pgCluster) newDB(t *testing.T) string {
+func (c *pgCluster) newDB(t testing.TB) string {
 	t.Helper()
 	name := fmt.Sprintf("evctl_test_%d", pgDBSeq.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -139,7 +139,7 @@ func (c *pgCluster) newDB(t *testing.T) string {
 }
 
 // openPostgresStore opens a store (a replica) on url, closed after the test.
-func openPostgresStore(t *testing.T, url string) *PostgresStore {
+func openPostgresStore(t testing.TB, url string) *PostgresStore {
 	t.Helper()
 	st, err := OpenPostgres(context.Background(), url)
 	if err != nil {

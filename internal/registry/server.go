@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,12 +65,20 @@ type server struct {
 	metrics *metrics
 	mux     *http.ServeMux
 	ids     idCache
+	regs    regCache
 	limiter *tokenBucket
 	// readOnly is set when the store cannot write (a --read-only server).
 	readOnly bool
 	// generation, when the store has one, changes when another process
 	// commits to the store; cached answers are dropped then.
-	generation func() uint64
+	generation func() Generations
+}
+
+// Generations count the commits of other processes that a server's caches
+// must follow: HardDeletes those that may hide a schema id, Writes every
+// one.
+type Generations struct {
+	HardDeletes, Writes uint64
 }
 
 // readOnlyStore is a Store that may refuse every write.
@@ -77,7 +86,7 @@ type readOnlyStore interface{ ReadOnly() bool }
 
 // generationStore is a Store that other processes write to: Generation
 // changes after each of their commits.
-type generationStore interface{ Generation() uint64 }
+type generationStore interface{ Generation() Generations }
 
 // NewServer returns the Confluent-compatible Schema Registry API over store.
 //
@@ -125,6 +134,7 @@ func NewServer(store Store, opts ServerOptions) http.Handler {
 		metrics: newMetrics(),
 		mux:     http.NewServeMux(),
 		ids:     idCache{m: map[int64][]byte{}},
+		regs:    regCache{m: map[[sha256.Size]byte][]byte{}},
 	}
 	if s.check == nil {
 		s.check = compat.Check
@@ -448,14 +458,28 @@ func supportedContentType(v string) bool {
 
 // decodeBody reads a JSON request body into v.
 func decodeBody(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(body, v)
+}
+
+// readBody reads the request body within the size limit.
+func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errf(http.StatusRequestEntityTooLarge, codePayloadTooLarge, "Request body exceeds the limit of %d bytes", mbe.Limit)
+			return nil, errf(http.StatusRequestEntityTooLarge, codePayloadTooLarge, "Request body exceeds the limit of %d bytes", mbe.Limit)
 		}
-		return errf(http.StatusBadRequest, codeBadRequest, "read request body: %v", err)
+		return nil, errf(http.StatusBadRequest, codeBadRequest, "read request body: %v", err)
 	}
+	return body, nil
+}
+
+// decodeJSON decodes a request body into v.
+func decodeJSON(body []byte, v any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return errf(statusForUnprocessableEntity, codeUnprocessable, "Request body is empty")
 	}
@@ -559,6 +583,73 @@ func (c *idCache) invalidate() {
 	defer c.mu.Unlock()
 	c.gen++
 	clear(c.m)
+}
+
+// update runs a write transaction, then drops the answers that any write
+// may change.
+func (s *server) update(ctx context.Context, fn func(Tx) error) error {
+	err := s.store.Update(ctx, fn)
+	s.regs.invalidate()
+	return err
+}
+
+// regCache holds the answers of re-registrations (a subject already holds
+// the schema): every producer re-registers its schema at start-up, and the
+// answer depends only on what is stored, so it holds until the next write,
+// in this process (update) or another (the store's Writes generation).
+type regCache struct {
+	mu       sync.RWMutex
+	gen      uint64
+	storeGen uint64
+	m        map[[sha256.Size]byte][]byte
+}
+
+// get returns the key of a request, the generation to put its answer
+// with, and the cached answer if any.
+func (c *regCache) get(subject, query string, body []byte) ([sha256.Size]byte, uint64, []byte) {
+	h := sha256.New()
+	h.Write([]byte(subject))
+	h.Write([]byte{0})
+	h.Write([]byte(query))
+	h.Write([]byte{0})
+	h.Write(body)
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return key, c.gen, c.m[key]
+}
+
+func (c *regCache) put(key [sha256.Size]byte, gen uint64, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen && len(c.m) < 100000 {
+		c.m[key] = b
+	}
+}
+
+func (c *regCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.m)
+}
+
+// sync drops every entry when another process wrote.
+func (c *regCache) sync(storeGen uint64) {
+	c.mu.RLock()
+	same := c.storeGen == storeGen
+	c.mu.RUnlock()
+	if same {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.storeGen != storeGen {
+		c.storeGen = storeGen
+		c.gen++
+		clear(c.m)
+	}
 }
 
 // tokenBucket is a global request rate limit.

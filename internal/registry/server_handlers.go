@@ -318,7 +318,7 @@ func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if s.generation != nil {
-		s.ids.sync(s.generation())
+		s.ids.sync(s.generation().HardDeletes)
 	}
 	b, gen, ok := s.ids.get(id)
 	if !ok {
@@ -494,8 +494,21 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	// A re-registration seen since the last write gets the same answer.
+	if s.generation != nil {
+		s.regs.sync(s.generation().Writes)
+	}
+	key, regGen, cached := s.regs.get(subj, r.URL.RawQuery, body)
+	if cached != nil {
+		writeRaw(w, http.StatusOK, cached)
+		return nil
+	}
 	var req schemaRequest
-	if err := decodeBody(r, &req); err != nil {
+	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
 	if (req.Schema == nil || *req.Schema == "") && (!isNull(req.Metadata) || !isNull(req.RuleSet)) {
@@ -534,7 +547,12 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if done != nil {
-			writeJSON(w, http.StatusOK, done)
+			b, err := jsonBytes(done)
+			if err != nil {
+				return err
+			}
+			s.regs.put(key, regGen, b)
+			writeRaw(w, http.StatusOK, b)
 			return nil
 		}
 	}
@@ -545,7 +563,7 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 		return errInvalidSchema("invalid version %d", req.Version)
 	}
 	var res registerResponse
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		res = registerResponse{}
 		mode, err := effectiveMode(tx, subj)
 		if err != nil {
@@ -1132,7 +1150,7 @@ func (s *server) handleDeleteVersion(w http.ResponseWriter, r *http.Request) err
 	}
 	permanent := boolParam(r, "permanent")
 	var deleted int
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		if err := checkWritable(tx, subj); err != nil {
 			return err
 		}
@@ -1202,7 +1220,7 @@ func (s *server) handleDeleteSubject(w http.ResponseWriter, r *http.Request) err
 	}
 	permanent := boolParam(r, "permanent")
 	out := []int{}
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		out = out[:0]
 		if err := checkWritable(tx, subj); err != nil {
 			return err
@@ -1370,7 +1388,7 @@ func (s *server) handlePutConfig(w http.ResponseWriter, r *http.Request) error {
 	if put == (configPut{}) && isNull(body.DefaultMetadata) && isNull(body.OverrideMetadata) && isNull(body.DefaultRuleSet) && isNull(body.OverrideRuleSet) {
 		return errf(statusForUnprocessableEntity, codeInvalidCompatibility, "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive")
 	}
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		// A PUT changes the fields it carries and keeps the others.
 		c, err := tx.Config(subj)
 		if err != nil && !errors.Is(err, ErrNotFound) {
@@ -1406,7 +1424,7 @@ func (s *server) handleDeleteConfig(w http.ResponseWriter, r *http.Request) erro
 		return errSubjectNotFound(r.PathValue("subject"))
 	}
 	var old SubjectConfig
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		c, err := tx.Config(subj)
 		switch {
 		case err == nil:
@@ -1478,7 +1496,7 @@ func (s *server) handlePutMode(w http.ResponseWriter, r *http.Request) error {
 		return errf(statusForUnprocessableEntity, codeInvalidMode, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT")
 	}
 	force := boolParam(r, "force")
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		if mode == modeImport && !force {
 			if scoped {
 				rows, err := tx.Versions(subj)
@@ -1513,7 +1531,7 @@ func (s *server) handleDeleteMode(w http.ResponseWriter, r *http.Request) error 
 		return errf(http.StatusNotFound, codeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", r.PathValue("subject"))
 	}
 	var old string
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		m, err := tx.Mode(subj)
 		if errors.Is(err, ErrNotFound) {
 			return errf(http.StatusNotFound, codeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", subj)

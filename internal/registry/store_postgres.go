@@ -26,15 +26,16 @@ import (
 //     lock, so ids and versions are allocated exactly as on SQLite, and the
 //     same unique constraints back them.
 //   - Reads run in REPEATABLE READ, READ ONLY transactions, in parallel.
-//   - A hard delete sends NOTIFY at commit; every replica LISTENs and bumps
-//     Generation, so servers drop cached schemas. While the listening
-//     connection is down, Generation changes on every call: nothing cached is
-//     served until it is back.
+//   - Every write sends NOTIFY at commit (saying whether it hard-deleted);
+//     every replica LISTENs and bumps Generation, so servers drop cached
+//     answers. While the listening connection is down, Generation changes
+//     on every call: nothing cached is served until it is back.
 //   - A lost connection is ErrStoreUnavailable (503); the pool reconnects by
 //     itself on the next request.
 type PostgresStore struct {
 	pool     *pgxpool.Pool
-	gen      atomic.Uint64
+	gen      atomic.Uint64 // hard deletes
+	writeGen atomic.Uint64 // every write
 	listenOK atomic.Bool
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
@@ -164,7 +165,7 @@ func (s *PostgresStore) listen(ctx context.Context, cc *pgx.ConnConfig, ready ch
 		}
 		if err == nil {
 			// Anything may have happened while nobody listened.
-			s.gen.Add(1)
+			s.bump(true)
 			s.listenOK.Store(true)
 			if !signalled {
 				close(ready)
@@ -172,14 +173,15 @@ func (s *PostgresStore) listen(ctx context.Context, cc *pgx.ConnConfig, ready ch
 			}
 			backoff = 50 * time.Millisecond
 			for {
-				if _, err = conn.WaitForNotification(ctx); err != nil {
+				var n *pgconn.Notification
+				if n, err = conn.WaitForNotification(ctx); err != nil {
 					break
 				}
-				s.gen.Add(1)
+				s.bump(n.Payload == "hard-delete")
 			}
 		}
 		s.listenOK.Store(false)
-		s.gen.Add(1)
+		s.bump(true)
 		if conn != nil {
 			cctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			conn.Close(cctx)
@@ -193,13 +195,20 @@ func (s *PostgresStore) listen(ctx context.Context, cc *pgx.ConnConfig, ready ch
 	}
 }
 
-// Generation implements the server's cache invalidation: it changes after
-// another replica's hard delete, and on every call while not listening.
-func (s *PostgresStore) Generation() uint64 {
-	if !s.listenOK.Load() {
-		return s.gen.Add(1)
+func (s *PostgresStore) bump(hardDelete bool) {
+	if hardDelete {
+		s.gen.Add(1)
 	}
-	return s.gen.Load()
+	s.writeGen.Add(1)
+}
+
+// Generation implements the server's cache invalidation: it changes after
+// another replica's writes, and on every call while not listening.
+func (s *PostgresStore) Generation() Generations {
+	if !s.listenOK.Load() {
+		s.bump(true)
+	}
+	return Generations{HardDeletes: s.gen.Load(), Writes: s.writeGen.Load()}
 }
 
 // Close stops listening and closes the pool.
@@ -281,10 +290,12 @@ func (s *PostgresStore) update(ctx context.Context, fn func(Tx) error) (committi
 	if err := fn(t); err != nil {
 		return false, err
 	}
+	payload := "write"
 	if t.hardDeleted {
-		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, 'hard-delete')`, pgNotifyChannel); err != nil {
-			return false, pgStoreErr("notify", err)
-		}
+		payload = "hard-delete"
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, pgNotifyChannel, payload); err != nil {
+		return false, pgStoreErr("notify", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return true, pgStoreErr("commit", err)

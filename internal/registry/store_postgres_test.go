@@ -15,7 +15,7 @@ import (
 // real PostgreSQL: same answers, same error codes.
 func TestPostgresConformance(t *testing.T) {
 	pg := startPostgres(t)
-	testStoreURL = pg.newDB
+	testStoreURL = func(t *testing.T) string { return pg.newDB(t) }
 	t.Cleanup(func() { testStoreURL = nil })
 	for _, tc := range []struct {
 		name string
@@ -49,6 +49,7 @@ func TestPostgresConformance(t *testing.T) {
 		{"ContractValidation", TestContractValidation},
 		{"ContractConfig", TestContractConfigDefaultsAndOverrides},
 		{"ConfluentJSClient", TestContractsWithConfluentJSClient},
+		{"ReRegistrationCache", TestReRegistrationCacheFollowsWrites},
 	} {
 		t.Run(tc.name, tc.fn)
 	}
@@ -154,6 +155,36 @@ func TestPostgresReplicas(t *testing.T) {
 	}
 	for _, base := range bases[1:] {
 		waitStatus(t, fmt.Sprintf("%s/schemas/ids/%d", base, id), 404)
+	}
+
+	// A re-registration cached on one replica follows a mode change made
+	// on another.
+	body := fmt.Sprintf(`{"schema":%q}`, fieldSchema(0))
+	for range 2 {
+		if _, _, err := postRegister(http.DefaultClient, bases[2], "s-0", fieldSchema(0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req, _ := http.NewRequest("PUT", bases[0]+"/mode/s-0", stringsReader(`{"mode":"READONLY"}`))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Post(bases[2]+"/subjects/s-0/versions", mediaTypeV1, stringsReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode == 422 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica 2 still acknowledges a registration in a READONLY subject: %d", res.StatusCode)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

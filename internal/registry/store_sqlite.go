@@ -231,7 +231,10 @@ func (s *SQLiteStore) startPolling(every time.Duration) error {
 
 // Generation changes whenever another process may have committed a change
 // (read-only stores); a writer store is the only writer, so it stays 0.
-func (s *SQLiteStore) Generation() uint64 { return s.gen.Load() }
+func (s *SQLiteStore) Generation() Generations {
+	g := s.gen.Load()
+	return Generations{HardDeletes: g, Writes: g}
+}
 
 // ReadOnly reports whether the store was opened read-only.
 func (s *SQLiteStore) ReadOnly() bool { return s.readOnly }
