@@ -161,4 +161,3 @@ func BenchmarkReRegister(b *testing.B) {
 		})
 	}
 }
-
