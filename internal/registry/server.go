@@ -54,6 +54,11 @@ type ServerOptions struct {
 	// (default: one second's worth).
 	RateLimit float64
 	RateBurst int
+	// LoginFailureBurst failed logins per client address are allowed at
+	// once, then LoginFailureRate a second; past that the address gets 429
+	// without a password being checked. Zero values take the defaults.
+	LoginFailureBurst int
+	LoginFailureRate  float64
 }
 
 type server struct {
@@ -149,7 +154,7 @@ func NewServer(store Store, opts ServerOptions) http.Handler {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if len(opts.Users) > 0 {
-		s.auth = newAuthenticator(opts.Users)
+		s.auth = newAuthenticator(opts.Users, opts.LoginFailureBurst, opts.LoginFailureRate)
 	}
 	if opts.RateLimit > 0 {
 		s.limiter = newTokenBucket(opts.RateLimit, opts.RateBurst)
@@ -287,8 +292,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if s.auth != nil {
-		u, ok := s.auth.authenticate(r)
-		if !ok {
+		u, res := s.auth.authenticate(r)
+		if res == authThrottled {
+			sw.Header().Set("Retry-After", "1")
+			writeError(sw, errf(http.StatusTooManyRequests, codeTooManyRequests, "Too many failed logins from this address; retry later"))
+			return
+		}
+		if res != authOK {
 			sw.Header().Set("WWW-Authenticate", `Basic realm="evctl-registry", charset="UTF-8"`)
 			writeError(sw, errf(http.StatusUnauthorized, codeUnauthorized, "Unauthorized"))
 			return
