@@ -335,6 +335,9 @@ func matchesProperties(m *Metadata, want map[string]string) bool {
 // handleLatestWithMetadata is GET /subjects/{subject}/metadata?key=&value=:
 // the latest version whose metadata properties hold every key=value pair.
 func (s *server) handleLatestWithMetadata(w http.ResponseWriter, r *http.Request) error {
+	if err := checkFormat(r); err != nil {
+		return err
+	}
 	subj, err := subjectParam(r)
 	if err != nil {
 		return errSubjectNotFound(r.PathValue("subject"))

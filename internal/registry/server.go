@@ -173,6 +173,7 @@ type route struct {
 func (s *server) routes() {
 	rs := []route{
 		{"GET", "/{$}", false, s.handleRoot},
+		{"POST", "/{$}", false, s.handleRoot},
 		{"GET", "/subjects", false, s.handleListSubjects},
 		{"GET", "/subjects/{subject}/versions", false, s.handleListVersions},
 		{"POST", "/subjects/{subject}/versions", true, s.handleRegister},
@@ -202,6 +203,7 @@ func (s *server) routes() {
 		{"GET", "/mode/{subject}", false, s.handleGetMode},
 		{"PUT", "/mode/{subject}", true, s.handlePutMode},
 		{"DELETE", "/mode/{subject}", true, s.handleDeleteMode},
+		{"DELETE", "/mode", true, s.handleDeleteMode},
 		{"GET", "/contexts", false, s.handleContexts},
 		{"GET", "/metrics", false, s.handleMetrics},
 	}

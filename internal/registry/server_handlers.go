@@ -109,12 +109,45 @@ func subjectParam(r *http.Request) (string, error) {
 	return subj, nil
 }
 
+// page applies ?offset= and ?limit= to a list answer, as Confluent does on
+// its list endpoints: offset skips, a positive limit caps, -1 or absent is
+// no limit. Anything else is 400.
+func page[T any](r *http.Request, out []T) ([]T, error) {
+	q := r.URL.Query()
+	offset, limit := 0, -1
+	var err error
+	if v := q.Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
+			return nil, errf(http.StatusBadRequest, codeBadRequest, "Invalid offset %q: want a number >= 0", v)
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < -1 {
+			return nil, errf(http.StatusBadRequest, codeBadRequest, "Invalid limit %q: want a number >= 0, or -1 for no limit", v)
+		}
+	}
+	out = out[min(offset, len(out)):]
+	if limit >= 0 && limit < len(out) {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// checkFormat refuses a ?format= this registry does not produce, instead
+// of answering in the default format as if it had.
+func checkFormat(r *http.Request) error {
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "default":
+		return nil
+	default:
+		return errf(http.StatusBadRequest, codeBadRequest, "format %q is not supported by this registry (only the default format)", f)
+	}
+}
+
 func (s *server) handleListSubjects(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	deleted, deletedOnly := boolParam(r, "deleted"), boolParam(r, "deletedOnly")
 	prefix := q.Get("subjectPrefix")
-	offset, _ := strconv.Atoi(q.Get("offset"))
-	limit, _ := strconv.Atoi(q.Get("limit"))
 	var rows []SubjectRow
 	if err := s.store.View(r.Context(), func(tx Tx) (err error) {
 		rows, err = tx.Subjects()
@@ -140,11 +173,9 @@ func (s *server) handleListSubjects(w http.ResponseWriter, r *http.Request) erro
 		}
 		out = append(out, row.Subject)
 	}
-	if offset > 0 {
-		out = out[min(offset, len(out)):]
-	}
-	if limit > 0 && limit < len(out) {
-		out = out[:limit]
+	out, err := page(r, out)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -189,6 +220,10 @@ func (s *server) handleListVersions(w http.ResponseWriter, r *http.Request) erro
 	if len(rows) == 0 || (live == 0 && !deleted && !deletedOnly && !asNeg) {
 		return errSubjectNotFound(subj)
 	}
+	out, perr := page(r, out)
+	if perr != nil {
+		return perr
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -219,6 +254,9 @@ func pickVersion(subject string, rows []VersionRow, v int, deleted bool) (Versio
 
 // loadVersion reads subject/version with its schema.
 func (s *server) loadVersion(r *http.Request) (schemaObject, error) {
+	if err := checkFormat(r); err != nil {
+		return schemaObject{}, err
+	}
 	subj, err := subjectParam(r)
 	if err != nil {
 		return schemaObject{}, errSubjectNotFound(r.PathValue("subject"))
@@ -306,6 +344,10 @@ func (s *server) handleReferencedBy(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	out, perr := page(r, out)
+	if perr != nil {
+		return perr
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -313,9 +355,15 @@ func (s *server) handleReferencedBy(w http.ResponseWriter, r *http.Request) erro
 // ---- schemas by id ----
 
 func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error {
+	if err := checkFormat(r); err != nil {
+		return err
+	}
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if boolParam(r, "fetchMaxId") {
+		return s.schemaByIDWithMaxID(w, r, id)
 	}
 	if s.generation != nil {
 		s.ids.sync(s.generation().HardDeletes)
@@ -339,6 +387,31 @@ func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error 
 		s.ids.put(id, gen, b)
 	}
 	writeRaw(w, http.StatusOK, b)
+	return nil
+}
+
+// schemaByIDWithMaxID answers GET /schemas/ids/{id}?fetchMaxId=true: the
+// schema and the largest id allocated so far, read together.
+func (s *server) schemaByIDWithMaxID(w http.ResponseWriter, r *http.Request, id int64) error {
+	sc, err := s.visibleSchema(r, id)
+	if err != nil {
+		return err
+	}
+	var maxID int64
+	if err := s.store.View(r.Context(), func(tx Tx) (err error) {
+		maxID, err = tx.MaxSchemaID()
+		return err
+	}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Schema     string      `json:"schema"`
+		SchemaType string      `json:"schemaType,omitempty"`
+		References []Reference `json:"references,omitempty"`
+		Metadata   *Metadata   `json:"metadata,omitempty"`
+		RuleSet    *RuleSet    `json:"ruleSet,omitempty"`
+		MaxID      int64       `json:"maxId"`
+	}{sc.Text, schemaTypeField(sc.Type), sc.References, sc.Metadata, sc.RuleSet, max(maxID, id)})
 	return nil
 }
 
@@ -383,6 +456,10 @@ func (s *server) handleListSchemas(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	out, perr := page(r, out)
+	if perr != nil {
+		return perr
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -413,6 +490,9 @@ func (s *server) visibleSchema(r *http.Request, id int64) (StoredSchema, error) 
 }
 
 func (s *server) handleSchemaTextByID(w http.ResponseWriter, r *http.Request) error {
+	if err := checkFormat(r); err != nil {
+		return err
+	}
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		return err
@@ -461,6 +541,10 @@ func (s *server) handleSubjectsByID(w http.ResponseWriter, r *http.Request) erro
 			out = append(out, v.Subject)
 		}
 	}
+	out, perr := page(r, out)
+	if perr != nil {
+		return perr
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -477,6 +561,10 @@ func (s *server) handleVersionsByID(w http.ResponseWriter, r *http.Request) erro
 	out := []sv{}
 	for _, v := range vs {
 		out = append(out, sv{v.Subject, v.Version})
+	}
+	out, perr := page(r, out)
+	if perr != nil {
+		return perr
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -891,6 +979,9 @@ func (s *server) importSchema(tx Tx, subj string, p *preparedSchema, req *schema
 // ---- lookup ----
 
 func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
+	if err := checkFormat(r); err != nil {
+		return err
+	}
 	subj, err := subjectParam(r)
 	if err != nil {
 		return errSubjectNotFound(r.PathValue("subject"))
@@ -1526,13 +1617,23 @@ func (s *server) handlePutMode(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) handleDeleteMode(w http.ResponseWriter, r *http.Request) error {
-	subj, _, err := scopeParam(r)
+	subj, scoped, err := scopeParam(r)
 	if err != nil {
 		return errf(http.StatusNotFound, codeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", r.PathValue("subject"))
+	}
+	if !scoped && boolParam(r, "recursive") {
+		// Confluent's recursive delete reaches into contexts, which this
+		// registry does not have; refusing beats deleting less than asked.
+		return errf(statusForUnprocessableEntity, codeOperationNotPermitted, "recursive=true is not supported: this registry has no contexts; delete subject modes one by one")
 	}
 	var old string
 	err = s.update(r.Context(), func(tx Tx) error {
 		m, err := tx.Mode(subj)
+		if errors.Is(err, ErrNotFound) && !scoped {
+			// No global mode set: the default stays.
+			old = modeReadWrite
+			return nil
+		}
 		if errors.Is(err, ErrNotFound) {
 			return errf(http.StatusNotFound, codeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", subj)
 		}

@@ -56,6 +56,8 @@ func parseSchemaType(s string) (compat.Format, error) {
 		return compat.Avro, nil
 	case "JSON":
 		return compat.JSONSchema, nil
+	case "PROTOBUF":
+		return "", errInvalidSchema("schema type PROTOBUF is not supported by this registry (evctl serves AVRO and JSON schemas only; Protobuf is out of scope)")
 	default:
 		return "", errInvalidSchema("unsupported schema type %q; this registry supports AVRO and JSON", s)
 	}
