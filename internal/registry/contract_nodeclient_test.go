@@ -99,3 +99,34 @@ func TestContractsWithConfluentJSClient(t *testing.T) {
 		t.Errorf("v2 message read as v1: %v; the DOWNGRADE migration rule must rename amount to amount_cents", got.Downgraded)
 	}
 }
+
+// TestGUIDsWithConfluentJSClient: header-based schema ids (the GUID in
+// __value_schema_id) written and read back by Confluent's JavaScript serde,
+// beside the 5-byte prefix.
+func TestGUIDsWithConfluentJSClient(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	var got struct {
+		RegisteredGUID         string         `json:"registeredGuid"`
+		RegisteredID           int64          `json:"registeredId"`
+		HeaderBytes            int            `json:"headerBytes"`
+		PayloadStartsWithMagic bool           `json:"payloadStartsWithMagic"`
+		FromHeader             map[string]any `json:"fromHeader"`
+		FromPrefix             map[string]any `json:"fromPrefix"`
+		ByGUIDSchemaMatches    bool           `json:"byGuidSchemaMatches"`
+	}
+	runNode(t, ts.URL, "guids.js", &got)
+	t.Logf("client saw: %+v", got)
+	if !guidRE.MatchString(got.RegisteredGUID) || got.RegisteredID != 1 {
+		t.Errorf("registration answered id %d guid %q", got.RegisteredID, got.RegisteredGUID)
+	}
+	if got.HeaderBytes != 17 || got.PayloadStartsWithMagic {
+		t.Errorf("header serializer wrote a %d-byte header (want magic byte + 16-byte GUID) and a payload with magic byte %v", got.HeaderBytes, got.PayloadStartsWithMagic)
+	}
+	if got.FromHeader["id"] != "o1" || got.FromPrefix["id"] != "o2" {
+		t.Errorf("deserialized %v (header) and %v (prefix)", got.FromHeader, got.FromPrefix)
+	}
+	if !got.ByGUIDSchemaMatches {
+		t.Error("getByGuid did not return the schema")
+	}
+	wantErr(t, ts.do(t, "GET", "/schemas/guids/00000000-0000-4000-8000-000000000000", nil), 404, codeSchemaNotFound)
+}

@@ -188,6 +188,7 @@ func (s *server) routes() {
 		{"GET", "/schemas/ids/{id}/schema", false, s.handleSchemaTextByID},
 		{"GET", "/schemas/ids/{id}/subjects", false, s.handleSubjectsByID},
 		{"GET", "/schemas/ids/{id}/versions", false, s.handleVersionsByID},
+		{"GET", "/schemas/guids/{guid}", false, s.handleSchemaByGUID},
 		{"GET", "/schemas/types", false, s.handleTypes},
 		{"GET", "/schemas", false, s.handleListSchemas},
 		{"POST", "/compatibility/subjects/{subject}/versions/{version}", false, s.handleCompatVersion},

@@ -28,13 +28,14 @@ type schemaObject struct {
 	ID         int64       `json:"id"`
 	SchemaType string      `json:"schemaType,omitempty"`
 	References []Reference `json:"references,omitempty"`
+	GUID       string      `json:"guid,omitempty"`
 	Metadata   *Metadata   `json:"metadata,omitempty"`
 	RuleSet    *RuleSet    `json:"ruleSet,omitempty"`
 	Schema     string      `json:"schema"`
 }
 
 func newSchemaObject(subj string, row VersionRow, sc StoredSchema) schemaObject {
-	return schemaObject{Subject: subj, Version: row.Version, ID: sc.ID, SchemaType: schemaTypeField(sc.Type),
+	return schemaObject{Subject: subj, Version: row.Version, ID: sc.ID, GUID: sc.GUID, SchemaType: schemaTypeField(sc.Type),
 		References: sc.References, Metadata: sc.Metadata, RuleSet: sc.RuleSet, Schema: sc.Text}
 }
 
@@ -374,19 +375,61 @@ func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		b, err = jsonBytes(struct {
-			Schema     string      `json:"schema"`
-			SchemaType string      `json:"schemaType,omitempty"`
-			References []Reference `json:"references,omitempty"`
-			Metadata   *Metadata   `json:"metadata,omitempty"`
-			RuleSet    *RuleSet    `json:"ruleSet,omitempty"`
-		}{sc.Text, schemaTypeField(sc.Type), sc.References, sc.Metadata, sc.RuleSet})
+		b, err = jsonBytes(newSchemaString(sc))
 		if err != nil {
 			return err
 		}
 		s.ids.put(id, gen, b)
 	}
 	writeRaw(w, http.StatusOK, b)
+	return nil
+}
+
+// schemaString is Confluent's SchemaString: the answer of
+// /schemas/ids/{id} and /schemas/guids/{guid}.
+type schemaString struct {
+	Schema     string      `json:"schema"`
+	SchemaType string      `json:"schemaType,omitempty"`
+	References []Reference `json:"references,omitempty"`
+	Metadata   *Metadata   `json:"metadata,omitempty"`
+	RuleSet    *RuleSet    `json:"ruleSet,omitempty"`
+	GUID       string      `json:"guid,omitempty"`
+}
+
+func newSchemaString(sc StoredSchema) schemaString {
+	return schemaString{sc.Text, schemaTypeField(sc.Type), sc.References, sc.Metadata, sc.RuleSet, sc.GUID}
+}
+
+// handleSchemaByGUID is GET /schemas/guids/{guid}: the schema with that
+// GUID while some version, live or soft-deleted, holds it.
+func (s *server) handleSchemaByGUID(w http.ResponseWriter, r *http.Request) error {
+	if err := checkFormat(r); err != nil {
+		return err
+	}
+	guid := r.PathValue("guid")
+	var sc StoredSchema
+	err := s.store.View(r.Context(), func(tx Tx) error {
+		var err error
+		sc, err = tx.SchemaByGUID(guid)
+		if errors.Is(err, ErrNotFound) {
+			return errSchemaNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		vs, err := tx.VersionsBySchema(sc.ID)
+		if err != nil {
+			return err
+		}
+		if len(vs) == 0 {
+			return errSchemaNotFound()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newSchemaString(sc))
 	return nil
 }
 
@@ -405,13 +448,9 @@ func (s *server) schemaByIDWithMaxID(w http.ResponseWriter, r *http.Request, id 
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct {
-		Schema     string      `json:"schema"`
-		SchemaType string      `json:"schemaType,omitempty"`
-		References []Reference `json:"references,omitempty"`
-		Metadata   *Metadata   `json:"metadata,omitempty"`
-		RuleSet    *RuleSet    `json:"ruleSet,omitempty"`
-		MaxID      int64       `json:"maxId"`
-	}{sc.Text, schemaTypeField(sc.Type), sc.References, sc.Metadata, sc.RuleSet, max(maxID, id)})
+		schemaString
+		MaxID int64 `json:"maxId"`
+	}{newSchemaString(sc), max(maxID, id)})
 	return nil
 }
 
@@ -573,8 +612,9 @@ func (s *server) handleVersionsByID(w http.ResponseWriter, r *http.Request) erro
 // ---- registration ----
 
 type registerResponse struct {
-	ID      int64 `json:"id"`
-	Version int   `json:"version,omitempty"`
+	ID      int64  `json:"id"`
+	Version int    `json:"version,omitempty"`
+	GUID    string `json:"guid,omitempty"`
 }
 
 func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
@@ -845,7 +885,7 @@ func planRegister(tx Tx, subj string, p *preparedSchema) (*registration, error) 
 		// Already registered here: same id and version, no check.
 		v, err := tx.LiveVersionOf(subj, g.existing.ID)
 		if err == nil {
-			g.done = &registerResponse{ID: g.existing.ID, Version: v.Version}
+			g.done = &registerResponse{ID: g.existing.ID, Version: v.Version, GUID: g.existing.GUID}
 		} else if !errors.Is(err, ErrNotFound) {
 			return nil, err
 		}
@@ -901,9 +941,10 @@ func (s *server) register(tx Tx, subj string, p *preparedSchema, wantVersion int
 				"Schema being registered is incompatible with an earlier schema for subject %q, details: [%s]", subj, strings.Join(msgs, ", "))
 		}
 	}
-	id := g.existing.ID
+	id, guid := g.existing.ID, g.existing.GUID
 	if !g.found {
-		id, err = tx.InsertSchema(StoredSchema{Hash: g.hash, Type: p.Type, Text: p.Text, References: g.refs, Metadata: g.meta, RuleSet: g.rules})
+		guid = newGUID()
+		id, err = tx.InsertSchema(StoredSchema{GUID: guid, Hash: g.hash, Type: p.Type, Text: p.Text, References: g.refs, Metadata: g.meta, RuleSet: g.rules})
 		if err != nil {
 			return registerResponse{}, err
 		}
@@ -911,7 +952,7 @@ func (s *server) register(tx Tx, subj string, p *preparedSchema, wantVersion int
 	if err := tx.InsertVersion(subj, next, id); err != nil {
 		return registerResponse{}, err
 	}
-	return registerResponse{ID: id, Version: next}, nil
+	return registerResponse{ID: id, Version: next, GUID: guid}, nil
 }
 
 // importSchema registers under a caller-chosen id (IMPORT mode).
@@ -952,7 +993,7 @@ func (s *server) importSchema(tx Tx, subj string, p *preparedSchema, req *schema
 	if version <= 0 {
 		for _, row := range liveRows(rows) {
 			if row.SchemaID == req.ID {
-				return registerResponse{ID: req.ID, Version: row.Version}, nil
+				return registerResponse{ID: req.ID, Version: row.Version, GUID: byID.GUID}, nil
 			}
 		}
 		version = maxVersion(rows) + 1
@@ -960,20 +1001,22 @@ func (s *server) importSchema(tx Tx, subj string, p *preparedSchema, req *schema
 	for _, row := range rows {
 		if row.Version == version {
 			if row.SchemaID == req.ID {
-				return registerResponse{ID: req.ID, Version: version}, nil
+				return registerResponse{ID: req.ID, Version: version, GUID: byID.GUID}, nil
 			}
 			return registerResponse{}, errNotPermitted("Version %d of subject %s already holds schema id %d", version, subj, row.SchemaID)
 		}
 	}
+	guid := byID.GUID
 	if !idTaken {
-		if _, err := tx.InsertSchema(StoredSchema{ID: req.ID, Hash: hash, Type: p.Type, Text: p.Text, References: refs, Metadata: p.Metadata, RuleSet: p.RuleSet}); err != nil {
+		guid = newGUID()
+		if _, err := tx.InsertSchema(StoredSchema{ID: req.ID, GUID: guid, Hash: hash, Type: p.Type, Text: p.Text, References: refs, Metadata: p.Metadata, RuleSet: p.RuleSet}); err != nil {
 			return registerResponse{}, err
 		}
 	}
 	if err := tx.InsertVersion(subj, version, req.ID); err != nil {
 		return registerResponse{}, err
 	}
-	return registerResponse{ID: req.ID, Version: version}, nil
+	return registerResponse{ID: req.ID, Version: version, GUID: guid}, nil
 }
 
 // ---- lookup ----

@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"crypto/rand"
+	"fmt"
 	"errors"
 	"time"
 
@@ -33,6 +35,8 @@ type Store interface {
 type Tx interface {
 	// SchemaByID returns the schema stored under id.
 	SchemaByID(id int64) (StoredSchema, error)
+	// SchemaByGUID returns the schema whose GUID is guid.
+	SchemaByGUID(guid string) (StoredSchema, error)
 	// SchemaByHash returns the schema whose identity hash is hash.
 	SchemaByHash(hash string) (StoredSchema, error)
 	// InsertSchema stores s. When s.ID is 0 a new id is allocated: one more
@@ -88,7 +92,10 @@ type Reference struct {
 // StoredSchema is one content-addressed schema. Its id never changes and is
 // never given to another schema.
 type StoredSchema struct {
-	ID         int64
+	ID   int64
+	// GUID is the schema's random UUID (Confluent 8.x), as unchanging as
+	// its id; InsertSchema makes one when it is empty.
+	GUID       string
 	Hash       string
 	Type       compat.Format
 	Text       string
@@ -130,3 +137,12 @@ type SubjectRow struct {
 
 // ErrNotFound is returned by Tx lookups of missing rows.
 var ErrNotFound = errors.New("not found")
+
+// newGUID returns a random version-4 UUID.
+func newGUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -85,6 +85,11 @@ var postgresMigrations = [][]string{{
 	`CREATE TABLE config (subject TEXT COLLATE "C" PRIMARY KEY, compatibility TEXT NOT NULL, contract TEXT NOT NULL DEFAULT '')`,
 	`CREATE TABLE modes (subject TEXT COLLATE "C" PRIMARY KEY, mode TEXT NOT NULL)`,
 	`CREATE TABLE id_seq (name TEXT PRIMARY KEY, value BIGINT NOT NULL)`,
+}, {
+	// Schema GUIDs; existing schemas get a random UUID.
+	`ALTER TABLE schemas ADD COLUMN guid TEXT NOT NULL DEFAULT ''`,
+	`UPDATE schemas SET guid = gen_random_uuid()::text WHERE guid = ''`,
+	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid)`,
 }}
 
 // OpenPostgres connects to the database at url (postgres://…), applies
@@ -347,12 +352,12 @@ func pgWrap(op string, err error) error {
 	return pgStoreErr(op, err)
 }
 
-const pgSchemaCols = `id, hash, schema_type, schema, refs, metadata, rule_set`
+const pgSchemaCols = `id, guid, hash, schema_type, schema, refs, metadata, rule_set`
 
 func (t *pgTx) scanSchema(op string, row pgx.Row) (StoredSchema, error) {
 	var s StoredSchema
 	var typ, refs, meta, rules string
-	if err := row.Scan(&s.ID, &s.Hash, &typ, &s.Text, &refs, &meta, &rules); err != nil {
+	if err := row.Scan(&s.ID, &s.GUID, &s.Hash, &typ, &s.Text, &refs, &meta, &rules); err != nil {
 		return StoredSchema{}, pgWrap(op, err)
 	}
 	s.Type = compat.Format(typ)
@@ -371,6 +376,10 @@ func (t *pgTx) scanSchema(op string, row pgx.Row) (StoredSchema, error) {
 
 func (t *pgTx) SchemaByID(id int64) (StoredSchema, error) {
 	return t.scanSchema("schema by id", t.tx.QueryRow(t.ctx, `SELECT `+pgSchemaCols+` FROM schemas WHERE id = $1`, id))
+}
+
+func (t *pgTx) SchemaByGUID(guid string) (StoredSchema, error) {
+	return t.scanSchema("schema by guid", t.tx.QueryRow(t.ctx, `SELECT `+pgSchemaCols+` FROM schemas WHERE guid = $1`, guid))
 }
 
 func (t *pgTx) SchemaByHash(hash string) (StoredSchema, error) {
@@ -417,8 +426,12 @@ func (t *pgTx) InsertSchema(s StoredSchema) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := t.tx.Exec(t.ctx, `INSERT INTO schemas (id, hash, schema_type, schema, refs, metadata, rule_set, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		id, s.Hash, string(s.Type), s.Text, string(rj), meta, rules, time.Now().UnixMilli()); err != nil {
+	guid := s.GUID
+	if guid == "" {
+		guid = newGUID()
+	}
+	if _, err := t.tx.Exec(t.ctx, `INSERT INTO schemas (id, guid, hash, schema_type, schema, refs, metadata, rule_set, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		id, guid, s.Hash, string(s.Type), s.Text, string(rj), meta, rules, time.Now().UnixMilli()); err != nil {
 		return 0, pgWrap("insert schema", err)
 	}
 	for i, r := range refs {

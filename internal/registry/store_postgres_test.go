@@ -49,6 +49,8 @@ func TestPostgresConformance(t *testing.T) {
 		{"ContractValidation", TestContractValidation},
 		{"ContractConfig", TestContractConfigDefaultsAndOverrides},
 		{"ConfluentJSClient", TestContractsWithConfluentJSClient},
+		{"ConfluentJSClientGUIDs", TestGUIDsWithConfluentJSClient},
+		{"APIParameters", TestAPIParametersAndSmallEndpoints},
 		{"ReRegistrationCache", TestReRegistrationCacheFollowsWrites},
 	} {
 		t.Run(tc.name, tc.fn)

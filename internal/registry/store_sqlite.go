@@ -242,7 +242,7 @@ func (s *SQLiteStore) ReadOnly() bool { return s.readOnly }
 // sqliteMigrations are the versioned steps of the database schema; step i
 // takes a database from user_version i to i+1. A step never changes once
 // released: a new column is a new step.
-var sqliteMigrations = [][]string{sqliteV1, sqliteV2}
+var sqliteMigrations = [][]string{sqliteV1, sqliteV2, sqliteV3}
 
 var sqliteSchemaVersion = len(sqliteMigrations)
 
@@ -252,6 +252,15 @@ var sqliteV2 = []string{
 	`ALTER TABLE schemas ADD COLUMN rule_set TEXT NOT NULL DEFAULT ''`,
 	// defaultMetadata, overrideMetadata, defaultRuleSet, overrideRuleSet.
 	`ALTER TABLE config ADD COLUMN contract TEXT NOT NULL DEFAULT ''`,
+}
+
+var sqliteV3 = []string{
+	// Schema GUIDs; existing schemas get a random version-4 UUID.
+	`ALTER TABLE schemas ADD COLUMN guid TEXT NOT NULL DEFAULT ''`,
+	`UPDATE schemas SET guid = lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' ||
+		substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) ||
+		substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))) WHERE guid = ''`,
+	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid)`,
 }
 
 var sqliteV1 = []string{
@@ -422,7 +431,7 @@ func wrapStore(op string, err error) error {
 func (t *sqliteTx) scanSchema(op string, row *sql.Row) (StoredSchema, error) {
 	var s StoredSchema
 	var typ, refs, meta, rules string
-	if err := row.Scan(&s.ID, &s.Hash, &typ, &s.Text, &refs, &meta, &rules); err != nil {
+	if err := row.Scan(&s.ID, &s.GUID, &s.Hash, &typ, &s.Text, &refs, &meta, &rules); err != nil {
 		return StoredSchema{}, wrapStore(op, err)
 	}
 	s.Type = compat.Format(typ)
@@ -440,11 +449,15 @@ func (t *sqliteTx) scanSchema(op string, row *sql.Row) (StoredSchema, error) {
 }
 
 func (t *sqliteTx) SchemaByID(id int64) (StoredSchema, error) {
-	return t.scanSchema("schema by id", t.tx.QueryRow(`SELECT id, hash, schema_type, schema, refs, metadata, rule_set FROM schemas WHERE id = ?`, id))
+	return t.scanSchema("schema by id", t.tx.QueryRow(`SELECT id, guid, hash, schema_type, schema, refs, metadata, rule_set FROM schemas WHERE id = ?`, id))
+}
+
+func (t *sqliteTx) SchemaByGUID(guid string) (StoredSchema, error) {
+	return t.scanSchema("schema by guid", t.tx.QueryRow(`SELECT id, guid, hash, schema_type, schema, refs, metadata, rule_set FROM schemas WHERE guid = ?`, guid))
 }
 
 func (t *sqliteTx) SchemaByHash(hash string) (StoredSchema, error) {
-	return t.scanSchema("schema by hash", t.tx.QueryRow(`SELECT id, hash, schema_type, schema, refs, metadata, rule_set FROM schemas WHERE hash = ?`, hash))
+	return t.scanSchema("schema by hash", t.tx.QueryRow(`SELECT id, guid, hash, schema_type, schema, refs, metadata, rule_set FROM schemas WHERE hash = ?`, hash))
 }
 
 func (t *sqliteTx) MaxSchemaID() (int64, error) {
@@ -480,8 +493,12 @@ func (t *sqliteTx) InsertSchema(s StoredSchema) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := t.tx.Exec(`INSERT INTO schemas (id, hash, schema_type, schema, refs, metadata, rule_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, s.Hash, string(s.Type), s.Text, string(rj), meta, rules, time.Now().UnixMilli()); err != nil {
+	guid := s.GUID
+	if guid == "" {
+		guid = newGUID()
+	}
+	if _, err := t.tx.Exec(`INSERT INTO schemas (id, guid, hash, schema_type, schema, refs, metadata, rule_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, guid, s.Hash, string(s.Type), s.Text, string(rj), meta, rules, time.Now().UnixMilli()); err != nil {
 		return 0, wrapStore("insert schema", err)
 	}
 	for i, r := range refs {
