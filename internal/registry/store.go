@@ -3,8 +3,8 @@ package registry
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/evctl/evctl/internal/compat"
@@ -92,7 +92,7 @@ type Reference struct {
 // StoredSchema is one content-addressed schema. Its id never changes and is
 // never given to another schema.
 type StoredSchema struct {
-	ID   int64
+	ID int64
 	// GUID is the schema's random UUID (Confluent 8.x), as unchanging as
 	// its id; InsertSchema makes one when it is empty.
 	GUID       string
