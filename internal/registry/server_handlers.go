@@ -1490,9 +1490,29 @@ func (s *server) handlePutConfig(w http.ResponseWriter, r *http.Request) error {
 		OverrideMetadata   json.RawMessage `json:"overrideMetadata"`
 		DefaultRuleSet     json.RawMessage `json:"defaultRuleSet"`
 		OverrideRuleSet    json.RawMessage `json:"overrideRuleSet"`
+		// Confluent config keys this registry does not implement: refused
+		// when set, rather than stored nowhere. ("normalize" is accepted:
+		// identity is always key-order independent here.)
+		ValidateFields      *bool           `json:"validateFields"`
+		CompatibilityGroup  json.RawMessage `json:"compatibilityGroup"`
+		Alias               json.RawMessage `json:"alias"`
+		CompatibilityPolicy json.RawMessage `json:"compatibilityPolicy"`
 	}
 	if err := decodeBody(r, &body); err != nil {
 		return err
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"validateFields", body.ValidateFields != nil && *body.ValidateFields},
+		{"compatibilityGroup", !isNull(body.CompatibilityGroup) && string(body.CompatibilityGroup) != `""`},
+		{"alias", !isNull(body.Alias) && string(body.Alias) != `""`},
+		{"compatibilityPolicy", !isNull(body.CompatibilityPolicy) && string(body.CompatibilityPolicy) != `""`},
+	} {
+		if f.set {
+			return errf(statusForUnprocessableEntity, codeInvalidCompatibility, "Config key %q is not supported by this registry; leave it out", f.name)
+		}
 	}
 	if body.Compatibility == "" {
 		body.Compatibility = body.CompatibilityLevel

@@ -45,6 +45,12 @@ func TestAPIParametersAndSmallEndpoints(t *testing.T) {
 	wantOK(t, ts.do(t, "GET", "/mode", nil), `{"mode":"READWRITE"}`)
 	ts.register(t, "p-value", reg(docSchema(9)))
 
+	// Config keys this registry does not implement are refused when set.
+	for _, body := range []string{`{"compatibility":"FULL","compatibilityGroup":"major"}`, `{"validateFields":true}`, `{"alias":"other"}`} {
+		wantErr(t, ts.do(t, "PUT", "/config/p-value", body), 422, codeInvalidCompatibility)
+	}
+	wantOK(t, ts.do(t, "PUT", "/config/p-value", `{"compatibility":"FULL","normalize":true,"compatibilityGroup":""}`), `{"compatibility":"FULL"}`)
+
 	// Protobuf is out of scope, and says so.
 	r := ts.do(t, "POST", "/subjects/pb-value/versions", `{"schemaType":"PROTOBUF","schema":"syntax = \"proto3\"; message M {}"}`)
 	wantErr(t, r, 422, codeInvalidSchema)
