@@ -241,9 +241,6 @@ func nearField(top *schema.Type, why string) string {
 	if best := suggest.Closest(name, names); best != "" {
 		return fmt.Sprintf("; did you mean %s?", strings.TrimPrefix(parent+"."+best, "."))
 	}
-	if len(names) > 0 {
-		return fmt.Sprintf(" (fields there: %s)", strings.Join(names, ", "))
-	}
 	return ""
 }
 
