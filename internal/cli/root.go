@@ -48,6 +48,7 @@ registry.
 		newCompatCmd(app),
 		newDiffCmd(app),
 		newCheckCmd(app),
+		newContractCmd(app),
 		newPushCmd(app),
 		newRegistryCmd(app),
 		newGenCmd(app),

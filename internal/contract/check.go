@@ -31,7 +31,7 @@ func Check(set *Set, cur, base *schema.Catalog) ([]Finding, []*Error) {
 	var fs []Finding
 	var errs []*Error
 	for _, c := range set.Contracts {
-		f, e := checkOne(c, cur, base)
+		f, e := checkOne(c, cur, base, "")
 		fs = append(fs, f...)
 		errs = append(errs, e...)
 	}
@@ -40,13 +40,37 @@ func Check(set *Set, cur, base *schema.Catalog) ([]Finding, []*Error) {
 	return fs, errs
 }
 
-func checkOne(c *Contract, cur, base *schema.Catalog) ([]Finding, []*Error) {
+// Verify checks the contracts of set against the events of a producer's
+// catalog named by label (git:origin/main, registry subject v1.OrderPlaced
+// version 3), from the consumer's side: an event or field path the catalog
+// lacks is a finding (the producer may send events without it), not an error.
+func Verify(set *Set, cat *schema.Catalog, label string) []Finding {
+	var fs []Finding
+	for _, c := range set.Contracts {
+		f, _ := checkOne(c, cat, nil, label)
+		for i := range f {
+			if f[i].File != label {
+				f[i].File = label + ":" + f[i].File
+			}
+		}
+		fs = append(fs, f...)
+	}
+	sortFindings(fs)
+	return fs
+}
+
+// checkOne checks one contract; label is set when verifying (see Verify).
+func checkOne(c *Contract, cur, base *schema.Catalog, label string) ([]Finding, []*Error) {
 	var ev, old *schema.Event
 	if cur != nil {
 		ev = cur.ByType(c.Event)
 	}
 	if base != nil {
 		old = base.ByType(c.Event)
+	}
+	if ev == nil && label != "" {
+		return []Finding{{Rule: RuleEventRemoved.ID, File: label, Pos: schema.Pos{Line: 1, Col: 1}, Event: c.Event, Contract: c, At: c.EventPos,
+			Message: fmt.Sprintf("consumer %s reads event %s (%s), which %s does not have%s", c.Consumer, c.Event, c.Where(c.EventPos), label, nearEvent(c.Event, cur))}}, nil
 	}
 	if ev == nil && old == nil {
 		return nil, []*Error{{File: c.File, Pos: c.EventPos, Msg: fmt.Sprintf("event %s is not in the schema catalog%s; name an existing event type", c.Event, nearEvent(c.Event, cur, base))}}
@@ -66,6 +90,11 @@ func checkOne(c *Contract, cur, base *schema.Catalog) ([]Finding, []*Error) {
 			var oldRes *Resolved
 			if old != nil && old.Top != nil {
 				oldRes, _ = Resolve(old.Top, r.Path)
+			}
+			if label != "" {
+				fs = append(fs, Finding{Rule: RuleFieldRemoved.ID, File: ev.Path, Pos: parentPos(ev.Top, r.Path), Event: c.Event, Contract: c, At: r.Pos,
+					Message: fmt.Sprintf("%s: consumer %s reads %s (%s), which %s may send without it: %s%s", r.Path, c.Consumer, r.Path, c.Where(r.Pos), label, why, nearField(ev.Top, why))})
+				continue
 			}
 			if oldRes == nil {
 				errs = append(errs, &Error{File: c.File, Pos: r.Pos, Msg: fmt.Sprintf("%s is not a field path of %s (%s): %s%s", r.Path, c.Event, ev.Path, why, nearField(ev.Top, why))})

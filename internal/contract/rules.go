@@ -125,8 +125,19 @@ func Severity(c *config.Config, r *Rule) diag.Severity {
 const RuleLoad = "invalid-contract"
 
 // Diagnostics turns findings and contract errors into diagnostics under the
-// configured severities; ignore_only globs match the schema file.
+// configured severities, located at the schema position (the producer's
+// side); ignore_only globs match the schema file.
 func Diagnostics(c *config.Config, fs []Finding, errs []*Error) []diag.Diagnostic {
+	return diagnostics(c, fs, errs, false)
+}
+
+// ConsumerDiagnostics is Diagnostics located at the contract position (the
+// consumer's side), with the schema position in the message.
+func ConsumerDiagnostics(c *config.Config, fs []Finding, errs []*Error) []diag.Diagnostic {
+	return diagnostics(c, fs, errs, true)
+}
+
+func diagnostics(c *config.Config, fs []Finding, errs []*Error, consumer bool) []diag.Diagnostic {
 	var out []diag.Diagnostic
 	for _, e := range errs {
 		out = append(out, diag.Diagnostic{Rule: RuleLoad, Severity: diag.Error, File: e.File, Line: e.Pos.Line, Column: e.Pos.Col, Message: e.Msg})
@@ -137,10 +148,15 @@ func Diagnostics(c *config.Config, fs []Finding, errs []*Error) []diag.Diagnosti
 			panic(fmt.Sprintf("contract: finding with unknown rule %q", f.Rule)) // a programming error
 		}
 		sev := Severity(c, r)
-		if sev == diag.Off || ignored(c, r.ID, f.File) {
+		if sev == diag.Off || (!consumer && ignored(c, r.ID, f.File)) || (consumer && ignored(c, r.ID, f.Contract.File)) {
 			continue
 		}
-		out = append(out, diag.Diagnostic{Rule: r.ID, Severity: sev, File: f.File, Line: f.Pos.Line, Column: f.Pos.Col, Event: f.Event, Message: f.Message})
+		d := diag.Diagnostic{Rule: r.ID, Severity: sev, File: f.File, Line: f.Pos.Line, Column: f.Pos.Col, Event: f.Event, Message: f.Message}
+		if consumer {
+			d.File, d.Line, d.Column = f.Contract.File, f.At.Line, f.At.Col
+			d.Message += fmt.Sprintf(" [schema: %s:%d:%d]", f.File, f.Pos.Line, f.Pos.Col)
+		}
+		out = append(out, d)
 	}
 	return diag.Sort(out)
 }

@@ -1,0 +1,349 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/contract"
+	"github.com/evctl/evctl/internal/diag"
+	"github.com/evctl/evctl/internal/registry"
+	"github.com/evctl/evctl/internal/schema"
+)
+
+func newContractCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "contract",
+		Short: "Consumer contracts: verify them, list who reads what, write example events",
+		Long: `A consumer contract, contracts/<consumer>/<event-type>.yaml (the directory is
+contracts: in evctl.yaml), is owned by the consuming team and declares the
+fields it reads:
+
+  consumer: email-service
+  event: v1.OrderPlaced
+  reads:
+    order_id: {type: string}
+    status: {type: string, enum: [PLACED, PAID], unknown: fail}
+    gift_note: {type: string, optional: true}
+    lines[].sku: {type: string}
+    shipping_address.city: {type: string}
+  tolerates_new_fields: true
+
+Paths use . for nesting and [] for array items, in Avro and JSON Schema alike.
+type is one of string, integer, number, boolean, object, array, bytes; an
+integer satisfies number. A read is required unless optional: true. With an
+enum, unknown: fail (the default) means a value outside it breaks the consumer;
+unknown: ignore means the consumer skips it. tolerates_new_fields: false makes
+a field added next to a read field a break (default true).
+
+evctl lint and evctl check check every contract on the producer's side;
+evctl contract verify checks them on the consumer's side.
+` + exitStatusHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withHint(usageError("contract needs a subcommand: verify, list or examples"), "run 'evctl contract --help'")
+		},
+	}
+	cmd.AddCommand(newContractVerifyCmd(app), newContractListCmd(app))
+	return cmd
+}
+
+type verifyOptions struct {
+	Against  string
+	Schemas  []string
+	Format   string
+	Registry registryFlags
+}
+
+func newContractVerifyCmd(app *App) *cobra.Command {
+	opts := &verifyOptions{}
+	cmd := &cobra.Command{
+		Use:   "verify [CONTRACT...] --against SOURCE",
+		Short: "The consumer's CI gate: check contracts against every live version of the producer's schemas",
+		Long: `Check the consumer's contracts (the files given, else every contract under the
+contracts directory) against the producer's schemas from SOURCE, and fail when
+the producer may send something a contract does not handle: a field or event
+it reads that is absent, optional or nullable, of another type, or an enum
+value it does not list.
+
+  git:<ref>    the schemas of a ref of the local repository, under --schemas
+               (default: the roots of evctl.yaml); fetch the producer's
+               repository first, e.g. git fetch <producer-url> main, then
+               --against git:FETCH_HEAD
+  dir:<path>   the producer's catalog on disk
+  registry     every live version of each event's subject in the registry
+               (see evctl push for the subject names); an event with no live
+               version is an error
+
+Findings are located in the contract, with the schema position beside them.
+` + exitStatusHelp,
+		Example: `  $ git fetch https://github.com/acme/order-events main
+  $ evctl contract verify --against git:FETCH_HEAD
+  $ evctl contract verify --against registry --registry-url https://sr.acme.example
+  $ evctl contract verify contracts/email-service/v1.OrderPlaced.yaml --against dir:../order-events/schemas`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runContractVerify(cmd.Context(), app, opts, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Against, flagAgainst, "", "the producer's schemas: git:<ref>, dir:<path> or registry (required)")
+	f.StringSliceVar(&opts.Schemas, "schemas", nil, "schema roots inside the git ref (default: roots from evctl.yaml)")
+	f.StringVarP(&opts.Format, flagFormat, "f", "text", "output format: text, json, github, sarif or markdown")
+	addRegistryFlags(cmd, &opts.Registry)
+	return cmd
+}
+
+// contractSet loads the contracts given, else the contracts directory; no
+// contract at all is an input error.
+func contractSet(cfg *config.Config, files []string) (*contract.Set, error) {
+	var set *contract.Set
+	var err error
+	if len(files) > 0 {
+		set, err = contract.LoadFiles(files)
+		if err != nil {
+			return nil, inputError(err)
+		}
+	} else {
+		set, err = loadContracts(cfg)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(set.Contracts) == 0 && len(set.Errors) == 0 {
+		dir, _ := contractsDir(cfg)
+		return nil, inputError(fmt.Errorf("no contracts found in %s (contracts/<consumer>/<event-type>.yaml)", dir))
+	}
+	return set, nil
+}
+
+func runContractVerify(ctx context.Context, app *App, opts *verifyOptions, args []string) error {
+	if err := checkFormat(opts.Format, diag.Formats); err != nil {
+		return err
+	}
+	if opts.Against == "" {
+		return withHint(usageError("contract verify needs --against (git:<ref>, dir:<path> or registry)"),
+			"fetch the producer's repository and pass --against git:FETCH_HEAD, or --against registry")
+	}
+	cfg, err := app.Config()
+	if err != nil {
+		return err
+	}
+	set, err := contractSet(cfg, args)
+	if err != nil {
+		return err
+	}
+	var fs []contract.Finding
+	var title string
+	if opts.Against == againstRegistryKeyword {
+		c, err := app.registryClient(cfg, &opts.Registry)
+		if err != nil {
+			return err
+		}
+		title = "registry " + c.URL()
+		fs, err = verifyRegistry(ctx, cfg, c, set)
+		if err != nil {
+			var re *registry.Error
+			if errors.As(err, &re) {
+				return registryError(err)
+			}
+			return err
+		}
+	} else {
+		src, err := parseSource(opts.Against)
+		if err != nil {
+			return err
+		}
+		paths := opts.Schemas
+		if len(paths) == 0 {
+			paths = cfg.Roots
+		}
+		files, err := src.Files(ctx, paths)
+		if err != nil {
+			return err
+		}
+		if len(files) == 0 {
+			return inputError(fmt.Errorf("no schema files in %s under %s", src.Describe(), strings.Join(paths, ", ")))
+		}
+		cat := schema.LoadSourcesUnchecked(files)
+		if len(cat.Errors) > 0 {
+			e := cat.Errors[0]
+			return inputError(fmt.Errorf("%s:%s:%d:%d: the producer's schema does not parse: %s", src.Describe(), e.Path, e.Pos.Line, e.Pos.Col, e.Msg))
+		}
+		title = src.Describe()
+		fs = contract.Verify(set, cat, src.Describe())
+	}
+	ds := diag.Sort(contract.ConsumerDiagnostics(cfg, fs, set.Errors))
+	sum := diag.Summarize(ds, len(set.Contracts)+len(set.Errors))
+	tool := toolInfo()
+	p := diag.Printer{Format: opts.Format, Color: app.UseColor(), Tool: tool, Title: "evctl contract verify against " + title}
+	if err := p.Print(app.IO.Out, ds, sum); err != nil {
+		return err
+	}
+	if opts.Format == "text" {
+		fmt.Fprintf(app.IO.ErrOut, "verified %d contract(s) against %s: %d error(s), %d warning(s)\n", len(set.Contracts), title, sum.Errors, sum.Warnings)
+	}
+	switch {
+	case len(set.Errors) > 0:
+		return silentExit(ExitInput)
+	case sum.Errors > 0:
+		return silentExit(ExitFindings)
+	}
+	return nil
+}
+
+// verifyRegistry verifies each contract against every live version of its
+// event's subject.
+func verifyRegistry(ctx context.Context, cfg *config.Config, c *registry.Client, set *contract.Set) ([]contract.Finding, error) {
+	namer, err := subjectNamer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if namer.Strategy == registry.StrategyTopicRecord {
+		return nil, usageError("contract verify --against registry supports subject_strategy record and topic, not topic_record")
+	}
+	var fs []contract.Finding
+	for _, ct := range set.Contracts {
+		one := &contract.Set{Contracts: []*contract.Contract{ct}}
+		subject, err := namer.Subject(registry.SubjectInput{EventType: ct.Event})
+		if err != nil {
+			return nil, usageError("%s: %w", ct.File, err)
+		}
+		versions, err := c.Versions(ctx, subject)
+		if err != nil {
+			return nil, err
+		}
+		if len(versions) == 0 {
+			fs = append(fs, contract.Verify(one, &schema.Catalog{}, "registry subject "+subject)...)
+			continue
+		}
+		for _, v := range versions {
+			reg, err := c.Version(ctx, subject, v)
+			if err != nil {
+				return nil, err
+			}
+			ext := ".avsc"
+			switch strings.ToUpper(reg.Type) {
+			case "", "AVRO":
+			case "JSON":
+				ext = ".json"
+			default:
+				return nil, inputError(fmt.Errorf("subject %s version %d is %s; contracts cover Avro and JSON Schema", subject, v, reg.Type))
+			}
+			path := strings.ReplaceAll(ct.Event, ".", "/") + ext
+			cat := schema.LoadSourcesUnchecked([]schema.FileSource{{Path: path, Data: []byte(reg.Text)}})
+			label := fmt.Sprintf("registry:%s/versions/%d", subject, v)
+			if len(cat.Errors) > 0 {
+				return nil, inputError(fmt.Errorf("%s: the registered schema does not parse: %s", label, cat.Errors[0].Msg))
+			}
+			fs = append(fs, contract.Verify(one, cat, label)...)
+		}
+	}
+	return fs, nil
+}
+
+func newContractListCmd(app *App) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "list [PATH...]",
+		Short: "Show, per event, its consumers, the fields each reads, and the fields no consumer reads",
+		Long: `List every event of the catalog (PATH, default the roots of evctl.yaml) and
+every event a contract names, with the consumers that have a contract on it
+and the field paths each reads, and the leaf fields no consumer reads:
+candidates for removal in the next major version.
+` + exitStatusHelp,
+		Example: `  $ evctl contract list
+  $ evctl contract list -f markdown > CONSUMERS.md`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, []string{"text", "json", "markdown"}); err != nil {
+				return err
+			}
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			cat, err := loadCatalog(app, cfg, args)
+			if err != nil {
+				return err
+			}
+			if len(cat.Errors) > 0 {
+				e := cat.Errors[0]
+				return inputError(fmt.Errorf("%s:%d:%d: %s", e.Path, e.Pos.Line, e.Pos.Col, e.Msg))
+			}
+			set, err := loadContracts(cfg)
+			if err != nil {
+				return err
+			}
+			if len(set.Errors) > 0 {
+				return inputError(set.Errors[0])
+			}
+			return printUsage(app, format, contract.Usage(set, cat))
+		},
+	}
+	cmd.Flags().StringVarP(&format, flagFormat, "f", "text", "output format: text, json or markdown")
+	return cmd
+}
+
+func printUsage(app *App, format string, us []contract.EventUsage) error {
+	w := app.IO.Out
+	switch format {
+	case "json":
+		if us == nil {
+			us = []contract.EventUsage{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(us)
+	case "markdown":
+		fmt.Fprintln(w, "| Event | Consumer | Reads |")
+		fmt.Fprintln(w, "|---|---|---|")
+		for _, u := range us {
+			for _, c := range u.Consumers {
+				fmt.Fprintf(w, "| `%s` | %s | %s |\n", u.Event, c.Consumer, codeList(c.Reads))
+			}
+			if len(u.Consumers) == 0 {
+				fmt.Fprintf(w, "| `%s` | (none) | |\n", u.Event)
+			}
+			if len(u.Unread) > 0 && len(u.Consumers) > 0 {
+				fmt.Fprintf(w, "| `%s` | *unread by any consumer* | %s |\n", u.Event, codeList(u.Unread))
+			}
+		}
+		return nil
+	}
+	width := len("  unread")
+	for _, u := range us {
+		width = max(width, len(u.Event))
+		for _, c := range u.Consumers {
+			width = max(width, 2+len(c.Consumer))
+		}
+	}
+	for _, u := range us {
+		file := u.File
+		if file == "" {
+			file = "not in the catalog"
+		}
+		fmt.Fprintf(w, "%-*s  (%s)\n", width, u.Event, file)
+		if len(u.Consumers) == 0 {
+			fmt.Fprintln(w, "  no consumer contracts")
+		}
+		for _, c := range u.Consumers {
+			fmt.Fprintf(w, "%-*s  %s\n", width, "  "+c.Consumer, strings.Join(c.Reads, ", "))
+		}
+		if len(u.Unread) > 0 && len(u.Consumers) > 0 {
+			fmt.Fprintf(w, "%-*s  %s\n", width, "  unread", strings.Join(u.Unread, ", "))
+		}
+	}
+	return nil
+}
+
+func codeList(xs []string) string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = "`" + x + "`"
+	}
+	return strings.Join(out, ", ")
+}
