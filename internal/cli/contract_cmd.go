@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,6 +17,7 @@ import (
 	"github.com/evctl/evctl/internal/diag"
 	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/internal/schema"
+	"github.com/evctl/evctl/internal/suggest"
 )
 
 func newContractCmd(app *App) *cobra.Command {
@@ -49,7 +53,7 @@ evctl contract verify checks them on the consumer's side.
 			return withHint(usageError("contract needs a subcommand: verify, list or examples"), "run 'evctl contract --help'")
 		},
 	}
-	cmd.AddCommand(newContractVerifyCmd(app), newContractListCmd(app))
+	cmd.AddCommand(newContractVerifyCmd(app), newContractListCmd(app), newContractExamplesCmd(app))
 	return cmd
 }
 
@@ -346,4 +350,93 @@ func codeList(xs []string) string {
 		out[i] = "`" + x + "`"
 	}
 	return strings.Join(out, ", ")
+}
+
+func newContractExamplesCmd(app *App) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "examples EVENT [--out DIR]",
+		Short: "Write schema-valid edge-case events of an event type for the consumer's handler tests",
+		Long: `Write example events of EVENT (an event type of the catalog, such as
+v1.OrderPlaced) that the schema accepts, one per edge case: every field
+present (all-fields), only the required ones (required-only), each enum value
+(status=REFUNDED), each optional field absent (gift_note-absent), the least and
+greatest numbers (lines[].quantity-min, -max), empty and long strings, empty
+arrays, and unknown extra fields where the JSON Schema model is open
+(unknown-fields). Feed them to the consumer's handler in its tests, so that a
+value it does not handle fails by execution too.
+
+JSON Schema events are plain JSON; Avro events are in Avro's JSON encoding
+(unions as {"type": value}), which kafka-avro-console-producer and avro-tools
+read. With --out, each example is written to DIR/<event>.<case>.json; without
+it, the examples are printed as JSON lines {"event", "case", "value"}.
+` + exitStatusHelp,
+		Example: `  $ evctl contract examples v1.OrderPlaced --out testdata/events
+  $ evctl contract examples v1.OrderPlaced | jq -c .value`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			cat, err := loadCatalog(app, cfg, nil)
+			if err != nil {
+				return err
+			}
+			ev := cat.ByType(args[0])
+			if ev == nil {
+				for _, e := range cat.Errors {
+					fmt.Fprintf(app.IO.ErrOut, "evctl: %s:%d:%d: %s\n", e.Path, e.Pos.Line, e.Pos.Col, e.Msg)
+				}
+				var types []string
+				for _, e := range cat.Events {
+					types = append(types, e.Type)
+				}
+				return inputError(fmt.Errorf("event %s is not in the catalog%s", args[0], suggest.DidYouMean(args[0], types)))
+			}
+			exs, err := contract.Examples(ev)
+			if err != nil {
+				return inputError(fmt.Errorf("%s: %w", ev.Path, err))
+			}
+			if out == "" {
+				enc := json.NewEncoder(app.IO.Out)
+				for _, ex := range exs {
+					line := struct {
+						Event string          `json:"event"`
+						Case  string          `json:"case"`
+						Value json.RawMessage `json:"value"`
+					}{ev.Type, ex.Name, json.RawMessage(bytes.TrimSpace(ex.JSON))}
+					if err := enc.Encode(line); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return inputError(err)
+			}
+			for _, ex := range exs {
+				p := filepath.Join(out, ev.Type+"."+exampleFileName(ex.Name)+".json")
+				if err := os.WriteFile(p, ex.JSON, 0o644); err != nil {
+					return inputError(err)
+				}
+			}
+			fmt.Fprintf(app.IO.ErrOut, "wrote %d example(s) of %s to %s\n", len(exs), ev.Type, out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "directory to write <event>.<case>.json files to (default: JSON lines on stdout)")
+	return cmd
+}
+
+// exampleFileName makes a case name safe as a file name: lines[].sku=A/B
+// becomes lines_.sku=A_B.
+func exampleFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '/', '\\', '[', ']', ':', '*', '?', '"', '<', '>', '|', ' ':
+			return '_'
+		}
+		return r
+	}, s)
 }
