@@ -2,11 +2,11 @@ package contract
 
 import (
 	"bytes"
-	"errors"
-	"math/big"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -566,4 +566,3 @@ func (g *exGen) stringValue(t *schema.Type, path string) (*schema.Node, error) {
 	}
 	return nil, fmt.Errorf("%s: cannot make a string matching %q of length %d to %d; add examples: to the schema", path, pattern, minLen, maxLen)
 }
-
