@@ -50,10 +50,10 @@ evctl contract verify checks them on the consumer's side.
 ` + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withHint(usageError("contract needs a subcommand: verify, list or examples"), "run 'evctl contract --help'")
+			return withHint(usageError("contract needs a subcommand: verify, list, examples or import"), "run 'evctl contract --help'")
 		},
 	}
-	cmd.AddCommand(newContractVerifyCmd(app), newContractListCmd(app), newContractExamplesCmd(app))
+	cmd.AddCommand(newContractVerifyCmd(app), newContractListCmd(app), newContractExamplesCmd(app), newContractImportCmd(app))
 	return cmd
 }
 
@@ -439,4 +439,62 @@ func exampleFileName(s string) string {
 		}
 		return r
 	}, s)
+}
+
+func newContractImportCmd(app *App) *cobra.Command {
+	var out, event string
+	cmd := &cobra.Command{
+		Use:   "import PACT.json... [--out DIR]",
+		Short: "Convert Pact V3/V4 message pacts into contract files",
+		Long: `Convert the message interactions of Pact V3 message pacts and V4 pacts
+(Asynchronous/Messages) into contracts, <out>/<consumer>/<event-type>.yaml
+(--out default: the contracts directory). The leaves of each message's
+contents become reads; the type, integer, decimal and boolean matchers
+become types; a regex matcher of the form ^(A|B)$ becomes an enum with
+unknown: fail; arrays (eachLike) become [] paths. The event type is the
+message metadata "event" (or eventType, event_type), else --event. Messages
+of one consumer and event are merged into one contract; an existing contract
+file is replaced. Each written contract is checked like every contract by
+evctl lint and evctl check.
+` + exitStatusHelp,
+		Example: `  $ evctl contract import pacts/email-service-order-service.json
+  $ evctl contract import --event v1.OrderPlaced --out contracts pact.json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out, _ = contractsDir(cfg)
+			}
+			n := 0
+			for _, f := range args {
+				data, err := readFile(f)
+				if err != nil {
+					return inputError(err)
+				}
+				cs, err := contract.ImportPact(data, event)
+				if err != nil {
+					return inputError(fmt.Errorf("%s: %w", f, err))
+				}
+				for _, c := range cs {
+					p := filepath.Join(out, filepath.FromSlash(c.File))
+					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+						return inputError(err)
+					}
+					if err := os.WriteFile(p, contract.Format(c), 0o644); err != nil {
+						return inputError(err)
+					}
+					fmt.Fprintf(app.IO.Out, "%s: %d read(s) of %s by %s\n", filepath.ToSlash(p), len(c.Reads), c.Event, c.Consumer)
+					n++
+				}
+			}
+			fmt.Fprintf(app.IO.ErrOut, "wrote %d contract(s)\n", n)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "directory to write <consumer>/<event-type>.yaml to (default: the contracts directory)")
+	cmd.Flags().StringVar(&event, "event", "", "event type of messages whose metadata names none")
+	return cmd
 }
