@@ -12,7 +12,7 @@ PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 win
 DIST    ?= dist
 RELEASE_VERSION = $(or $(VERSION),$(shell git describe --tags --always --dirty 2>/dev/null),dev)
 
-.PHONY: build test test-release release tidy fmt vet staticcheck deadcode check bench fuzz golden clean
+.PHONY: build test test-release release tidy fmt vet staticcheck deadcode check bench fuzz golden clean pactdeps
 
 # The repository's modules: the core module, the interop tests (they need
 # confluent-kafka-go, kept out of the core module), the pinned analysis
@@ -41,7 +41,7 @@ release:
 # Static checks, then every test of every module with the race detector.
 # It builds first: the release tests link the static binary from the same
 # compiled packages.
-test: build tidy fmt vet staticcheck deadcode
+test: build tidy fmt vet staticcheck deadcode pactdeps
 	$(GO) test -race -count=1 ./...
 	cd interop && $(GO) test -race -count=1 ./...
 	$(MAKE) test-release
@@ -50,6 +50,15 @@ test: build tidy fmt vet staticcheck deadcode
 # build (the first run builds goreleaser).
 test-release:
 	cd tools/release && $(GO) test -count=1 -timeout 30m ./...
+
+# Pact's JavaScript library and CLI (the Pact verifier), pinned by the
+# lockfile, for the contract tests (cmd/evctl TestServeExamplesPactVerifier;
+# internal/contract/testdata/pact/generate.mjs regenerates the test pacts).
+PACTDIR := internal/contract/testdata/pact
+pactdeps: $(PACTDIR)/node_modules/.package-lock.json
+
+$(PACTDIR)/node_modules/.package-lock.json: $(PACTDIR)/package-lock.json
+	cd $(PACTDIR) && npm ci --no-audit --no-fund --loglevel=error
 
 # Each module's go.mod and go.sum are exactly what `go mod tidy` writes.
 tidy:

@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -50,10 +53,10 @@ evctl contract verify checks them on the consumer's side.
 ` + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withHint(usageError("contract needs a subcommand: verify, list, examples or import"), "run 'evctl contract --help'")
+			return withHint(usageError("contract needs a subcommand: verify, list, examples, import or serve-examples"), "run 'evctl contract --help'")
 		},
 	}
-	cmd.AddCommand(newContractVerifyCmd(app), newContractListCmd(app), newContractExamplesCmd(app), newContractImportCmd(app))
+	cmd.AddCommand(newContractVerifyCmd(app), newContractListCmd(app), newContractExamplesCmd(app), newContractImportCmd(app), newContractServeExamplesCmd(app))
 	return cmd
 }
 
@@ -496,5 +499,79 @@ evctl lint and evctl check.
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory to write <consumer>/<event-type>.yaml to (default: the contracts directory)")
 	cmd.Flags().StringVar(&event, "event", "", "event type of messages whose metadata names none")
+	return cmd
+}
+
+func newContractServeExamplesCmd(app *App) *cobra.Command {
+	var addr string
+	var pacts []string
+	cmd := &cobra.Command{
+		Use:   "serve-examples [PATH...] --pact PACT.json... [--addr HOST:PORT]",
+		Short: "Answer the Pact verifier's message requests with schema-valid example events",
+		Long: `Serve the message-provider endpoint the Pact verifier calls (POST
+{"description": ...}) for the message interactions of the given pacts, so
+that a producer team on Pact verifies its consumers' message pacts against
+the schemas of the catalog (PATH, default the roots of evctl.yaml) instead
+of hand-written provider code. Each message's event type is its metadata
+"event" (or eventType, event_type). The answer is an example event of that
+type (see evctl contract examples), in plain JSON, with the metadata in the
+Pact-Message-Metadata header: the example of an enum value the pact's regex
+does not allow when the schema has one, so the verifier fails on a value the
+consumer does not handle; else the all-fields example. SIGINT or SIGTERM
+stops the server.
+` + exitStatusHelp,
+		Example: `  $ evctl contract serve-examples --pact pacts/email-service-order-service.json --addr 127.0.0.1:8090 &
+  $ pact verifier -f pacts/email-service-order-service.json -h 127.0.0.1 -p 8090`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(pacts) == 0 {
+				return usageError("serve-examples needs --pact PACT.json")
+			}
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			cat, err := loadCatalog(app, cfg, args)
+			if err != nil {
+				return err
+			}
+			if len(cat.Errors) > 0 {
+				e := cat.Errors[0]
+				return inputError(fmt.Errorf("%s:%d:%d: %s", e.Path, e.Pos.Line, e.Pos.Col, e.Msg))
+			}
+			var msgs []contract.Message
+			for _, f := range pacts {
+				data, err := readFile(f)
+				if err != nil {
+					return inputError(err)
+				}
+				ms, err := contract.PactMessages(data, cat)
+				if err != nil {
+					return inputError(fmt.Errorf("%s: %w", f, err))
+				}
+				msgs = append(msgs, ms...)
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return inputError(fmt.Errorf("listen on %s: %w", addr, err))
+			}
+			for _, m := range msgs {
+				fmt.Fprintf(app.IO.ErrOut, "%q: %s example %s\n", m.Description, m.Event, m.Case)
+			}
+			fmt.Fprintf(app.IO.ErrOut, "serving %d message(s) on http://%s\n", len(msgs), ln.Addr())
+			srv := &http.Server{Handler: contract.ExampleServer(msgs), ReadHeaderTimeout: 10 * time.Second}
+			done := make(chan error, 1)
+			go func() { done <- srv.Serve(ln) }()
+			select {
+			case <-cmd.Context().Done():
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				return srv.Shutdown(ctx)
+			case err := <-done:
+				return err
+			}
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8090", "listen address (port 0 picks a free one)")
+	cmd.Flags().StringSliceVar(&pacts, "pact", nil, "pact file whose message interactions to serve (repeatable)")
 	return cmd
 }

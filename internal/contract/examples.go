@@ -44,10 +44,20 @@ type variant struct {
 // A value it cannot make (a pattern none of its candidates matches, with no
 // examples or default in the schema) is an error naming the path.
 func Examples(ev *schema.Event) ([]Example, error) {
+	return examples(ev, false)
+}
+
+// PlainExamples are Examples in plain JSON for Avro events too (union values
+// not wrapped), the shape a JSON consumer or a Pact message expects.
+func PlainExamples(ev *schema.Event) ([]Example, error) {
+	return examples(ev, true)
+}
+
+func examples(ev *schema.Event, plain bool) ([]Example, error) {
 	if ev.Top == nil {
 		return nil, fmt.Errorf("%s does not parse", ev.Path)
 	}
-	g := &exGen{avro: ev.Format == schema.Avro}
+	g := &exGen{avro: ev.Format == schema.Avro, plain: plain}
 	vs := []variant{{name: "all-fields"}, {name: "required-only", requiredOnly: true}}
 	g.collect(ev.Top, "", 0, &vs)
 	if !g.avro && g.open {
@@ -81,7 +91,8 @@ func Examples(ev *schema.Event) ([]Example, error) {
 }
 
 type exGen struct {
-	avro bool
+	avro  bool
+	plain bool // Avro unions unwrapped
 	open bool // some object is open to unknown fields
 	v    variant
 }
@@ -493,7 +504,7 @@ func (g *exGen) wrap(t *schema.Type, v *schema.Node) *schema.Node {
 
 // branch wraps a union value as Avro's JSON encoding does: {"type": value}.
 func (g *exGen) branch(t *schema.Type, v *schema.Node) *schema.Node {
-	if !g.avro || v.Kind == schema.Null {
+	if !g.avro || g.plain || v.Kind == schema.Null {
 		return v
 	}
 	name := string(t.Kind)
