@@ -93,8 +93,8 @@ func examples(ev *schema.Event, plain bool) ([]Example, error) {
 type exGen struct {
 	avro  bool
 	plain bool // Avro unions unwrapped
-	open bool // some object is open to unknown fields
-	v    variant
+	open  bool // some object is open to unknown fields
+	v     variant
 }
 
 // collect walks the type once and lists the variants.
