@@ -1,6 +1,10 @@
 package contract
 
 import (
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,5 +91,56 @@ func TestImportPactErrors(t *testing.T) {
 	cs, err := ImportPact([]byte(`{"consumer": {"name": "x"}, "messages": [{"description": "d", "contents": {"a": [1]}}]}`), "v1.A")
 	if err != nil || len(cs) != 1 || cs[0].Event != "v1.A" || cs[0].Reads[0].Path != "a[]" || cs[0].Reads[0].Type != "integer" {
 		t.Errorf("--event: %v %+v", err, cs)
+	}
+}
+
+func TestExampleServer(t *testing.T) {
+	cat, err := schema.Load([]string{"testdata/pact/schemas"}, schema.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("testdata/pact/pacts/billing-service-order-service.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := PactMessages(data, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// billing-service's regex allows REFUNDED: the all-fields example.
+	if len(msgs) != 1 || msgs[0].Case != "all-fields" || msgs[0].Metadata["event"] != "v1.OrderPlaced" {
+		t.Fatalf("messages: %+v", msgs)
+	}
+	srv := httptest.NewServer(ExampleServer(msgs))
+	defer srv.Close()
+	for _, c := range []struct {
+		method, body string
+		code         int
+		want         string
+	}{
+		{"POST", `{"description": "an order was placed (billing)"}`, 200, `"order_id"`},
+		{"POST", `{"description": "nope"}`, 404, `known: "an order was placed (billing)"`},
+		{"POST", `{`, 400, "bad request body"},
+		{"GET", ``, 405, "POST the message description"},
+	} {
+		req, _ := http.NewRequest(c.method, srv.URL, strings.NewReader(c.body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.code || !strings.Contains(string(b), c.want) {
+			t.Errorf("%s %s: %d %s, want %d %s", c.method, c.body, resp.StatusCode, b, c.code, c.want)
+		}
+		if c.code == 200 {
+			meta, err := base64.StdEncoding.DecodeString(resp.Header.Get("Pact-Message-Metadata"))
+			if err != nil || !strings.Contains(string(meta), `"event":"v1.OrderPlaced"`) {
+				t.Errorf("metadata %q: %v", meta, err)
+			}
+		}
+	}
+	if _, err := PactMessages(data, &schema.Catalog{}); err == nil || !strings.Contains(err.Error(), "not in the catalog") {
+		t.Errorf("empty catalog: %v", err)
 	}
 }
