@@ -16,9 +16,10 @@ import (
 
 const hex = "0123456789abcdef"
 
-// safe[b] is true for the ASCII bytes encoding/json copies unescaped with
-// HTML escaping on: printable, not '"', '\\', '<', '>' or '&'.
-var safe = func() (t [utf8.RuneSelf]bool) {
+// plain[b] is true for the bytes encoding/json copies unescaped with HTML
+// escaping on: printable ASCII other than '"', '\\', '<', '>' and '&'
+// (DEL included). Bytes from 0x80 on take the UTF-8 path.
+var plain = func() (t [256]bool) {
 	for b := 0x20; b < utf8.RuneSelf; b++ {
 		t[b] = b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
 	}
@@ -30,14 +31,28 @@ var safe = func() (t [utf8.RuneSelf]bool) {
 // '<', '>' and '&' as \u003c \u003e \u0026, U+2028 and U+2029 escaped, and
 // every invalid UTF-8 byte replaced by \ufffd.
 func AppendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
+	i := 0
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	if i == len(s) { // the common case: nothing to escape
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
+	return appendEscaped(append(dst, '"'), s, i)
+}
+
+// appendEscaped is AppendString from the first byte that is not plain.
+func appendEscaped(dst []byte, s string, i int) []byte {
 	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if safe[b] {
-				i++
-				continue
-			}
+	for i < len(s) {
+		b := s[i]
+		if plain[b] {
+			i++
+			continue
+		}
+		if b < utf8.RuneSelf {
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '\\', '"':
