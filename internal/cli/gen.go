@@ -108,7 +108,8 @@ func runGenGo(app *App, opts *genOptions) error {
 		return err
 	}
 	var subjErr error
-	files, fallbacks, err := codegen.Generate(cat, codegen.Options{Package: opts.Package, Subject: func(e *schema.Event) string {
+	env := codegen.Envelope{EventID: cfg.Lint.Envelope.EventID, OccurredAt: cfg.Lint.Envelope.OccurredAt, CorrelationID: cfg.Lint.Envelope.CorrelationID}
+	files, fallbacks, err := codegen.Generate(cat, codegen.Options{Package: opts.Package, Envelope: env, Subject: func(e *schema.Event) string {
 		s, err := subject(e)
 		if err != nil && subjErr == nil {
 			subjErr = err
