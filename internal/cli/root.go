@@ -52,6 +52,7 @@ registry.
 		newPushCmd(app),
 		newRegistryCmd(app),
 		newGenCmd(app),
+		newWireCmd(app),
 		newVersionCmd(app),
 		newInitCmd(app),
 		newDocsCmd(app),

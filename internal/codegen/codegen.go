@@ -62,6 +62,10 @@ type Options struct {
 	// Envelope names the envelope fields the accessors in EnvelopeFile
 	// read and write (the defaults when empty).
 	Envelope Envelope
+	// EntityID returns the name of the top-level field identifying the one
+	// entity an event is about (lint.EntityIDField), which PartitionKey
+	// returns; "" or a nil func gives no PartitionKey.
+	EntityID func(*schema.Event) string
 }
 
 // Fallback is one subschema whose Validate code calls santhosh-tekuri/jsonschema
@@ -141,7 +145,7 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
 		}
 		files[name] = src
-		env, why, err := envelopeOf(ev, f, opts.Envelope.withDefaults())
+		env, why, err := envelopeOf(ev, f, opts.Envelope.withDefaults(), opts.EntityID)
 		if err != nil {
 			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
 		}

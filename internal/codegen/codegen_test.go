@@ -50,7 +50,7 @@ func load(t *testing.T, dir string) *schema.Catalog {
 
 func generate(t *testing.T, dir, pkg string) (map[string][]byte, []codegen.Fallback) {
 	t.Helper()
-	files, fbs, err := codegen.Generate(load(t, dir), codegen.Options{Package: pkg})
+	files, fbs, err := codegen.Generate(load(t, dir), codegen.Options{Package: pkg, EntityID: entityID})
 	if err != nil {
 		t.Fatalf("Generate(%s): %v", dir, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/evctl/evctl/internal/lint"
 	"github.com/evctl/evctl/internal/schema"
 )
 
@@ -61,7 +60,7 @@ type envelopeEvent struct {
 // struct. ok is false (with the reason) when the event lacks an envelope
 // field or one has a Go type the accessors do not support; such an event
 // gets no accessors, and wire.Prepare refuses it.
-func envelopeOf(ev *schema.Event, f *fileData, env Envelope) (e envelopeEvent, why string, err error) {
+func envelopeOf(ev *schema.Event, f *fileData, env Envelope, entityID func(*schema.Event) string) (e envelopeEvent, why string, err error) {
 	if len(f.Types) == 0 || f.Types[0].Kind != "struct" {
 		return e, "the event is not a record or object", nil
 	}
@@ -82,11 +81,10 @@ func envelopeOf(ev *schema.Event, f *fileData, env Envelope) (e envelopeEvent, w
 		byName[key] = fd
 	}
 	find := func(name string) (fieldDecl, bool) {
-		sf := lint.EnvelopeField(ev, name)
-		if sf == nil {
-			return fieldDecl{}, false
+		if fd, ok := byName[name]; ok {
+			return fd, true
 		}
-		fd, ok := byName[sf.Name]
+		fd, ok := byName[camelOf(name)]
 		return fd, ok
 	}
 	e = envelopeEvent{Type: ev.Type, GoName: f.GoName}
@@ -104,9 +102,9 @@ func envelopeOf(ev *schema.Event, f *fileData, env Envelope) (e envelopeEvent, w
 	}
 	e.EventID, e.OccurredAt, e.CorrelationID = id.Name, at.Name, corr.Name
 	e.OccurredAtString = at.Type == "string"
-	if kf := lint.EntityIDField(ev); kf != nil {
-		if fd, ok := byName[kf.Name]; ok {
-			e.KeyField = kf.Name
+	if entityID != nil {
+		if fd, ok := byName[entityID(ev)]; ok {
+			e.KeyField = entityID(ev)
 			switch fd.Type {
 			case "string":
 				e.Key = "v." + fd.Name
@@ -131,4 +129,22 @@ func renderEnvelope(pkg string, evs []envelopeEvent, skipped []string) ([]byte, 
 		}
 	}
 	return render("envelope.go.tmpl", d)
+}
+
+// camelOf converts a snake_case name to camelCase (event_id → eventId), as
+// the envelope rule accepts both.
+func camelOf(name string) string {
+	if !strings.Contains(name, "_") {
+		return name
+	}
+	parts := strings.Split(name, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + strings.ToLower(parts[i][1:])
+		}
+	}
+	if len(parts) > 0 {
+		parts[0] = strings.ToLower(parts[0])
+	}
+	return strings.Join(parts, "")
 }

@@ -10,8 +10,17 @@ import (
 	"testing"
 
 	"github.com/evctl/evctl/internal/codegen"
+	"github.com/evctl/evctl/internal/lint"
 	"github.com/evctl/evctl/internal/schema"
 )
+
+// entityID is what the CLI passes as Options.EntityID.
+func entityID(ev *schema.Event) string {
+	if f := lint.EntityIDField(ev); f != nil {
+		return f.Name
+	}
+	return ""
+}
 
 // envelopeCatalog: renamed envelope fields (lint.envelope), their camelCase
 // forms, an occurred_at that is a string (a date-time with a pattern is
@@ -72,7 +81,7 @@ func TestEnvelopeAccessors(t *testing.T) {
 	if len(cat.Errors) > 0 {
 		t.Fatalf("catalog: %v", cat.Errors[0])
 	}
-	files, _, err := codegen.Generate(cat, codegen.Options{Package: "p", Envelope: codegen.Envelope{EventID: "id", OccurredAt: "ts", CorrelationID: "trace_id"}})
+	files, _, err := codegen.Generate(cat, codegen.Options{Package: "p", EntityID: entityID, Envelope: codegen.Envelope{EventID: "id", OccurredAt: "ts", CorrelationID: "trace_id"}})
 	if err != nil {
 		t.Fatal(err)
 	}
