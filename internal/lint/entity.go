@@ -21,17 +21,3 @@ func EntityIDField(ev *schema.Event) *schema.Field {
 	}
 	return t.Field(camel(words))
 }
-
-// EnvelopeField returns the top-level field named name (an envelope field
-// name from evctl.yaml, like "event_id") or its camelCase form, as the
-// envelope rule finds it; nil when there is none.
-func EnvelopeField(ev *schema.Event, name string) *schema.Field {
-	t := top(ev)
-	if t == nil {
-		return nil
-	}
-	if f := t.Field(name); f != nil {
-		return f
-	}
-	return t.Field(camelOf(name))
-}
