@@ -53,8 +53,6 @@ test: build tidy fmt vet staticcheck deadcode pactdeps
 # detector. examples/outbox runs a temporary PostgreSQL server (Debian's
 # postgresql); adapters/sqs installs its npm test broker itself (npm ci).
 test: test-modules
-# examples/outbox runs a temporary PostgreSQL server (Debian's postgresql);
-# adapters/sqs installs its npm test broker itself (npm ci).
 test-modules:
 	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { apt-get update -qq && apt-get install -y -qq postgresql; }

@@ -68,7 +68,6 @@ func placed(order string, cents int64) *bundled.V1OrderPlaced {
 		ShippingAddress: bundled.V1OrderPlacedAddress{Street: "Main 1", City: "Amsterdam", PostalCode: "1000AA", Country: "NL"}}
 }
 
-
 // TestOutboxEndToEnd: orders and their events commit together; the relay
 // publishes them; a relay crash before the published mark republishes,
 // which JetStream drops; the consumer handles each event once even when a
