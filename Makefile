@@ -12,12 +12,15 @@ PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 win
 DIST    ?= dist
 RELEASE_VERSION = $(or $(VERSION),$(shell git describe --tags --always --dirty 2>/dev/null),dev)
 
-.PHONY: build test test-release release interop-js tidy fmt vet staticcheck deadcode check bench fuzz golden clean
+.PHONY: build test test-release test-modules release tidy fmt vet staticcheck deadcode check bench fuzz golden clean pactdeps interop-js
 
 # The repository's modules: the core module, the interop tests (they need
 # confluent-kafka-go, kept out of the core module), the pinned analysis
 # tools and the release tooling (goreleaser).
-MODULES  := . interop tools/analysis tools/release
+# The broker adapters and the examples that need them are modules of their
+# own too, so that the core module pulls no broker SDK.
+NESTED_MODULES := adapters/otelmsg adapters/kafka adapters/nats adapters/sqs examples/outbox
+MODULES  := . interop tools/analysis tools/release $(NESTED_MODULES)
 # Run a pinned tool of tools/analysis/go.mod on the module in the current
 # directory.
 TOOL     = $(GO) tool -modfile=$(CURDIR)/tools/analysis/go.mod
@@ -41,10 +44,22 @@ release:
 # Static checks, then every test of every module with the race detector.
 # It builds first: the release tests link the static binary from the same
 # compiled packages.
-test: build tidy fmt vet staticcheck deadcode interop-js
+test: build tidy fmt vet staticcheck deadcode pactdeps interop-js
 	$(GO) test -race -count=1 ./...
 	cd interop && $(GO) test -race -count=1 ./...
 	$(MAKE) test-release
+
+# The nested modules: vet, staticcheck and every test with the race
+# detector. examples/outbox runs a temporary PostgreSQL server (Debian's
+# postgresql); adapters/sqs installs its npm test broker itself (npm ci).
+test: test-modules
+test-modules:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq postgresql; }
+	@set -e; for m in $(NESTED_MODULES); do \
+	  echo "== $$m"; \
+	  (cd $$m && $(GO) vet ./... && $(TOOL) staticcheck ./... && $(GO) test -race -count=1 ./...); \
+	done
 
 # The release tooling's module: goreleaser check, targets and a snapshot
 # build (the first run builds goreleaser).
@@ -55,6 +70,15 @@ test-release:
 # @meinestadt.de/glue-schema-registry), exactly as package-lock.json pins them.
 interop-js:
 	cd interop/glue/js && npm ci --no-audit --no-fund
+
+# Pact's JavaScript library and CLI (the Pact verifier), pinned by the
+# lockfile, for the contract tests (cmd/evctl TestServeExamplesPactVerifier;
+# internal/contract/testdata/pact/generate.mjs regenerates the test pacts).
+PACTDIR := internal/contract/testdata/pact
+pactdeps: $(PACTDIR)/node_modules/.package-lock.json
+
+$(PACTDIR)/node_modules/.package-lock.json: $(PACTDIR)/package-lock.json
+	cd $(PACTDIR) && npm ci --no-audit --no-fund --loglevel=error
 
 # Each module's go.mod and go.sum are exactly what `go mod tidy` writes.
 tidy:

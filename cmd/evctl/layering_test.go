@@ -10,7 +10,8 @@ import (
 
 // TestLayering enforces the dependency direction
 // cli → {lint, compat, codegen, registry} → schema → diag:
-// lint, compat and codegen never import each other, the registry server may
+// lint, compat and codegen never import each other, contract (which lint
+// consults for rule ids) imports none of them, the registry server may
 // import compat, and nothing but cmd/evctl imports cli.
 func TestLayering(t *testing.T) {
 	t.Parallel()
@@ -27,6 +28,7 @@ func TestLayering(t *testing.T) {
 		"internal/compat":   {"internal/lint", "internal/codegen", "internal/registry", "internal/cli"},
 		"internal/codegen":  {"internal/lint", "internal/compat", "internal/cli"},
 		"internal/registry": {"internal/lint", "internal/codegen", "internal/cli"},
+		"internal/contract": {"internal/lint", "internal/compat", "internal/codegen", "internal/registry", "internal/cli"},
 		"wire":              {"internal/cli", "internal/lint", "internal/codegen"},
 		"internal/glue":     {"internal/lint", "internal/codegen", "internal/registry", "internal/cli"},
 	}

@@ -167,7 +167,12 @@ func runCheck(ctx context.Context, app *App, opts *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	ds = diag.Sort(append(ds, cds...))
+	ctds, badContract, err := contractDiagnostics(cfg, len(opts.Paths) > 0, cur, base)
+	if err != nil {
+		return err
+	}
+	inputProblem = inputProblem || badContract
+	ds = diag.Sort(append(append(ds, cds...), ctds...))
 	sum := diag.Summarize(ds, cur.Files)
 	p := diag.Printer{Format: opts.Format, Color: app.UseColor(), Tool: toolInfo(), Title: "evctl check against " + src.Describe()}
 	if err := p.Print(app.IO.Out, ds, sum); err != nil {

@@ -56,6 +56,11 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 		return err
 	}
 	ds := append(parseDiagnostics(cur), lint.Run(cur, cfg)...)
+	ctds, badContract, err := contractDiagnostics(cfg, len(opts.Paths) > 0, cur, nil)
+	if err != nil {
+		return err
+	}
+	ds = append(ds, ctds...)
 	for _, it := range items {
 		ids, err := checkRegistryItem(ctx, c, cur, it, level, policy)
 		if err != nil {
@@ -82,7 +87,7 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 		fmt.Fprintf(app.IO.ErrOut, "checked %d event(s) against registry %s: %d error(s), %d warning(s)\n", len(cur.Events), c.URL(), sum.Errors, sum.Warnings)
 	}
 	switch {
-	case len(cur.Errors) > 0:
+	case len(cur.Errors) > 0 || badContract:
 		return silentExit(ExitInput)
 	case sum.Errors > 0:
 		return silentExit(ExitFindings)

@@ -106,6 +106,7 @@ func toolInfo() diag.Tool {
 		t.Rules = append(t.Rules, diag.RuleInfo{ID: r.ID, Doc: r.Doc})
 	}
 	t.Rules = append(t.Rules, diag.RuleInfo{ID: ruleInvalidSchema, Doc: "The file is not a valid schema of its format."})
+	t.Rules = append(t.Rules, contractRuleInfo()...)
 	return t
 }
 
@@ -125,7 +126,11 @@ func runLint(_ context.Context, app *App, opts *lintOptions) error {
 		return err
 	}
 	ds := append(parseDiagnostics(cat), lint.Run(cat, cfg)...)
-	ds = diag.Sort(ds)
+	ctds, badContract, err := contractDiagnostics(cfg, len(opts.Paths) > 0, cat, nil)
+	if err != nil {
+		return err
+	}
+	ds = diag.Sort(append(ds, ctds...))
 	sum := diag.Summarize(ds, cat.Files)
 	p := diag.Printer{Format: opts.Format, Color: app.UseColor(), Tool: toolInfo(), Title: "evctl lint"}
 	if err := p.Print(app.IO.Out, ds, sum); err != nil {
@@ -139,7 +144,7 @@ func runLint(_ context.Context, app *App, opts *lintOptions) error {
 		return silentExit(ExitInput)
 	}
 	switch {
-	case len(cat.Errors) > 0:
+	case len(cat.Errors) > 0 || badContract:
 		return silentExit(ExitInput)
 	case sum.Errors > 0:
 		return silentExit(ExitFindings)

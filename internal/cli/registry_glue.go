@@ -33,6 +33,11 @@ func serveGlue(cmd *cobra.Command, app *App, opts *serveOptions) error {
 	if opts.AuthFile != "" {
 		return withHint(usageError("--auth-file is not supported with --api glue: the Glue API mode does not authenticate requests"), "serve the Glue API on a loopback address without --auth-file")
 	}
+	for _, name := range []string{"store", "read-only", "tls-cert", "tls-key", "tls-client-ca", "insecure-listen", "max-body-bytes", "max-schema-bytes", "rate-limit", "login-failure-burst"} {
+		if cmd.Flags().Changed(name) {
+			return usageError("--%s is not supported with --api glue (it applies to the Confluent API only)", name)
+		}
+	}
 	if opts.GluePending <= 0 {
 		return usageError("--glue-pending must be positive, got %s", opts.GluePending)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evctl/evctl/internal/contract"
 	"github.com/evctl/evctl/internal/lint"
 )
 
@@ -40,6 +41,9 @@ func newRulesCmd(app *App) *cobra.Command {
 				for _, r := range lint.All() {
 					out = append(out, ruleJSON{ID: r.ID, Default: string(r.Default), Configured: string(lint.Severity(cfg, r)), Doc: r.Doc})
 				}
+				for _, r := range contract.Rules() {
+					out = append(out, ruleJSON{ID: r.ID, Default: string(r.Default), Configured: string(contract.Severity(cfg, r)), Doc: r.Doc})
+				}
 				enc := json.NewEncoder(app.IO.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(out)
@@ -48,6 +52,9 @@ func newRulesCmd(app *App) *cobra.Command {
 			fmt.Fprintln(tw, "ID\tDEFAULT\tCONFIGURED\tDOC")
 			for _, r := range lint.All() {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Default, lint.Severity(cfg, r), r.Doc)
+			}
+			for _, r := range contract.Rules() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Default, contract.Severity(cfg, r), r.Doc)
 			}
 			return tw.Flush()
 		},
@@ -58,12 +65,17 @@ func newRulesCmd(app *App) *cobra.Command {
 		Short: "Explain a rule with a bad and a good example",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cr := contract.RuleByID(args[0]); cr != nil {
+				_, err := fmt.Fprintf(app.IO.Out, "%s (default: %s)\n\n%s\n\nChecked by evctl lint and evctl check against the consumer contracts (contracts/<consumer>/<event-type>.yaml), and by evctl contract verify.\n\nBad:\n\n%s\n\nGood:\n\n%s\n", cr.ID, cr.Default, cr.Doc, indent(cr.Bad), indent(cr.Good))
+				return err
+			}
 			r := lint.ByID(args[0])
 			if r == nil {
 				var ids []string
 				for _, r := range lint.All() {
 					ids = append(ids, r.ID)
 				}
+				ids = append(ids, contract.IDs()...)
 				return usageError("unknown rule %q (rules: %s)", args[0], strings.Join(ids, ", "))
 			}
 			var b strings.Builder

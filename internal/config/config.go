@@ -47,6 +47,10 @@ type Config struct {
 	Registry Registry `yaml:"registry"`
 	// Gen configures evctl gen.
 	Gen Gen `yaml:"gen"`
+	// Contracts is the directory of consumer contracts,
+	// <consumer>/<event-type>.yaml, relative to this file (default
+	// contracts; when set, it must exist).
+	Contracts string `yaml:"contracts" validate:"root"`
 
 	// Path is where the config was read from ("" when none).
 	Path string `yaml:"-"`

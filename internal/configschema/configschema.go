@@ -19,10 +19,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/contract"
 	"github.com/evctl/evctl/internal/lint"
 )
 
@@ -40,7 +42,9 @@ func Generate(srcDir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{docs: docs, ruleIDs: lint.IDs()}
+	ids := append(lint.IDs(), contract.IDs()...)
+	sort.Strings(ids)
+	g := &generator{docs: docs, ruleIDs: ids}
 	root, err := g.object(reflect.TypeOf(config.Config{}), reflect.ValueOf(*config.Default()))
 	if err != nil {
 		return nil, err

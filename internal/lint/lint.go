@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/contract"
 	"github.com/evctl/evctl/internal/diag"
 	"github.com/evctl/evctl/internal/schema"
 	"github.com/evctl/evctl/internal/suggest"
@@ -101,8 +102,8 @@ func ValidateConfig(c *config.Config) error {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		if ByID(id) == nil {
-			return &config.Error{Path: c.Path, Line: c.RulePos[id].Line, Col: c.RulePos[id].Col, Msg: fmt.Sprintf("unknown rule id %q (see `evctl rules`)%s", id, suggest.DidYouMean(id, IDs()))}
+		if ByID(id) == nil && contract.RuleByID(id) == nil {
+			return &config.Error{Path: c.Path, Line: c.RulePos[id].Line, Col: c.RulePos[id].Col, Msg: fmt.Sprintf("unknown rule id %q (see `evctl rules`)%s", id, suggest.DidYouMean(id, append(IDs(), contract.IDs()...)))}
 		}
 	}
 	for i, a := range c.Lint.PastTense.Allow {
