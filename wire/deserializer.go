@@ -11,11 +11,13 @@ import (
 	"github.com/evctl/evctl/wire/validate"
 )
 
-// Deserializer reads Confluent frames into generated event types. Writer
-// schemas are fetched by id once and cached; Avro payloads are decoded with
-// writer-to-reader schema resolution. It is safe for concurrent use.
+// Deserializer reads Confluent frames (and, made by NewDualDeserializer,
+// Glue frames) into generated event types. Writer schemas are fetched by id
+// once and cached; Avro payloads are decoded with writer-to-reader schema
+// resolution. It is safe for concurrent use.
 type Deserializer struct {
-	reg Registry
+	reg  Registry
+	glue GlueRegistry
 	// Validate, when set, checks every event and wraps ErrInvalidEvent on
 	// failure. A JSON Schema event with a ValidateJSON method (every one
 	// gen go writes) is checked on the received bytes, before decoding, by
@@ -26,7 +28,7 @@ type Deserializer struct {
 	Validate bool
 
 	mu       sync.Mutex
-	writers  map[uint32]*writerSchema
+	writers  map[schemaKey]*writerSchema
 	readers  map[string]avro.Schema      // reader schema text -> parsed
 	resolved map[resolvedKey]avro.Schema // (writer id, reader text) -> resolved
 }
@@ -37,8 +39,22 @@ type writerSchema struct {
 	avro avro.Schema
 }
 
-type resolvedKey struct {
+// schemaKey names a writer schema: a Confluent id or a Glue version id.
+type schemaKey struct {
 	id     uint32
+	glue   GlueVersionID
+	isGlue bool
+}
+
+func (k schemaKey) String() string {
+	if k.isGlue {
+		return "version " + k.glue.String()
+	}
+	return fmt.Sprint(k.id)
+}
+
+type resolvedKey struct {
+	id     schemaKey
 	reader string
 }
 
@@ -49,21 +65,41 @@ type jsonValidator interface {
 
 // NewDeserializer returns a Deserializer fetching writer schemas from reg.
 func NewDeserializer(reg Registry) *Deserializer {
-	return &Deserializer{reg: reg, writers: map[uint32]*writerSchema{}, readers: map[string]avro.Schema{}, resolved: map[resolvedKey]avro.Schema{}}
+	return &Deserializer{reg: reg, writers: map[schemaKey]*writerSchema{}, readers: map[string]avro.Schema{}, resolved: map[resolvedKey]avro.Schema{}}
 }
 
 // Deserialize decodes frame into into.
 func (d *Deserializer) Deserialize(ctx context.Context, frame []byte, into Event) error {
-	id, payload, err := SplitFrame(frame)
-	if err != nil {
-		return err
+	var (
+		id      schemaKey
+		payload []byte
+		w       *writerSchema
+		err     error
+	)
+	switch {
+	case len(frame) > 0 && frame[0] == GlueHeaderVersion:
+		if d.glue == nil {
+			return fmt.Errorf("%w: %w", ErrBadFrame, errNoGlue)
+		}
+		id.isGlue = true
+		if id.glue, payload, err = SplitGlueFrame(frame); err != nil {
+			return err
+		}
+		w, err = d.glueWriter(ctx, id.glue)
+	default:
+		if d.reg == nil && len(frame) > 0 && frame[0] == Magic {
+			return fmt.Errorf("%w: %w", ErrBadFrame, errNoConfluent)
+		}
+		if id.id, payload, err = SplitFrame(frame); err != nil {
+			return err
+		}
+		w, err = d.writer(ctx, id.id)
 	}
-	w, err := d.writer(ctx, id)
 	if err != nil {
 		return err
 	}
 	if w.typ != into.SchemaType() {
-		return fmt.Errorf("schema %d is %s, but %s is %s", id, w.typ, into.EventType(), into.SchemaType())
+		return fmt.Errorf("schema %s is %s, but %s is %s", id, w.typ, into.EventType(), into.SchemaType())
 	}
 	switch w.typ {
 	case "AVRO":
@@ -72,7 +108,7 @@ func (d *Deserializer) Deserialize(ctx context.Context, frame []byte, into Event
 			return err
 		}
 		if err := avro.Unmarshal(sch, payload, into); err != nil {
-			return fmt.Errorf("decode %s from schema %d: %w", into.EventType(), id, err)
+			return fmt.Errorf("decode %s from schema %s: %w", into.EventType(), id, err)
 		}
 	case "JSON":
 		jv, hasJV := into.(jsonValidator)
@@ -84,13 +120,13 @@ func (d *Deserializer) Deserialize(ctx context.Context, frame []byte, into Event
 			}
 		}
 		if err := validate.DecodeJSON(payload, into); err != nil {
-			return fmt.Errorf("decode %s from schema %d: %w", into.EventType(), id, err)
+			return fmt.Errorf("decode %s from schema %s: %w", into.EventType(), id, err)
 		}
 		if hasJV {
 			return nil
 		}
 	default:
-		return fmt.Errorf("schema %d: unsupported schema type %q", id, w.typ)
+		return fmt.Errorf("schema %s: unsupported schema type %q", id, w.typ)
 	}
 	if d.Validate {
 		if err := into.Validate(); err != nil {
@@ -102,7 +138,7 @@ func (d *Deserializer) Deserialize(ctx context.Context, frame []byte, into Event
 
 func (d *Deserializer) writer(ctx context.Context, id uint32) (*writerSchema, error) {
 	d.mu.Lock()
-	w, ok := d.writers[id]
+	w, ok := d.writers[schemaKey{id: id}]
 	d.mu.Unlock()
 	if ok {
 		return w, nil
@@ -111,14 +147,19 @@ func (d *Deserializer) writer(ctx context.Context, id uint32) (*writerSchema, er
 	if err != nil {
 		return nil, err
 	}
+	return d.addWriter(schemaKey{id: id}, typ, text)
+}
+
+func (d *Deserializer) addWriter(id schemaKey, typ, text string) (*writerSchema, error) {
 	if typ == "" {
 		typ = "AVRO"
 	}
-	w = &writerSchema{typ: typ, text: text}
+	w := &writerSchema{typ: typ, text: text}
 	if typ == "AVRO" {
+		var err error
 		w.avro, err = avroparse.Parse([]byte(text))
 		if err != nil {
-			return nil, fmt.Errorf("schema %d: parse Avro writer schema: %w", id, err)
+			return nil, fmt.Errorf("schema %s: parse Avro writer schema: %w", id, err)
 		}
 	}
 	d.mu.Lock()
@@ -127,7 +168,7 @@ func (d *Deserializer) writer(ctx context.Context, id uint32) (*writerSchema, er
 	return w, nil
 }
 
-func (d *Deserializer) readerFor(id uint32, w *writerSchema, into Event) (avro.Schema, error) {
+func (d *Deserializer) readerFor(id schemaKey, w *writerSchema, into Event) (avro.Schema, error) {
 	text := into.Schema()
 	key := resolvedKey{id: id, reader: text}
 	d.mu.Lock()
@@ -148,7 +189,7 @@ func (d *Deserializer) readerFor(id uint32, w *writerSchema, into Event) (avro.S
 	if reader.Fingerprint() != w.avro.Fingerprint() {
 		res, err := avro.NewSchemaCompatibility().Resolve(reader, w.avro)
 		if err != nil {
-			return nil, fmt.Errorf("resolve schema %d to the reader schema of %s: %w", id, into.EventType(), err)
+			return nil, fmt.Errorf("resolve schema %s to the reader schema of %s: %w", id, into.EventType(), err)
 		}
 		sch = res
 	}

@@ -23,12 +23,22 @@ type SerializerOptions struct {
 	// UseHamba encodes Avro events with hamba/avro even when they have a
 	// generated AppendAvro encoder (slower; the bytes decode the same).
 	UseHamba bool
+	// UseEncodingJSON encodes JSON events with encoding/json even when they
+	// have a generated AppendJSON encoder (slower; the bytes are the same).
+	UseEncodingJSON bool
 }
 
 // AvroAppender is implemented by generated Avro events: AppendAvro encodes
 // without reflection. Events without it are encoded with hamba/avro.
 type AvroAppender interface {
 	AppendAvro(b []byte) ([]byte, error)
+}
+
+// JSONAppender is implemented by generated JSON Schema events: AppendJSON
+// writes the bytes encoding/json would, without reflection. Events without
+// it are encoded with encoding/json.
+type JSONAppender interface {
+	AppendJSON(b []byte) ([]byte, error)
 }
 
 // Serializer validates, encodes and frames events of one type. It is safe
@@ -40,25 +50,19 @@ type Serializer struct {
 	avro       avro.Schema // nil for JSON
 	schemaType string
 	useHamba   bool
+	useStdJSON bool
 }
 
 // NewSerializer resolves the schema id of the event type of proto once,
 // by lookup or, with AutoRegister, registration.
 func NewSerializer(ctx context.Context, reg Registry, proto Event, opts SerializerOptions) (*Serializer, error) {
-	s := &Serializer{subject: proto.Subject(), eventType: proto.EventType(), schemaType: proto.SchemaType(), useHamba: opts.UseHamba}
+	s, err := newEncoder(proto, opts.UseHamba)
+	if err != nil {
+		return nil, err
+	}
+	s.useStdJSON = opts.UseEncodingJSON
 	if opts.Subject != "" {
 		s.subject = opts.Subject
-	}
-	switch s.schemaType {
-	case "AVRO":
-		sch, err := avroparse.Parse([]byte(proto.Schema()))
-		if err != nil {
-			return nil, fmt.Errorf("serializer for %s: parse Avro schema: %w", s.eventType, err)
-		}
-		s.avro = sch
-	case "JSON":
-	default:
-		return nil, fmt.Errorf("serializer for %s: unsupported schema type %q", s.eventType, s.schemaType)
 	}
 	text := RegistrySchema(proto)
 	id, err := reg.Lookup(ctx, s.subject, s.schemaType, text)
@@ -72,6 +76,24 @@ func NewSerializer(ctx context.Context, reg Registry, proto Event, opts Serializ
 		return nil, fmt.Errorf("serializer for %s: schema id %d out of range", s.eventType, id)
 	}
 	s.id = uint32(id)
+	return s, nil
+}
+
+// newEncoder parses the schema of proto's event type (Avro) for a
+// Serializer whose id is still to be resolved.
+func newEncoder(proto Event, useHamba bool) (*Serializer, error) {
+	s := &Serializer{subject: proto.Subject(), eventType: proto.EventType(), schemaType: proto.SchemaType(), useHamba: useHamba}
+	switch s.schemaType {
+	case "AVRO":
+		sch, err := avroparse.Parse([]byte(proto.Schema()))
+		if err != nil {
+			return nil, fmt.Errorf("serializer for %s: parse Avro schema: %w", s.eventType, err)
+		}
+		s.avro = sch
+	case "JSON":
+	default:
+		return nil, fmt.Errorf("serializer for %s: unsupported schema type %q", s.eventType, s.schemaType)
+	}
 	return s, nil
 }
 
@@ -130,6 +152,13 @@ func (s *Serializer) AppendUnchecked(dst []byte, ev Event) ([]byte, error) {
 		dst = append(dst, b.w.Buffer()...)
 		avroPool.Put(b)
 		return dst, nil
+	}
+	if a, ok := ev.(JSONAppender); ok && !s.useStdJSON {
+		out, err := a.AppendJSON(dst)
+		if err != nil {
+			return dst[:len(dst)-HeaderSize], fmt.Errorf("encode %s: %w", s.eventType, err)
+		}
+		return out, nil
 	}
 	b := jsonPool.Get().(*jsonBuf)
 	b.buf.Reset()

@@ -15,6 +15,12 @@
 // and left out of the hamba schema, so when a writer lacks that field the
 // reader reports it missing instead of filling the default.
 //
+// For AWS Glue Schema Registry, GlueSerializer writes Glue frames (header
+// byte 3, compression byte 0 or 5 for zlib, the 16-byte schema version
+// UUID, then the payload), NewDualDeserializer reads Glue and Confluent
+// frames alike, choosing by the first byte, and GlueClient resolves
+// version ids against Glue (AWS JSON 1.1 with SigV4, no AWS SDK).
+//
 // Errors wrap ErrInvalidEvent (with the *validate.Error), ErrUnknownSchemaID,
 // ErrNotRegistered or ErrBadFrame. SRRegistry adapts a
 // github.com/twmb/franz-go/pkg/sr client to Registry. The subpackages

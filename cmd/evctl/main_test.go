@@ -11,12 +11,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/evctl/evctl/internal/cli"
+	glueserver "github.com/evctl/evctl/internal/glue/server"
 	"github.com/evctl/evctl/internal/registry"
 )
 
@@ -145,6 +147,41 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			out, err := yaml.Marshal(map[string]any{"repos": []any{map[string]any{"repo": "local", "hooks": hooks}}})
 			ts.Check(err)
 			ts.Check(os.WriteFile(ts.MkAbs(args[0]), out, 0o644))
+		},
+		// glue-start [REGISTRY...] serves the Glue API (registry serve --api
+		// glue) over httptest on a SQLite file in $WORK with the named
+		// registries, versions PENDING for 50ms, sets GLUE_ENDPOINT and
+		// AWS credentials, and stops at the script's end.
+		"glue-start": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg {
+				ts.Fatalf("usage: glue-start [REGISTRY...]")
+			}
+			srv, err := glueserver.OpenServer(ts.MkAbs("glue.db"), glueserver.ServerOptions{Pending: 50 * time.Millisecond})
+			ts.Check(err)
+			for _, r := range args {
+				ts.Check(srv.EnsureRegistry(context.Background(), r))
+			}
+			hs := httptest.NewServer(srv)
+			ts.Defer(func() {
+				hs.Close()
+				srv.Close()
+			})
+			ts.Setenv("GLUE_ENDPOINT", hs.URL)
+			ts.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+			ts.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+			ts.Setenv("AWS_REGION", "eu-west-1")
+		},
+		// glue-import REGISTRY SCHEMA FORMAT MODE STATUS FILE appends FILE as
+		// a version of SCHEMA with a status recorded elsewhere (server.Import)
+		// to the server of glue-start.
+		"glue-import": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 6 {
+				ts.Fatalf("usage: glue-import REGISTRY SCHEMA FORMAT MODE STATUS FILE")
+			}
+			srv, err := glueserver.OpenServer(ts.MkAbs("glue.db"), glueserver.ServerOptions{})
+			ts.Check(err)
+			defer srv.Close()
+			ts.Check(srv.Import(context.Background(), args[0], args[1], args[2], args[3], ts.ReadFile(args[5]), args[4]))
 		},
 		// exitcode N cmd args... runs cmd and asserts its exact exit status.
 		"action":       actionStep,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/evctl/evctl/examples/publisher/events"
 	"github.com/evctl/evctl/internal/codegen"
+	"github.com/evctl/evctl/internal/lint"
 	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/internal/schema"
 	"github.com/evctl/evctl/wire"
@@ -126,7 +127,12 @@ func TestEventsAreFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _, err := codegen.Generate(cat, codegen.Options{Package: "events", Subject: func(e *schema.Event) string { return e.Type }})
+	files, _, err := codegen.Generate(cat, codegen.Options{Package: "events", Subject: func(e *schema.Event) string { return e.Type }, EntityID: func(e *schema.Event) string {
+		if f := lint.EntityIDField(e); f != nil {
+			return f.Name
+		}
+		return ""
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

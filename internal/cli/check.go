@@ -170,13 +170,18 @@ func runCheck(ctx context.Context, app *App, opts *checkOptions) error {
 	if err != nil {
 		return err
 	}
+	ctds, badContract, err := contractDiagnostics(cfg, len(scope) > 0, cur, base)
+	if err != nil {
+		return err
+	}
+	inputProblem = inputProblem || badContract
 	if len(scope) == 0 {
 		cds = append(cds, x.Stale(configFile(ws, cfg))...)
 	}
 	if ds, err = applyBaseline(ws, cfg, ds); err != nil {
 		return err
 	}
-	ds = diag.Sort(scope.filter(applySeverities(cfg, append(ds, cds...)), cur))
+	ds = diag.Sort(append(scope.filter(applySeverities(cfg, append(ds, cds...)), cur), ctds...))
 	sum := diag.Summarize(ds, scope.files(cur))
 	p := app.printer(opts.Format, "evctl check against "+src.Describe())
 	if err := p.Print(app.IO.Out, ds, sum); err != nil {

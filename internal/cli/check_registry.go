@@ -32,11 +32,19 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 	if err != nil {
 		return err
 	}
+	if cfg.Registry.Kind == "glue" {
+		return runCheckGlue(ctx, app, cfg, opts, cur, items, level, policy)
+	}
 	c, err := app.registryClient(cfg, &opts.Registry)
 	if err != nil {
 		return err
 	}
 	ds := append(parseDiagnostics(cur), lint.Run(cur, cfg)...)
+	ctds, badContract, err := contractDiagnostics(cfg, len(opts.Paths) > 0, cur, nil)
+	if err != nil {
+		return err
+	}
+	ds = append(ds, ctds...)
 	for _, it := range items {
 		ids, err := checkRegistryItem(ctx, c, cur, it, level, policy)
 		if err != nil {
@@ -61,7 +69,7 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 		fmt.Fprintf(app.IO.ErrOut, "checked %d event(s) against registry %s: %d error(s), %d warning(s)\n", len(cur.Events), c.URL(), sum.Errors, sum.Warnings)
 	}
 	switch {
-	case len(cur.Errors) > 0:
+	case len(cur.Errors) > 0 || badContract:
 		return silentExit(ExitInput)
 	case sum.Errors > 0:
 		return silentExit(ExitFindings)

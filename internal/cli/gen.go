@@ -13,6 +13,7 @@ import (
 	"github.com/evctl/evctl/internal/codegen"
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/findings"
+	"github.com/evctl/evctl/internal/lint"
 	"github.com/evctl/evctl/internal/publish"
 	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/internal/schema"
@@ -116,7 +117,8 @@ func runGenGo(app *App, opts *genOptions) error {
 		return err
 	}
 	var subjErr error
-	files, fallbacks, err := codegen.Generate(cat, codegen.Options{Package: opts.Package, Subject: func(e *schema.Event) string {
+	env := codegen.Envelope{EventID: cfg.Lint.Envelope.EventID, OccurredAt: cfg.Lint.Envelope.OccurredAt, CorrelationID: cfg.Lint.Envelope.CorrelationID}
+	files, fallbacks, err := codegen.Generate(cat, codegen.Options{Package: opts.Package, Envelope: env, EntityID: entityIDField, Subject: func(e *schema.Event) string {
 		s, err := subject(e)
 		if err != nil && subjErr == nil {
 			subjErr = err
@@ -171,4 +173,13 @@ func runGenGo(app *App, opts *genOptions) error {
 	}
 	fmt.Fprintf(app.IO.ErrOut, "wrote %d file(s) to %s\n", len(names), opts.Out)
 	return nil
+}
+
+// entityIDField names the field PartitionKey returns: the identifier the
+// single-entity rule requires.
+func entityIDField(ev *schema.Event) string {
+	if f := lint.EntityIDField(ev); f != nil {
+		return f.Name
+	}
+	return ""
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evctl/evctl/internal/scaffold"
+	"github.com/evctl/evctl/internal/version"
 )
 
 type initOptions struct {
@@ -63,7 +64,7 @@ func runInit(app *App, opts *initOptions) error {
 	if fi, err := os.Stat(opts.Dir); err != nil || !fi.IsDir() {
 		return usageError("init: %s is not a directory", opts.Dir)
 	}
-	plan, err := scaffold.Plan(opts.Dir, scaffold.Options{Format: opts.Format, Version: buildVersion()})
+	plan, err := scaffold.Plan(opts.Dir, scaffold.Options{Format: opts.Format, Version: version.String()})
 	if err != nil {
 		return err
 	}

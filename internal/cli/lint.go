@@ -15,6 +15,7 @@ import (
 	"github.com/evctl/evctl/internal/findings"
 	"github.com/evctl/evctl/internal/lint"
 	"github.com/evctl/evctl/internal/schema"
+	"github.com/evctl/evctl/internal/version"
 )
 
 type lintOptions struct {
@@ -224,7 +225,7 @@ func parseDiagnostics(cat *schema.Catalog) []diag.Diagnostic {
 }
 
 func toolInfo() diag.Tool {
-	t := diag.Tool{Name: "evctl", Version: buildVersion(), URI: "https://github.com/evctl/evctl"}
+	t := diag.Tool{Name: "evctl", Version: version.String(), URI: "https://github.com/evctl/evctl"}
 	for _, in := range findings.All() {
 		t.Rules = append(t.Rules, diag.RuleInfo{ID: in.ID, Doc: in.Doc})
 	}
@@ -247,6 +248,10 @@ func runLint(_ context.Context, app *App, opts *lintOptions) error {
 		return err
 	}
 	ds := append(parseDiagnostics(cat), lint.Run(cat, cfg)...)
+	ctds, badContract, err := contractDiagnostics(cfg, len(scope) > 0, cat, nil)
+	if err != nil {
+		return err
+	}
 	ds = diag.Sort(scope.filter(ds, cat))
 	if opts.WriteBaseline != "" {
 		if scope.scopedErrors(cat) {
@@ -264,7 +269,7 @@ func runLint(_ context.Context, app *App, opts *lintOptions) error {
 	if ds, err = applyBaseline(ws, cfg, ds); err != nil {
 		return err
 	}
-	ds = diag.Sort(ds)
+	ds = diag.Sort(append(ds, ctds...))
 	sum := diag.Summarize(ds, scope.files(cat))
 	p := app.printer(opts.Format, "evctl lint")
 	if err := p.Print(app.IO.Out, ds, sum); err != nil {
@@ -278,7 +283,7 @@ func runLint(_ context.Context, app *App, opts *lintOptions) error {
 		return silentExit(ExitInput)
 	}
 	switch {
-	case scope.scopedErrors(cat):
+	case scope.scopedErrors(cat) || badContract:
 		return silentExit(ExitInput)
 	case sum.Errors > 0:
 		return silentExit(ExitFindings)

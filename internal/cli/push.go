@@ -93,6 +93,9 @@ func runPush(ctx context.Context, app *App, opts *pushOptions, rf *registryFlags
 	if err != nil {
 		return err
 	}
+	if cfg.Registry.Kind == "glue" {
+		return runPushGlue(ctx, app, cfg, items, level, opts.DryRun, rf)
+	}
 	c, err := app.registryClient(cfg, rf)
 	if err != nil {
 		return err

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/evctl/evctl/internal/compat"
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/registry"
+	"github.com/evctl/evctl/internal/version"
 )
 
 // Flags of the registry client, shared by push and the registry commands.
@@ -42,6 +45,10 @@ type registryFlags struct {
 	URL, User             string
 	CAFile, CertFile, Key string
 	Timeout               time.Duration
+	// NoRetries makes one attempt per request, whatever registry.retries says.
+	NoRetries bool
+	// Endpoint is the Glue endpoint (registry.kind glue).
+	Endpoint string
 }
 
 func addRegistryFlags(cmd *cobra.Command, rf *registryFlags) {
@@ -52,6 +59,7 @@ func addRegistryFlags(cmd *cobra.Command, rf *registryFlags) {
 	f.StringVar(&rf.CertFile, flagRegistryCertFile, "", "PEM client certificate for the registry")
 	f.StringVar(&rf.Key, flagRegistryKeyFile, "", "PEM key of the client certificate")
 	f.DurationVar(&rf.Timeout, flagRegistryTimeout, 0, "timeout of each registry request attempt (default: registry.timeout, else 10s)")
+	f.StringVar(&rf.Endpoint, "endpoint", "", "with registry.kind glue: the Glue endpoint URL (default: registry.endpoint, else https://glue.<region>.amazonaws.com)")
 }
 
 // registryClient builds the client from flags, environment and config.
@@ -71,7 +79,10 @@ func (a *App) registryClient(cfg *config.Config, rf *registryFlags) (*registry.C
 	if err != nil {
 		return nil, &exitError{code: ExitUsage, err: err, hint: "fix the registry section of evctl.yaml"}
 	}
-	opts.UserAgent = "evctl/" + buildVersion()
+	opts.UserAgent = "evctl/" + version.String()
+	if rf.NoRetries {
+		opts.Retries = -1
+	}
 	c, err := registry.NewClient(opts)
 	if err != nil {
 		if strings.TrimSpace(opts.URL) == "" {
@@ -99,19 +110,26 @@ func newRegistryCmd(app *App) *cobra.Command {
 		Use:   "registry",
 		Short: "Run a schema registry, or inspect and configure one",
 		Long: `Commands for a Confluent-compatible schema registry: serve one from this
-binary, list its subjects, read and set compatibility levels.
+binary, list its subjects, read and set compatibility levels, check its health.
 ` + registryHelp + "\n" + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withHint(usageError("registry needs a subcommand: serve, subjects or config"), "run 'evctl registry --help'")
+			return withHint(usageError("registry needs a subcommand: serve, subjects, config, health or hash-password"), "run 'evctl registry --help'")
 		},
 	}
-	cmd.AddCommand(newRegistryServeCmd(app), newRegistrySubjectsCmd(app), newRegistryConfigCmd(app))
+	cmd.AddCommand(newRegistryServeCmd(app), newRegistrySubjectsCmd(app), newRegistryConfigCmd(app), newRegistryHealthCmd(app), newRegistryHashPasswordCmd(app))
 	return cmd
 }
 
 type serveOptions struct {
-	Addr, Data, AuthFile, LogFormat string
+	Addr, Data, Store, AuthFile, LogFormat string
+	TLSCert, TLSKey, TLSClientCA           string
+	ReadOnly, InsecureListen               bool
+	MaxBodyBytes                           int64
+	MaxSchemaBytes                         int
+	RateLimit                              float64
+	LoginFailureBurst                      int
+	glueServeFlags
 }
 
 func newRegistryServeCmd(app *App) *cobra.Command {
@@ -121,7 +139,17 @@ func newRegistryServeCmd(app *App) *cobra.Command {
 		Short: "Serve a Confluent-compatible schema registry on an embedded store",
 		Long: `Serve the Confluent Schema Registry REST API from a single SQLite file.
 
-Without --auth-file the registry only listens on loopback addresses. The
+With --store postgres://… the registry keeps its state in PostgreSQL
+instead, and any number of replicas may serve one database.
+
+One process writes a data file: a second writer fails to start. Servers
+started with --read-only may share the file with the writer and see its
+changes within about 100ms, or serve a file on a read-only file system.
+
+Without --auth-file or --tls-client-ca the registry only listens on
+loopback addresses unless --insecure-listen says otherwise. Failed logins
+are throttled per client address. 'evctl registry hash-password' makes the
+hashes of the auth file. The
 auth file holds one "name:hash:role" a line, with a bcrypt or argon2id
 password hash and the role read or write; clients use HTTP Basic auth.
 Request logs go to stderr; GET /metrics serves Prometheus metrics. SIGTERM
@@ -136,13 +164,36 @@ or SIGINT shuts the server down gracefully.
 			default:
 				return usageError("invalid --log-format %q (want text or json)", opts.LogFormat)
 			}
+			if opts.API != "confluent" {
+				return serveGlue(cmd, app, opts)
+			}
+			if st := opts.Store; st != "" && !strings.HasPrefix(st, "postgres://") && !strings.HasPrefix(st, "postgresql://") {
+				return usageError("invalid --store: want a postgres:// URL (the SQLite file is --data)")
+			}
+			if opts.MaxBodyBytes < 0 || opts.MaxSchemaBytes < 0 || opts.RateLimit < 0 || opts.LoginFailureBurst < 0 {
+				return usageError("--max-body-bytes, --max-schema-bytes, --rate-limit and --login-failure-burst must not be negative")
+			}
+			if opts.Store != "" && opts.ReadOnly {
+				return usageError("--read-only is for a SQLite file; PostgreSQL replicas all read and write")
+			}
 			// The server judges compatibility with the same engines as check.
 			err := registry.Serve(cmd.Context(), registry.ServeOptions{
-				Addr:      opts.Addr,
-				DataPath:  opts.Data,
-				AuthFile:  opts.AuthFile,
-				LogFormat: opts.LogFormat,
-				Log:       app.IO.ErrOut,
+				Addr:     opts.Addr,
+				DataPath: opts.Data,
+				AuthFile: opts.AuthFile,
+				ReadOnly: opts.ReadOnly,
+				StoreURL: opts.Store,
+
+				AllowInsecure:     opts.InsecureListen,
+				TLSCert:           opts.TLSCert,
+				TLSKey:            opts.TLSKey,
+				TLSClientCA:       opts.TLSClientCA,
+				MaxBodyBytes:      opts.MaxBodyBytes,
+				MaxSchemaBytes:    opts.MaxSchemaBytes,
+				RateLimit:         opts.RateLimit,
+				LoginFailureBurst: opts.LoginFailureBurst,
+				LogFormat:         opts.LogFormat,
+				Log:               app.IO.ErrOut,
 			})
 			if err != nil {
 				return registryError(err)
@@ -155,6 +206,100 @@ or SIGINT shuts the server down gracefully.
 	f.StringVar(&opts.Data, "data", registry.DefaultDataPath, "SQLite database file (created if missing)")
 	f.StringVar(&opts.AuthFile, "auth-file", "", "users for HTTP Basic auth: name:hash:role lines (bcrypt or argon2id; read or write)")
 	f.StringVar(&opts.LogFormat, "log-format", "text", "request log format: text or json")
+	f.BoolVar(&opts.InsecureListen, "insecure-listen", false, "allow a non-loopback --addr without --auth-file or --tls-client-ca: anyone who reaches it can change the registry")
+	f.StringVar(&opts.TLSCert, "tls-cert", "", "PEM certificate: serve HTTPS (with --tls-key)")
+	f.StringVar(&opts.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
+	f.StringVar(&opts.TLSClientCA, "tls-client-ca", "", "PEM CA certificates: require a client certificate signed by one of them (mutual TLS)")
+	f.Int64Var(&opts.MaxBodyBytes, "max-body-bytes", registry.DefaultMaxBodyBytes, "largest request body (413 above)")
+	f.IntVar(&opts.MaxSchemaBytes, "max-schema-bytes", registry.DefaultMaxSchemaBytes, "largest schema text (422/42209 above)")
+	f.Float64Var(&opts.RateLimit, "rate-limit", 0, "requests per second the server accepts, 429 above (0: no limit)")
+	f.IntVar(&opts.LoginFailureBurst, "login-failure-burst", registry.DefaultLoginFailureBurst, "failed logins per client address before it gets 429 (then one more a second)")
+	f.StringVar(&opts.Store, "store", "", "a PostgreSQL database instead of the SQLite file: postgres://user@host/db?sslmode=…; any number of replicas may share it")
+	f.BoolVar(&opts.ReadOnly, "read-only", false, "serve an existing data file without writing it: beside the writer on the same file, or from a read-only file system; writes get 422/42205")
+	addGlueServeFlags(cmd, &opts.glueServeFlags)
+	return cmd
+}
+
+func newRegistryHealthCmd(app *App) *cobra.Command {
+	rf := &registryFlags{NoRetries: true}
+	cmd := &cobra.Command{
+		Use:   "health",
+		Short: "Check that a registry served by evctl is up",
+		Long: `Ask the health endpoint (GET ` + registry.HealthPath + `) of a registry served by
+'evctl registry serve' whether it is up and its store answers. It makes one
+attempt (no retries) within --registry-timeout, so it suits a container
+HEALTHCHECK: the image has no curl. The endpoint needs no credentials; any
+that are configured are sent anyway. Prints "UP URL" and exits 0, else
+exits 4.
+` + registryHelp + "\n" + exitStatusHelp,
+		Example: `  $ evctl registry health --registry-url http://127.0.0.1:8081 --registry-timeout 3s`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			c, err := app.registryClient(cfg, rf)
+			if err != nil {
+				return err
+			}
+			if err := c.Health(cmd.Context()); err != nil {
+				return registryError(err)
+			}
+			_, err = fmt.Fprintf(app.IO.Out, "UP %s\n", c.URL())
+			return err
+		},
+	}
+	addRegistryFlags(cmd, rf)
+	return cmd
+}
+
+func newRegistryHashPasswordCmd(app *App) *cobra.Command {
+	var cost int
+	var user, role string
+	cmd := &cobra.Command{
+		Use:   "hash-password [--user NAME --role read|write] [--cost N] < password",
+		Short: "Hash a password for the registry's auth file",
+		Long: `Read a password from the first line of standard input and print its bcrypt
+hash, or with --user a whole auth-file line "name:hash:role". The password
+is never taken from the command line, where other users could see it.
+` + exitStatusHelp,
+		Example: `  $ printf '%s' "$PASSWORD" | evctl registry hash-password --user ci --role write >> users.txt`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (user == "") != (role == "") {
+				return usageError("--user and --role go together")
+			}
+			if role != "" && role != string(registry.RoleRead) && role != string(registry.RoleWrite) {
+				return usageError("invalid --role %q (want read or write)", role)
+			}
+			if strings.ContainsAny(user, ":\n") {
+				return usageError("invalid --user %q: no colon or newline", user)
+			}
+			line, err := bufio.NewReader(app.IO.In).ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return usageError("read the password from standard input: %w", err)
+			}
+			pw := strings.TrimRight(line, "\r\n")
+			if pw == "" {
+				return withHint(usageError("no password on standard input"), "pipe it in: printf '%s' \"$PASSWORD\" | evctl registry hash-password")
+			}
+			h, err := registry.HashPassword(pw, cost)
+			if err != nil {
+				return usageError("%w", err)
+			}
+			if user != "" {
+				fmt.Fprintf(app.IO.Out, "%s:%s:%s\n", user, h, role)
+				return nil
+			}
+			fmt.Fprintln(app.IO.Out, h)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&cost, "cost", 12, "bcrypt cost (4 to 31; each step doubles the time of a check)")
+	f.StringVar(&user, "user", "", "print a whole auth-file line for this user")
+	f.StringVar(&role, "role", "", "the user's role: read or write")
 	return cmd
 }
 

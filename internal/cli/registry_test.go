@@ -86,9 +86,18 @@ func TestRegistryServeCommand(t *testing.T) {
 	if code != ExitOK || len(strings.Fields(out)) != 7 {
 		t.Fatalf("subjects: exit %d: %q", code, out)
 	}
+	// The container HEALTHCHECK's command.
+	code, out, errOut = runCLI(t, dir, nil, "registry", "health", "--registry-url", "http://"+addr, "--registry-timeout", "3s")
+	if code != ExitOK || out != "UP http://"+addr+"\n" {
+		t.Fatalf("health: exit %d: %q %s", code, out, errOut)
+	}
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Fatalf("serve exited with %d after cancel:\n%s", code, logs.String())
+	}
+	code, out, errOut = runCLI(t, dir, nil, "registry", "health", "--registry-url", "http://"+addr, "--registry-timeout", "3s")
+	if code != ExitRegistry || out != "" || !strings.Contains(errOut, "health check") {
+		t.Fatalf("health of a stopped registry: exit %d, want %d: %q %s", code, ExitRegistry, out, errOut)
 	}
 	if !strings.Contains(logs.String(), `"msg":"registry stopped"`) {
 		t.Errorf("no JSON shutdown log:\n%s", logs.String())
@@ -107,6 +116,8 @@ func TestRegistryServeCommandErrors(t *testing.T) {
 		{[]string{"registry", "serve", "--addr", "0.0.0.0:0", "--data", filepath.Join(dir, "r.db")}, ExitRegistry, "refusing to listen on non-loopback address"},
 		{[]string{"registry", "serve", "extra"}, ExitUsage, "unknown command"},
 		{[]string{"registry"}, ExitUsage, "registry needs a subcommand"},
+		{[]string{"registry", "health"}, ExitUsage, "no registry URL"},
+		{[]string{"registry", "health", "--registry-url", "ftp://x"}, ExitUsage, "invalid registry URL"},
 		{[]string{"registry", "config"}, ExitUsage, "registry config needs a subcommand"},
 		{[]string{"registry", "config", "set"}, ExitUsage, "accepts 1 arg"},
 	}

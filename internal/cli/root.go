@@ -2,9 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/evctl/evctl/internal/version"
 )
 
 const (
@@ -13,14 +14,6 @@ const (
 	flagFormat = "format"
 	flagLevel  = "level"
 )
-
-// buildVersion is the module version `go install …@vX` stamps, or "dev".
-func buildVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 func newRootCmd(app *App) *cobra.Command {
 	root := &cobra.Command{
@@ -33,7 +26,7 @@ registry.
 ` + exitStatusHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       buildVersion(),
+		Version:       version.String(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			switch app.ColorMode {
 			case "auto", "always", "never":
@@ -55,11 +48,14 @@ registry.
 		newCompatCmd(app),
 		newDiffCmd(app),
 		newCheckCmd(app),
+		newContractCmd(app),
 		newPushCmd(app),
 		newRegistryCmd(app),
 		newGenCmd(app),
+		newWireCmd(app),
 		newVersionCmd(app),
 		newInitCmd(app),
+		newDocsCmd(app),
 	)
 	return root
 }
@@ -68,9 +64,12 @@ func newVersionCmd(app *App) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the evctl version",
-		Args:  cobra.NoArgs,
+		Long: `Print the evctl version: the one a release build stamps, else the module
+version of a ` + "`go install github.com/evctl/evctl/cmd/evctl@vX`" + ` build, else "dev".
+The same as --version.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(app.IO.Out, "evctl %s\n", buildVersion())
+			_, err := fmt.Fprintf(app.IO.Out, "evctl %s\n", version.String())
 			return err
 		},
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evctl/evctl/internal/contract"
 	"github.com/evctl/evctl/internal/findings"
 	"github.com/evctl/evctl/internal/lint"
 )
@@ -41,6 +42,9 @@ func newRulesCmd(app *App) *cobra.Command {
 				for _, r := range lint.All() {
 					out = append(out, ruleJSON{ID: r.ID, Default: string(r.Default), Configured: string(lint.Severity(cfg, r)), Doc: r.Doc})
 				}
+				for _, r := range contract.Rules() {
+					out = append(out, ruleJSON{ID: r.ID, Default: string(r.Default), Configured: string(contract.Severity(cfg, r)), Doc: r.Doc})
+				}
 				enc := json.NewEncoder(app.IO.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(out)
@@ -49,6 +53,9 @@ func newRulesCmd(app *App) *cobra.Command {
 			fmt.Fprintln(tw, "ID\tDEFAULT\tCONFIGURED\tDOC")
 			for _, r := range lint.All() {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Default, lint.Severity(cfg, r), r.Doc)
+			}
+			for _, r := range contract.Rules() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Default, contract.Severity(cfg, r), r.Doc)
 			}
 			return tw.Flush()
 		},
@@ -59,6 +66,10 @@ func newRulesCmd(app *App) *cobra.Command {
 		Short: "Explain any finding id: a lint rule (with a bad and a good example), a check id or a change type",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cr := contract.RuleByID(args[0]); cr != nil {
+				_, err := fmt.Fprintf(app.IO.Out, "%s (default: %s)\n\n%s\n\nChecked by evctl lint and evctl check against the consumer contracts (contracts/<consumer>/<event-type>.yaml), and by evctl contract verify.\n\nBad:\n\n%s\n\nGood:\n\n%s\n", cr.ID, cr.Default, cr.Doc, indent(cr.Bad), indent(cr.Good))
+				return err
+			}
 			in, ok := findings.Lookup(args[0])
 			if !ok {
 				return withHint(usageError("unknown finding id %q%s", args[0], findings.Suggest(args[0])),
@@ -69,6 +80,9 @@ func newRulesCmd(app *App) *cobra.Command {
 			if r := in.Rule; r != nil {
 				if len(r.Formats) > 0 {
 					fmt.Fprintf(&b, "\nApplies to: %v\n", r.Formats)
+				}
+				if r.Policy != "" {
+					fmt.Fprintf(&b, "\nPolicy:\n\n%s\n", indent(r.Policy))
 				}
 				fmt.Fprintf(&b, "\nBad:\n\n%s\n\nGood:\n\n%s\n", indent(r.Bad), indent(r.Good))
 			}
@@ -82,7 +96,9 @@ func newRulesCmd(app *App) *cobra.Command {
 func indent(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	for i, l := range lines {
-		lines[i] = "    " + l
+		if l != "" {
+			lines[i] = "    " + l
+		}
 	}
 	return strings.Join(lines, "\n")
 }

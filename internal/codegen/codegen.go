@@ -59,6 +59,13 @@ type Options struct {
 	// record name strategy is used: the Avro full name, or the JSON Schema
 	// title (the event type when there is no title).
 	Subject func(*schema.Event) string
+	// Envelope names the envelope fields the accessors in EnvelopeFile
+	// read and write (the defaults when empty).
+	Envelope Envelope
+	// EntityID returns the name of the top-level field identifying the one
+	// entity an event is about (lint.EntityIDField), which PartitionKey
+	// returns; "" or a nil func gives no PartitionKey.
+	EntityID func(*schema.Event) string
 }
 
 // Fallback is one subschema whose Validate code calls santhosh-tekuri/jsonschema
@@ -123,7 +130,9 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 	if err := names.err(); err != nil {
 		return nil, nil, fmt.Errorf("gen go: %w", err)
 	}
-	usedFiles := map[string]bool{SharedFile: true}
+	usedFiles := map[string]bool{SharedFile: true, EnvelopeFile: true}
+	var envs []envelopeEvent
+	var envSkipped []string
 	for _, ev := range events {
 		if ev.Format == schema.JSONSchema {
 			if refs := schema.ExternalRefs(ev.Root); len(refs) > 0 {
@@ -141,6 +150,15 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
 		}
 		files[name] = src
+		env, why, err := envelopeOf(ev, f, opts.Envelope.withDefaults(), opts.EntityID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
+		}
+		if why != "" {
+			envSkipped = append(envSkipped, ev.Type+": "+why)
+		} else {
+			envs = append(envs, env)
+		}
 		sort.SliceStable(g.fallbacks, func(i, j int) bool { return g.fallbacks[i].Pointer < g.fallbacks[j].Pointer })
 		fallbacks = append(fallbacks, g.fallbacks...)
 		shared.Events = append(shared.Events, sharedEvent{Type: ev.Type, GoName: f.GoName})
@@ -153,6 +171,9 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 		return nil, nil, fmt.Errorf("gen go: %w", err)
 	}
 	files[SharedFile] = src
+	if files[EnvelopeFile], err = renderEnvelope(opts.Package, envs, envSkipped); err != nil {
+		return nil, nil, fmt.Errorf("gen go: %w", err)
+	}
 	return files, fallbacks, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,8 +93,39 @@ func TestCorpus(t *testing.T) {
 			}
 		}
 	}
+	// The project's own catalogs join the module for the AppendJSON
+	// differential: every construct gen go has for JSON Schema.
+	extraPkgs := map[string]string{"xbundled": "../../schemas", "xcatalog": "testdata/catalog"}
+	for pkg, dir := range extraPkgs {
+		cat := schema.LoadSources(dirSources(t, dir))
+		if len(cat.Errors) > 0 {
+			t.Fatalf("catalog %s: %v", dir, cat.Errors[0])
+		}
+		files, _, err := codegen.Generate(cat, codegen.Options{Package: pkg})
+		if err != nil {
+			t.Fatalf("generate %s: %v", dir, err)
+		}
+		pkgs[pkg] = files
+	}
 	tmp := t.TempDir()
 	failed := buildPackages(t, tmp, pkgs)
+	for pkg, dir := range extraPkgs {
+		if msg, bad := failed[pkg]; bad {
+			t.Errorf("build %s: %s", dir, msg)
+		}
+		delete(pkgs, pkg)
+	}
+	var appendPkgs []string
+	for pkg := range pkgs {
+		if _, bad := failed[pkg]; !bad {
+			appendPkgs = append(appendPkgs, pkg)
+		}
+	}
+	for pkg := range extraPkgs {
+		if _, bad := failed[pkg]; !bad {
+			appendPkgs = append(appendPkgs, pkg)
+		}
+	}
 	for pkg := range pkgs {
 		pub := strings.SplitN(pkgOf[pkg], "/", 2)[0]
 		if msg, bad := failed[pkg]; bad {
@@ -125,7 +157,7 @@ func TestCorpus(t *testing.T) {
 	for pkg := range failed {
 		delete(instances, pkg)
 	}
-	runInstances(t, tmp, instances)
+	runInstances(t, tmp, instances, appendPkgs)
 	t.Logf("test took %s", time.Since(start).Round(time.Second))
 }
 
@@ -172,7 +204,12 @@ func makeInstances(t *testing.T, ev *schema.Event, n int) corpusInstances {
 // and runs it once: the receive path (ValidateJSON on the bytes, then
 // validate.DecodeJSON) against santhosh's verdicts, and Validate() on every
 // decoded valid event.
-func runInstances(t *testing.T, tmp string, instances map[string]corpusInstances) {
+//
+// It also runs the AppendJSON differential over appendPkgs: every JSON
+// Schema event, filled with appendValuesPerEvent seeded random values (and
+// every decoded valid instance), must append exactly what json.Marshal
+// writes, or fail where json.Marshal fails.
+func runInstances(t *testing.T, tmp string, instances map[string]corpusInstances, appendPkgs []string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(tmp, "instances"), 0o755); err != nil {
 		t.Fatal(err)
@@ -194,19 +231,42 @@ func runInstances(t *testing.T, tmp string, instances map[string]corpusInstances
 		fmt.Fprintf(&imports, "\t%s \"example.com/evctlgen/%s\"\n", pkg, pkg)
 		fmt.Fprintf(&entries, "\t%q: func(s string) any { return %s.NewEvent(s) },\n", pkg, pkg)
 	}
+	sort.Strings(appendPkgs)
+	var allEvents strings.Builder
+	for _, pkg := range appendPkgs {
+		fmt.Fprintf(&allEvents, "\t%q: {%s.EventTypes, func(s string) any { return %s.NewEvent(s) }},\n", pkg, pkg, pkg)
+		if _, ok := instances[pkg]; !ok {
+			fmt.Fprintf(&imports, "\t%s \"example.com/evctlgen/%s\"\n", pkg, pkg)
+		}
+	}
 	src := `package corpus_test
 
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/evctl/evctl/wire/validate"
 ` + imports.String() + `)
 
 var newEvent = map[string]func(string) any{
 ` + entries.String() + `}
+
+var allEvents = map[string]struct {
+	types []string
+	nf    func(string) any
+}{
+` + allEvents.String() + `}
+
+const appendValuesPerEvent = ` + strconv.Itoa(appendValuesPerEvent) + `
+
+` + appendDiffSource + `
 
 func TestInstances(t *testing.T) {
 	var total, agree, valid, decoded, revalidated int
@@ -241,6 +301,7 @@ func TestInstances(t *testing.T) {
 				continue
 			}
 			decoded++
+			compareAppend(pkg, e)
 			if err := e.(interface{ Validate() error }).Validate(); err != nil {
 				fmt.Printf("REJECTED %s: %v: %s\n", pkg, err, d)
 				continue
@@ -254,7 +315,7 @@ func TestInstances(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(tmp, "corpus_test.go"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(goTool(t), "test", "-count=1", "-v", "-run", "TestInstances", ".")
+	cmd := exec.Command(goTool(t), "test", "-count=1", "-v", "-run", "TestInstances|TestAppendJSON", ".")
 	cmd.Dir = tmp
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
 	out, err := cmd.CombinedOutput()
@@ -262,13 +323,18 @@ func TestInstances(t *testing.T) {
 		t.Fatalf("go test in the generated module: %v\n%s", err, out)
 	}
 	var total, agree, valid, decoded, revalidated int
+	var appendEvents, appendValues, appendErrors int
 	kinds := map[string]int{}
 	for _, line := range strings.Split(string(out), "\n") {
 		if rest, ok := strings.CutPrefix(line, "CORPUS-FIGURES "); ok {
 			fmt.Sscan(rest, &total, &agree, &valid, &decoded, &revalidated)
 			continue
 		}
-		if k, _, ok := strings.Cut(line, " "); ok && (k == "DISAGREE" || k == "UNDECODABLE" || k == "REJECTED") {
+		if rest, ok := strings.CutPrefix(line, "APPEND-FIGURES "); ok {
+			fmt.Sscan(rest, &appendEvents, &appendValues, &appendErrors)
+			continue
+		}
+		if k, _, ok := strings.Cut(line, " "); ok && (k == "DISAGREE" || k == "UNDECODABLE" || k == "REJECTED" || k == "APPEND-DIFFERS") {
 			if kinds[k] < 10 {
 				t.Log(oneLine(line))
 			}
@@ -282,6 +348,14 @@ func TestInstances(t *testing.T) {
 	t.Logf("corpus instances: %d raw instances of %d JSON Schema events, %d valid by santhosh; ValidateJSON agrees on %d (%.3f%%); "+
 		"of the valid, %d decode (%.2f%%; the rest hold values Go's types cannot) and %d of those pass Validate() (%.2f%%)",
 		total, len(instances), valid, agree, pct, decoded, 100*float64(decoded)/float64(max(valid, 1)), revalidated, 100*float64(revalidated)/float64(max(decoded, 1)))
+	t.Logf("AppendJSON: %d values of %d JSON Schema events (random fills and decoded instances) compared with json.Marshal, "+
+		"%d of them values json.Marshal refuses; %d differ", appendValues, appendEvents, appendErrors, kinds["APPEND-DIFFERS"])
+	if n := kinds["APPEND-DIFFERS"]; n > 0 {
+		t.Errorf("AppendJSON differs from json.Marshal on %d values", n)
+	}
+	if appendEvents < 100 || appendValues < appendEvents*appendValuesPerEvent || appendErrors == 0 {
+		t.Errorf("the AppendJSON differential compared too little: %d events, %d values, %d refused", appendEvents, appendValues, appendErrors)
+	}
 	if pct < 99.9 {
 		t.Errorf("ValidateJSON agrees with santhosh on %.3f%% of the corpus instances, goal 99.9%%", pct)
 	}
@@ -366,3 +440,228 @@ func goTool(t *testing.T) string {
 	}
 	return p
 }
+
+// dirSources reads the schema files under dir, with paths relative to it.
+func dirSources(t *testing.T, dir string) []schema.FileSource {
+	t.Helper()
+	var srcs []schema.FileSource
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		srcs = append(srcs, schema.FileSource{Path: filepath.ToSlash(rel), Data: data})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Path < srcs[j].Path })
+	return srcs
+}
+
+// appendValuesPerEvent is how many random values each JSON Schema event
+// gets in the AppendJSON differential.
+const appendValuesPerEvent = 300
+
+// appendDiffSource is the AppendJSON differential that runs inside the
+// generated module: a seeded filler sets every field by reflection (nasty
+// strings with HTML characters, U+2028, invalid UTF-8; floats across the
+// 'f'/'e' cut-offs, NaN and infinities; times with out-of-range years and
+// zones; nil, empty and full slices, maps and pointers; any values).
+const appendDiffSource = `
+var appendCompared, appendRefused int
+
+func compareAppend(pkg string, e any) {
+	a, ok := e.(interface{ AppendJSON([]byte) ([]byte, error) })
+	if !ok {
+		return
+	}
+	want, werr := json.Marshal(e)
+	got, gerr := a.AppendJSON([]byte("pre"))
+	appendCompared++
+	switch {
+	case werr != nil && gerr == nil:
+		fmt.Printf("APPEND-DIFFERS %s: json.Marshal fails (%v), AppendJSON writes %s\n", pkg, werr, got)
+	case werr != nil && string(got) != "pre":
+		fmt.Printf("APPEND-DIFFERS %s: failing AppendJSON changed the buffer: %q\n", pkg, got)
+	case werr != nil:
+		appendRefused++
+	case gerr != nil:
+		fmt.Printf("APPEND-DIFFERS %s: AppendJSON fails (%v), json.Marshal writes %s\n", pkg, gerr, want)
+	case string(got) != "pre"+string(want):
+		fmt.Printf("APPEND-DIFFERS %s:\n  got  %s\n  want pre%s\n", pkg, got, want)
+	}
+}
+
+var pieces = []string{"a", "Z", "0", " ", "\"", "\\", "/", "<", ">", "&", "\x00", "\x1f", "\b", "\f", "\n", "\r", "\t", "\x7f",
+	"é", "€", "😀", "\u2028", "\u2029", "\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\ufffd", "-", "e"}
+
+func randString(r *rand.Rand) string {
+	var sb strings.Builder
+	for n := r.IntN(8); n > 0; n-- {
+		sb.WriteString(pieces[r.IntN(len(pieces))])
+	}
+	return sb.String()
+}
+
+func randFloat(r *rand.Rand) float64 {
+	switch r.IntN(12) {
+	case 0:
+		return []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), 1e21, 1e-6, 9.99999e-7, 5e-324, math.MaxFloat64}[r.IntN(10)]
+	case 1, 2:
+		return math.Float64frombits(r.Uint64())
+	case 3, 4, 5:
+		return r.NormFloat64() * math.Pow(10, float64(r.IntN(50)-25))
+	default:
+		return float64(r.Int64N(1e6)) / []float64{1, 10, 100, 1000}[r.IntN(4)]
+	}
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func randAny(r *rand.Rand, depth int) any {
+	switch r.IntN(7) {
+	case 0:
+		return nil
+	case 1:
+		return randString(r)
+	case 2:
+		f := randFloat(r)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			f = 1.5
+		}
+		return f
+	case 3:
+		return r.IntN(2) == 0
+	case 4:
+		if depth > 2 {
+			return "deep"
+		}
+		a := make([]any, r.IntN(3))
+		for i := range a {
+			a[i] = randAny(r, depth+1)
+		}
+		return a
+	default:
+		if depth > 2 {
+			return int64(r.Int64())
+		}
+		m := map[string]any{}
+		for n := r.IntN(3); n > 0; n-- {
+			m[randString(r)] = randAny(r, depth+1)
+		}
+		return m
+	}
+}
+
+func fillValue(r *rand.Rand, v reflect.Value, depth int) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(randString(r))
+	case reflect.Int64, reflect.Int32, reflect.Int:
+		v.SetInt([]int64{0, -1, 1, math.MaxInt64, math.MinInt64, r.Int64(), int64(r.IntN(1000))}[r.IntN(7)])
+	case reflect.Float64, reflect.Float32:
+		v.SetFloat(randFloat(r))
+	case reflect.Bool:
+		v.SetBool(r.IntN(2) == 0)
+	case reflect.Struct:
+		if v.Type() == timeType {
+			sec := r.Int64N(10000*365*86400) - 62135596800
+			if r.IntN(20) == 0 {
+				sec = r.Int64N(1<<40) - 1<<39
+			}
+			tm := time.Unix(sec, int64(r.IntN(1e9))*int64(r.IntN(2)))
+			switch r.IntN(4) {
+			case 0:
+				tm = tm.UTC()
+			case 1:
+				tm = tm.In(time.FixedZone("", (r.IntN(48*60)-24*60)*60))
+			case 2:
+				tm = tm.In(time.FixedZone("", (r.IntN(60)-30)*3600))
+			}
+			v.Set(reflect.ValueOf(tm))
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				fillValue(r, v.Field(i), depth+1)
+			}
+		}
+	case reflect.Pointer:
+		if depth > 6 || r.IntN(3) == 0 {
+			v.SetZero()
+			return
+		}
+		p := reflect.New(v.Type().Elem())
+		fillValue(r, p.Elem(), depth+1)
+		v.Set(p)
+	case reflect.Slice:
+		switch k := r.IntN(4); {
+		case k == 0 || depth > 6:
+			v.SetZero()
+		case k == 1:
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+		default:
+			s := reflect.MakeSlice(v.Type(), 1+r.IntN(3), 3)
+			for i := 0; i < s.Len(); i++ {
+				fillValue(r, s.Index(i), depth+1)
+			}
+			v.Set(s)
+		}
+	case reflect.Map:
+		switch k := r.IntN(4); {
+		case k == 0 || depth > 6:
+			v.SetZero()
+		case k == 1:
+			v.Set(reflect.MakeMap(v.Type()))
+		default:
+			m := reflect.MakeMap(v.Type())
+			for n := 1 + r.IntN(3); n > 0; n-- {
+				e := reflect.New(v.Type().Elem()).Elem()
+				fillValue(r, e, depth+1)
+				m.SetMapIndex(reflect.ValueOf(randString(r)).Convert(v.Type().Key()), e)
+			}
+			v.Set(m)
+		}
+	case reflect.Interface:
+		if a := randAny(r, 0); a != nil {
+			v.Set(reflect.ValueOf(a))
+		} else {
+			v.SetZero()
+		}
+	}
+}
+
+func TestAppendJSON(t *testing.T) {
+	events := 0
+	for pkg, p := range allEvents {
+		for i, typ := range p.types {
+			if _, ok := p.nf(typ).(interface{ AppendJSON([]byte) ([]byte, error) }); !ok {
+				continue
+			}
+			events++
+			r := rand.New(rand.NewPCG(uint64(len(pkg)*1000+i), 7))
+			for n := 0; n < appendValuesPerEvent; n++ {
+				e := p.nf(typ)
+				fillValue(r, reflect.ValueOf(e).Elem(), 0)
+				compareAppend(pkg, e)
+			}
+		}
+	}
+	appendEvents = events
+}
+
+var appendEvents int
+
+// TestMain prints the figures after both tests, which share compareAppend.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	fmt.Printf("APPEND-FIGURES %d %d %d\n", appendEvents, appendCompared, appendRefused)
+	os.Exit(code)
+}
+`

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/evctl/evctl/internal/codegen"
+	"github.com/evctl/evctl/internal/codegen/gentest/bench"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
 	"github.com/evctl/evctl/internal/codegen/gentest/catalog"
 	"github.com/evctl/evctl/internal/codegen/gentest/names"
@@ -116,6 +117,8 @@ func TestSchemaIsSourceText(t *testing.T) {
 				e = bundled.NewEvent(ev.Type)
 			case "names":
 				e = names.NewEvent(ev.Type)
+			case "bench":
+				e = bench.NewEvent(ev.Type)
 			default:
 				e = catalog.NewEvent(ev.Type)
 			}

@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"encoding/json"
 	"fmt"
 	"go/token"
 	"math"
@@ -90,6 +91,8 @@ type typeDecl struct {
 	Validate string
 	// Encode is the body of appendAvro (Avro records and unions only).
 	Encode string
+	// JSON is the body of appendJSON (JSON Schema objects only).
+	JSON string
 	// Where is the schema location, for error messages ("#/properties/x").
 	Where string
 }
@@ -206,6 +209,9 @@ func (g *gen) run() (*fileData, error) {
 		g.f.Fallbacks = append(g.f.Fallbacks, fmt.Sprintf("#%s (%s)", fb.Pointer, strings.Join(fb.Keywords, ", ")))
 	}
 	g.imports["github.com/evctl/evctl/wire/validate"] = true
+	if g.f.SchemaType == "JSON" {
+		g.imports["github.com/evctl/evctl/wire/jsonenc"] = true
+	}
 	for imp := range g.imports {
 		g.f.Imports = append(g.f.Imports, imp)
 	}
@@ -635,6 +641,48 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 	return &gtype{kind: gAny, name: "any"}, false, nil
 }
 
+// jsonAppend writes the statements that append the encoding/json form of
+// x (of type t, or *t when ptr) to b; x is addressable. lvl numbers the
+// variables of nested loops.
+func (g *gen) jsonAppend(b *strings.Builder, t *gtype, x string, ptr bool, lvl int) {
+	if ptr {
+		fmt.Fprintf(b, "if %s == nil {\nb = append(b, \"null\"...)\n} else {\n", x)
+		g.jsonAppend(b, t, "(*"+x+")", false, lvl)
+		b.WriteString("}\n")
+		return
+	}
+	check := func(call string) {
+		fmt.Fprintf(b, "if b, err = %s; err != nil {\nreturn b, err\n}\n", call)
+	}
+	n := strconv.Itoa(lvl)
+	switch t.kind {
+	case gString:
+		fmt.Fprintf(b, "b = jsonenc.AppendString(b, %s)\n", x)
+	case gEnum:
+		fmt.Fprintf(b, "b = jsonenc.AppendString(b, string(%s))\n", x)
+	case gInt64:
+		fmt.Fprintf(b, "b = jsonenc.AppendInt(b, %s)\n", x)
+	case gBool:
+		fmt.Fprintf(b, "b = jsonenc.AppendBool(b, %s)\n", x)
+	case gFloat64:
+		check("jsonenc.AppendFloat64(b, " + x + ")")
+	case gTime:
+		check("jsonenc.AppendTime(b, " + x + ")")
+	case gStruct:
+		check(x + ".appendJSON(b, depth+1)")
+	case gSlice:
+		fmt.Fprintf(b, "if %s == nil {\nb = append(b, \"null\"...)\n} else {\nb = append(b, '[')\nfor i%s := range %s {\nif i%s > 0 {\nb = append(b, ',')\n}\n", x, n, x, n)
+		g.jsonAppend(b, t.elem, x+"[i"+n+"]", t.elemPtr, lvl+1)
+		b.WriteString("}\nb = append(b, ']')\n}\n")
+	case gMap:
+		fmt.Fprintf(b, "if %s == nil {\nb = append(b, \"null\"...)\n} else {\nb = append(b, '{')\nfor i%s, k%s := range jsonenc.SortedKeys(%s) {\nif i%s > 0 {\nb = append(b, ',')\n}\nb = jsonenc.AppendString(b, k%s)\nb = append(b, ':')\ne%s := %s[k%s]\n", x, n, n, x, n, n, n, x, n)
+		g.jsonAppend(b, t.elem, "e"+n, t.elemPtr, lvl+1)
+		b.WriteString("}\nb = append(b, '}')\n}\n")
+	default: // gAny
+		check("jsonenc.AppendAny(b, " + x + ")")
+	}
+}
+
 func hasAny(n *schema.Node, keys ...string) bool {
 	for _, k := range keys {
 		if n.Get(k) != nil {
@@ -754,15 +802,43 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 			typ = "*" + typ
 		}
 		tag := fi.key
+		if tag == "-" {
+			tag = "-," // a bare "-" tells encoding/json to skip the field
+		}
 		if fi.omit {
 			tag += ",omitempty"
 		}
 		doc, _ := fi.jn.n.Get("description").StringValue()
 		td.Fields = append(td.Fields, fieldDecl{Name: fi.goN, Type: typ, Tag: "`json:" + strconv.Quote(tag) + "`", Doc: doc})
 	}
-	// The validate body is built after all types are known.
+	// The validate and appendJSON bodies are built after all types are known.
 	g.pending = append(g.pending, func() error {
 		var b strings.Builder
+		for _, fi := range infos {
+			key, _ := json.Marshal(fi.key) // the HTML-escaped form encoding/json writes
+			field := "v." + fi.goN
+			cond, x, ptr := "", field, fi.ptr
+			if fi.omit {
+				switch {
+				case fi.ptr:
+					cond, x, ptr = field+" != nil", "(*"+field+")", false
+				case fi.t.kind == gSlice || fi.t.kind == gMap:
+					cond = "len(" + field + ") != 0"
+				case fi.t.kind == gAny:
+					cond = field + " != nil"
+				}
+			}
+			if cond != "" {
+				fmt.Fprintf(&b, "if %s {\n", cond)
+			}
+			fmt.Fprintf(&b, "b = append(b, %s...)\n", strconv.Quote(","+string(key)+":"))
+			g.jsonAppend(&b, fi.t, x, ptr, 0)
+			if cond != "" {
+				b.WriteString("}\n")
+			}
+		}
+		td.JSON = b.String()
+		b.Reset()
 		if kws := g.uncompiled(j.n, true); len(kws) > 0 {
 			fb := g.fallback(j, kws)
 			fmt.Fprintf(&b, "return %s.Validate(p, v)\n", fb)

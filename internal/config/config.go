@@ -51,6 +51,10 @@ type Config struct {
 	Registry Registry `yaml:"registry"`
 	// Gen configures evctl gen.
 	Gen Gen `yaml:"gen"`
+	// Contracts is the directory of consumer contracts,
+	// <consumer>/<event-type>.yaml, relative to this file (default
+	// contracts; when set, it must exist).
+	Contracts string `yaml:"contracts" validate:"root"`
 
 	// Path is where the config was read from ("" when none).
 	Path string `yaml:"-"`
@@ -79,16 +83,42 @@ type Lint struct {
 	// Baseline is a file of accepted findings (evctl lint
 	// --write-baseline); only findings not in it fail.
 	Baseline string `yaml:"baseline"`
+	// PastTense configures the past-tense rule.
+	PastTense PastTense `yaml:"past_tense"`
+	// SingleEntity configures the single-entity rule.
+	SingleEntity SingleEntity `yaml:"single_entity"`
+}
+
+// SingleEntity configures the single-entity rule.
+type SingleEntity struct {
+	// Exempt lists events that carry whole entities on purpose (log or
+	// snapshot events), each with the reason.
+	Exempt []Exemption `yaml:"exempt"`
+}
+
+// Exemption exempts an event from a rule, with the reason.
+type Exemption struct {
+	// Event is the event name (CatalogSnapshotTaken).
+	Event string `yaml:"event" validate:"required"`
+	// Reason says why the event carries whole entities.
+	Reason string `yaml:"reason" validate:"required"`
+}
+
+// PastTense configures the past-tense rule.
+type PastTense struct {
+	// Allow lists event names (or trailing words of names, like
+	// "Heartbeat") that the rule accepts as they are.
+	Allow []string `yaml:"allow"`
 }
 
 // Envelope names the envelope fields.
 type Envelope struct {
 	// EventID is the unique id of each event (default event_id).
-	EventID string `yaml:"event_id"`
+	EventID string `yaml:"event_id" validate:"fieldpath"`
 	// OccurredAt is the time the event happened (default occurred_at).
-	OccurredAt string `yaml:"occurred_at"`
+	OccurredAt string `yaml:"occurred_at" validate:"fieldpath"`
 	// CorrelationID ties the events of one flow together (default correlation_id).
-	CorrelationID string `yaml:"correlation_id"`
+	CorrelationID string `yaml:"correlation_id" validate:"fieldpath"`
 }
 
 // Compat configures compatibility checks.
@@ -160,6 +190,17 @@ type Registry struct {
 	TokenEnv string `yaml:"token_env" validate:"envvar"`
 	// Retries after a transport error, 429 or 5xx (default 3; 0 for none).
 	Retries *int `yaml:"retries" validate:"min=0,max=10"`
+	// Kind is the registry's API: confluent (default) or glue (AWS Glue
+	// Schema Registry).
+	Kind string `yaml:"kind" validate:"enum=confluent|glue"`
+	// RegistryName is the Glue registry (kind glue).
+	RegistryName string `yaml:"registry_name"`
+	// Region is the AWS region of the Glue registry (default AWS_REGION,
+	// AWS_DEFAULT_REGION, or the shared config file's region).
+	Region string `yaml:"region"`
+	// Endpoint overrides https://glue.<region>.amazonaws.com (kind glue),
+	// e.g. the address of evctl registry serve --api glue.
+	Endpoint string `yaml:"endpoint" validate:"url"`
 }
 
 // Gen configures code generation.

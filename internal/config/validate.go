@@ -32,6 +32,7 @@ import (
 //	envvar       an environment variable name
 //	goident      a Go identifier (a package name)
 //	event        an event type (v1.OrderPlaced) or a major version (v1)
+//	fieldpath    a field name or a dotted path to a nested field (context.id)
 //	required     present and not empty
 //	min=N, max=N bounds of an integer
 //	keys=rule    map keys are lint rule ids (checked by the lint package)
@@ -39,7 +40,7 @@ type Rule struct {
 	Enum                          []string
 	Glob, Root, File, Duration    bool
 	URL, EnvVar, GoIdent, Require bool
-	Event                         bool
+	Event, FieldPath              bool
 	Min, Max                      *int
 	Keys                          string
 }
@@ -71,6 +72,8 @@ func ParseRule(tag string) (Rule, error) {
 			r.GoIdent = true
 		case "event":
 			r.Event = true
+		case "fieldpath":
+			r.FieldPath = true
 		case "required":
 			r.Require = true
 		case "min", "max":
@@ -207,7 +210,7 @@ func (v *validator) walk(n *yaml.Node, t reflect.Type, key string, r Rule) {
 				}
 			}
 			v.walk(n.Content[i+1], t.Elem(), join(key, k.Value), Rule{Enum: r.Enum, Glob: r.Glob, Root: r.Root, File: r.File,
-				Duration: r.Duration, URL: r.URL, EnvVar: r.EnvVar, GoIdent: r.GoIdent, Event: r.Event, Min: r.Min, Max: r.Max})
+				Duration: r.Duration, URL: r.URL, EnvVar: r.EnvVar, GoIdent: r.GoIdent, Event: r.Event, FieldPath: r.FieldPath, Min: r.Min, Max: r.Max})
 		}
 	default:
 		if n.Kind != yaml.ScalarNode {
@@ -227,12 +230,16 @@ const (
 	EnvVarPattern  = `^[A-Za-z_][A-Za-z0-9_]*$`
 	GoIdentPattern = `^[A-Za-z_][A-Za-z0-9_]*$`
 	EventPattern   = `^([^\s\\]+/)?v[1-9][0-9]*(\.[^/\\\s]+)?$`
+	// FieldPathPattern is a field name or a dotted path (context.id): no
+	// empty segment, no white space, no JSON pointer or pattern characters.
+	FieldPathPattern = `^[^.\s/*\[\]#$]+(\.[^.\s/*\[\]#$]+)*$`
 )
 
 var (
 	envVarRE = regexp.MustCompile(EnvVarPattern)
 	goIdent  = regexp.MustCompile(GoIdentPattern)
 	eventRE  = regexp.MustCompile(EventPattern)
+	fieldRE  = regexp.MustCompile(FieldPathPattern)
 )
 
 func (v *validator) scalar(n *yaml.Node, key string, r Rule) {
@@ -258,6 +265,8 @@ func (v *validator) scalar(n *yaml.Node, key string, r Rule) {
 		v.fail(n, "%s: %q is not an environment variable name", key, s)
 	case r.GoIdent && (!goIdent.MatchString(s) || token.IsKeyword(s)):
 		v.fail(n, "%s: %q is not a valid Go package name", key, s)
+	case r.FieldPath && !fieldRE.MatchString(s):
+		v.fail(n, "%s: %q can never match a field: write a field name or a dotted path like context.id (no empty segment, spaces, /, *, [, ], # or $)", key, s)
 	case r.Event && !eventRE.MatchString(s):
 		v.fail(n, "%s: %q is neither an event type (v1.OrderPlaced) nor a major version (v1)", key, s)
 	case r.Min != nil || r.Max != nil:

@@ -164,6 +164,8 @@ func (g *generator) value(t reflect.Type, r config.Rule, def reflect.Value, wher
 			s["pattern"] = config.GoIdentPattern
 		case r.Event:
 			s["pattern"] = config.EventPattern
+		case r.FieldPath:
+			s["pattern"] = config.FieldPathPattern
 		case r.Glob:
 			s["pattern"] = globPattern
 		}

@@ -197,6 +197,8 @@ func TestRejects(t *testing.T) {
 		"registry:\n  tls: {}\n",
 		"compat:\n  allow_removed:\n    - {event: v1, reason: r, when: now}\n",
 		"version: v2\n",
+		"lint:\n  envelope:\n    event_id: /context/id\n",
+		"lint:\n  single_entity:\n    exempt:\n      - {event: CatalogSnapshotTaken}\n",
 		"roots: schemas\n",
 		"compat:\n  level: BACKWRD\n",
 		"compat:\n  json_policy: Strict\n",

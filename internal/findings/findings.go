@@ -14,6 +14,7 @@ import (
 
 	"github.com/evctl/evctl/internal/compat/avro"
 	"github.com/evctl/evctl/internal/compat/jsonschema"
+	"github.com/evctl/evctl/internal/contract"
 	"github.com/evctl/evctl/internal/diag"
 	"github.com/evctl/evctl/internal/lint"
 	"github.com/evctl/evctl/internal/suggest"
@@ -31,6 +32,7 @@ const (
 	KindAvro      Kind = "Avro incompatibility type (Confluent)"
 	KindAvroDiff  Kind = "Avro change type (evctl diff)"
 	KindException Kind = "exception"
+	KindContract  Kind = "consumer contract"
 )
 
 // Ids of findings that are not lint rules or change types.
@@ -46,6 +48,8 @@ const (
 	VerdictMismatch      = "verdict-mismatch"
 	RegistryLevelDiffers = "registry-level-differs"
 	ReferenceUnpushed    = "reference-not-registered"
+	GlueRefused          = "glue-refused"
+	GlueDisabled         = "glue-disabled"
 )
 
 // Info documents one finding id.
@@ -61,6 +65,8 @@ type Info struct {
 }
 
 var own = []Info{
+	{ID: GlueRefused, Kind: KindInput, Default: diag.Error, Doc: "AWS Glue Schema Registry would not accept the schema (a name outside [a-zA-Z0-9-_$#.]+ or over 255 characters, JSON Schema other than drafts 4, 6 and 7, $refs to other files, a definition over 170,000 bytes); refused before any call. Rename the schema or change its draft."},
+	{ID: GlueDisabled, Kind: KindCheck, Default: diag.Error, Doc: "The Glue schema's compatibility is DISABLED: it accepts no new version. Enable a compatibility mode in Glue, or publish a new major version."},
 	{ID: InvalidSchema, Kind: KindInput, Default: diag.Error, Doc: "The file is not a valid schema of its format (syntax, Avro parse, JSON Schema metaschema, an unresolvable $ref or named type, a duplicate event type in a domain); the run exits 3. Fix the file at the position given."},
 	{ID: InvalidBaseline, Kind: KindInput, Default: diag.Error, Doc: "An earlier version (from git, a directory or the registry) does not parse, so it cannot be compared; the run exits 3. Fix or restore the earlier version, or compare against another baseline."},
 	{ID: EventRemoved, Kind: KindCheck, Default: diag.Error, Doc: "An event of the baseline is gone from the catalog; consumers may still read it. Restore it, or accept the removal under compat.allow_removed in evctl.yaml with a reason."},
@@ -81,6 +87,10 @@ func All() []Info {
 		out = append(out, Info{ID: r.ID, Kind: KindLint, Doc: r.Doc, Default: r.Default, Rule: r})
 	}
 	out = append(out, own...)
+	for _, r := range contract.Rules() {
+		out = append(out, Info{ID: r.ID, Kind: KindContract, Doc: r.Doc, Default: r.Default})
+	}
+	out = append(out, Info{ID: contract.RuleLoad, Kind: KindInput, Default: diag.Error, Doc: "The consumer contract cannot be used: it is malformed, or names an event or field path the schema never had; the run exits 3. Fix the contract at the position given."})
 	for _, ct := range jsonschema.ChangeTypes() {
 		verdict := "incompatible under both policies"
 		switch {

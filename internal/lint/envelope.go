@@ -10,8 +10,30 @@ import (
 // Envelope requires the envelope fields every event carries.
 var Envelope = &Rule{
 	ID:      "envelope",
-	Doc:     "Every event carries the required envelope fields event_id (a uuid string, the idempotency key), occurred_at (a timestamp) and correlation_id (a string), or their configured or camelCase names.",
+	Doc:     "Every event carries the required envelope fields event_id (a uuid string, the idempotency key), occurred_at (a timestamp) and correlation_id (a string), or their configured names (dotted paths for a nested envelope) or camelCase forms.",
 	Default: diag.Error,
+	Policy: `Every event carries three envelope fields, required: event_id (a uuid string,
+the idempotency key), occurred_at (a timestamp) and correlation_id (a
+string). Their names come from lint.envelope in evctl.yaml, and each is also
+found in camelCase (eventId). A name may be a dotted path into a nested
+envelope, as CloudEvents-shaped payloads have it:
+  lint:
+    envelope:
+      event_id: context.id
+      occurred_at: meta.occurred_at
+A nested field counts as required only when every object on its path is
+required. occurred_at is an Avro timestamp logicalType, a JSON Schema
+date-time string, or an epoch integer whose unit is stated (a "unit" or
+"x-unit" annotation, a format like "unix-time", or a description like
+"milliseconds since the Unix epoch"). A configured name that can never match
+a field (an empty path segment, spaces, a JSON pointer "/meta/id", "*", "[")
+is rejected when the config is loaded.
+
+Bad:  {"id": {"type": "string"}, "timestamp": {"type": "string", "format": "date-time"}}
+      (with the default names)
+Good: {"event_id": {"type": "string", "format": "uuid"},
+       "occurred_at": {"type": "integer", "x-unit": "ms"},
+       "correlation_id": {"type": "string"}}`,
 	Bad: `{
   "$schema": "http://json-schema.org/draft-07/schema#",
   "title": "v1.OrderPlaced",
@@ -46,6 +68,7 @@ type envelopeField struct {
 	name string
 	// ok checks the type; want describes it for Avro and JSON Schema.
 	ok                 func(ev *schema.Event, t *schema.Type) bool
+	okField            func(ev *schema.Event, f *schema.Field, t *schema.Type) bool
 	wantAvro, wantJSON string
 	declAvro, declJSON string
 }
@@ -76,6 +99,15 @@ func envelopeFields(p *Pass) []envelopeField {
 				}
 				return t.Kind == schema.KString && t.Format == "date-time"
 			},
+			// An epoch integer is a timestamp when its unit is stated.
+			okField: func(ev *schema.Event, f *schema.Field, t *schema.Type) bool {
+				switch t.Kind {
+				case schema.KInt, schema.KLong, schema.KInteger:
+				default:
+					return false
+				}
+				return f.Unit != "" || unitFormat(t.Format) || docUnit(f.Doc)
+			},
 			wantAvro: `a timestamp: a long with logicalType "timestamp-millis" or "timestamp-micros"`, declAvro: `{"type": "long", "logicalType": "timestamp-millis"}`,
 			wantJSON: `a timestamp: a string with format "date-time"`, declJSON: `{"type": "string", "format": "date-time"}`,
 		},
@@ -99,10 +131,7 @@ func runEnvelope(p *Pass) {
 	}
 	avro := ev.Format == schema.Avro
 	for _, ef := range envelopeFields(p) {
-		f := t.Field(ef.name)
-		if f == nil {
-			f = t.Field(camelOf(ef.name))
-		}
+		f, optional := fieldAt(t, ef.name)
 		want, decl := ef.wantJSON, ef.declJSON
 		if avro {
 			want, decl = ef.wantAvro, ef.declAvro
@@ -115,19 +144,61 @@ func runEnvelope(p *Pass) {
 			p.Reportf(namePos(ev), "missing envelope field %q; add it as a required %s", name, decl)
 			continue
 		}
-		if !f.Required {
+		if optional != "" {
 			how := `list it in "required"`
 			if avro {
 				how = `remove "null" from its type`
 			}
-			p.Reportf(f.Pos, "envelope field %q must be required; %s", f.Name, how)
-		}
-		if ft := f.Type.NonNull(); ft == nil || !ef.ok(ev, ft) {
-			if want == "a string" {
-				p.Reportf(f.Pos, "envelope field %q must be a string", f.Name)
-				continue
+			if optional == f.Name {
+				p.Reportf(f.Pos, "envelope field %q must be required; %s", f.Name, how)
+			} else {
+				p.Reportf(f.Pos, "envelope field %q is inside %q, which must be required; %s", ef.name, optional, how)
 			}
-			p.Reportf(f.Pos, "envelope field %q must be %s, like %s", f.Name, want, decl)
+		}
+		ft := f.Type.NonNull()
+		if ft != nil && (ef.ok(ev, ft) || ef.okField != nil && ef.okField(ev, f, ft)) {
+			continue
+		}
+		shown := f.Name
+		if strings.Contains(ef.name, ".") {
+			shown = ef.name
+		}
+		if want == "a string" {
+			p.Reportf(f.Pos, "envelope field %q must be a string", shown)
+			continue
+		}
+		if ef.okField != nil {
+			p.Reportf(f.Pos, "envelope field %q must be %s, like %s, or an epoch integer with its unit stated (%s, a format like \"unix-time\" or a description like \"milliseconds since the epoch\")", shown, want, decl, unitAttr(ev))
+			continue
+		}
+		p.Reportf(f.Pos, "envelope field %q must be %s, like %s", shown, want, decl)
+	}
+}
+
+// fieldAt finds an envelope field by name or dotted path (context.id), each
+// segment as written or in camelCase. It also returns the name of the first
+// segment that is not required ("" when all are).
+func fieldAt(t *schema.Type, path string) (*schema.Field, string) {
+	segs := strings.Split(path, ".")
+	cur := t
+	optional := ""
+	var f *schema.Field
+	for i, seg := range segs {
+		f = cur.Field(seg)
+		if f == nil {
+			f = cur.Field(camelOf(seg))
+		}
+		if f == nil {
+			return nil, ""
+		}
+		if !f.Required && optional == "" {
+			optional = f.Name
+		}
+		if i < len(segs)-1 {
+			if cur = record(f.Type); cur == nil {
+				return nil, ""
+			}
 		}
 	}
+	return f, optional
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/evctl/evctl/internal/config"
+	"github.com/evctl/evctl/internal/contract"
 	"github.com/evctl/evctl/internal/diag"
 	"github.com/evctl/evctl/internal/schema"
 	"github.com/evctl/evctl/internal/suggest"
@@ -25,6 +26,10 @@ type Rule struct {
 	// Types tells a rule about types rather than events: it also runs on
 	// the catalog's shared definition files.
 	Types bool
+	// Policy says what the rule counts as a violation and what it does
+	// not, with bad and good examples; `evctl rules explain` prints it, and
+	// the corpus in testdata/corpus is labelled by it.
+	Policy string
 	// Bad and Good are example schemas for `evctl rules explain`.
 	Bad, Good string
 	// Run checks one event and reports through the pass.
@@ -104,8 +109,13 @@ func ValidateConfig(c *config.Config) error {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		if ByID(id) == nil {
-			return &config.Error{Path: c.Path, Line: c.RulePos[id].Line, Col: c.RulePos[id].Col, Msg: fmt.Sprintf("unknown rule id %q (see `evctl rules`)%s", id, suggest.DidYouMean(id, IDs()))}
+		if ByID(id) == nil && contract.RuleByID(id) == nil {
+			return &config.Error{Path: c.Path, Line: c.RulePos[id].Line, Col: c.RulePos[id].Col, Msg: fmt.Sprintf("unknown rule id %q (see `evctl rules`)%s", id, suggest.DidYouMean(id, append(IDs(), contract.IDs()...)))}
+		}
+	}
+	for i, a := range c.Lint.PastTense.Allow {
+		if len(splitWords(a)) == 0 {
+			return &config.Error{Path: c.Path, Msg: fmt.Sprintf("lint.past_tense.allow[%d]: %q names no word", i, a)}
 		}
 	}
 	for _, id := range ids {

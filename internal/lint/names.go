@@ -49,36 +49,100 @@ var particles = map[string]bool{
 	"over": true, "back": true, "away": true, "on": true,
 }
 
-// eventName is an event name split into its entity, verb and particle.
-type eventName struct {
-	Words []string
-	// VerbIdx is the index of the word that must be a past form.
-	VerbIdx int
-	// Particle is the trailing particle ("Up"), or "".
-	Particle string
-	// Past reports whether Words[VerbIdx] is a past form.
-	Past bool
+// prepositions may start the words after the verb of an event name:
+// ItemMovedToFolder, ChatThreadCreatedWithUser, AlertClosedByUser.
+var prepositions = map[string]bool{
+	"to": true, "from": true, "with": true, "by": true, "for": true, "of": true,
+	"as": true, "at": true, "into": true, "onto": true, "per": true, "via": true,
+	"within": true, "without": true, "after": true, "before": true, "during": true,
+	"in": true, "on": true, "out": true, "off": true, "up": true, "down": true,
+	"over": true, "under": true, "through": true, "across": true, "between": true,
 }
 
+// eventName is an event name split into its entity, its verb and the
+// words after the verb: <Entity><PastVerb><Particle|Preposition|Object...>.
+type eventName struct {
+	Words []string
+	// VerbIdx is the index of the past-tense verb, or of the word that
+	// should be one (the last word) when the name has no past verb.
+	VerbIdx int
+	// Past reports whether Words[VerbIdx] is a past form.
+	Past bool
+	// LowConfidence reports a past form spelled like its base (Reset,
+	// Input, Broadcast), which is read as past only after an entity.
+	LowConfidence bool
+}
+
+// parseEventName finds the verb of an event name: the last word at or
+// after the second word that is a past form, so that words after the verb
+// (a particle, a prepositional phrase or an object) still make a past fact.
+// A form spelled like its base (Reset, Input, Broadcast) counts only as the
+// last word after an entity. A name of one word is past when that word is.
 func parseEventName(name string) eventName {
 	w := splitWords(name)
 	en := eventName{Words: w, VerbIdx: len(w) - 1}
-	if len(w) >= 2 && particles[strings.ToLower(w[len(w)-1])] {
-		en.VerbIdx = len(w) - 2
-		en.Particle = w[len(w)-1]
+	if len(w) == 1 {
+		if base, ok := lexicon.PastForm(w[0]); ok && base != strings.ToLower(w[0]) {
+			en.Past = true
+		}
+		return en
 	}
-	if en.VerbIdx >= 0 {
-		_, en.Past = lexicon.PastForm(en.Words[en.VerbIdx])
+	identity := -1
+	for i := len(w) - 1; i >= 1; i-- {
+		base, ok := lexicon.PastForm(w[i])
+		if !ok || !isWord(w[i]) {
+			continue
+		}
+		if base != strings.ToLower(w[i]) {
+			// Between an -ing form and a noun it is an adjective:
+			// SubscriptionsApproachingCappedAmount (but ScalingCompleted
+			// is past).
+			if i < len(w)-1 && progressiveVerb(w[i-1]) {
+				continue
+			}
+			en.VerbIdx, en.Past = i, true
+			return en
+		}
+		// Same base and past form: past only as the last word (or
+		// before a particle) after an entity, and only when no other
+		// word is a past form.
+		last := i == len(w)-1 || (i == len(w)-2 && particles[strings.ToLower(w[i+1])])
+		if last && identity < 0 && !isAllUpper(w[i]) && !inflectedVerb(w[i-1]) {
+			identity = i
+		}
+	}
+	if identity >= 0 {
+		en.VerbIdx, en.Past, en.LowConfidence = identity, true, true
 	}
 	return en
 }
 
-// Verb returns the word that must be a past form ("" for an empty name).
-func (en eventName) Verb() string {
-	if en.VerbIdx < 0 {
-		return ""
+// inflectedVerb reports whether w is a present form of a verb (requires,
+// processing), after which a form like Input is an object, not a verb.
+func inflectedVerb(w string) bool {
+	_, ok := lexicon.Lemma(w)
+	return ok && !lexicon.IsBase(w) && !lexicon.IsNoun(w)
+}
+
+// progressiveVerb reports an -ing form of a verb (approaching), other than
+// the state words pending, upcoming and outstanding.
+func progressiveVerb(w string) bool {
+	lw := strings.ToLower(w)
+	if !strings.HasSuffix(lw, "ing") || lexicon.IsBase(lw) {
+		return false
 	}
-	return en.Words[en.VerbIdx]
+	_, ok := lexicon.Lemma(lw)
+	return ok && lw != "pending" && lw != "upcoming" && lw != "outstanding"
+}
+
+// isWord reports whether s is made of letters (not "V2" or "3DS").
+func isWord(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Entity returns the words before the verb.
@@ -207,4 +271,13 @@ func unitAttr(ev *schema.Event) string {
 		return `a "unit" attribute`
 	}
 	return `"x-unit"`
+}
+
+// record returns the record a type holds directly (T or ["null", T]), or nil.
+func record(t *schema.Type) *schema.Type {
+	t = t.NonNull()
+	if t == nil || t.Kind != schema.KRecord || t.Recursive {
+		return nil
+	}
+	return t
 }

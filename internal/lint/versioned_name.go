@@ -14,6 +14,14 @@ var VersionedName = &Rule{
 	ID:      "versioned-name",
 	Doc:     "An event sits in a v<N> directory and declares the matching name: an Avro record named after the file in a namespace ending in v<N>, or a JSON Schema titled v<N>.<FileStem>.",
 	Default: diag.Error,
+	Policy: `The catalog's layout is the contract: schemas/v<N>/<Name>.<ext>. An Avro
+record is named <Name> (the file stem) in a namespace whose last segment is
+v<N>; a JSON Schema sets "title": "v<N>.<Name>" (and a "$id", if any, ends in
+/v<N>/<Name>). The rule has no judgement calls and is not measured on the
+corpus (foreign catalogs do not use this layout).
+
+Bad:  schemas/v1/OrderPlaced.avsc declaring "name": "Order" or namespace com.acme.v2
+Good: schemas/v1/OrderPlaced.avsc declaring "name": "OrderPlaced", namespace com.acme.orders.v1`,
 	Bad: `{
   "type": "record",
   "name": "OrderPlaced",

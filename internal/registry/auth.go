@@ -9,11 +9,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -169,44 +171,110 @@ func verifyPassword(hash, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
+// HashPassword returns a bcrypt hash of password for the auth file (cost 0
+// means bcrypt.DefaultCost).
+func HashPassword(password string, cost int) (string, error) {
+	if password == "" {
+		return "", errors.New("hash password: empty password")
+	}
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
+		return "", fmt.Errorf("hash password: cost %d is outside %d..%d", cost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// hashCostClass names a hash's parameters: hashes of one class cost the
+// same to verify.
+func hashCostClass(h string) string {
+	if p, err := parseArgon2id(h); err == nil {
+		return fmt.Sprintf("argon2id m=%d t=%d p=%d k=%d", p.memory, p.time, p.threads, len(p.key))
+	}
+	if c, err := bcrypt.Cost([]byte(h)); err == nil {
+		return fmt.Sprintf("bcrypt %d", c)
+	}
+	return "other"
+}
+
 // authenticator checks HTTP Basic credentials. Password hashes are slow on
 // purpose, so a successful check is remembered under an HMAC of the
 // credentials with a per-process key (the password itself is never kept).
+//
+// An unknown user's password is checked against the costliest hash of the
+// file (measured once per kind of hash at start-up), so the time of a
+// rejection does not tell whether the name exists. Failed logins are
+// throttled per client address: past a burst, a client that keeps failing
+// gets 429 without any hash being computed, so wrong passwords cannot eat
+// the CPU that valid requests need.
 type authenticator struct {
 	users map[string]*User
 	key   []byte
-	dummy string // hash compared for unknown users, so timing does not tell them apart
+	dummy string // the costliest real hash, verified for unknown users
 
 	mu   sync.Mutex
 	good map[[32]byte]*User
+
+	failures *failureLimiter
 }
 
 const authCacheSize = 4096
 
-func newAuthenticator(users []User) *authenticator {
-	a := &authenticator{users: map[string]*User{}, good: map[[32]byte]*User{}, key: make([]byte, 32)}
+// Defaults of the failed-login throttle: a burst of 20 failures per client
+// address, then one more a second.
+const (
+	DefaultLoginFailureBurst = 20
+	DefaultLoginFailureRate  = 1.0
+)
+
+func newAuthenticator(users []User, burst int, rate float64) *authenticator {
+	if burst <= 0 {
+		burst = DefaultLoginFailureBurst
+	}
+	if rate <= 0 {
+		rate = DefaultLoginFailureRate
+	}
+	a := &authenticator{users: map[string]*User{}, good: map[[32]byte]*User{}, key: make([]byte, 32),
+		failures: newFailureLimiter(burst, rate)}
 	rand.Read(a.key)
 	for i := range users {
 		u := users[i]
 		a.users[u.Name] = &u
 	}
-	// The dummy costs what a real user's check costs.
-	cost := bcrypt.DefaultCost
-	if len(users) > 0 {
-		if c, err := bcrypt.Cost([]byte(users[0].Hash)); err == nil {
-			cost = c
-		}
-	}
-	if h, err := bcrypt.GenerateFromPassword(a.key[:16], cost); err == nil {
-		a.dummy = string(h)
-	}
+	a.dummy = costliestHash(users, a.key[:16])
 	return a
 }
 
-func (a *authenticator) authenticate(r *http.Request) (*User, bool) {
+// costliestHash times one verification per kind of hash and returns the
+// slowest hash.
+func costliestHash(users []User, probe []byte) string {
+	seen := map[string]bool{}
+	var best string
+	var bestCost time.Duration = -1
+	for _, u := range users {
+		class := hashCostClass(u.Hash)
+		if seen[class] {
+			continue
+		}
+		seen[class] = true
+		t0 := time.Now()
+		verifyPassword(u.Hash, string(probe))
+		if d := time.Since(t0); d > bestCost {
+			best, bestCost = u.Hash, d
+		}
+	}
+	return best
+}
+
+func (a *authenticator) authenticate(r *http.Request) (*User, authResult) {
 	name, pass, ok := r.BasicAuth()
 	if !ok {
-		return nil, false
+		return nil, authFailed
 	}
 	mac := hmac.New(sha256.New, a.key)
 	mac.Write([]byte(name))
@@ -218,15 +286,21 @@ func (a *authenticator) authenticate(r *http.Request) (*User, bool) {
 	u, hit := a.good[k]
 	a.mu.Unlock()
 	if hit {
-		return u, true
+		return u, authOK
+	}
+	client := clientAddr(r)
+	if !a.failures.allow(client) {
+		return nil, authThrottled
 	}
 	u, known := a.users[name]
 	if !known {
 		verifyPassword(a.dummy, pass)
-		return nil, false
+		a.failures.fail(client)
+		return nil, authFailed
 	}
 	if !verifyPassword(u.Hash, pass) {
-		return nil, false
+		a.failures.fail(client)
+		return nil, authFailed
 	}
 	a.mu.Lock()
 	if len(a.good) >= authCacheSize {
@@ -234,5 +308,78 @@ func (a *authenticator) authenticate(r *http.Request) (*User, bool) {
 	}
 	a.good[k] = u
 	a.mu.Unlock()
-	return u, true
+	return u, authOK
+}
+
+type authResult int
+
+const (
+	authOK authResult = iota
+	authFailed
+	authThrottled
+)
+
+// clientAddr is the host part of the request's remote address.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// failureLimiter is a token bucket of failed logins per client address.
+type failureLimiter struct {
+	mu     sync.Mutex
+	burst  float64
+	rate   float64 // tokens per second
+	bucket map[string]*failBucket
+}
+
+type failBucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newFailureLimiter(burst int, perSecond float64) *failureLimiter {
+	return &failureLimiter{burst: float64(burst), rate: perSecond, bucket: map[string]*failBucket{}}
+}
+
+func (l *failureLimiter) refill(b *failBucket, now time.Time) {
+	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
+	b.last = now
+}
+
+// allow reports whether client may try a password now.
+func (l *failureLimiter) allow(client string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.bucket[client]
+	if !ok {
+		return true
+	}
+	l.refill(b, time.Now())
+	return b.tokens >= 1
+}
+
+// fail takes a token from client's bucket.
+func (l *failureLimiter) fail(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	b, ok := l.bucket[client]
+	if !ok {
+		if len(l.bucket) >= 100000 {
+			// Forget the clients that are back to a full bucket.
+			for k, x := range l.bucket {
+				if l.refill(x, now); x.tokens >= l.burst {
+					delete(l.bucket, k)
+				}
+			}
+		}
+		b = &failBucket{tokens: l.burst, last: now}
+		l.bucket[client] = b
+	}
+	l.refill(b, now)
+	b.tokens = max(b.tokens-1, 0)
 }

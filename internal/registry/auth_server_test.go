@@ -111,3 +111,53 @@ func TestAuthFileFixture(t *testing.T) {
 	wantErr(t, ts.do(t, "PUT", "/config", `{"compatibility":"NONE"}`, "Authorization", app), 403, 403)
 	wantErr(t, ts.do(t, "GET", "/subjects", nil, "Authorization", basicHeader("app", "ci-password")), 401, 401)
 }
+
+// Failed logins are throttled per client address: past the burst, even a
+// right password that is not cached yet gets 429 without a hash being
+// computed; credentials already verified still pass.
+func TestFailedLoginThrottle(t *testing.T) {
+	users := testUsers(t)
+	ts := newTestServer(t, ServerOptions{Users: users, LoginFailureBurst: 3, LoginFailureRate: 0.001})
+	auth := func(u, p string) []string { return []string{"Authorization", basicHeader(u, p)} }
+	if r := ts.do(t, "GET", "/subjects", nil, auth("reader", "secret-r")...); r.status != 200 {
+		t.Fatalf("reader: %d", r.status)
+	}
+	for range 3 {
+		wantErr(t, ts.do(t, "GET", "/subjects", nil, auth("writer", "wrong")...), 401, 401)
+	}
+	r := ts.do(t, "GET", "/subjects", nil, auth("nobody", "x")...)
+	wantErr(t, r, 429, 429)
+	if r.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	wantErr(t, ts.do(t, "GET", "/subjects", nil, auth("writer", "secret-w")...), 429, 429)
+	// The reader's credentials were verified before: no hash, no throttle.
+	wantOK(t, ts.do(t, "GET", "/subjects", nil, auth("reader", "secret-r")...), `[]`)
+}
+
+// The hash checked for an unknown user is the costliest of the file, so a
+// rejection takes as long whether the name exists or not.
+func TestDummyHashIsTheCostliest(t *testing.T) {
+	cheap, err := HashPassword("a", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	costly, err := HashPassword("b", 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newAuthenticator([]User{{Name: "cheap", Hash: cheap, Role: RoleRead}, {Name: "costly", Hash: costly, Role: RoleWrite}}, 0, 0)
+	if a.dummy != costly {
+		t.Fatalf("dummy hash %q, want the cost-9 hash %q", a.dummy, costly)
+	}
+	a = newAuthenticator([]User{{Name: "costly", Hash: costly, Role: RoleWrite}, {Name: "cheap", Hash: cheap, Role: RoleRead}}, 0, 0)
+	if a.dummy != costly {
+		t.Fatalf("dummy hash %q, want the cost-9 hash (order of the file must not matter)", a.dummy)
+	}
+	if _, err := HashPassword("", 10); err == nil {
+		t.Fatal("hashed an empty password")
+	}
+	if !verifyPassword(costly, "b") || verifyPassword(costly, "a") {
+		t.Fatal("HashPassword's hash does not verify")
+	}
+}

@@ -364,6 +364,22 @@ func fromSR(ss sr.SubjectSchema) Registered {
 	return r
 }
 
+// Health asks the registry's health endpoint (HealthPath, served by
+// `evctl registry serve`) whether it is up: nil when it answers 200 with
+// {"status":"UP"}.
+func (c *Client) Health(ctx context.Context) error {
+	var resp struct {
+		Status string `json:"status"`
+	}
+	if err := c.sr.Do(ctx, http.MethodGet, HealthPath, nil, &resp); err != nil {
+		return c.wrap("health check", err)
+	}
+	if resp.Status != "UP" {
+		return &Error{Op: "health check", Message: fmt.Sprintf("status %q, want \"UP\"", c.redact(truncateMsg(resp.Status, 100)))}
+	}
+	return nil
+}
+
 // Subjects lists the subjects that have a live version.
 func (c *Client) Subjects(ctx context.Context) ([]string, error) {
 	subs, err := c.sr.Subjects(ctx)

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,6 +54,11 @@ type ServerOptions struct {
 	// (default: one second's worth).
 	RateLimit float64
 	RateBurst int
+	// LoginFailureBurst failed logins per client address are allowed at
+	// once, then LoginFailureRate a second; past that the address gets 429
+	// without a password being checked. Zero values take the defaults.
+	LoginFailureBurst int
+	LoginFailureRate  float64
 }
 
 type server struct {
@@ -64,8 +70,28 @@ type server struct {
 	metrics *metrics
 	mux     *http.ServeMux
 	ids     idCache
+	regs    regCache
 	limiter *tokenBucket
+	// readOnly is set when the store cannot write (a --read-only server).
+	readOnly bool
+	// generation, when the store has one, changes when another process
+	// commits to the store; cached answers are dropped then.
+	generation func() Generations
 }
+
+// Generations count the commits of other processes that a server's caches
+// must follow: HardDeletes those that may hide a schema id, Writes every
+// one.
+type Generations struct {
+	HardDeletes, Writes uint64
+}
+
+// readOnlyStore is a Store that may refuse every write.
+type readOnlyStore interface{ ReadOnly() bool }
+
+// generationStore is a Store that other processes write to: Generation
+// changes after each of their commits.
+type generationStore interface{ Generation() Generations }
 
 // NewServer returns the Confluent-compatible Schema Registry API over store.
 //
@@ -88,7 +114,13 @@ type server struct {
 //   - Roles are global (read or write), so there is no per-subject denial to
 //     disguise as 404/40401: a reader writing gets 403.
 //   - Modes: READWRITE, READONLY, READONLY_OVERRIDE and IMPORT; no contexts
-//     beyond the default one; metadata and ruleSet are accepted and ignored.
+//     beyond the default one.
+//   - Data contracts: metadata and ruleSet are validated (42201, 42210),
+//     stored, returned on every read and part of a schema's identity; a
+//     registration without them inherits the latest version's, merged with
+//     the config's defaultMetadata/overrideMetadata and
+//     defaultRuleSet/overrideRuleSet, as Confluent does. Clients execute
+//     the rules; the registry does not.
 func NewServer(store Store, opts ServerOptions) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
@@ -107,15 +139,22 @@ func NewServer(store Store, opts ServerOptions) http.Handler {
 		metrics: newMetrics(),
 		mux:     http.NewServeMux(),
 		ids:     idCache{m: map[int64][]byte{}},
+		regs:    regCache{m: map[[sha256.Size]byte][]byte{}},
 	}
 	if s.check == nil {
 		s.check = compat.Check
+	}
+	if ro, ok := store.(readOnlyStore); ok {
+		s.readOnly = ro.ReadOnly()
+	}
+	if g, ok := store.(generationStore); ok {
+		s.generation = g.Generation
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if len(opts.Users) > 0 {
-		s.auth = newAuthenticator(opts.Users)
+		s.auth = newAuthenticator(opts.Users, opts.LoginFailureBurst, opts.LoginFailureRate)
 	}
 	if opts.RateLimit > 0 {
 		s.limiter = newTokenBucket(opts.RateLimit, opts.RateBurst)
@@ -134,6 +173,7 @@ type route struct {
 func (s *server) routes() {
 	rs := []route{
 		{"GET", "/{$}", false, s.handleRoot},
+		{"POST", "/{$}", false, s.handleRoot},
 		{"GET", "/subjects", false, s.handleListSubjects},
 		{"GET", "/subjects/{subject}/versions", false, s.handleListVersions},
 		{"POST", "/subjects/{subject}/versions", true, s.handleRegister},
@@ -142,11 +182,13 @@ func (s *server) routes() {
 		{"GET", "/subjects/{subject}/versions/{version}/schema", false, s.handleGetVersionSchema},
 		{"GET", "/subjects/{subject}/versions/{version}/referencedby", false, s.handleReferencedBy},
 		{"POST", "/subjects/{subject}", false, s.handleLookup},
+		{"GET", "/subjects/{subject}/metadata", false, s.handleLatestWithMetadata},
 		{"DELETE", "/subjects/{subject}", true, s.handleDeleteSubject},
 		{"GET", "/schemas/ids/{id}", false, s.handleSchemaByID},
 		{"GET", "/schemas/ids/{id}/schema", false, s.handleSchemaTextByID},
 		{"GET", "/schemas/ids/{id}/subjects", false, s.handleSubjectsByID},
 		{"GET", "/schemas/ids/{id}/versions", false, s.handleVersionsByID},
+		{"GET", "/schemas/guids/{guid}", false, s.handleSchemaByGUID},
 		{"GET", "/schemas/types", false, s.handleTypes},
 		{"GET", "/schemas", false, s.handleListSchemas},
 		{"POST", "/compatibility/subjects/{subject}/versions/{version}", false, s.handleCompatVersion},
@@ -162,6 +204,7 @@ func (s *server) routes() {
 		{"GET", "/mode/{subject}", false, s.handleGetMode},
 		{"PUT", "/mode/{subject}", true, s.handlePutMode},
 		{"DELETE", "/mode/{subject}", true, s.handleDeleteMode},
+		{"DELETE", "/mode", true, s.handleDeleteMode},
 		{"GET", "/contexts", false, s.handleContexts},
 		{"GET", "/metrics", false, s.handleMetrics},
 	}
@@ -236,6 +279,14 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	}()
 
+	if r.URL.Path == HealthPath {
+		// Health probes (Docker HEALTHCHECK, Kubernetes) carry no
+		// credentials and must not be rate limited: the endpoint says only
+		// whether the store answers.
+		info.route = r.Method + " " + HealthPath
+		s.handleHealth(sw, r)
+		return
+	}
 	if s.limiter != nil {
 		if wait, ok := s.limiter.take(); !ok {
 			sw.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
@@ -244,8 +295,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if s.auth != nil {
-		u, ok := s.auth.authenticate(r)
-		if !ok {
+		u, res := s.auth.authenticate(r)
+		if res == authThrottled {
+			sw.Header().Set("Retry-After", "1")
+			writeError(sw, errf(http.StatusTooManyRequests, codeTooManyRequests, "Too many failed logins from this address; retry later"))
+			return
+		}
+		if res != authOK {
 			sw.Header().Set("WWW-Authenticate", `Basic realm="evctl-registry", charset="UTF-8"`)
 			writeError(sw, errf(http.StatusUnauthorized, codeUnauthorized, "Unauthorized"))
 			return
@@ -281,6 +337,10 @@ func (s *server) endpoint(rt route) http.Handler {
 			writeError(w, errf(http.StatusForbidden, codeForbidden, "User %q is not allowed to change the registry", info.user.Name))
 			return
 		}
+		if rt.write && s.readOnly {
+			writeError(w, errNotPermitted("This registry server is read-only (--read-only); send changes to the writer"))
+			return
+		}
 		if err := rt.fn(w, r); err != nil {
 			s.fail(w, r, err)
 		}
@@ -307,6 +367,14 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		// The client went away; nobody reads this answer.
 		writeError(w, errf(http.StatusServiceUnavailable, codeStoreError, "Request cancelled"))
+		return
+	}
+	if errors.Is(err, ErrStoreUnavailable) {
+		// The database is unreachable: nothing was acknowledged, the
+		// client may retry; the store reconnects by itself.
+		s.log.Error("store unavailable", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "1")
+		writeError(w, errf(http.StatusServiceUnavailable, codeStoreError, "The backend data store is unavailable; retry later"))
 		return
 	}
 	s.log.Error("store error", "path", r.URL.Path, "err", err)
@@ -403,14 +471,28 @@ func supportedContentType(v string) bool {
 
 // decodeBody reads a JSON request body into v.
 func decodeBody(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(body, v)
+}
+
+// readBody reads the request body within the size limit.
+func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errf(http.StatusRequestEntityTooLarge, codePayloadTooLarge, "Request body exceeds the limit of %d bytes", mbe.Limit)
+			return nil, errf(http.StatusRequestEntityTooLarge, codePayloadTooLarge, "Request body exceeds the limit of %d bytes", mbe.Limit)
 		}
-		return errf(http.StatusBadRequest, codeBadRequest, "read request body: %v", err)
+		return nil, errf(http.StatusBadRequest, codeBadRequest, "read request body: %v", err)
 	}
+	return body, nil
+}
+
+// decodeJSON decodes a request body into v.
+func decodeJSON(body []byte, v any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return errf(statusForUnprocessableEntity, codeUnprocessable, "Request body is empty")
 	}
@@ -470,9 +552,10 @@ func parseID(v string) (int64, error) {
 // deletes clear the cache and bump gen so that no read racing with the
 // delete stores a stale answer.
 type idCache struct {
-	mu  sync.RWMutex
-	gen uint64
-	m   map[int64][]byte
+	mu       sync.RWMutex
+	gen      uint64
+	storeGen uint64 // the store's generation the entries were read at
+	m        map[int64][]byte
 }
 
 func (c *idCache) get(id int64) ([]byte, uint64, bool) {
@@ -480,6 +563,24 @@ func (c *idCache) get(id int64) ([]byte, uint64, bool) {
 	defer c.mu.RUnlock()
 	b, ok := c.m[id]
 	return b, c.gen, ok
+}
+
+// sync drops every entry when the store's generation moved: another
+// process committed, maybe a hard delete.
+func (c *idCache) sync(storeGen uint64) {
+	c.mu.RLock()
+	same := c.storeGen == storeGen
+	c.mu.RUnlock()
+	if same {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.storeGen != storeGen {
+		c.storeGen = storeGen
+		c.gen++
+		clear(c.m)
+	}
 }
 
 func (c *idCache) put(id int64, gen uint64, b []byte) {
@@ -495,6 +596,73 @@ func (c *idCache) invalidate() {
 	defer c.mu.Unlock()
 	c.gen++
 	clear(c.m)
+}
+
+// update runs a write transaction, then drops the answers that any write
+// may change.
+func (s *server) update(ctx context.Context, fn func(Tx) error) error {
+	err := s.store.Update(ctx, fn)
+	s.regs.invalidate()
+	return err
+}
+
+// regCache holds the answers of re-registrations (a subject already holds
+// the schema): every producer re-registers its schema at start-up, and the
+// answer depends only on what is stored, so it holds until the next write,
+// in this process (update) or another (the store's Writes generation).
+type regCache struct {
+	mu       sync.RWMutex
+	gen      uint64
+	storeGen uint64
+	m        map[[sha256.Size]byte][]byte
+}
+
+// get returns the key of a request, the generation to put its answer
+// with, and the cached answer if any.
+func (c *regCache) get(subject, query string, body []byte) ([sha256.Size]byte, uint64, []byte) {
+	h := sha256.New()
+	h.Write([]byte(subject))
+	h.Write([]byte{0})
+	h.Write([]byte(query))
+	h.Write([]byte{0})
+	h.Write(body)
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return key, c.gen, c.m[key]
+}
+
+func (c *regCache) put(key [sha256.Size]byte, gen uint64, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen && len(c.m) < 100000 {
+		c.m[key] = b
+	}
+}
+
+func (c *regCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.m)
+}
+
+// sync drops every entry when another process wrote.
+func (c *regCache) sync(storeGen uint64) {
+	c.mu.RLock()
+	same := c.storeGen == storeGen
+	c.mu.RUnlock()
+	if same {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.storeGen != storeGen {
+		c.storeGen = storeGen
+		c.gen++
+		clear(c.m)
+	}
 }
 
 // tokenBucket is a global request rate limit.

@@ -28,7 +28,25 @@ type schemaObject struct {
 	ID         int64       `json:"id"`
 	SchemaType string      `json:"schemaType,omitempty"`
 	References []Reference `json:"references,omitempty"`
+	GUID       string      `json:"guid,omitempty"`
+	Metadata   *Metadata   `json:"metadata,omitempty"`
+	RuleSet    *RuleSet    `json:"ruleSet,omitempty"`
 	Schema     string      `json:"schema"`
+}
+
+func newSchemaObject(subj string, row VersionRow, sc StoredSchema) schemaObject {
+	return schemaObject{Subject: subj, Version: row.Version, ID: sc.ID, GUID: sc.GUID, SchemaType: schemaTypeField(sc.Type),
+		References: sc.References, Metadata: sc.Metadata, RuleSet: sc.RuleSet, Schema: sc.Text}
+}
+
+// sameContent reports whether stored schema sc has content hash h, its
+// contract left aside.
+func sameContent(sc StoredSchema, h string) (bool, error) {
+	canon, err := canonicalJSON([]byte(sc.Text), sc.Type == compat.Avro)
+	if err != nil {
+		return false, &storeError{op: "canonicalize stored schema", err: err}
+	}
+	return identityHash(sc.Type, string(canon), sc.References, "", "") == h, nil
 }
 
 // schemaTypeField is the schemaType as answered: omitted for AVRO.
@@ -42,6 +60,30 @@ func schemaTypeField(t compat.Format) string {
 func (s *server) handleRoot(w http.ResponseWriter, r *http.Request) error {
 	writeRaw(w, http.StatusOK, []byte("{}"))
 	return nil
+}
+
+// HealthPath is the server's health endpoint. It needs no credentials, even
+// when auth is on, and reveals nothing but whether the store answers.
+const HealthPath = "/healthz"
+
+// handleHealth answers GET or HEAD /healthz: 200 {"status":"UP"} when a
+// read transaction on the store succeeds, else 503 in the API's error shape.
+func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, errf(http.StatusMethodNotAllowed, codeMethodNotAllowed, "HTTP 405 Method Not Allowed"))
+		return
+	}
+	err := s.store.View(r.Context(), func(tx Tx) error {
+		_, err := tx.MaxSchemaID()
+		return err
+	})
+	if err != nil {
+		s.log.Error("health check: store error", "err", err)
+		writeError(w, errf(http.StatusServiceUnavailable, codeStoreError, "Store unavailable"))
+		return
+	}
+	writeRaw(w, http.StatusOK, []byte(`{"status":"UP"}`))
 }
 
 func (s *server) handleContexts(w http.ResponseWriter, r *http.Request) error {
@@ -68,12 +110,45 @@ func subjectParam(r *http.Request) (string, error) {
 	return subj, nil
 }
 
+// page applies ?offset= and ?limit= to a list answer, as Confluent does on
+// its list endpoints: offset skips, a positive limit caps, -1 or absent is
+// no limit. Anything else is 400.
+func page[T any](r *http.Request, out []T) ([]T, error) {
+	q := r.URL.Query()
+	offset, limit := 0, -1
+	var err error
+	if v := q.Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
+			return nil, errf(http.StatusBadRequest, codeBadRequest, "Invalid offset %q: want a number >= 0", v)
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < -1 {
+			return nil, errf(http.StatusBadRequest, codeBadRequest, "Invalid limit %q: want a number >= 0, or -1 for no limit", v)
+		}
+	}
+	out = out[min(offset, len(out)):]
+	if limit >= 0 && limit < len(out) {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// checkFormat refuses a ?format= this registry does not produce, instead
+// of answering in the default format as if it had.
+func checkFormat(r *http.Request) error {
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "default":
+		return nil
+	default:
+		return errf(http.StatusBadRequest, codeBadRequest, "format %q is not supported by this registry (only the default format)", f)
+	}
+}
+
 func (s *server) handleListSubjects(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	deleted, deletedOnly := boolParam(r, "deleted"), boolParam(r, "deletedOnly")
 	prefix := q.Get("subjectPrefix")
-	offset, _ := strconv.Atoi(q.Get("offset"))
-	limit, _ := strconv.Atoi(q.Get("limit"))
 	var rows []SubjectRow
 	if err := s.store.View(r.Context(), func(tx Tx) (err error) {
 		rows, err = tx.Subjects()
@@ -99,11 +174,9 @@ func (s *server) handleListSubjects(w http.ResponseWriter, r *http.Request) erro
 		}
 		out = append(out, row.Subject)
 	}
-	if offset > 0 {
-		out = out[min(offset, len(out)):]
-	}
-	if limit > 0 && limit < len(out) {
-		out = out[:limit]
+	out, err := page(r, out)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -148,6 +221,10 @@ func (s *server) handleListVersions(w http.ResponseWriter, r *http.Request) erro
 	if len(rows) == 0 || (live == 0 && !deleted && !deletedOnly && !asNeg) {
 		return errSubjectNotFound(subj)
 	}
+	out, perr := page(r, out)
+	if perr != nil {
+		return perr
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -178,6 +255,9 @@ func pickVersion(subject string, rows []VersionRow, v int, deleted bool) (Versio
 
 // loadVersion reads subject/version with its schema.
 func (s *server) loadVersion(r *http.Request) (schemaObject, error) {
+	if err := checkFormat(r); err != nil {
+		return schemaObject{}, err
+	}
 	subj, err := subjectParam(r)
 	if err != nil {
 		return schemaObject{}, errSubjectNotFound(r.PathValue("subject"))
@@ -201,7 +281,7 @@ func (s *server) loadVersion(r *http.Request) (schemaObject, error) {
 		if err != nil {
 			return err
 		}
-		obj = schemaObject{Subject: subj, Version: row.Version, ID: sc.ID, SchemaType: schemaTypeField(sc.Type), References: sc.References, Schema: sc.Text}
+		obj = newSchemaObject(subj, row, sc)
 		return nil
 	})
 	return obj, err
@@ -265,6 +345,10 @@ func (s *server) handleReferencedBy(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	out, perr := page(r, out)
+	if perr != nil {
+		return perr
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -272,9 +356,18 @@ func (s *server) handleReferencedBy(w http.ResponseWriter, r *http.Request) erro
 // ---- schemas by id ----
 
 func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error {
+	if err := checkFormat(r); err != nil {
+		return err
+	}
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if boolParam(r, "fetchMaxId") {
+		return s.schemaByIDWithMaxID(w, r, id)
+	}
+	if s.generation != nil {
+		s.ids.sync(s.generation().HardDeletes)
 	}
 	b, gen, ok := s.ids.get(id)
 	if !ok {
@@ -282,17 +375,82 @@ func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		b, err = jsonBytes(struct {
-			Schema     string      `json:"schema"`
-			SchemaType string      `json:"schemaType,omitempty"`
-			References []Reference `json:"references,omitempty"`
-		}{sc.Text, schemaTypeField(sc.Type), sc.References})
+		b, err = jsonBytes(newSchemaString(sc))
 		if err != nil {
 			return err
 		}
 		s.ids.put(id, gen, b)
 	}
 	writeRaw(w, http.StatusOK, b)
+	return nil
+}
+
+// schemaString is Confluent's SchemaString: the answer of
+// /schemas/ids/{id} and /schemas/guids/{guid}.
+type schemaString struct {
+	Schema     string      `json:"schema"`
+	SchemaType string      `json:"schemaType,omitempty"`
+	References []Reference `json:"references,omitempty"`
+	Metadata   *Metadata   `json:"metadata,omitempty"`
+	RuleSet    *RuleSet    `json:"ruleSet,omitempty"`
+	GUID       string      `json:"guid,omitempty"`
+}
+
+func newSchemaString(sc StoredSchema) schemaString {
+	return schemaString{sc.Text, schemaTypeField(sc.Type), sc.References, sc.Metadata, sc.RuleSet, sc.GUID}
+}
+
+// handleSchemaByGUID is GET /schemas/guids/{guid}: the schema with that
+// GUID while some version, live or soft-deleted, holds it.
+func (s *server) handleSchemaByGUID(w http.ResponseWriter, r *http.Request) error {
+	if err := checkFormat(r); err != nil {
+		return err
+	}
+	guid := r.PathValue("guid")
+	var sc StoredSchema
+	err := s.store.View(r.Context(), func(tx Tx) error {
+		var err error
+		sc, err = tx.SchemaByGUID(guid)
+		if errors.Is(err, ErrNotFound) {
+			return errSchemaNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		vs, err := tx.VersionsBySchema(sc.ID)
+		if err != nil {
+			return err
+		}
+		if len(vs) == 0 {
+			return errSchemaNotFound()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newSchemaString(sc))
+	return nil
+}
+
+// schemaByIDWithMaxID answers GET /schemas/ids/{id}?fetchMaxId=true: the
+// schema and the largest id allocated so far, read together.
+func (s *server) schemaByIDWithMaxID(w http.ResponseWriter, r *http.Request, id int64) error {
+	sc, err := s.visibleSchema(r, id)
+	if err != nil {
+		return err
+	}
+	var maxID int64
+	if err := s.store.View(r.Context(), func(tx Tx) (err error) {
+		maxID, err = tx.MaxSchemaID()
+		return err
+	}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		schemaString
+		MaxID int64 `json:"maxId"`
+	}{newSchemaString(sc), max(maxID, id)})
 	return nil
 }
 
@@ -329,14 +487,17 @@ func (s *server) handleListSchemas(w http.ResponseWriter, r *http.Request) error
 				if err != nil {
 					return err
 				}
-				out = append(out, schemaObject{Subject: row.Subject, Version: row.Version, ID: sc.ID,
-					SchemaType: schemaTypeField(sc.Type), References: sc.References, Schema: sc.Text})
+				out = append(out, newSchemaObject(row.Subject, row, sc))
 			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	out, perr := page(r, out)
+	if perr != nil {
+		return perr
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -368,6 +529,9 @@ func (s *server) visibleSchema(r *http.Request, id int64) (StoredSchema, error) 
 }
 
 func (s *server) handleSchemaTextByID(w http.ResponseWriter, r *http.Request) error {
+	if err := checkFormat(r); err != nil {
+		return err
+	}
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		return err
@@ -416,6 +580,10 @@ func (s *server) handleSubjectsByID(w http.ResponseWriter, r *http.Request) erro
 			out = append(out, v.Subject)
 		}
 	}
+	out, perr := page(r, out)
+	if perr != nil {
+		return perr
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -433,6 +601,10 @@ func (s *server) handleVersionsByID(w http.ResponseWriter, r *http.Request) erro
 	for _, v := range vs {
 		out = append(out, sv{v.Subject, v.Version})
 	}
+	out, perr := page(r, out)
+	if perr != nil {
+		return perr
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -440,8 +612,9 @@ func (s *server) handleVersionsByID(w http.ResponseWriter, r *http.Request) erro
 // ---- registration ----
 
 type registerResponse struct {
-	ID      int64 `json:"id"`
-	Version int   `json:"version,omitempty"`
+	ID      int64  `json:"id"`
+	Version int    `json:"version,omitempty"`
+	GUID    string `json:"guid,omitempty"`
 }
 
 func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
@@ -449,13 +622,67 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req schemaRequest
-	if err := decodeBody(r, &req); err != nil {
+	body, err := readBody(r)
+	if err != nil {
 		return err
+	}
+	// A re-registration seen since the last write gets the same answer.
+	if s.generation != nil {
+		s.regs.sync(s.generation().Writes)
+	}
+	key, regGen, cached := s.regs.get(subj, r.URL.RawQuery, body)
+	if cached != nil {
+		writeRaw(w, http.StatusOK, cached)
+		return nil
+	}
+	var req schemaRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return err
+	}
+	if (req.Schema == nil || *req.Schema == "") && (!isNull(req.Metadata) || !isNull(req.RuleSet)) {
+		// A metadata-only update: the latest version's schema with a new contract.
+		if err := s.store.View(r.Context(), func(tx Tx) error {
+			_, latest, ok, err := latestLive(tx, subj)
+			if err != nil || !ok {
+				return err
+			}
+			req.Schema, req.SchemaType, req.References = &latest.Text, string(latest.Type), latest.References
+			return nil
+		}); err != nil {
+			return err
+		}
 	}
 	p, err := s.prepareSchema(&req)
 	if err != nil {
 		return err
+	}
+	if req.ID == 0 && req.Version <= 0 {
+		// Re-registration is the common case (every producer start): answer
+		// it from a read transaction, without queueing for the writer.
+		var done *registerResponse
+		if err := s.store.View(r.Context(), func(tx Tx) error {
+			mode, err := effectiveMode(tx, subj)
+			if err != nil || mode != modeReadWrite {
+				return err
+			}
+			g, err := planRegister(tx, subj, p)
+			if err != nil {
+				return err
+			}
+			done = g.done
+			return nil
+		}); err != nil {
+			return err
+		}
+		if done != nil {
+			b, err := jsonBytes(done)
+			if err != nil {
+				return err
+			}
+			s.regs.put(key, regGen, b)
+			writeRaw(w, http.StatusOK, b)
+			return nil
+		}
 	}
 	if req.ID < 0 || req.ID > 1<<31-1 {
 		return errInvalidSchema("invalid id %d", req.ID)
@@ -464,7 +691,7 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 		return errInvalidSchema("invalid version %d", req.Version)
 	}
 	var res registerResponse
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		res = registerResponse{}
 		mode, err := effectiveMode(tx, subj)
 		if err != nil {
@@ -508,18 +735,48 @@ func effectiveMode(tx Tx, subj string) (string, error) {
 	return modeReadWrite, nil
 }
 
-// effectiveLevel is the subject's level, else the global one, else BACKWARD.
-func effectiveLevel(tx Tx, subj string) (compat.Level, error) {
-	for _, scope := range []string{subj, ""} {
-		l, err := tx.Config(scope)
-		if err == nil {
-			return l, nil
+// effectiveConfig is the subject's config with every field it does not set
+// taken from the global config, and BACKWARD when neither sets a level.
+func effectiveConfig(tx Tx, subj string) (SubjectConfig, error) {
+	var out SubjectConfig
+	scopes := []string{subj, ""}
+	if subj == "" {
+		scopes = scopes[1:]
+	}
+	for _, scope := range scopes {
+		c, err := tx.Config(scope)
+		if errors.Is(err, ErrNotFound) {
+			continue
 		}
-		if !errors.Is(err, ErrNotFound) {
-			return "", err
+		if err != nil {
+			return SubjectConfig{}, err
+		}
+		if out.Compatibility == "" {
+			out.Compatibility = c.Compatibility
+		}
+		if out.DefaultMetadata == nil {
+			out.DefaultMetadata = c.DefaultMetadata
+		}
+		if out.OverrideMetadata == nil {
+			out.OverrideMetadata = c.OverrideMetadata
+		}
+		if out.DefaultRuleSet == nil {
+			out.DefaultRuleSet = c.DefaultRuleSet
+		}
+		if out.OverrideRuleSet == nil {
+			out.OverrideRuleSet = c.OverrideRuleSet
 		}
 	}
-	return defaultLevel, nil
+	if out.Compatibility == "" {
+		out.Compatibility = defaultLevel
+	}
+	return out, nil
+}
+
+// effectiveLevel is the subject's level, else the global one, else BACKWARD.
+func effectiveLevel(tx Tx, subj string) (compat.Level, error) {
+	c, err := effectiveConfig(tx, subj)
+	return c.Compatibility, err
 }
 
 func liveRows(rows []VersionRow) []VersionRow {
@@ -540,52 +797,142 @@ func maxVersion(rows []VersionRow) int {
 	return m
 }
 
-// register is a normal (READWRITE) registration inside the write transaction.
-func (s *server) register(tx Tx, subj string, p *preparedSchema, wantVersion int) (registerResponse, error) {
-	refs, refTexts, err := resolveRefs(tx, p.References)
+// latestLive returns the subject's latest live version with its schema;
+// ok is false when the subject has none.
+func latestLive(tx Tx, subj string) (VersionRow, StoredSchema, bool, error) {
+	row, err := tx.LatestVersion(subj, false)
+	if errors.Is(err, ErrNotFound) {
+		return VersionRow{}, StoredSchema{}, false, nil
+	}
 	if err != nil {
-		return registerResponse{}, err
+		return VersionRow{}, StoredSchema{}, false, err
 	}
-	hash := identityHash(p.Type, p.Canonical, refs)
-	existing, err := tx.SchemaByHash(hash)
-	found := err == nil
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return registerResponse{}, err
-	}
-	rows, err := tx.Versions(subj)
+	sc, err := tx.SchemaByID(row.SchemaID)
 	if err != nil {
-		return registerResponse{}, err
+		return VersionRow{}, StoredSchema{}, false, err
 	}
-	live := liveRows(rows)
-	if found {
-		// Already registered here: same id and version, no check.
-		for _, row := range live {
-			if row.SchemaID == existing.ID {
-				return registerResponse{ID: existing.ID, Version: row.Version}, nil
-			}
+	return row, sc, true, nil
+}
+
+// resolveContract is the data contract a registration of p in subj gets, as
+// Confluent computes it: the request's metadata and rule set, or the latest
+// version's when the request has none, merged between the config's
+// defaultMetadata/defaultRuleSet and overrideMetadata/overrideRuleSet.
+func resolveContract(tx Tx, subj string, p *preparedSchema, latest *StoredSchema) (*Metadata, *RuleSet, error) {
+	cfg, err := effectiveConfig(tx, subj)
+	if err != nil {
+		return nil, nil, err
+	}
+	meta, rules := p.Metadata, p.RuleSet
+	if latest != nil {
+		if !p.HasMetadata {
+			meta = latest.Metadata
+		}
+		if !p.HasRuleSet {
+			rules = latest.RuleSet
 		}
 	}
-	next := maxVersion(rows) + 1
+	return mergeMetadata(cfg.DefaultMetadata, meta, cfg.OverrideMetadata),
+		mergeRuleSets(cfg.DefaultRuleSet, rules, cfg.OverrideRuleSet), nil
+}
+
+// registration is what a registration of a schema in a subject resolves to
+// before anything is written.
+type registration struct {
+	refs     []Reference
+	refTexts map[string][]byte
+	meta     *Metadata
+	rules    *RuleSet
+	hash     string
+	existing StoredSchema
+	found    bool // existing holds the schema with hash
+	latest   VersionRow
+	hasLive  bool
+	// done is the answer when the subject already holds the schema.
+	done *registerResponse
+}
+
+// planRegister resolves references and the contract, and finds the schema
+// and the subject's version holding it, if any. It reads only, so it runs in
+// a read transaction first and again in the write transaction.
+func planRegister(tx Tx, subj string, p *preparedSchema) (*registration, error) {
+	var g registration
+	var err error
+	if g.refs, g.refTexts, err = resolveRefs(tx, p.References); err != nil {
+		return nil, err
+	}
+	row, latest, ok, err := latestLive(tx, subj)
+	if err != nil {
+		return nil, err
+	}
+	g.latest, g.hasLive = row, ok
+	var lp *StoredSchema
+	if ok {
+		lp = &latest
+	}
+	if g.meta, g.rules, err = resolveContract(tx, subj, p, lp); err != nil {
+		return nil, err
+	}
+	if g.hash, err = contractHash(p.Type, p.Canonical, g.refs, g.meta, g.rules); err != nil {
+		return nil, err
+	}
+	g.existing, err = tx.SchemaByHash(g.hash)
+	g.found = err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if g.found && ok {
+		// Already registered here: same id and version, no check.
+		v, err := tx.LiveVersionOf(subj, g.existing.ID)
+		if err == nil {
+			g.done = &registerResponse{ID: g.existing.ID, Version: v.Version, GUID: g.existing.GUID}
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	return &g, nil
+}
+
+// register is a normal (READWRITE) registration inside the write
+// transaction. It reads a bounded number of rows unless the level is
+// transitive, so the 10,000th version costs what the 10th does.
+func (s *server) register(tx Tx, subj string, p *preparedSchema, wantVersion int) (registerResponse, error) {
+	g, err := planRegister(tx, subj, p)
+	if err != nil {
+		return registerResponse{}, err
+	}
+	if g.done != nil {
+		return *g.done, nil
+	}
+	maxV, err := tx.MaxVersion(subj)
+	if err != nil {
+		return registerResponse{}, err
+	}
+	next := maxV + 1
 	if wantVersion > 0 && wantVersion != next {
 		return registerResponse{}, errInvalidSchema("Version is not one more than previous version: want %d, next is %d", wantVersion, next)
 	}
-	if err := parseSchema(p.Type, []byte(p.Text), refTexts); err != nil {
+	if err := parseSchema(p.Type, []byte(p.Text), g.refTexts); err != nil {
 		return registerResponse{}, errInvalidSchema("%s", err.Error())
 	}
 	level, err := effectiveLevel(tx, subj)
 	if err != nil {
 		return registerResponse{}, err
 	}
-	if level != compat.None && len(live) > 0 {
-		cmp := live
-		if !level.Transitive() {
-			cmp = live[len(live)-1:]
+	if level != compat.None && g.hasLive {
+		cmp := []VersionRow{g.latest}
+		if level.Transitive() {
+			rows, err := tx.Versions(subj)
+			if err != nil {
+				return registerResponse{}, err
+			}
+			cmp = liveRows(rows)
 		}
 		prev, err := loadPrevious(tx, cmp)
 		if err != nil {
 			return registerResponse{}, err
 		}
-		msgs, err := s.judge(level, subj, p, refTexts, prev)
+		msgs, err := s.judge(level, subj, p, g.refTexts, prev)
 		if err != nil {
 			return registerResponse{}, err
 		}
@@ -594,9 +941,10 @@ func (s *server) register(tx Tx, subj string, p *preparedSchema, wantVersion int
 				"Schema being registered is incompatible with an earlier schema for subject %q, details: [%s]", subj, strings.Join(msgs, ", "))
 		}
 	}
-	id := existing.ID
-	if !found {
-		id, err = tx.InsertSchema(StoredSchema{Hash: hash, Type: p.Type, Text: p.Text, References: refs})
+	id, guid := g.existing.ID, g.existing.GUID
+	if !g.found {
+		guid = newGUID()
+		id, err = tx.InsertSchema(StoredSchema{GUID: guid, Hash: g.hash, Type: p.Type, Text: p.Text, References: g.refs, Metadata: g.meta, RuleSet: g.rules})
 		if err != nil {
 			return registerResponse{}, err
 		}
@@ -604,7 +952,7 @@ func (s *server) register(tx Tx, subj string, p *preparedSchema, wantVersion int
 	if err := tx.InsertVersion(subj, next, id); err != nil {
 		return registerResponse{}, err
 	}
-	return registerResponse{ID: id, Version: next}, nil
+	return registerResponse{ID: id, Version: next, GUID: guid}, nil
 }
 
 // importSchema registers under a caller-chosen id (IMPORT mode).
@@ -616,7 +964,10 @@ func (s *server) importSchema(tx Tx, subj string, p *preparedSchema, req *schema
 	if err := parseSchema(p.Type, []byte(p.Text), refTexts); err != nil {
 		return registerResponse{}, errInvalidSchema("%s", err.Error())
 	}
-	hash := identityHash(p.Type, p.Canonical, refs)
+	hash, err := contractHash(p.Type, p.Canonical, refs, p.Metadata, p.RuleSet)
+	if err != nil {
+		return registerResponse{}, err
+	}
 	byID, err := tx.SchemaByID(req.ID)
 	idTaken := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -642,7 +993,7 @@ func (s *server) importSchema(tx Tx, subj string, p *preparedSchema, req *schema
 	if version <= 0 {
 		for _, row := range liveRows(rows) {
 			if row.SchemaID == req.ID {
-				return registerResponse{ID: req.ID, Version: row.Version}, nil
+				return registerResponse{ID: req.ID, Version: row.Version, GUID: byID.GUID}, nil
 			}
 		}
 		version = maxVersion(rows) + 1
@@ -650,25 +1001,30 @@ func (s *server) importSchema(tx Tx, subj string, p *preparedSchema, req *schema
 	for _, row := range rows {
 		if row.Version == version {
 			if row.SchemaID == req.ID {
-				return registerResponse{ID: req.ID, Version: version}, nil
+				return registerResponse{ID: req.ID, Version: version, GUID: byID.GUID}, nil
 			}
 			return registerResponse{}, errNotPermitted("Version %d of subject %s already holds schema id %d", version, subj, row.SchemaID)
 		}
 	}
+	guid := byID.GUID
 	if !idTaken {
-		if _, err := tx.InsertSchema(StoredSchema{ID: req.ID, Hash: hash, Type: p.Type, Text: p.Text, References: refs}); err != nil {
+		guid = newGUID()
+		if _, err := tx.InsertSchema(StoredSchema{ID: req.ID, GUID: guid, Hash: hash, Type: p.Type, Text: p.Text, References: refs, Metadata: p.Metadata, RuleSet: p.RuleSet}); err != nil {
 			return registerResponse{}, err
 		}
 	}
 	if err := tx.InsertVersion(subj, version, req.ID); err != nil {
 		return registerResponse{}, err
 	}
-	return registerResponse{ID: req.ID, Version: version}, nil
+	return registerResponse{ID: req.ID, Version: version, GUID: guid}, nil
 }
 
 // ---- lookup ----
 
 func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
+	if err := checkFormat(r); err != nil {
+		return err
+	}
 	subj, err := subjectParam(r)
 	if err != nil {
 		return errSubjectNotFound(r.PathValue("subject"))
@@ -695,28 +1051,55 @@ func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		sc, err := tx.SchemaByHash(identityHash(p.Type, p.Canonical, refs))
-		if errors.Is(err, ErrNotFound) {
-			return errSchemaNotFound()
+		// The schema as a registration would store it: with the contract
+		// it would inherit or be given.
+		var lp *StoredSchema
+		if _, latest, ok, err := latestLive(tx, subj); err != nil {
+			return err
+		} else if ok {
+			lp = &latest
 		}
+		meta, rules, err := resolveContract(tx, subj, p, lp)
 		if err != nil {
 			return err
 		}
+		hash, err := contractHash(p.Type, p.Canonical, refs, meta, rules)
+		if err != nil {
+			return err
+		}
+		contentHash := identityHash(p.Type, p.Canonical, refs, "", "")
 		var match *VersionRow
+		var sc StoredSchema
 		for i := range rows {
 			row := &rows[i]
-			if row.SchemaID != sc.ID || (row.Deleted && !deleted) {
+			if row.Deleted && !deleted {
 				continue
 			}
-			// Prefer a live version over a soft-deleted one.
-			if match == nil || (match.Deleted && !row.Deleted) || (match.Deleted == row.Deleted && row.Version > match.Version) {
-				match = row
+			if match != nil && !(match.Deleted && !row.Deleted) && !(match.Deleted == row.Deleted && row.Version > match.Version) {
+				continue
+			}
+			// Prefer a live version over a soft-deleted one, then the latest.
+			cand, err := tx.SchemaByID(row.SchemaID)
+			if err != nil {
+				return err
+			}
+			ok := cand.Hash == hash
+			if !ok && !p.HasMetadata && !p.HasRuleSet {
+				// A request without a contract finds the schema under
+				// whatever contract it was registered with.
+				ok, err = sameContent(cand, contentHash)
+				if err != nil {
+					return err
+				}
+			}
+			if ok {
+				match, sc = row, cand
 			}
 		}
 		if match == nil {
 			return errSchemaNotFound()
 		}
-		obj = schemaObject{Subject: subj, Version: match.Version, ID: sc.ID, SchemaType: schemaTypeField(sc.Type), References: sc.References, Schema: sc.Text}
+		obj = newSchemaObject(subj, *match, sc)
 		return nil
 	})
 	if err != nil {
@@ -901,7 +1284,7 @@ func (s *server) handleDeleteVersion(w http.ResponseWriter, r *http.Request) err
 	}
 	permanent := boolParam(r, "permanent")
 	var deleted int
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		if err := checkWritable(tx, subj); err != nil {
 			return err
 		}
@@ -971,7 +1354,7 @@ func (s *server) handleDeleteSubject(w http.ResponseWriter, r *http.Request) err
 	}
 	permanent := boolParam(r, "permanent")
 	out := []int{}
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		out = out[:0]
 		if err := checkWritable(tx, subj); err != nil {
 			return err
@@ -1041,12 +1424,26 @@ func scopeParam(r *http.Request) (string, bool, error) {
 	return subj, true, nil
 }
 
+// configGet is the config as GET and DELETE answer it.
 type configGet struct {
-	CompatibilityLevel compat.Level `json:"compatibilityLevel"`
+	CompatibilityLevel compat.Level `json:"compatibilityLevel,omitempty"`
+	DefaultMetadata    *Metadata    `json:"defaultMetadata,omitempty"`
+	OverrideMetadata   *Metadata    `json:"overrideMetadata,omitempty"`
+	DefaultRuleSet     *RuleSet     `json:"defaultRuleSet,omitempty"`
+	OverrideRuleSet    *RuleSet     `json:"overrideRuleSet,omitempty"`
 }
 
+func newConfigGet(c SubjectConfig) configGet {
+	return configGet{c.Compatibility, c.DefaultMetadata, c.OverrideMetadata, c.DefaultRuleSet, c.OverrideRuleSet}
+}
+
+// configPut is the body of PUT /config and its echo.
 type configPut struct {
-	Compatibility compat.Level `json:"compatibility"`
+	Compatibility    compat.Level `json:"compatibility,omitempty"`
+	DefaultMetadata  *Metadata    `json:"defaultMetadata,omitempty"`
+	OverrideMetadata *Metadata    `json:"overrideMetadata,omitempty"`
+	DefaultRuleSet   *RuleSet     `json:"defaultRuleSet,omitempty"`
+	OverrideRuleSet  *RuleSet     `json:"overrideRuleSet,omitempty"`
 }
 
 func (s *server) handleGetConfig(w http.ResponseWriter, r *http.Request) error {
@@ -1055,25 +1452,28 @@ func (s *server) handleGetConfig(w http.ResponseWriter, r *http.Request) error {
 		return errf(http.StatusNotFound, codeSubjectConfigNotFound, "Subject '%s' does not have subject-level compatibility configured", r.PathValue("subject"))
 	}
 	toGlobal := boolParam(r, "defaultToGlobal")
-	var level compat.Level
+	var cfg SubjectConfig
 	err = s.store.View(r.Context(), func(tx Tx) error {
-		l, err := tx.Config(subj)
+		c, err := tx.Config(subj)
 		switch {
-		case err == nil:
-			level = l
+		case err == nil && !toGlobal:
+			cfg = c
+			if !scoped && cfg.Compatibility == "" {
+				cfg.Compatibility = defaultLevel
+			}
 			return nil
-		case !errors.Is(err, ErrNotFound):
+		case err != nil && !errors.Is(err, ErrNotFound):
 			return err
-		case scoped && !toGlobal:
+		case err != nil && scoped && !toGlobal:
 			return errf(http.StatusNotFound, codeSubjectConfigNotFound, "Subject '%s' does not have subject-level compatibility configured", subj)
 		}
-		level, err = effectiveLevel(tx, "")
+		cfg, err = effectiveConfig(tx, subj)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, configGet{CompatibilityLevel: level})
+	writeJSON(w, http.StatusOK, newConfigGet(cfg))
 	return nil
 }
 
@@ -1085,22 +1485,90 @@ func (s *server) handlePutConfig(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Compatibility string `json:"compatibility"`
 		// Some clients send the GET spelling; accept it too.
-		CompatibilityLevel string `json:"compatibilityLevel"`
+		CompatibilityLevel string          `json:"compatibilityLevel"`
+		DefaultMetadata    json.RawMessage `json:"defaultMetadata"`
+		OverrideMetadata   json.RawMessage `json:"overrideMetadata"`
+		DefaultRuleSet     json.RawMessage `json:"defaultRuleSet"`
+		OverrideRuleSet    json.RawMessage `json:"overrideRuleSet"`
+		// Confluent config keys this registry does not implement: refused
+		// when set, rather than stored nowhere. ("normalize" is accepted:
+		// identity is always key-order independent here.)
+		ValidateFields      *bool           `json:"validateFields"`
+		CompatibilityGroup  json.RawMessage `json:"compatibilityGroup"`
+		Alias               json.RawMessage `json:"alias"`
+		CompatibilityPolicy json.RawMessage `json:"compatibilityPolicy"`
 	}
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"validateFields", body.ValidateFields != nil && *body.ValidateFields},
+		{"compatibilityGroup", !isNull(body.CompatibilityGroup) && string(body.CompatibilityGroup) != `""`},
+		{"alias", !isNull(body.Alias) && string(body.Alias) != `""`},
+		{"compatibilityPolicy", !isNull(body.CompatibilityPolicy) && string(body.CompatibilityPolicy) != `""`},
+	} {
+		if f.set {
+			return errf(statusForUnprocessableEntity, codeInvalidCompatibility, "Config key %q is not supported by this registry; leave it out", f.name)
+		}
+	}
 	if body.Compatibility == "" {
 		body.Compatibility = body.CompatibilityLevel
 	}
-	level, err := compat.ParseLevel(body.Compatibility)
-	if err != nil {
+	var put configPut
+	if body.Compatibility != "" {
+		if put.Compatibility, err = compat.ParseLevel(body.Compatibility); err != nil {
+			return errf(statusForUnprocessableEntity, codeInvalidCompatibility, "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive")
+		}
+	}
+	for _, f := range []struct {
+		raw json.RawMessage
+		dst **Metadata
+	}{{body.DefaultMetadata, &put.DefaultMetadata}, {body.OverrideMetadata, &put.OverrideMetadata}} {
+		if *f.dst, err = parseMetadata(f.raw); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		raw json.RawMessage
+		dst **RuleSet
+	}{{body.DefaultRuleSet, &put.DefaultRuleSet}, {body.OverrideRuleSet, &put.OverrideRuleSet}} {
+		if *f.dst, err = parseRuleSet(f.raw); err != nil {
+			return err
+		}
+	}
+	if put == (configPut{}) && isNull(body.DefaultMetadata) && isNull(body.OverrideMetadata) && isNull(body.DefaultRuleSet) && isNull(body.OverrideRuleSet) {
 		return errf(statusForUnprocessableEntity, codeInvalidCompatibility, "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive")
 	}
-	if err := s.store.Update(r.Context(), func(tx Tx) error { return tx.SetConfig(subj, level) }); err != nil {
+	err = s.update(r.Context(), func(tx Tx) error {
+		// A PUT changes the fields it carries and keeps the others.
+		c, err := tx.Config(subj)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if put.Compatibility != "" {
+			c.Compatibility = put.Compatibility
+		}
+		if !isNull(body.DefaultMetadata) {
+			c.DefaultMetadata = put.DefaultMetadata
+		}
+		if !isNull(body.OverrideMetadata) {
+			c.OverrideMetadata = put.OverrideMetadata
+		}
+		if !isNull(body.DefaultRuleSet) {
+			c.DefaultRuleSet = put.DefaultRuleSet
+		}
+		if !isNull(body.OverrideRuleSet) {
+			c.OverrideRuleSet = put.OverrideRuleSet
+		}
+		return tx.SetConfig(subj, c)
+	})
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, configPut{Compatibility: level})
+	writeJSON(w, http.StatusOK, put)
 	return nil
 }
 
@@ -1109,25 +1577,28 @@ func (s *server) handleDeleteConfig(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return errSubjectNotFound(r.PathValue("subject"))
 	}
-	var old compat.Level
-	err = s.store.Update(r.Context(), func(tx Tx) error {
-		l, err := tx.Config(subj)
+	var old SubjectConfig
+	err = s.update(r.Context(), func(tx Tx) error {
+		c, err := tx.Config(subj)
 		switch {
 		case err == nil:
-			old = l
+			old = c
+			if !scoped && old.Compatibility == "" {
+				old.Compatibility = defaultLevel
+			}
 			return tx.DeleteConfig(subj)
 		case !errors.Is(err, ErrNotFound):
 			return err
 		case scoped:
 			return errSubjectNotFound(subj)
 		}
-		old = defaultLevel
+		old = SubjectConfig{Compatibility: defaultLevel}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, configGet{CompatibilityLevel: old})
+	writeJSON(w, http.StatusOK, newConfigGet(old))
 	return nil
 }
 
@@ -1179,7 +1650,7 @@ func (s *server) handlePutMode(w http.ResponseWriter, r *http.Request) error {
 		return errf(statusForUnprocessableEntity, codeInvalidMode, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT")
 	}
 	force := boolParam(r, "force")
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		if mode == modeImport && !force {
 			if scoped {
 				rows, err := tx.Versions(subj)
@@ -1209,13 +1680,23 @@ func (s *server) handlePutMode(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) handleDeleteMode(w http.ResponseWriter, r *http.Request) error {
-	subj, _, err := scopeParam(r)
+	subj, scoped, err := scopeParam(r)
 	if err != nil {
 		return errf(http.StatusNotFound, codeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", r.PathValue("subject"))
 	}
+	if !scoped && boolParam(r, "recursive") {
+		// Confluent's recursive delete reaches into contexts, which this
+		// registry does not have; refusing beats deleting less than asked.
+		return errf(statusForUnprocessableEntity, codeOperationNotPermitted, "recursive=true is not supported: this registry has no contexts; delete subject modes one by one")
+	}
 	var old string
-	err = s.store.Update(r.Context(), func(tx Tx) error {
+	err = s.update(r.Context(), func(tx Tx) error {
 		m, err := tx.Mode(subj)
+		if errors.Is(err, ErrNotFound) && !scoped {
+			// No global mode set: the default stays.
+			old = modeReadWrite
+			return nil
+		}
 		if errors.Is(err, ErrNotFound) {
 			return errf(http.StatusNotFound, codeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", subj)
 		}

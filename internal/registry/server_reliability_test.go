@@ -253,9 +253,14 @@ func TestMain(m *testing.M) {
 }
 
 func serveHelper(db string) {
+	opts := ServeOptions{DataPath: db}
+	if strings.HasPrefix(db, "postgres://") {
+		opts = ServeOptions{StoreURL: db}
+	}
 	err := Serve(context.Background(), ServeOptions{
 		Addr:     "127.0.0.1:0",
-		DataPath: db,
+		DataPath: opts.DataPath,
+		StoreURL: opts.StoreURL,
 		Log:      io.Discard,
 		Ready:    func(a net.Addr) { fmt.Printf("LISTENING %s\n", a) },
 	})

@@ -18,14 +18,17 @@ import (
 // CheckFunc is the signature of compat.Check.
 type CheckFunc func(format compat.Format, level compat.Level, newDoc compat.Doc, previous []compat.Doc, opts compat.Options) (compat.Result, error)
 
-// schemaRequest is Confluent's RegisterSchemaRequest. Unknown fields,
-// "metadata" and "ruleSet" (null or not) are accepted and ignored.
+// schemaRequest is Confluent's RegisterSchemaRequest. Unknown top-level
+// fields are ignored, as Confluent does; "metadata" and "ruleSet" are
+// validated strictly and stored.
 type schemaRequest struct {
-	Schema     *string     `json:"schema"`
-	SchemaType string      `json:"schemaType"`
-	References []Reference `json:"references"`
-	ID         int64       `json:"id"`
-	Version    int         `json:"version"`
+	Schema     *string         `json:"schema"`
+	SchemaType string          `json:"schemaType"`
+	References []Reference     `json:"references"`
+	Metadata   json.RawMessage `json:"metadata"`
+	RuleSet    json.RawMessage `json:"ruleSet"`
+	ID         int64           `json:"id"`
+	Version    int             `json:"version"`
 }
 
 // preparedSchema is a request schema after the checks that need no store.
@@ -37,6 +40,13 @@ type preparedSchema struct {
 	// Canonical is the identity form: object keys sorted, no whitespace.
 	Canonical  string
 	References []Reference
+	// Metadata and RuleSet are the request's own data contract; HasMetadata
+	// and HasRuleSet say whether the request carried the field at all (a
+	// missing one is inherited from the subject's latest version).
+	Metadata    *Metadata
+	RuleSet     *RuleSet
+	HasMetadata bool
+	HasRuleSet  bool
 }
 
 // parseSchemaType maps the request's schemaType; empty means AVRO.
@@ -46,6 +56,8 @@ func parseSchemaType(s string) (compat.Format, error) {
 		return compat.Avro, nil
 	case "JSON":
 		return compat.JSONSchema, nil
+	case "PROTOBUF":
+		return "", errInvalidSchema("schema type PROTOBUF is not supported by this registry (evctl serves AVRO and JSON schemas only; Protobuf is out of scope)")
 	default:
 		return "", errInvalidSchema("unsupported schema type %q; this registry supports AVRO and JSON", s)
 	}
@@ -102,7 +114,16 @@ func (s *server) prepareSchema(req *schemaRequest) (*preparedSchema, error) {
 			return nil, errInvalidSchema("reference %q has an invalid version %d", r.Name, r.Version)
 		}
 	}
-	return &preparedSchema{Type: typ, Text: compact.String(), Canonical: string(canon), References: refs}, nil
+	meta, err := parseMetadata(req.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := parseRuleSet(req.RuleSet)
+	if err != nil {
+		return nil, err
+	}
+	return &preparedSchema{Type: typ, Text: compact.String(), Canonical: string(canon), References: refs,
+		Metadata: meta, RuleSet: rules, HasMetadata: !isNull(req.Metadata), HasRuleSet: !isNull(req.RuleSet)}, nil
 }
 
 const (
@@ -197,9 +218,11 @@ func collapseAvroPrimitives(v any) any {
 	return v
 }
 
-// identityHash is the content address of a schema: format, canonical text and
-// the resolved references. Same hash, same id, in every subject.
-func identityHash(typ compat.Format, canonical string, refs []Reference) string {
+// identityHash is the content address of a schema: format, canonical text,
+// the resolved references and the data contract (metadata and rule set, in
+// their canonical JSON, "" for none), as Confluent's identity includes them.
+// Same hash, same id, in every subject.
+func identityHash(typ compat.Format, canonical string, refs []Reference, meta, rules string) string {
 	h := sha256.New()
 	h.Write([]byte(typ))
 	h.Write([]byte{0})
@@ -208,7 +231,25 @@ func identityHash(typ compat.Format, canonical string, refs []Reference) string 
 	for _, r := range refs {
 		fmt.Fprintf(h, "%s\x00%s\x00%d\x00", r.Name, r.Subject, r.Version)
 	}
+	if meta != "" || rules != "" {
+		// Only schemas with a contract hash these, so the ids of schemas
+		// registered before contracts were stored keep their hash.
+		fmt.Fprintf(h, "\x01metadata\x00%s\x00ruleSet\x00%s\x00", meta, rules)
+	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// contractHash is identityHash of a schema with the given contract.
+func contractHash(typ compat.Format, canonical string, refs []Reference, meta *Metadata, rules *RuleSet) (string, error) {
+	mj, err := contractJSON(meta)
+	if err != nil {
+		return "", err
+	}
+	rj, err := contractJSON(rules)
+	if err != nil {
+		return "", err
+	}
+	return identityHash(typ, canonical, refs, mj, rj), nil
 }
 
 // resolveRefs turns each reference's version into a concrete one (-1 means

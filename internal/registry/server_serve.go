@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -29,13 +31,30 @@ type ServeOptions struct {
 	// DataPath is the SQLite file; default ./.evctl/registry.db. Its
 	// directory is created if missing.
 	DataPath string
+	// StoreURL, when set, selects another store than the SQLite file:
+	// postgres://… (or postgresql://…) for PostgreSQL, shared by replicas.
+	StoreURL string
+	// ReadOnly serves an existing data file without writing to it, beside a
+	// writer on the same file or from a read-only file system; writes are
+	// refused with 42205.
+	ReadOnly bool
 	// AuthFile enables HTTP Basic auth with the users of LoadAuthFile.
 	AuthFile string
 	// Users enables auth with these users (in addition to AuthFile's).
 	Users []User
 	// AllowInsecure lets the server listen on a non-loopback address
-	// without auth.
+	// without auth (--insecure-listen).
 	AllowInsecure bool
+	// TLSCert and TLSKey (PEM files) serve HTTPS; TLSClientCA (PEM)
+	// requires every client to present a certificate signed by it (mTLS),
+	// which counts as authentication.
+	TLSCert, TLSKey, TLSClientCA string
+	// RateLimit and RateBurst: see ServerOptions.
+	RateLimit float64
+	RateBurst int
+	// LoginFailureBurst and LoginFailureRate: see ServerOptions.
+	LoginFailureBurst int
+	LoginFailureRate  float64
 	// Log receives request logs and lifecycle messages; nil means stderr.
 	Log io.Writer
 	// LogFormat is "text" (default) or "json".
@@ -103,13 +122,14 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 		}
 		users = append(users, fileUsers...)
 	}
-	if len(users) == 0 && !isLoopback(opts.Addr) && !opts.AllowInsecure {
-		return fmt.Errorf("serve registry: refusing to listen on non-loopback address %s without auth; pass an auth file or allow insecure explicitly", opts.Addr)
+	if len(users) == 0 && opts.TLSClientCA == "" && !isLoopback(opts.Addr) && !opts.AllowInsecure {
+		return fmt.Errorf("serve registry: refusing to listen on non-loopback address %s without auth; pass --auth-file or --tls-client-ca, or --insecure-listen to accept anyone", opts.Addr)
 	}
-	if err := os.MkdirAll(filepath.Dir(opts.DataPath), 0o755); err != nil {
-		return fmt.Errorf("serve registry: create data directory: %w", err)
+	tlsConfig, err := serverTLS(opts)
+	if err != nil {
+		return fmt.Errorf("serve registry: %w", err)
 	}
-	store, err := OpenSQLite(opts.DataPath)
+	store, where, err := openStore(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("serve registry: %w", err)
 	}
@@ -121,6 +141,11 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 		MaxBodyBytes:   opts.MaxBodyBytes,
 		MaxSchemaBytes: opts.MaxSchemaBytes,
 		MaxSchemaDepth: opts.MaxSchemaDepth,
+		RateLimit:      opts.RateLimit,
+		RateBurst:      opts.RateBurst,
+
+		LoginFailureBurst: opts.LoginFailureBurst,
+		LoginFailureRate:  opts.LoginFailureRate,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -130,6 +155,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 		IdleTimeout:       orDefault(opts.IdleTimeout, 120*time.Second),
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
@@ -138,9 +164,15 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
-	logger.Info("registry listening", "addr", ln.Addr().String(), "data", opts.DataPath, "auth", len(users) > 0)
+	logger.Info("registry listening", "addr", ln.Addr().String(), "store", where, "read_only", opts.ReadOnly, "auth", len(users) > 0, "tls", tlsConfig != nil, "mtls", opts.TLSClientCA != "")
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())
 	}
@@ -160,6 +192,62 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	}
 	logger.Info("registry stopped")
 	return nil
+}
+
+// openStore opens the store opts name and says where it is (without
+// credentials) for the log.
+func openStore(ctx context.Context, opts ServeOptions) (Store, string, error) {
+	if u := opts.StoreURL; u != "" {
+		if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+			return nil, "", fmt.Errorf("unsupported store %q: want postgres://… (or --data for SQLite)", redactURL(u))
+		}
+		if opts.ReadOnly {
+			return nil, "", errors.New("--read-only is for SQLite files; a PostgreSQL store is shared by read-write replicas")
+		}
+		st, err := OpenPostgres(ctx, u)
+		return st, redactURL(u), err
+	}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(opts.DataPath), 0o755); err != nil {
+			return nil, "", fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	st, err := OpenSQLiteWith(opts.DataPath, SQLiteOptions{ReadOnly: opts.ReadOnly})
+	if err != nil {
+		return nil, "", err
+	}
+	return st, opts.DataPath, nil
+}
+
+// serverTLS builds the listener's TLS configuration, nil for plain HTTP.
+func serverTLS(opts ServeOptions) (*tls.Config, error) {
+	if opts.TLSCert == "" && opts.TLSKey == "" {
+		if opts.TLSClientCA != "" {
+			return nil, errors.New("--tls-client-ca needs --tls-cert and --tls-key")
+		}
+		return nil, nil
+	}
+	if opts.TLSCert == "" || opts.TLSKey == "" {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	cert, err := tls.LoadX509KeyPair(opts.TLSCert, opts.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("load TLS certificate: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if opts.TLSClientCA != "" {
+		pem, err := os.ReadFile(opts.TLSClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("read client CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("client CA %s holds no PEM certificate", opts.TLSClientCA)
+		}
+		cfg.ClientCAs = pool
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -2,7 +2,9 @@ package registry
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/evctl/evctl/internal/compat"
@@ -33,6 +35,8 @@ type Store interface {
 type Tx interface {
 	// SchemaByID returns the schema stored under id.
 	SchemaByID(id int64) (StoredSchema, error)
+	// SchemaByGUID returns the schema whose GUID is guid.
+	SchemaByGUID(guid string) (StoredSchema, error)
 	// SchemaByHash returns the schema whose identity hash is hash.
 	SchemaByHash(hash string) (StoredSchema, error)
 	// InsertSchema stores s. When s.ID is 0 a new id is allocated: one more
@@ -45,6 +49,16 @@ type Tx interface {
 	// Versions returns every version of subject, soft-deleted ones included,
 	// in ascending version order. An unknown subject gives an empty slice.
 	Versions(subject string) ([]VersionRow, error)
+	// Version returns one version row of subject, soft-deleted or not.
+	Version(subject string, version int) (VersionRow, error)
+	// LatestVersion returns the highest live version of subject, or the
+	// highest of all when deleted is true.
+	LatestVersion(subject string, deleted bool) (VersionRow, error)
+	// MaxVersion returns the highest version number subject has ever kept,
+	// soft-deleted versions included (0 for none).
+	MaxVersion(subject string) (int, error)
+	// LiveVersionOf returns the live version of subject that holds schema id.
+	LiveVersionOf(subject string, id int64) (VersionRow, error)
 	// VersionsBySchema returns every version, in every subject, that holds schema id.
 	VersionsBySchema(id int64) ([]VersionRow, error)
 	// Subjects returns every subject that has at least one version row, sorted.
@@ -58,9 +72,9 @@ type Tx interface {
 	// ReferencedBy returns the ids of the schemas that reference subject/version.
 	ReferencedBy(subject string, version int) ([]int64, error)
 
-	// Config returns the compatibility level set for subject ("" = global).
-	Config(subject string) (compat.Level, error)
-	SetConfig(subject string, level compat.Level) error
+	// Config returns the configuration set for subject ("" = global).
+	Config(subject string) (SubjectConfig, error)
+	SetConfig(subject string, c SubjectConfig) error
 	DeleteConfig(subject string) error
 	// Mode returns the mode set for subject ("" = global).
 	Mode(subject string) (string, error)
@@ -78,11 +92,29 @@ type Reference struct {
 // StoredSchema is one content-addressed schema. Its id never changes and is
 // never given to another schema.
 type StoredSchema struct {
-	ID         int64
+	ID int64
+	// GUID is the schema's random UUID (Confluent 8.x), as unchanging as
+	// its id; InsertSchema makes one when it is empty.
+	GUID       string
 	Hash       string
 	Type       compat.Format
 	Text       string
 	References []Reference
+	// Metadata and RuleSet are the data contract; both are part of the
+	// schema's identity.
+	Metadata *Metadata
+	RuleSet  *RuleSet
+}
+
+// SubjectConfig is the configuration of one scope (a subject or the global
+// one). An empty Compatibility or a nil contract field is not set: the
+// global scope's value, then the default, applies.
+type SubjectConfig struct {
+	Compatibility    compat.Level
+	DefaultMetadata  *Metadata
+	OverrideMetadata *Metadata
+	DefaultRuleSet   *RuleSet
+	OverrideRuleSet  *RuleSet
 }
 
 // VersionRow is one version of one subject.
@@ -105,3 +137,12 @@ type SubjectRow struct {
 
 // ErrNotFound is returned by Tx lookups of missing rows.
 var ErrNotFound = errors.New("not found")
+
+// newGUID returns a random version-4 UUID.
+func newGUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

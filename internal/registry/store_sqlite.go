@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
@@ -20,18 +22,248 @@ import (
 
 // SQLiteStore is the embedded, crash-safe Store: one SQLite file in WAL mode
 // with synchronous=FULL, so a committed registration survives kill -9 and
-// power loss. Writes go through one connection and an in-process mutex;
-// BEGIN IMMEDIATE and a busy timeout keep a second process from interleaving.
+// power loss. Writes go through one connection and an in-process mutex.
+//
+// One process writes a file: the writer holds an exclusive flock on the
+// data file for its whole life, and a second writer fails to open. Any
+// number of read-only stores (OpenSQLiteWith with ReadOnly) may share the
+// file with it; they watch PRAGMA data_version and bump Generation when
+// another process commits, so that servers drop what they cached.
 type SQLiteStore struct {
-	path   string
-	writer *sql.DB
-	reader *sql.DB
-	mu     sync.Mutex // serializes Update within the process
+	path     string
+	writer   *sql.DB
+	reader   *sql.DB
+	mu       sync.Mutex // serializes Update within the process
+	lock     *os.File   // the flocked data file (writer only)
+	readOnly bool
+	gen      atomic.Uint64
+	stop     context.CancelFunc
+	polling  sync.WaitGroup
 }
 
-const sqliteSchemaVersion = 1
+// SQLiteOptions configure OpenSQLiteWith.
+type SQLiteOptions struct {
+	// ReadOnly opens an existing database without writing to it: no lock,
+	// no migration, Update fails. It works on a read-only file or file
+	// system.
+	ReadOnly bool
+	// PollInterval is how often a read-only store checks for commits of
+	// other processes; default 100ms.
+	PollInterval time.Duration
+}
 
-var sqliteDDL = []string{
+// ErrStoreLocked is returned when another process writes the data file.
+var ErrStoreLocked = errors.New("the data file is locked by another writer")
+
+// ErrReadOnlyStore is returned by Update on a read-only store.
+var ErrReadOnlyStore = errors.New("the store is read-only")
+
+// OpenSQLite opens (creating if needed) the SQLite store at path for writing.
+func OpenSQLite(path string) (*SQLiteStore, error) {
+	return OpenSQLiteWith(path, SQLiteOptions{})
+}
+
+const sqliteCommon = "_busy_timeout=10000&_foreign_keys=1"
+
+// OpenSQLiteWith opens the SQLite store at path.
+func OpenSQLiteWith(path string, o SQLiteOptions) (*SQLiteStore, error) {
+	if path == "" {
+		return nil, errors.New("open registry store: empty path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open registry store: %w", err)
+	}
+	if o.ReadOnly {
+		return openSQLiteReadOnly(path, abs, o)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open registry store: %w", err)
+		}
+	}
+	lock, err := lockDataFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("open registry store %s: %w", path, err)
+	}
+	base := "file:" + (&url.URL{Path: abs}).EscapedPath()
+	common := sqliteCommon + "&_journal_mode=WAL&_synchronous=FULL"
+	writer, err := sql.Open("sqlite", base+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("open registry store %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	s := &SQLiteStore{path: path, writer: writer, lock: lock}
+	if err := s.migrate(); err != nil {
+		writer.Close()
+		lock.Close()
+		return nil, fmt.Errorf("open registry store %s: %w", path, err)
+	}
+	reader, err := sql.Open("sqlite", base+"?"+common+"&_query_only=1")
+	if err != nil {
+		writer.Close()
+		lock.Close()
+		return nil, fmt.Errorf("open registry store %s: %w", path, err)
+	}
+	reader.SetMaxOpenConns(8)
+	reader.SetMaxIdleConns(8)
+	s.reader = reader
+	return s, nil
+}
+
+// lockDataFile opens (creating) the data file and takes an exclusive,
+// non-blocking flock on it. The kernel drops the lock when the process
+// dies, kill -9 included.
+func lockDataFile(abs string) (*os.File, error) {
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: another evctl registry serve writes it; stop that one, or start this one with --read-only to share the file", ErrStoreLocked)
+		}
+		return nil, fmt.Errorf("lock the data file: %w", err)
+	}
+	return f, nil
+}
+
+func openSQLiteReadOnly(path, abs string, o SQLiteOptions) (*SQLiteStore, error) {
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("open registry store %s read-only: %w (a read-only server does not create the file)", path, err)
+	}
+	base := "file:" + (&url.URL{Path: abs}).EscapedPath()
+	s := &SQLiteStore{path: path, readOnly: true}
+	open := func(params string) error {
+		reader, err := sql.Open("sqlite", base+"?"+sqliteCommon+"&_query_only=1&"+params)
+		if err != nil {
+			return err
+		}
+		reader.SetMaxOpenConns(8)
+		reader.SetMaxIdleConns(8)
+		var v int
+		if err := reader.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+			reader.Close()
+			return err
+		}
+		if v != sqliteSchemaVersion {
+			reader.Close()
+			return fmt.Errorf("database schema version %d, this evctl needs %d: start a writer (without --read-only) once to migrate it", v, sqliteSchemaVersion)
+		}
+		s.reader = reader
+		return nil
+	}
+	err := open("mode=ro")
+	immutable := false
+	if err != nil && onReadOnlyFS(abs) {
+		// SQLite cannot share a WAL database without writing its -shm
+		// file; on a read-only file system nobody can change the file, so
+		// it is read as immutable.
+		err = open("mode=ro&immutable=1")
+		immutable = true
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open registry store %s read-only: %w", path, err)
+	}
+	if !immutable {
+		if err := s.startPolling(o.PollInterval); err != nil {
+			s.reader.Close()
+			return nil, fmt.Errorf("open registry store %s read-only: %w", path, err)
+		}
+	}
+	return s, nil
+}
+
+// onReadOnlyFS reports whether the file's directory is on a read-only file system.
+func onReadOnlyFS(abs string) bool {
+	return errors.Is(syscall.Access(filepath.Dir(abs), 2 /* W_OK */), syscall.EROFS)
+}
+
+// startPolling watches PRAGMA data_version on a dedicated connection: it
+// changes when another connection commits.
+func (s *SQLiteStore) startPolling(every time.Duration) error {
+	if every <= 0 {
+		every = 100 * time.Millisecond
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	conn, err := s.reader.Conn(ctx)
+	if err != nil {
+		cancel()
+		return err
+	}
+	var last int64
+	if err := conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&last); err != nil {
+		cancel()
+		conn.Close()
+		return err
+	}
+	s.stop = cancel
+	s.polling.Add(1)
+	go func() {
+		defer s.polling.Done()
+		defer conn.Close()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			var v int64
+			if err := conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+				// Unknown: assume a change, so nothing stale is served.
+				s.gen.Add(1)
+				continue
+			}
+			if v != last {
+				last = v
+				s.gen.Add(1)
+			}
+		}
+	}()
+	return nil
+}
+
+// Generation changes whenever another process may have committed a change
+// (read-only stores); a writer store is the only writer, so it stays 0.
+func (s *SQLiteStore) Generation() Generations {
+	g := s.gen.Load()
+	return Generations{HardDeletes: g, Writes: g}
+}
+
+// ReadOnly reports whether the store was opened read-only.
+func (s *SQLiteStore) ReadOnly() bool { return s.readOnly }
+
+// sqliteMigrations are the versioned steps of the database schema; step i
+// takes a database from user_version i to i+1. A step never changes once
+// released: a new column is a new step.
+var sqliteMigrations = [][]string{sqliteV1, sqliteV2, sqliteV3}
+
+var sqliteSchemaVersion = len(sqliteMigrations)
+
+var sqliteV2 = []string{
+	// Data contracts: canonical JSON, '' for none.
+	`ALTER TABLE schemas ADD COLUMN metadata TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE schemas ADD COLUMN rule_set TEXT NOT NULL DEFAULT ''`,
+	// defaultMetadata, overrideMetadata, defaultRuleSet, overrideRuleSet.
+	`ALTER TABLE config ADD COLUMN contract TEXT NOT NULL DEFAULT ''`,
+}
+
+var sqliteV3 = []string{
+	// Schema GUIDs; existing schemas get a random version-4 UUID.
+	`ALTER TABLE schemas ADD COLUMN guid TEXT NOT NULL DEFAULT ''`,
+	`UPDATE schemas SET guid = lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' ||
+		substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) ||
+		substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))) WHERE guid = ''`,
+	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid)`,
+}
+
+var sqliteV1 = []string{
 	`CREATE TABLE IF NOT EXISTS schemas (
 		id          INTEGER PRIMARY KEY,
 		hash        TEXT    NOT NULL UNIQUE,
@@ -68,45 +300,6 @@ var sqliteDDL = []string{
 	`CREATE TABLE IF NOT EXISTS id_seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`,
 }
 
-// OpenSQLite opens (creating if needed) the SQLite store at path.
-func OpenSQLite(path string) (*SQLiteStore, error) {
-	if path == "" {
-		return nil, errors.New("open registry store: empty path")
-	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("open registry store: %w", err)
-		}
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("open registry store: %w", err)
-	}
-	base := "file:" + (&url.URL{Path: abs}).EscapedPath()
-	common := "_busy_timeout=10000&_foreign_keys=1&_journal_mode=WAL&_synchronous=FULL"
-	writer, err := sql.Open("sqlite", base+"?"+common+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("open registry store %s: %w", path, err)
-	}
-	writer.SetMaxOpenConns(1)
-	writer.SetMaxIdleConns(1)
-	writer.SetConnMaxLifetime(0)
-	s := &SQLiteStore{path: path, writer: writer}
-	if err := s.migrate(); err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("open registry store %s: %w", path, err)
-	}
-	reader, err := sql.Open("sqlite", base+"?"+common+"&_query_only=1")
-	if err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("open registry store %s: %w", path, err)
-	}
-	reader.SetMaxOpenConns(8)
-	reader.SetMaxIdleConns(8)
-	s.reader = reader
-	return s, nil
-}
-
 func (s *SQLiteStore) migrate() error {
 	ctx := context.Background()
 	tx, err := s.writer.BeginTx(ctx, nil)
@@ -121,9 +314,11 @@ func (s *SQLiteStore) migrate() error {
 	if v > sqliteSchemaVersion {
 		return fmt.Errorf("database schema version %d is newer than this evctl (%d)", v, sqliteSchemaVersion)
 	}
-	for _, stmt := range sqliteDDL {
-		if _, err := tx.Exec(stmt); err != nil {
-			return fmt.Errorf("create tables: %w", err)
+	for step := v; step < sqliteSchemaVersion; step++ {
+		for _, stmt := range sqliteMigrations[step] {
+			if _, err := tx.Exec(stmt); err != nil {
+				return fmt.Errorf("migrate to schema version %d: %w", step+1, err)
+			}
 		}
 	}
 	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, sqliteSchemaVersion)); err != nil {
@@ -135,18 +330,30 @@ func (s *SQLiteStore) migrate() error {
 	return nil
 }
 
-// Close closes both connection pools.
+// Close closes both connection pools, then releases the writer lock.
 func (s *SQLiteStore) Close() error {
+	if s.stop != nil {
+		s.stop()
+		s.polling.Wait()
+	}
 	var errs []error
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
 	}
-	errs = append(errs, s.writer.Close())
+	if s.writer != nil {
+		errs = append(errs, s.writer.Close())
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+	}
 	return errors.Join(errs...)
 }
 
 // Update implements Store.
 func (s *SQLiteStore) Update(ctx context.Context, fn func(Tx) error) error {
+	if s.readOnly {
+		return &storeError{op: "update", err: ErrReadOnlyStore}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var err error
@@ -223,23 +430,34 @@ func wrapStore(op string, err error) error {
 
 func (t *sqliteTx) scanSchema(op string, row *sql.Row) (StoredSchema, error) {
 	var s StoredSchema
-	var typ, refs string
-	if err := row.Scan(&s.ID, &s.Hash, &typ, &s.Text, &refs); err != nil {
+	var typ, refs, meta, rules string
+	if err := row.Scan(&s.ID, &s.GUID, &s.Hash, &typ, &s.Text, &refs, &meta, &rules); err != nil {
 		return StoredSchema{}, wrapStore(op, err)
 	}
 	s.Type = compat.Format(typ)
 	if err := json.Unmarshal([]byte(refs), &s.References); err != nil {
 		return StoredSchema{}, &storeError{op: op, err: fmt.Errorf("decode references of schema %d: %w", s.ID, err)}
 	}
+	var err error
+	if s.Metadata, err = decodeMetadata(meta); err != nil {
+		return StoredSchema{}, &storeError{op: op, err: fmt.Errorf("schema %d: %w", s.ID, err)}
+	}
+	if s.RuleSet, err = decodeRuleSet(rules); err != nil {
+		return StoredSchema{}, &storeError{op: op, err: fmt.Errorf("schema %d: %w", s.ID, err)}
+	}
 	return s, nil
 }
 
 func (t *sqliteTx) SchemaByID(id int64) (StoredSchema, error) {
-	return t.scanSchema("schema by id", t.tx.QueryRow(`SELECT id, hash, schema_type, schema, refs FROM schemas WHERE id = ?`, id))
+	return t.scanSchema("schema by id", t.tx.QueryRow(`SELECT id, guid, hash, schema_type, schema, refs, metadata, rule_set FROM schemas WHERE id = ?`, id))
+}
+
+func (t *sqliteTx) SchemaByGUID(guid string) (StoredSchema, error) {
+	return t.scanSchema("schema by guid", t.tx.QueryRow(`SELECT id, guid, hash, schema_type, schema, refs, metadata, rule_set FROM schemas WHERE guid = ?`, guid))
 }
 
 func (t *sqliteTx) SchemaByHash(hash string) (StoredSchema, error) {
-	return t.scanSchema("schema by hash", t.tx.QueryRow(`SELECT id, hash, schema_type, schema, refs FROM schemas WHERE hash = ?`, hash))
+	return t.scanSchema("schema by hash", t.tx.QueryRow(`SELECT id, guid, hash, schema_type, schema, refs, metadata, rule_set FROM schemas WHERE hash = ?`, hash))
 }
 
 func (t *sqliteTx) MaxSchemaID() (int64, error) {
@@ -267,8 +485,20 @@ func (t *sqliteTx) InsertSchema(s StoredSchema) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("encode references: %w", err)
 	}
-	if _, err := t.tx.Exec(`INSERT INTO schemas (id, hash, schema_type, schema, refs, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, s.Hash, string(s.Type), s.Text, string(rj), time.Now().UnixMilli()); err != nil {
+	meta, err := contractJSON(s.Metadata)
+	if err != nil {
+		return 0, err
+	}
+	rules, err := contractJSON(s.RuleSet)
+	if err != nil {
+		return 0, err
+	}
+	guid := s.GUID
+	if guid == "" {
+		guid = newGUID()
+	}
+	if _, err := t.tx.Exec(`INSERT INTO schemas (id, guid, hash, schema_type, schema, refs, metadata, rule_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, guid, s.Hash, string(s.Type), s.Text, string(rj), meta, rules, time.Now().UnixMilli()); err != nil {
 		return 0, wrapStore("insert schema", err)
 	}
 	for i, r := range refs {
@@ -311,6 +541,45 @@ func (t *sqliteTx) queryVersions(op, query string, args ...any) ([]VersionRow, e
 func (t *sqliteTx) Versions(subject string) ([]VersionRow, error) {
 	return t.queryVersions("list versions",
 		`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE subject = ? ORDER BY version`, subject)
+}
+
+func (t *sqliteTx) oneVersion(op, query string, args ...any) (VersionRow, error) {
+	var v VersionRow
+	var deleted int
+	var created int64
+	if err := t.tx.QueryRow(query, args...).Scan(&v.Subject, &v.Version, &v.SchemaID, &deleted, &created); err != nil {
+		return VersionRow{}, wrapStore(op, err)
+	}
+	v.Deleted = deleted != 0
+	v.Created = time.UnixMilli(created)
+	return v, nil
+}
+
+func (t *sqliteTx) Version(subject string, version int) (VersionRow, error) {
+	return t.oneVersion("read version",
+		`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE subject = ? AND version = ?`, subject, version)
+}
+
+func (t *sqliteTx) LatestVersion(subject string, deleted bool) (VersionRow, error) {
+	if deleted {
+		return t.oneVersion("latest version",
+			`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE subject = ? ORDER BY version DESC LIMIT 1`, subject)
+	}
+	return t.oneVersion("latest version",
+		`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE subject = ? AND deleted = 0 ORDER BY version DESC LIMIT 1`, subject)
+}
+
+func (t *sqliteTx) MaxVersion(subject string) (int, error) {
+	var v sql.NullInt64
+	if err := t.tx.QueryRow(`SELECT max(version) FROM versions WHERE subject = ?`, subject).Scan(&v); err != nil {
+		return 0, wrapStore("max version", err)
+	}
+	return int(v.Int64), nil
+}
+
+func (t *sqliteTx) LiveVersionOf(subject string, id int64) (VersionRow, error) {
+	return t.oneVersion("live version of schema",
+		`SELECT subject, version, schema_id, deleted, created_at FROM versions WHERE subject = ? AND schema_id = ? AND deleted = 0`, subject, id)
 }
 
 func (t *sqliteTx) VersionsBySchema(id int64) ([]VersionRow, error) {
@@ -387,17 +656,26 @@ func (t *sqliteTx) ReferencedBy(subject string, version int) ([]int64, error) {
 	return out, nil
 }
 
-func (t *sqliteTx) Config(subject string) (compat.Level, error) {
-	var l string
-	if err := t.tx.QueryRow(`SELECT compatibility FROM config WHERE subject = ?`, subject).Scan(&l); err != nil {
-		return "", wrapStore("read config", err)
+func (t *sqliteTx) Config(subject string) (SubjectConfig, error) {
+	var l, contract string
+	if err := t.tx.QueryRow(`SELECT compatibility, contract FROM config WHERE subject = ?`, subject).Scan(&l, &contract); err != nil {
+		return SubjectConfig{}, wrapStore("read config", err)
 	}
-	return compat.Level(l), nil
+	c, err := decodeConfigContract(contract)
+	if err != nil {
+		return SubjectConfig{}, &storeError{op: "read config", err: err}
+	}
+	c.Compatibility = compat.Level(l)
+	return c, nil
 }
 
-func (t *sqliteTx) SetConfig(subject string, level compat.Level) error {
-	_, err := t.tx.Exec(`INSERT INTO config (subject, compatibility) VALUES (?, ?)
-		ON CONFLICT(subject) DO UPDATE SET compatibility = excluded.compatibility`, subject, string(level))
+func (t *sqliteTx) SetConfig(subject string, c SubjectConfig) error {
+	contract, err := encodeConfigContract(c)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Exec(`INSERT INTO config (subject, compatibility, contract) VALUES (?, ?, ?)
+		ON CONFLICT(subject) DO UPDATE SET compatibility = excluded.compatibility, contract = excluded.contract`, subject, string(c.Compatibility), contract)
 	return wrapStore("set config", err)
 }
 

@@ -127,6 +127,28 @@ func TestGoTime(t *testing.T) {
 	}
 }
 
+// TestGoTimeRandom: GoTime agrees with MarshalJSON on seeded random times
+// around the year and zone limits.
+func TestGoTimeRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	edges := []int64{-62167219200, 253402300800}
+	for i := 0; i < 50000; i++ {
+		sec := edges[r.IntN(2)] + r.Int64N(4*86400) - 2*86400
+		if i%4 == 0 {
+			sec = r.Int64N(1<<40) - 1<<39
+		}
+		off := r.IntN(2*86400+7200) - 86400 - 3600
+		tm := time.Unix(sec, int64(r.IntN(1e9))).In(time.FixedZone("", off))
+		if i%7 == 0 {
+			tm = tm.UTC()
+		}
+		_, err := tm.MarshalJSON()
+		if got := validate.GoTime(tm); got != (err == nil) {
+			t.Fatalf("GoTime(%v) = %v, MarshalJSON error %v", tm, got, err)
+		}
+	}
+}
+
 func TestDecimal(t *testing.T) {
 	for _, c := range []struct {
 		r        *big.Rat

@@ -3,6 +3,7 @@
 package events
 
 import (
+	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 	"time"
 )
@@ -100,4 +101,47 @@ func (v *V1PaymentCaptured) validate(p *validate.Path) error {
 		}
 	}
 	return nil
+}
+
+// AppendJSON appends the JSON encoding of v to b, without validating it and
+// without a frame: exactly the bytes encoding/json writes for v (key order,
+// HTML escaping, floats, times, omitempty, nil as null). It is what
+// wire.Serializer uses. On error b is returned unchanged.
+func (v *V1PaymentCaptured) AppendJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1PaymentCaptured) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	b = append(b, ",\"event_id\":"...)
+	b = jsonenc.AppendString(b, v.EventID)
+	b = append(b, ",\"occurred_at\":"...)
+	if b, err = jsonenc.AppendTime(b, v.OccurredAt); err != nil {
+		return b, err
+	}
+	b = append(b, ",\"correlation_id\":"...)
+	b = jsonenc.AppendString(b, v.CorrelationID)
+	b = append(b, ",\"payment_id\":"...)
+	b = jsonenc.AppendString(b, v.PaymentID)
+	b = append(b, ",\"order_id\":"...)
+	b = jsonenc.AppendString(b, v.OrderID)
+	b = append(b, ",\"amount_cents\":"...)
+	b = jsonenc.AppendInt(b, v.AmountCents)
+	b = append(b, ",\"currency\":"...)
+	b = jsonenc.AppendString(b, v.Currency)
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
 }

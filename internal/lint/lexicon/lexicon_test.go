@@ -116,3 +116,46 @@ func TestDataFormat(t *testing.T) {
 		t.Errorf("lexicon has %d base verbs, want a real lexicon (> 5000)", n)
 	}
 }
+
+// TestNounsAsVerbs covers the -ed forms of nouns used as verbs, prefixes
+// over them, and words that are nouns themselves and must not be split.
+func TestNounsAsVerbs(t *testing.T) {
+	for word, base := range map[string]string{
+		"Triaged": "triage", "Watermarked": "watermark", "Milestoned": "milestone",
+		"Demilestoned": "demilestone", "Enqueued": "enqueue", "Requeued": "requeue",
+	} {
+		if got, ok := PastForm(word); !ok || got != base {
+			t.Errorf("PastForm(%q) = %q, %v; want %q", word, got, ok, base)
+		}
+	}
+	for _, word := range []string{"Background", "Hundred", "Sacred", "Feed", "Seed", "Embed", "Speed", "Heartbeat", "Telemetry"} {
+		if got, ok := PastForm(word); ok {
+			t.Errorf("PastForm(%q) = %q, want not a past form", word, got)
+		}
+	}
+	for word, want := range map[string]bool{"milestone": true, "Heartbeat": true, "telemetry": true, "create": false, "zzzz": false} {
+		if got := IsNoun(word); got != want {
+			t.Errorf("IsNoun(%q) = %v, want %v", word, got, want)
+		}
+	}
+}
+
+// TestNounDataFormat checks nouns.txt is sorted lowercase words, as the
+// binary search in IsNoun needs.
+func TestNounDataFormat(t *testing.T) {
+	ns := nouns()
+	if len(ns) < 40000 {
+		t.Fatalf("noun list has %d words, want a real list (> 40000)", len(ns))
+	}
+	for i, n := range ns {
+		if strings.Trim(n, "abcdefghijklmnopqrstuvwxyz") != "" {
+			t.Fatalf("bad noun %q", n)
+		}
+		if i > 0 && n <= ns[i-1] {
+			t.Fatalf("%q not after %q", n, ns[i-1])
+		}
+		if IsBase(n) {
+			t.Fatalf("%q is a base verb; verbs.txt has it", n)
+		}
+	}
+}

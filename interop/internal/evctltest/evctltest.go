@@ -80,6 +80,13 @@ func Serve(t testing.TB, users ...User) string {
 		}
 		args = append(args, "--auth-file", auth)
 	}
+	return start(t, bin, args)
+}
+
+// start runs evctl with args (a registry serve command logging JSON to
+// stderr) and returns the URL it listens on.
+func start(t testing.TB, bin string, args []string) string {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -3,6 +3,7 @@
 package catalog
 
 import (
+	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 	"math"
 	"time"
@@ -385,6 +386,182 @@ func (v *V1Everything) validate(p *validate.Path) error {
 	return nil
 }
 
+// AppendJSON appends the JSON encoding of v to b, without validating it and
+// without a frame: exactly the bytes encoding/json writes for v (key order,
+// HTML escaping, floats, times, omitempty, nil as null). It is what
+// wire.Serializer uses. On error b is returned unchanged.
+func (v *V1Everything) AppendJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Everything) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	b = append(b, ",\"id\":"...)
+	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"at\":"...)
+	if b, err = jsonenc.AppendTime(b, v.At); err != nil {
+		return b, err
+	}
+	b = append(b, ",\"name\":"...)
+	b = jsonenc.AppendString(b, v.Name)
+	if v.Code != nil {
+		b = append(b, ",\"code\":"...)
+		b = jsonenc.AppendString(b, (*v.Code))
+	}
+	b = append(b, ",\"kind\":"...)
+	b = jsonenc.AppendString(b, string(v.Kind))
+	if v.Fixed != nil {
+		b = append(b, ",\"fixed\":"...)
+		b = jsonenc.AppendString(b, (*v.Fixed))
+	}
+	b = append(b, ",\"count\":"...)
+	b = jsonenc.AppendInt(b, v.Count)
+	if v.Step != nil {
+		b = append(b, ",\"step\":"...)
+		b = jsonenc.AppendInt(b, (*v.Step))
+	}
+	if v.Half != nil {
+		b = append(b, ",\"half\":"...)
+		b = jsonenc.AppendInt(b, (*v.Half))
+	}
+	if v.Ratio != nil {
+		b = append(b, ",\"ratio\":"...)
+		if b, err = jsonenc.AppendFloat64(b, (*v.Ratio)); err != nil {
+			return b, err
+		}
+	}
+	if v.Score != nil {
+		b = append(b, ",\"score\":"...)
+		if b, err = jsonenc.AppendFloat64(b, (*v.Score)); err != nil {
+			return b, err
+		}
+	}
+	if v.Flag != nil {
+		b = append(b, ",\"flag\":"...)
+		b = jsonenc.AppendBool(b, (*v.Flag))
+	}
+	if v.Email != nil {
+		b = append(b, ",\"email\":"...)
+		b = jsonenc.AppendString(b, (*v.Email))
+	}
+	if v.Host != nil {
+		b = append(b, ",\"host\":"...)
+		b = jsonenc.AppendString(b, (*v.Host))
+	}
+	if v.Ip4 != nil {
+		b = append(b, ",\"ip4\":"...)
+		b = jsonenc.AppendString(b, (*v.Ip4))
+	}
+	if v.Ip6 != nil {
+		b = append(b, ",\"ip6\":"...)
+		b = jsonenc.AppendString(b, (*v.Ip6))
+	}
+	if v.Day != nil {
+		b = append(b, ",\"day\":"...)
+		b = jsonenc.AppendString(b, (*v.Day))
+	}
+	if v.Clock != nil {
+		b = append(b, ",\"clock\":"...)
+		b = jsonenc.AppendString(b, (*v.Clock))
+	}
+	if v.Span != nil {
+		b = append(b, ",\"span\":"...)
+		b = jsonenc.AppendString(b, (*v.Span))
+	}
+	b = append(b, ",\"tags\":"...)
+	if v.Tags == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Tags {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = jsonenc.AppendString(b, v.Tags[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(v.Nums) != 0 {
+		b = append(b, ",\"nums\":"...)
+		if v.Nums == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Nums {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = jsonenc.AppendInt(b, v.Nums[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	b = append(b, ",\"address\":"...)
+	if b, err = v.Address.appendJSON(b, depth+1); err != nil {
+		return b, err
+	}
+	if len(v.Lines) != 0 {
+		b = append(b, ",\"lines\":"...)
+		if v.Lines == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Lines {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Lines[i0].appendJSON(b, depth+1); err != nil {
+					return b, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Note != nil {
+		b = append(b, ",\"note\":"...)
+		b = jsonenc.AppendString(b, (*v.Note))
+	}
+	if len(v.Meta) != 0 {
+		b = append(b, ",\"meta\":"...)
+		if v.Meta == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for i0, k0 := range jsonenc.SortedKeys(v.Meta) {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = jsonenc.AppendString(b, k0)
+				b = append(b, ':')
+				e0 := v.Meta[k0]
+				b = jsonenc.AppendInt(b, e0)
+			}
+			b = append(b, '}')
+		}
+	}
+	if v.Extra != nil {
+		b = append(b, ",\"extra\":"...)
+		if b, err = jsonenc.AppendAny(b, v.Extra); err != nil {
+			return b, err
+		}
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
+}
+
 // V1EverythingKind is the enum at #/properties/kind of v1.Everything.
 type V1EverythingKind string
 
@@ -436,6 +613,33 @@ func (v *V1EverythingAddress) validate(p *validate.Path) error {
 	return nil
 }
 
+func (v *V1EverythingAddress) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	b = append(b, ",\"street\":"...)
+	b = jsonenc.AppendString(b, v.Street)
+	if v.Zip != nil {
+		b = append(b, ",\"zip\":"...)
+		b = jsonenc.AppendString(b, (*v.Zip))
+	}
+	if v.Geo != nil {
+		b = append(b, ",\"geo\":"...)
+		if b, err = (*v.Geo).appendJSON(b, depth+1); err != nil {
+			return b, err
+		}
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
+}
+
 // V1EverythingGeo is the object at #/definitions/Geo of v1.Everything.
 type V1EverythingGeo struct {
 	Lat float64 `json:"lat"`
@@ -470,6 +674,29 @@ func (v *V1EverythingGeo) validate(p *validate.Path) error {
 	return nil
 }
 
+func (v *V1EverythingGeo) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	b = append(b, ",\"lat\":"...)
+	if b, err = jsonenc.AppendFloat64(b, v.Lat); err != nil {
+		return b, err
+	}
+	b = append(b, ",\"lon\":"...)
+	if b, err = jsonenc.AppendFloat64(b, v.Lon); err != nil {
+		return b, err
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
+}
+
 // V1EverythingLine is the object at #/definitions/Line of v1.Everything.
 type V1EverythingLine struct {
 	SKU string           `json:"sku"`
@@ -500,4 +727,29 @@ func (v *V1EverythingLine) validate(p *validate.Path) error {
 		}
 	}
 	return nil
+}
+
+func (v *V1EverythingLine) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	b = append(b, ",\"sku\":"...)
+	b = jsonenc.AppendString(b, v.SKU)
+	b = append(b, ",\"qty\":"...)
+	b = jsonenc.AppendInt(b, v.Qty)
+	if v.Geo != nil {
+		b = append(b, ",\"geo\":"...)
+		if b, err = (*v.Geo).appendJSON(b, depth+1); err != nil {
+			return b, err
+		}
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
 }

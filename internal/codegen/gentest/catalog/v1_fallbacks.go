@@ -3,6 +3,7 @@
 package catalog
 
 import (
+	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 	"unicode/utf8"
 )
@@ -131,6 +132,59 @@ func (v *V1Fallbacks) validate(p *validate.Path) error {
 	return nil
 }
 
+// AppendJSON appends the JSON encoding of v to b, without validating it and
+// without a frame: exactly the bytes encoding/json writes for v (key order,
+// HTML escaping, floats, times, omitempty, nil as null). It is what
+// wire.Serializer uses. On error b is returned unchanged.
+func (v *V1Fallbacks) AppendJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Fallbacks) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	b = append(b, ",\"id\":"...)
+	b = jsonenc.AppendString(b, v.ID)
+	if v.When != nil {
+		b = append(b, ",\"when\":"...)
+		b = jsonenc.AppendString(b, (*v.When))
+	}
+	b = append(b, ",\"choice\":"...)
+	if b, err = jsonenc.AppendAny(b, v.Choice); err != nil {
+		return b, err
+	}
+	b = append(b, ",\"word\":"...)
+	b = jsonenc.AppendString(b, v.Word)
+	b = append(b, ",\"amount\":"...)
+	if b, err = jsonenc.AppendFloat64(b, v.Amount); err != nil {
+		return b, err
+	}
+	if v.Pair != nil {
+		b = append(b, ",\"pair\":"...)
+		if b, err = (*v.Pair).appendJSON(b, depth+1); err != nil {
+			return b, err
+		}
+	}
+	if v.Count != nil {
+		b = append(b, ",\"count\":"...)
+		b = jsonenc.AppendInt(b, (*v.Count))
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
+}
+
 // V1FallbacksPair is the object at #/properties/pair of v1.Fallbacks.
 type V1FallbacksPair struct {
 	A *int64 `json:"a,omitempty"`
@@ -139,4 +193,27 @@ type V1FallbacksPair struct {
 
 func (v *V1FallbacksPair) validate(p *validate.Path) error {
 	return v1FallbacksFallback0.Validate(p, v)
+}
+
+func (v *V1FallbacksPair) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	if v.A != nil {
+		b = append(b, ",\"a\":"...)
+		b = jsonenc.AppendInt(b, (*v.A))
+	}
+	if v.B != nil {
+		b = append(b, ",\"b\":"...)
+		b = jsonenc.AppendInt(b, (*v.B))
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
 }

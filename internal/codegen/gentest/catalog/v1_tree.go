@@ -3,6 +3,7 @@
 package catalog
 
 import (
+	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 	"unicode/utf8"
 )
@@ -99,6 +100,39 @@ func (v *V1Tree) validate(p *validate.Path) error {
 	return nil
 }
 
+// AppendJSON appends the JSON encoding of v to b, without validating it and
+// without a frame: exactly the bytes encoding/json writes for v (key order,
+// HTML escaping, floats, times, omitempty, nil as null). It is what
+// wire.Serializer uses. On error b is returned unchanged.
+func (v *V1Tree) AppendJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Tree) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	b = append(b, ",\"root\":"...)
+	if b, err = v.Root.appendJSON(b, depth+1); err != nil {
+		return b, err
+	}
+	b = append(b, ",\"at\":"...)
+	b = jsonenc.AppendString(b, v.At)
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
+}
+
 // V1TreeNode is the object at #/definitions/Node of v1.Tree.
 type V1TreeNode struct {
 	Name     string       `json:"name"`
@@ -140,6 +174,46 @@ func (v *V1TreeNode) validate(p *validate.Path) error {
 	return nil
 }
 
+func (v *V1TreeNode) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	b = append(b, ",\"name\":"...)
+	b = jsonenc.AppendString(b, v.Name)
+	if len(v.Children) != 0 {
+		b = append(b, ",\"children\":"...)
+		if v.Children == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Children {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Children[i0].appendJSON(b, depth+1); err != nil {
+					return b, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Next != nil {
+		b = append(b, ",\"next\":"...)
+		if b, err = (*v.Next).appendJSON(b, depth+1); err != nil {
+			return b, err
+		}
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
+}
+
 // V1TreeLink is the object at #/definitions/Link of v1.Tree.
 type V1TreeLink struct {
 	To     *V1TreeLink `json:"to"`
@@ -163,4 +237,31 @@ func (v *V1TreeLink) validate(p *validate.Path) error {
 		}
 	}
 	return nil
+}
+
+func (v *V1TreeLink) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	b = append(b, ",\"to\":"...)
+	if v.To == nil {
+		b = append(b, "null"...)
+	} else {
+		if b, err = (*v.To).appendJSON(b, depth+1); err != nil {
+			return b, err
+		}
+	}
+	if v.Weight != nil {
+		b = append(b, ",\"weight\":"...)
+		b = jsonenc.AppendInt(b, (*v.Weight))
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
 }

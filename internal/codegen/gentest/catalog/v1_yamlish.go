@@ -3,6 +3,7 @@
 package catalog
 
 import (
+	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 )
 
@@ -95,4 +96,55 @@ func (v *V1Yamlish) validate(p *validate.Path) error {
 		}
 	}
 	return nil
+}
+
+// AppendJSON appends the JSON encoding of v to b, without validating it and
+// without a frame: exactly the bytes encoding/json writes for v (key order,
+// HTML escaping, floats, times, omitempty, nil as null). It is what
+// wire.Serializer uses. On error b is returned unchanged.
+func (v *V1Yamlish) AppendJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Yamlish) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	b = append(b, ",\"ref\":"...)
+	b = jsonenc.AppendString(b, v.Ref)
+	b = append(b, ",\"link\":"...)
+	b = jsonenc.AppendString(b, v.Link)
+	if len(v.Labels) != 0 {
+		b = append(b, ",\"labels\":"...)
+		if v.Labels == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for i0, k0 := range jsonenc.SortedKeys(v.Labels) {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = jsonenc.AppendString(b, k0)
+				b = append(b, ':')
+				e0 := v.Labels[k0]
+				if b, err = jsonenc.AppendAny(b, e0); err != nil {
+					return b, err
+				}
+			}
+			b = append(b, '}')
+		}
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
 }

@@ -3,6 +3,7 @@
 package names
 
 import (
+	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 )
 
@@ -44,4 +45,35 @@ func (*V1FooTest) ValidateJSON(data []byte) error { return v1FooTestDocument.Val
 
 func (v *V1FooTest) validate(p *validate.Path) error {
 	return nil
+}
+
+// AppendJSON appends the JSON encoding of v to b, without validating it and
+// without a frame: exactly the bytes encoding/json writes for v (key order,
+// HTML escaping, floats, times, omitempty, nil as null). It is what
+// wire.Serializer uses. On error b is returned unchanged.
+func (v *V1FooTest) AppendJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1FooTest) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	if v.X != nil {
+		b = append(b, ",\"x\":"...)
+		b = jsonenc.AppendString(b, (*v.X))
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
 }

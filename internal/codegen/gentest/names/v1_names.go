@@ -3,6 +3,7 @@
 package names
 
 import (
+	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 )
 
@@ -102,6 +103,87 @@ func (v *V1Names) validate(p *validate.Path) error {
 	return nil
 }
 
+// AppendJSON appends the JSON encoding of v to b, without validating it and
+// without a frame: exactly the bytes encoding/json writes for v (key order,
+// HTML escaping, floats, times, omitempty, nil as null). It is what
+// wire.Serializer uses. On error b is returned unchanged.
+func (v *V1Names) AppendJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Names) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	if v.SchemaField != nil {
+		b = append(b, ",\"$schema\":"...)
+		b = jsonenc.AppendString(b, (*v.SchemaField))
+	}
+	if v.SchemaField2 != nil {
+		b = append(b, ",\"schema\":"...)
+		b = jsonenc.AppendString(b, (*v.SchemaField2))
+	}
+	b = append(b, ",\"subject\":"...)
+	b = jsonenc.AppendString(b, v.SubjectField)
+	if v.EventTypeField != nil {
+		b = append(b, ",\"eventType\":"...)
+		b = jsonenc.AppendString(b, (*v.EventTypeField))
+	}
+	if v.ValidateField != nil {
+		b = append(b, ",\"validate\":"...)
+		b = jsonenc.AppendBool(b, (*v.ValidateField))
+	}
+	if v.PartitionKeyField != nil {
+		b = append(b, ",\"partition_key\":"...)
+		b = jsonenc.AppendString(b, (*v.PartitionKeyField))
+	}
+	b = append(b, ",\"+1\":"...)
+	b = jsonenc.AppendInt(b, v.Plus1)
+	if v.Minus1 != nil {
+		b = append(b, ",\"-1\":"...)
+		b = jsonenc.AppendInt(b, (*v.Minus1))
+	}
+	if v.X1 != nil {
+		b = append(b, ",\"1\":"...)
+		b = jsonenc.AppendInt(b, (*v.X1))
+	}
+	if v.OrderID != nil {
+		b = append(b, ",\"order_id\":"...)
+		b = jsonenc.AppendString(b, (*v.OrderID))
+	}
+	if v.OrderID2 != nil {
+		b = append(b, ",\"orderId\":"...)
+		b = jsonenc.AppendString(b, (*v.OrderID2))
+	}
+	if v.Field != nil {
+		b = append(b, ",\"!\":"...)
+		b = jsonenc.AppendString(b, (*v.Field))
+	}
+	if v.Status != nil {
+		b = append(b, ",\"status\":"...)
+		b = jsonenc.AppendString(b, string((*v.Status)))
+	}
+	if v.Nested != nil {
+		b = append(b, ",\"nested\":"...)
+		if b, err = (*v.Nested).appendJSON(b, depth+1); err != nil {
+			return b, err
+		}
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
+}
+
 // V1NamesStatus2 is the enum at #/properties/status of v1.Names.
 type V1NamesStatus2 string
 
@@ -130,4 +212,31 @@ type V1NamesNested struct {
 
 func (v *V1NamesNested) validate(p *validate.Path) error {
 	return nil
+}
+
+func (v *V1NamesNested) appendJSON(b []byte, depth int) ([]byte, error) {
+	if depth > jsonenc.MaxDepth {
+		return b, jsonenc.ErrTooDeep
+	}
+	var err error
+	_ = err
+	start := len(b)
+	if v.Subject != nil {
+		b = append(b, ",\"subject\":"...)
+		b = jsonenc.AppendString(b, (*v.Subject))
+	}
+	if v.ValidateField != nil {
+		b = append(b, ",\"validate\":"...)
+		b = jsonenc.AppendString(b, (*v.ValidateField))
+	}
+	if v.MarshalJSONField != nil {
+		b = append(b, ",\"marshalJSON\":"...)
+		b = jsonenc.AppendString(b, (*v.MarshalJSONField))
+	}
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
+	}
+	return append(b, '}'), nil
 }

@@ -1,0 +1,150 @@
+package codegen
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/evctl/evctl/internal/schema"
+)
+
+// EnvelopeFile is the name of the file holding the envelope accessors.
+const EnvelopeFile = "evctl_envelope.go"
+
+// Envelope names the envelope fields (lint.envelope in evctl.yaml). Empty
+// names take the defaults event_id, occurred_at and correlation_id; the
+// camelCase forms are found too, as the envelope rule finds them.
+type Envelope struct {
+	EventID, OccurredAt, CorrelationID string
+}
+
+func (e Envelope) withDefaults() Envelope {
+	if e.EventID == "" {
+		e.EventID = "event_id"
+	}
+	if e.OccurredAt == "" {
+		e.OccurredAt = "occurred_at"
+	}
+	if e.CorrelationID == "" {
+		e.CorrelationID = "correlation_id"
+	}
+	return e
+}
+
+// envelopeMethods are the methods the envelope file declares; a top-level
+// field with one of these Go names would collide with it.
+var envelopeMethods = []string{
+	"EnvelopeEventID", "SetEnvelopeEventID", "EnvelopeOccurredAt", "SetEnvelopeOccurredAt",
+	"EnvelopeCorrelationID", "SetEnvelopeCorrelationID", "PartitionKey",
+}
+
+type envelopeData struct {
+	Package string
+	Time    bool // imports time
+	Strconv bool // imports strconv
+	Events  []envelopeEvent
+	Skipped []string // "v1.Foo: why"
+}
+
+type envelopeEvent struct {
+	Type, GoName string
+	// Go field names; OccurredAtString is set when occurred_at is a string.
+	EventID, OccurredAt, CorrelationID string
+	OccurredAtString                   bool
+	// Key is the Go expression of PartitionKey ("" = no method); KeyField
+	// the schema field name.
+	Key, KeyField string
+}
+
+// envelopeOf finds the envelope and entity fields of ev in its generated
+// struct. ok is false (with the reason) when the event lacks an envelope
+// field or one has a Go type the accessors do not support; such an event
+// gets no accessors, and wire.Prepare refuses it.
+func envelopeOf(ev *schema.Event, f *fileData, env Envelope, entityID func(*schema.Event) string) (e envelopeEvent, why string, err error) {
+	if len(f.Types) == 0 || f.Types[0].Kind != "struct" {
+		return e, "the event is not a record or object", nil
+	}
+	st := f.Types[0]
+	byName := map[string]fieldDecl{}
+	for _, fd := range st.Fields {
+		for _, m := range envelopeMethods {
+			if fd.Name == m {
+				return e, "", fmt.Errorf("top-level field %s collides with the generated envelope method %s; rename the field", fd.Name, m)
+			}
+		}
+		tag := reflect.StructTag(strings.Trim(fd.Tag, "`"))
+		key := tag.Get("avro")
+		if key == "" {
+			key = tag.Get("json")
+		}
+		key, _, _ = strings.Cut(key, ",")
+		byName[key] = fd
+	}
+	find := func(name string) (fieldDecl, bool) {
+		if fd, ok := byName[name]; ok {
+			return fd, true
+		}
+		fd, ok := byName[camelOf(name)]
+		return fd, ok
+	}
+	e = envelopeEvent{Type: ev.Type, GoName: f.GoName}
+	id, ok := find(env.EventID)
+	if !ok || id.Type != "string" {
+		return e, fmt.Sprintf("no required string field %q", env.EventID), nil
+	}
+	at, ok := find(env.OccurredAt)
+	if !ok || (at.Type != "time.Time" && at.Type != "string") {
+		return e, fmt.Sprintf("no required timestamp field %q", env.OccurredAt), nil
+	}
+	corr, ok := find(env.CorrelationID)
+	if !ok || corr.Type != "string" {
+		return e, fmt.Sprintf("no required string field %q", env.CorrelationID), nil
+	}
+	e.EventID, e.OccurredAt, e.CorrelationID = id.Name, at.Name, corr.Name
+	e.OccurredAtString = at.Type == "string"
+	if entityID != nil {
+		if fd, ok := byName[entityID(ev)]; ok {
+			e.KeyField = entityID(ev)
+			switch fd.Type {
+			case "string":
+				e.Key = "v." + fd.Name
+			case "int64":
+				e.Key = "strconv.FormatInt(v." + fd.Name + ", 10)"
+			case "int32":
+				e.Key = "strconv.FormatInt(int64(v." + fd.Name + "), 10)"
+			default:
+				e.KeyField = ""
+			}
+		}
+	}
+	return e, "", nil
+}
+
+func renderEnvelope(pkg string, evs []envelopeEvent, skipped []string) ([]byte, error) {
+	d := envelopeData{Package: pkg, Events: evs, Skipped: skipped}
+	for _, e := range evs {
+		d.Time = true
+		if strings.HasPrefix(e.Key, "strconv.") {
+			d.Strconv = true
+		}
+	}
+	return render("envelope.go.tmpl", d)
+}
+
+// camelOf converts a snake_case name to camelCase (event_id → eventId), as
+// the envelope rule accepts both.
+func camelOf(name string) string {
+	if !strings.Contains(name, "_") {
+		return name
+	}
+	parts := strings.Split(name, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + strings.ToLower(parts[i][1:])
+		}
+	}
+	if len(parts) > 0 {
+		parts[0] = strings.ToLower(parts[0])
+	}
+	return strings.Join(parts, "")
+}

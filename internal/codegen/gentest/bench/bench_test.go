@@ -1,0 +1,249 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/evctl/evctl/internal/registry"
+	"github.com/evctl/evctl/wire"
+)
+
+// Run all in one process so that the ratios hold:
+//
+//	go test ./internal/codegen/gentest/bench/ -run '^$' -bench . -benchmem -count 5
+
+func event() *V1CheckoutStarted {
+	return &V1CheckoutStarted{
+		EventID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", OccurredAt: time.Date(2026, 11, 26, 10, 0, 0, 123456789, time.UTC),
+		CorrelationID: "corr-7f3a91", CartID: "cart-1029384", CustomerID: "cust-55021", TotalCents: 129_99, ItemCount: 3,
+		Currency: "EUR", Channel: V1CheckoutStartedChannelIos, PaymentMethod: V1CheckoutStartedPaymentMethodBankTransfer,
+		Tier: V1CheckoutStartedTierPremium,
+	}
+}
+
+var notHex = func() (t [256]uint8) {
+	for c := range t {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
+// handValidate is the lower bound: the same checks written by hand as byte
+// loops (no paths, no error values).
+func handValidate(v *V1CheckoutStarted) bool {
+	s := v.EventID
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return false
+	}
+	if notHex[s[0]]|notHex[s[1]]|notHex[s[2]]|notHex[s[3]]|notHex[s[4]]|notHex[s[5]]|notHex[s[6]]|notHex[s[7]]|
+		notHex[s[9]]|notHex[s[10]]|notHex[s[11]]|notHex[s[12]]|notHex[s[14]]|notHex[s[15]]|notHex[s[16]]|notHex[s[17]]|
+		notHex[s[19]]|notHex[s[20]]|notHex[s[21]]|notHex[s[22]]|notHex[s[24]]|notHex[s[25]]|notHex[s[26]]|notHex[s[27]]|
+		notHex[s[28]]|notHex[s[29]]|notHex[s[30]]|notHex[s[31]]|notHex[s[32]]|notHex[s[33]]|notHex[s[34]]|notHex[s[35]] != 0 {
+		return false
+	}
+	_, off := v.OccurredAt.Zone()
+	if off <= -86400 || off >= 86400 {
+		return false
+	}
+	if wall := v.OccurredAt.Unix() + int64(off); wall < -62167219200 || wall >= 253402300800 {
+		return false // year outside 0..9999
+	}
+	if v.TotalCents < 0 || v.ItemCount < 1 || v.ItemCount > 1000 {
+		return false
+	}
+	c := v.Currency
+	if len(c) != 3 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || c[2] < 'A' || c[2] > 'Z' {
+		return false
+	}
+	switch v.Channel {
+	case "web", "ios", "android", "store", "partner":
+	default:
+		return false
+	}
+	switch v.PaymentMethod {
+	case "card", "paypal", "klarna", "bank_transfer", "gift_card":
+	default:
+		return false
+	}
+	switch v.Tier {
+	case "basic", "plus", "premium":
+	default:
+		return false
+	}
+	return true
+}
+
+// handAppend is the lower bound of AppendJSON: the bytes encoding/json
+// writes for event(), assuming (not checking) that no string needs escaping.
+func handAppend(b []byte, v *V1CheckoutStarted) []byte {
+	b = append(b, `{"event_id":"`...)
+	b = append(b, v.EventID...)
+	b = append(b, `","occurred_at":"`...)
+	b = v.OccurredAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","correlation_id":"`...)
+	b = append(b, v.CorrelationID...)
+	b = append(b, `","cart_id":"`...)
+	b = append(b, v.CartID...)
+	b = append(b, `","customer_id":"`...)
+	b = append(b, v.CustomerID...)
+	b = append(b, `","total_cents":`...)
+	b = strconv.AppendInt(b, v.TotalCents, 10)
+	b = append(b, `,"item_count":`...)
+	b = strconv.AppendInt(b, v.ItemCount, 10)
+	b = append(b, `,"currency":"`...)
+	b = append(b, v.Currency...)
+	b = append(b, `","channel":"`...)
+	b = append(b, v.Channel...)
+	b = append(b, `","payment_method":"`...)
+	b = append(b, v.PaymentMethod...)
+	b = append(b, `","tier":"`...)
+	b = append(b, v.Tier...)
+	return append(b, `"}`...)
+}
+
+func TestHandWrittenBoundsAgree(t *testing.T) {
+	ev := event()
+	want, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ev.AppendJSON(nil)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("AppendJSON = %s, %v; json.Marshal %s", got, err, want)
+	}
+	if hand := handAppend(nil, ev); !bytes.Equal(hand, want) {
+		t.Fatalf("handAppend = %s, want %s", hand, want)
+	}
+	if err := ev.Validate(); err != nil || !handValidate(ev) {
+		t.Fatalf("Validate = %v, handValidate = %v", err, handValidate(ev))
+	}
+	bad := event()
+	bad.Tier = "gold"
+	if bad.Validate() == nil || handValidate(bad) {
+		t.Fatal("an out-of-enum tier passes")
+	}
+}
+
+func BenchmarkValidate(b *testing.B) {
+	ev := event()
+	b.Run("generated", func(b *testing.B) {
+		b.ReportAllocs()
+		start := cpuTime()
+		for b.Loop() {
+			if err := ev.Validate(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	})
+	b.Run("hand-written", func(b *testing.B) {
+		b.ReportAllocs()
+		start := cpuTime()
+		for b.Loop() {
+			if !handValidate(ev) {
+				b.Fatal("invalid")
+			}
+		}
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	})
+}
+
+func BenchmarkEncodeJSON(b *testing.B) {
+	ev := event()
+	buf := make([]byte, 0, 512)
+	b.Run("AppendJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		start := cpuTime()
+		for b.Loop() {
+			var err error
+			if buf, err = ev.AppendJSON(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	})
+	b.Run("hand-written", func(b *testing.B) {
+		b.ReportAllocs()
+		start := cpuTime()
+		for b.Loop() {
+			buf = handAppend(buf[:0], ev)
+		}
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	})
+	b.Run("encoding-json-encoder", func(b *testing.B) {
+		var w bytes.Buffer
+		enc := json.NewEncoder(&w)
+		b.ReportAllocs()
+		start := cpuTime()
+		for b.Loop() {
+			w.Reset()
+			if err := enc.Encode(ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	})
+}
+
+// BenchmarkPublishJSON: validate, encode and frame (wire.Serializer.Append)
+// with the generated AppendJSON, with encoding/json, and the hand-written
+// lower bound (handValidate, the frame header, handAppend).
+func BenchmarkPublishJSON(b *testing.B) {
+	ctx := context.Background()
+	store, err := registry.OpenSQLite(filepath.Join(b.TempDir(), "registry.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(registry.NewServer(store, registry.ServerOptions{}))
+	b.Cleanup(func() {
+		srv.Close()
+		store.Close()
+	})
+	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev := event()
+	buf := make([]byte, 0, 512)
+	for _, c := range []struct {
+		name string
+		opts wire.SerializerOptions
+	}{
+		{"AppendJSON", wire.SerializerOptions{AutoRegister: true}},
+		{"encoding-json", wire.SerializerOptions{AutoRegister: true, UseEncodingJSON: true}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s, err := wire.NewSerializer(ctx, reg, ev, c.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				if buf, err = s.Append(buf[:0], ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+		})
+	}
+	b.Run("hand-written", func(b *testing.B) {
+		b.ReportAllocs()
+		start := cpuTime()
+		for b.Loop() {
+			if !handValidate(ev) {
+				b.Fatal("invalid")
+			}
+			buf = handAppend(wire.AppendHeader(buf[:0], 1), ev)
+		}
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	})
+}

@@ -1,0 +1,178 @@
+// Package jsonenc owns the appenders that generated AppendJSON methods call:
+// each writes exactly the bytes encoding/json (json.Marshal, or an Encoder
+// with its default HTML escaping) writes for the same Go value, without
+// reflection and, except for maps and `any`, without allocating.
+package jsonenc
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+const hex = "0123456789abcdef"
+
+// plain[b] is true for the bytes encoding/json copies unescaped with HTML
+// escaping on: printable ASCII other than '"', '\\', '<', '>' and '&'
+// (DEL included). Bytes from 0x80 on take the UTF-8 path.
+var plain = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
+	}
+	return t
+}()
+
+// AppendString appends s as a JSON string the way encoding/json does:
+// '"', '\\' and control characters escaped (\b \f \n \r \t or \u00XX),
+// '<', '>' and '&' as \u003c \u003e \u0026, U+2028 and U+2029 escaped, and
+// every invalid UTF-8 byte replaced by \ufffd.
+func AppendString(dst []byte, s string) []byte {
+	i := 0
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	if i == len(s) { // the common case: nothing to escape
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
+	return appendEscaped(append(dst, '"'), s, i)
+}
+
+// appendEscaped is AppendString from the first byte that is not plain.
+func appendEscaped(dst []byte, s string, i int) []byte {
+	start := 0
+	for i < len(s) {
+		b := s[i]
+		if plain[b] {
+			i++
+			continue
+		}
+		if b < utf8.RuneSelf {
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// AppendInt appends n in decimal.
+func AppendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }
+
+// AppendBool appends true or false.
+func AppendBool(dst []byte, v bool) []byte {
+	if v {
+		return append(dst, "true"...)
+	}
+	return append(dst, "false"...)
+}
+
+// AppendFloat64 appends f as encoding/json does: 'f' form, or 'e' form
+// (exponent without leading zeros) below 1e-6 or from 1e21 on. NaN and
+// the infinities are an error, as in encoding/json.
+func AppendFloat64(dst []byte, f float64) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return dst, &json.UnsupportedValueError{Str: strconv.FormatFloat(f, 'g', -1, 64)}
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' {
+		n := len(dst)
+		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst, nil
+}
+
+// AppendTime appends t as time.Time's MarshalJSON does: quoted RFC 3339
+// with nanoseconds; a year outside [0,9999] or a zone offset of 24 hours
+// or more is an error.
+func AppendTime(dst []byte, t time.Time) ([]byte, error) {
+	n0 := len(dst)
+	dst = append(dst, '"')
+	dst = t.AppendFormat(dst, time.RFC3339Nano)
+	b := dst[n0+1:]
+	switch {
+	case len(b) < 5 || b[4] != '-':
+		return dst[:n0], errors.New("json: error calling MarshalJSON for type time.Time: Time.MarshalJSON: year outside of range [0,9999]")
+	case b[len(b)-1] != 'Z':
+		c := b[len(b)-len("Z07:00")]
+		h := b[len(b)-len("07:00"):]
+		if ('0' <= c && c <= '9') || 10*(h[0]-'0')+(h[1]-'0') >= 24 {
+			return dst[:n0], errors.New("json: error calling MarshalJSON for type time.Time: Time.MarshalJSON: timezone hour outside of range [0,23]")
+		}
+	}
+	return append(dst, '"'), nil
+}
+
+// AppendAny appends v with json.Marshal (it allocates): what a field of
+// type any, or a value without a generated appender, encodes to.
+func AppendAny(dst []byte, v any) ([]byte, error) {
+	out, err := json.Marshal(v)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, out...), nil
+}
+
+// SortedKeys returns the keys of m in the order encoding/json writes them.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// MaxDepth is how deeply generated appenders nest structs before they
+// report an error instead of recursing further (a value that contains
+// itself through pointers would otherwise never end).
+const MaxDepth = 10000
+
+// ErrTooDeep is returned beyond MaxDepth nested structs.
+var ErrTooDeep = errors.New("json: value nests more than 10000 objects (does it contain itself?)")

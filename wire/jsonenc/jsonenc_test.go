@@ -1,0 +1,102 @@
+package jsonenc
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+func marshal(t *testing.T, v any) (string, bool) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	return string(b), err == nil
+}
+
+// randString mixes ASCII, control bytes, HTML characters, U+2028/2029,
+// multi-byte runes and invalid UTF-8.
+func randString(r *rand.Rand) string {
+	pieces := []string{"a", "Z", "0", " ", "\"", "\\", "/", "<", ">", "&", "\x00", "\x1f", "\b", "\f", "\n", "\r", "\t", "\x7f",
+		"é", "€", "😀", "\u2028", "\u2029", "\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\uFFFD", "\u00a0"}
+	var sb strings.Builder
+	for n := r.IntN(12); n > 0; n-- {
+		sb.WriteString(pieces[r.IntN(len(pieces))])
+	}
+	return sb.String()
+}
+
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 20000; i++ {
+		s := randString(r)
+		if i < 256 {
+			s = string([]byte{byte(i)}) + "x"
+		}
+		want, _ := marshal(t, s)
+		if got := string(AppendString(nil, s)); got != want {
+			t.Fatalf("AppendString(%q) = %s, encoding/json %s", s, got, want)
+		}
+	}
+}
+
+func TestAppendFloat64MatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	fixed := []float64{0, math.Copysign(0, -1), 1, -1, 1e-6, 1e-7, 9.999999e-7, 1e20, 1e21, 1e21 - 65536, 123456789e13, 5e-324,
+		math.MaxFloat64, -math.MaxFloat64, 0.1, 1.5e-9, 1e-10, math.NaN(), math.Inf(1), math.Inf(-1)}
+	for i := 0; i < 20000; i++ {
+		var f float64
+		switch {
+		case i < len(fixed):
+			f = fixed[i]
+		case i%3 == 0:
+			f = math.Float64frombits(r.Uint64())
+		case i%3 == 1:
+			f = r.NormFloat64() * math.Pow(10, float64(r.IntN(60)-30))
+		default:
+			f = float64(r.Int64N(1<<53)) / 1000
+		}
+		want, ok := marshal(t, f)
+		got, err := AppendFloat64(nil, f)
+		if (err == nil) != ok || ok && string(got) != want {
+			t.Fatalf("AppendFloat64(%v) = %s, %v; encoding/json %s, ok %v", f, got, err, want, ok)
+		}
+	}
+}
+
+func TestAppendTimeMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 20000; i++ {
+		sec := r.Int64N(2*400000*365*86400) - 400000*365*86400 // years about -398000..402000
+		if i%2 == 0 {
+			sec = r.Int64N(10000*365*86400) - 62135596800
+		}
+		tm := time.Unix(sec, int64(r.IntN(1e9))*int64(r.IntN(2)))
+		switch r.IntN(4) {
+		case 0:
+			tm = tm.UTC()
+		case 1:
+			tm = tm.In(time.FixedZone("", (r.IntN(48*60)-24*60)*60+r.IntN(2)*r.IntN(60)))
+		case 2:
+			tm = tm.In(time.FixedZone("", (r.IntN(200)-100)*3600))
+		}
+		want, ok := marshal(t, tm)
+		got, err := AppendTime([]byte("x"), tm)
+		if (err == nil) != ok || ok && string(got) != "x"+want || !ok && string(got) != "x" {
+			t.Fatalf("AppendTime(%v) = %s, %v; encoding/json %s, ok %v", tm, got, err, want, ok)
+		}
+	}
+}
+
+func TestSortedKeysAndAny(t *testing.T) {
+	m := map[string]any{"b": 1, "a": []any{"<x>", 2.5}, "\u2028": nil}
+	want, _ := marshal(t, m)
+	got, err := AppendAny(nil, m)
+	if err != nil || string(got) != want {
+		t.Fatalf("AppendAny = %s, %v; want %s", got, err, want)
+	}
+	if k := SortedKeys(map[string]int{"b": 1, "a": 2, "B": 3}); strings.Join(k, ",") != "B,a,b" {
+		t.Fatalf("SortedKeys = %v", k)
+	}
+}
