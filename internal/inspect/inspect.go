@@ -7,13 +7,11 @@ package inspect
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/big"
 	"reflect"
@@ -27,6 +25,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/evctl/evctl/internal/schema"
+	"github.com/evctl/evctl/wire"
 	"github.com/evctl/evctl/wire/validate"
 )
 
@@ -82,8 +81,9 @@ type Frame struct {
 	Payload           []byte
 }
 
-// ErrBadFrame: the bytes are not in the framing asked for.
-var ErrBadFrame = errors.New("bad frame")
+// ErrBadFrame: the bytes are not in the framing asked for (the wire
+// runtime's own error, so either package's callers can test for it).
+var ErrBadFrame = wire.ErrBadFrame
 
 // Split splits data in framing f (Auto detects it).
 func Split(data []byte, f Framing) (*Frame, error) {
@@ -106,27 +106,15 @@ func Split(data []byte, f Framing) (*Frame, error) {
 		fr.SchemaID = int64(binary.BigEndian.Uint32(data[1:5]))
 		fr.Payload = data[5:]
 	case Glue:
-		if len(data) < 18 || data[0] != 0x03 {
-			return nil, fmt.Errorf("%w: a Glue frame starts with 0x03, a compression byte and a 16-byte schema version id; got %d bytes starting %s", ErrBadFrame, len(data), head(data))
+		// The wire runtime owns the Glue frame: the same checks, and a
+		// zlib payload that inflates beyond its limit is an error, not
+		// silently cut.
+		id, p, err := wire.SplitGlueFrame(data)
+		if err != nil {
+			return nil, err
 		}
-		u := hex.EncodeToString(data[2:18])
-		fr.GlueSchemaVersion = u[0:8] + "-" + u[8:12] + "-" + u[12:16] + "-" + u[16:20] + "-" + u[20:]
-		switch data[1] {
-		case 0:
-			fr.Payload = data[18:]
-		case 5:
-			zr, err := zlib.NewReader(bytes.NewReader(data[18:]))
-			if err != nil {
-				return nil, fmt.Errorf("%w: Glue zlib payload: %w", ErrBadFrame, err)
-			}
-			p, err := io.ReadAll(io.LimitReader(zr, 64<<20))
-			if err != nil {
-				return nil, fmt.Errorf("%w: Glue zlib payload: %w", ErrBadFrame, err)
-			}
-			fr.Payload = p
-		default:
-			return nil, fmt.Errorf("%w: Glue compression byte 0x%02x (want 0x00 none or 0x05 zlib)", ErrBadFrame, data[1])
-		}
+		fr.GlueSchemaVersion = id.String()
+		fr.Payload = p
 	case ConfluentHeader, None:
 		fr.Payload = data
 	default:
