@@ -3,6 +3,8 @@ package kafka_test
 import (
 	"context"
 	"errors"
+	"github.com/evctl/evctl/internal/registry/server"
+	"github.com/evctl/evctl/internal/registry/store/sqlite"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -19,7 +21,6 @@ import (
 	"github.com/evctl/evctl/adapters/kafka"
 	"github.com/evctl/evctl/adapters/otelmsg"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
-	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/wire"
 )
 
@@ -27,11 +28,11 @@ const topic = "orders"
 
 func testRegistry(t *testing.T) *wire.SRRegistry {
 	t.Helper()
-	store, err := registry.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "r.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(registry.NewServer(store, registry.ServerOptions{}))
+	srv := httptest.NewServer(server.NewServer(store, server.ServerOptions{}))
 	t.Cleanup(func() { srv.Close(); store.Close() })
 	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
 	if err != nil {

@@ -3,6 +3,8 @@ package sqs_test
 import (
 	"bufio"
 	"context"
+	"github.com/evctl/evctl/internal/registry/server"
+	"github.com/evctl/evctl/internal/registry/store/sqlite"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -14,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/wire"
 )
 
@@ -85,11 +86,11 @@ func clients() (*sqs.Client, *sns.Client) {
 
 func testRegistry(t *testing.T) *wire.SRRegistry {
 	t.Helper()
-	store, err := registry.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "r.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(registry.NewServer(store, registry.ServerOptions{}))
+	srv := httptest.NewServer(server.NewServer(store, server.ServerOptions{}))
 	t.Cleanup(func() { srv.Close(); store.Close() })
 	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
 	if err != nil {

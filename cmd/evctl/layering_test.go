@@ -12,7 +12,8 @@ import (
 // cli → {lint, compat, codegen, registry} → schema → diag:
 // lint, compat and codegen never import each other, contract (which lint
 // consults for rule ids) imports none of them, the registry server may
-// import compat, and nothing but cmd/evctl imports cli.
+// import compat, and nothing but cmd/evctl imports cli. Inside the
+// registry, api ← {client, store ← server}; the CLI wires a server to a store.
 func TestLayering(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-json", "github.com/evctl/evctl/...").Output()
@@ -35,6 +36,13 @@ func TestLayering(t *testing.T) {
 		"internal/check":    {"internal/cli", "internal/lint", "internal/codegen"},
 		"internal/baseline": {"internal/cli", "internal/lint", "internal/compat", "internal/codegen", "internal/registry", "internal/check"},
 		"internal/glue":     {"internal/lint", "internal/codegen", "internal/registry", "internal/cli"},
+		// The registry's packages: api is the wire format of both sides;
+		// the client never links the server or a store, the server only
+		// the Store interface (the CLI picks the backend).
+		"internal/registry/api":    {"internal/registry/client", "internal/registry/server", "internal/registry/store", "internal/compat"},
+		"internal/registry/client": {"internal/registry/server", "internal/registry/store"},
+		"internal/registry/store":  {"internal/registry/server", "internal/registry/client"},
+		"internal/registry/server": {"internal/registry/client", "internal/registry/store/sqlite", "internal/registry/store/postgres"},
 	}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	checked := 0

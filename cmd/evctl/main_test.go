@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/evctl/evctl/internal/registry/server"
+	"github.com/evctl/evctl/internal/registry/store/sqlite"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -19,7 +21,6 @@ import (
 
 	"github.com/evctl/evctl/internal/cli"
 	glueserver "github.com/evctl/evctl/internal/glue/server"
-	"github.com/evctl/evctl/internal/registry"
 )
 
 func TestMain(m *testing.M) {
@@ -97,7 +98,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				ts.Fatalf("usage: registry-start [-data FILE] [-user NAME:PASSWORD:ROLE]...")
 			}
 			data := "registry.db"
-			var users []registry.User
+			var users []server.User
 			for len(args) > 0 {
 				if len(args) < 2 {
 					ts.Fatalf("usage: registry-start [-data FILE] [-user NAME:PASSWORD:ROLE]...")
@@ -112,15 +113,15 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 					}
 					hash, err := bcrypt.GenerateFromPassword([]byte(parts[1]), bcrypt.MinCost)
 					ts.Check(err)
-					users = append(users, registry.User{Name: parts[0], Hash: string(hash), Role: registry.Role(parts[2])})
+					users = append(users, server.User{Name: parts[0], Hash: string(hash), Role: server.Role(parts[2])})
 				default:
 					ts.Fatalf("registry-start: unknown option %q", args[0])
 				}
 				args = args[2:]
 			}
-			store, err := registry.OpenSQLite(ts.MkAbs(data))
+			store, err := sqlite.Open(ts.MkAbs(data))
 			ts.Check(err)
-			srv := httptest.NewServer(registry.NewServer(store, registry.ServerOptions{Users: users}))
+			srv := httptest.NewServer(server.NewServer(store, server.ServerOptions{Users: users}))
 			ts.Defer(func() {
 				srv.Close()
 				store.Close()

@@ -3,6 +3,8 @@ package outbox_test
 import (
 	"context"
 	"errors"
+	registryserver "github.com/evctl/evctl/internal/registry/server"
+	"github.com/evctl/evctl/internal/registry/store/sqlite"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -15,18 +17,17 @@ import (
 	evnats "github.com/evctl/evctl/adapters/nats"
 	"github.com/evctl/evctl/examples/outbox"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
-	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/wire"
 	"github.com/evctl/evctl/wire/validate"
 )
 
 func testRegistry(t *testing.T) *wire.SRRegistry {
 	t.Helper()
-	store, err := registry.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "r.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(registry.NewServer(store, registry.ServerOptions{}))
+	srv := httptest.NewServer(registryserver.NewServer(store, registryserver.ServerOptions{}))
 	t.Cleanup(func() { srv.Close(); store.Close() })
 	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
 	if err != nil {

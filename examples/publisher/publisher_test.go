@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/evctl/evctl/internal/registry/server"
+	"github.com/evctl/evctl/internal/registry/store/sqlite"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -11,7 +13,6 @@ import (
 	"github.com/evctl/evctl/examples/publisher/events"
 	"github.com/evctl/evctl/internal/codegen"
 	"github.com/evctl/evctl/internal/lint"
-	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/internal/schema"
 	"github.com/evctl/evctl/wire"
 	"github.com/evctl/evctl/wire/validate"
@@ -31,11 +32,11 @@ func (b *captureBroker) Publish(_ context.Context, topic string, key, value []by
 
 func startRegistry(t *testing.T) *wire.SRRegistry {
 	t.Helper()
-	store, err := registry.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "r.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(registry.NewServer(store, registry.ServerOptions{}))
+	srv := httptest.NewServer(server.NewServer(store, server.ServerOptions{}))
 	t.Cleanup(func() { srv.Close(); store.Close() })
 	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/evctl/evctl/internal/registry/client"
 	"strings"
 
 	"github.com/evctl/evctl/internal/check"
@@ -13,7 +14,6 @@ import (
 	"github.com/evctl/evctl/internal/findings"
 	"github.com/evctl/evctl/internal/lint"
 	"github.com/evctl/evctl/internal/publish"
-	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/internal/schema"
 )
 
@@ -48,7 +48,7 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 	for _, it := range items {
 		ids, err := checkRegistryItem(ctx, c, cur, it, level, policy)
 		if err != nil {
-			var re *registry.Error
+			var re *client.Error
 			if errors.As(err, &re) {
 				return registryError(err)
 			}
@@ -79,7 +79,7 @@ func runCheckRegistry(ctx context.Context, app *App, cfg *config.Config, opts *c
 
 // checkRegistryItem judges one event both ways. It also records whether
 // the event's schema is registered (for the events that reference it).
-func checkRegistryItem(ctx context.Context, c *registry.Client, cur *schema.Catalog, it *publish.Item, level compat.Level, policy compat.Policy) ([]diag.Diagnostic, error) {
+func checkRegistryItem(ctx context.Context, c *client.Client, cur *schema.Catalog, it *publish.Item, level compat.Level, policy compat.Policy) ([]diag.Diagnostic, error) {
 	e := it.Event
 	at := func(rule string, sev diag.Severity, format string, args ...any) diag.Diagnostic {
 		return diag.Diagnostic{Rule: rule, Severity: sev, File: e.Path, Line: 1, Column: 1, Event: e.Type, Message: fmt.Sprintf(format, args...)}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/evctl/evctl/internal/registry/client"
 	"net"
 	"net/http"
 	"os"
@@ -19,7 +20,6 @@ import (
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/contract"
 	"github.com/evctl/evctl/internal/diag"
-	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/internal/schema"
 	"github.com/evctl/evctl/internal/suggest"
 )
@@ -155,7 +155,7 @@ func runContractVerify(ctx context.Context, app *App, opts *verifyOptions, args 
 		title = "registry " + c.URL()
 		fs, err = verifyRegistry(ctx, cfg, c, set)
 		if err != nil {
-			var re *registry.Error
+			var re *client.Error
 			if errors.As(err, &re) {
 				return registryError(err)
 			}
@@ -207,18 +207,18 @@ func runContractVerify(ctx context.Context, app *App, opts *verifyOptions, args 
 
 // verifyRegistry verifies each contract against every live version of its
 // event's subject.
-func verifyRegistry(ctx context.Context, cfg *config.Config, c *registry.Client, set *contract.Set) ([]contract.Finding, error) {
+func verifyRegistry(ctx context.Context, cfg *config.Config, c *client.Client, set *contract.Set) ([]contract.Finding, error) {
 	namer, err := subjectNamer(cfg)
 	if err != nil {
 		return nil, err
 	}
-	if namer.Strategy == registry.StrategyTopicRecord {
+	if namer.Strategy == client.StrategyTopicRecord {
 		return nil, usageError("contract verify --against registry supports subject_strategy record and topic, not topic_record")
 	}
 	var fs []contract.Finding
 	for _, ct := range set.Contracts {
 		one := &contract.Set{Contracts: []*contract.Contract{ct}}
-		subject, err := namer.Subject(registry.SubjectInput{EventType: ct.Event})
+		subject, err := namer.Subject(client.SubjectInput{EventType: ct.Event})
 		if err != nil {
 			return nil, usageError("%s: %w", ct.File, err)
 		}
@@ -579,8 +579,8 @@ stops the server.
 }
 
 // subjectNamer checks registry.subject_strategy.
-func subjectNamer(cfg *config.Config) (registry.SubjectNamer, error) {
-	n, err := registry.NewSubjectNamer(cfg.Registry.SubjectStrategy, cfg.Registry.Topics)
+func subjectNamer(cfg *config.Config) (client.SubjectNamer, error) {
+	n, err := client.NewSubjectNamer(cfg.Registry.SubjectStrategy, cfg.Registry.Topics)
 	if err != nil {
 		return n, usageError("%w", err)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/evctl/evctl/internal/registry/client"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,7 +16,6 @@ import (
 	"github.com/evctl/evctl/internal/findings"
 	"github.com/evctl/evctl/internal/lint"
 	"github.com/evctl/evctl/internal/publish"
-	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/internal/schema"
 )
 
@@ -67,7 +67,7 @@ generated.
 
 // subjectFunc names subjects with the configured strategy.
 func subjectFunc(cfg *config.Config) (func(*schema.Event) (string, error), error) {
-	namer, err := registry.NewSubjectNamer(cfg.Registry.SubjectStrategy, cfg.Registry.Topics)
+	namer, err := client.NewSubjectNamer(cfg.Registry.SubjectStrategy, cfg.Registry.Topics)
 	if err != nil {
 		return nil, &config.Error{Path: cfg.Path, Msg: err.Error()}
 	}

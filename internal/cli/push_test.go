@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/evctl/evctl/internal/registry/client"
+	"github.com/evctl/evctl/internal/registry/server"
+	"github.com/evctl/evctl/internal/registry/store/sqlite"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,8 +18,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
-
-	"github.com/evctl/evctl/internal/registry"
 )
 
 // recordedRequest is one request the registry received.
@@ -29,11 +30,11 @@ type recordedRequest struct {
 // every request.
 func startRecordingRegistry(t *testing.T) (*httptest.Server, func() []recordedRequest) {
 	t.Helper()
-	st, err := registry.OpenSQLite(filepath.Join(t.TempDir(), "registry.db"))
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "registry.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := registry.NewServer(st, registry.ServerOptions{})
+	h := server.NewServer(st, server.ServerOptions{})
 	var mu sync.Mutex
 	var reqs []recordedRequest
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +123,7 @@ func TestPushSendsSourceText(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "evctl.yaml"), []byte("compat:\n  level: FORWARD_TRANSITIVE\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{registry.EnvURL: srv.URL}
+	env := map[string]string{client.EnvURL: srv.URL}
 	if code, out, errOut := runCLI(t, dir, env, "push"); code != ExitOK {
 		t.Fatalf("push: exit %d\n%s%s", code, out, errOut)
 	}
@@ -256,7 +257,7 @@ func TestPushSubjectStrategies(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "evctl.yaml"), []byte(tc.config), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		code, out, errOut := runCLI(t, dir, map[string]string{registry.EnvURL: srv.URL}, "push", "--dry-run", "schemas/v1/OrderPlaced.avsc", "schemas/v1/OrderShipped.json")
+		code, out, errOut := runCLI(t, dir, map[string]string{client.EnvURL: srv.URL}, "push", "--dry-run", "schemas/v1/OrderPlaced.avsc", "schemas/v1/OrderShipped.json")
 		if code != tc.code {
 			t.Errorf("%s: exit %d, want %d\n%s%s", tc.config, code, tc.code, out, errOut)
 			continue
@@ -349,7 +350,7 @@ func TestGitHubWorkflowExample(t *testing.T) {
 	}
 	for _, s := range push.Steps {
 		for k, v := range s.Env {
-			if (k == registry.EnvPassword || k == registry.EnvToken) && !strings.HasPrefix(v, "${{ secrets.") {
+			if (k == client.EnvPassword || k == client.EnvToken) && !strings.HasPrefix(v, "${{ secrets.") {
 				t.Errorf("%s must come from a secret, not %q", k, v)
 			}
 		}

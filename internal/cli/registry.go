@@ -12,7 +12,9 @@ import (
 
 	"github.com/evctl/evctl/internal/compat"
 	"github.com/evctl/evctl/internal/config"
-	"github.com/evctl/evctl/internal/registry"
+	"github.com/evctl/evctl/internal/registry/api"
+	"github.com/evctl/evctl/internal/registry/client"
+	"github.com/evctl/evctl/internal/registry/server"
 	"github.com/evctl/evctl/internal/version"
 )
 
@@ -63,7 +65,7 @@ func addRegistryFlags(cmd *cobra.Command, rf *registryFlags) {
 }
 
 // registryClient builds the client from flags, environment and config.
-func (a *App) registryClient(cfg *config.Config, rf *registryFlags) (*registry.Client, error) {
+func (a *App) registryClient(cfg *config.Config, rf *registryFlags) (*client.Client, error) {
 	if rf == nil {
 		rf = &registryFlags{}
 	}
@@ -71,7 +73,7 @@ func (a *App) registryClient(cfg *config.Config, rf *registryFlags) (*registry.C
 	if cfg.Path != "" {
 		cfgDir = cfg.Dir
 	}
-	opts, err := registry.ResolveOptions(registry.ClientOptions{
+	opts, err := client.ResolveOptions(client.ClientOptions{
 		URL: rf.URL, User: rf.User,
 		CAFile: rf.CAFile, CertFile: rf.CertFile, KeyFile: rf.Key,
 		Timeout: rf.Timeout,
@@ -83,7 +85,7 @@ func (a *App) registryClient(cfg *config.Config, rf *registryFlags) (*registry.C
 	if rf.NoRetries {
 		opts.Retries = -1
 	}
-	c, err := registry.NewClient(opts)
+	c, err := client.NewClient(opts)
 	if err != nil {
 		if strings.TrimSpace(opts.URL) == "" {
 			return nil, withHint(usageError("%w", err), "pass --registry-url, export EVCTL_REGISTRY_URL or set registry.url in evctl.yaml")
@@ -99,7 +101,7 @@ func registryFailure(err error) error {
 	if err == nil {
 		return nil
 	}
-	if registry.IsRejection(err) {
+	if client.IsRejection(err) {
 		return &exitError{code: ExitFindings, err: err}
 	}
 	return registryError(err)
@@ -177,7 +179,7 @@ or SIGINT shuts the server down gracefully.
 				return usageError("--read-only is for a SQLite file; PostgreSQL replicas all read and write")
 			}
 			// The server judges compatibility with the same engines as check.
-			err := registry.Serve(cmd.Context(), registry.ServeOptions{
+			err := serveRegistry(cmd.Context(), registryServeConfig{
 				Addr:     opts.Addr,
 				DataPath: opts.Data,
 				AuthFile: opts.AuthFile,
@@ -202,18 +204,18 @@ or SIGINT shuts the server down gracefully.
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Addr, "addr", registry.DefaultAddr, "listen address")
-	f.StringVar(&opts.Data, "data", registry.DefaultDataPath, "SQLite database file (created if missing)")
+	f.StringVar(&opts.Addr, "addr", defaultRegistryAddr, "listen address")
+	f.StringVar(&opts.Data, "data", defaultRegistryData, "SQLite database file (created if missing)")
 	f.StringVar(&opts.AuthFile, "auth-file", "", "users for HTTP Basic auth: name:hash:role lines (bcrypt or argon2id; read or write)")
 	f.StringVar(&opts.LogFormat, "log-format", "text", "request log format: text or json")
 	f.BoolVar(&opts.InsecureListen, "insecure-listen", false, "allow a non-loopback --addr without --auth-file or --tls-client-ca: anyone who reaches it can change the registry")
 	f.StringVar(&opts.TLSCert, "tls-cert", "", "PEM certificate: serve HTTPS (with --tls-key)")
 	f.StringVar(&opts.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
 	f.StringVar(&opts.TLSClientCA, "tls-client-ca", "", "PEM CA certificates: require a client certificate signed by one of them (mutual TLS)")
-	f.Int64Var(&opts.MaxBodyBytes, "max-body-bytes", registry.DefaultMaxBodyBytes, "largest request body (413 above)")
-	f.IntVar(&opts.MaxSchemaBytes, "max-schema-bytes", registry.DefaultMaxSchemaBytes, "largest schema text (422/42209 above)")
+	f.Int64Var(&opts.MaxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest request body (413 above)")
+	f.IntVar(&opts.MaxSchemaBytes, "max-schema-bytes", server.DefaultMaxSchemaBytes, "largest schema text (422/42209 above)")
 	f.Float64Var(&opts.RateLimit, "rate-limit", 0, "requests per second the server accepts, 429 above (0: no limit)")
-	f.IntVar(&opts.LoginFailureBurst, "login-failure-burst", registry.DefaultLoginFailureBurst, "failed logins per client address before it gets 429 (then one more a second)")
+	f.IntVar(&opts.LoginFailureBurst, "login-failure-burst", server.DefaultLoginFailureBurst, "failed logins per client address before it gets 429 (then one more a second)")
 	f.StringVar(&opts.Store, "store", "", "a PostgreSQL database instead of the SQLite file: postgres://user@host/db?sslmode=…; any number of replicas may share it")
 	f.BoolVar(&opts.ReadOnly, "read-only", false, "serve an existing data file without writing it: beside the writer on the same file, or from a read-only file system; writes get 422/42205")
 	addGlueServeFlags(cmd, &opts.glueServeFlags)
@@ -225,7 +227,7 @@ func newRegistryHealthCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "health",
 		Short: "Check that a registry served by evctl is up",
-		Long: `Ask the health endpoint (GET ` + registry.HealthPath + `) of a registry served by
+		Long: `Ask the health endpoint (GET ` + api.HealthPath + `) of a registry served by
 'evctl registry serve' whether it is up and its store answers. It makes one
 attempt (no retries) within --registry-timeout, so it suits a container
 HEALTHCHECK: the image has no curl. The endpoint needs no credentials; any
@@ -270,7 +272,7 @@ is never taken from the command line, where other users could see it.
 			if (user == "") != (role == "") {
 				return usageError("--user and --role go together")
 			}
-			if role != "" && role != string(registry.RoleRead) && role != string(registry.RoleWrite) {
+			if role != "" && role != string(server.RoleRead) && role != string(server.RoleWrite) {
 				return usageError("invalid --role %q (want read or write)", role)
 			}
 			if strings.ContainsAny(user, ":\n") {
@@ -284,7 +286,7 @@ is never taken from the command line, where other users could see it.
 			if pw == "" {
 				return withHint(usageError("no password on standard input"), "pipe it in: printf '%s' \"$PASSWORD\" | evctl registry hash-password")
 			}
-			h, err := registry.HashPassword(pw, cost)
+			h, err := server.HashPassword(pw, cost)
 			if err != nil {
 				return usageError("%w", err)
 			}
@@ -412,7 +414,7 @@ FULL or FULL_TRANSITIVE (any case).
 				return err
 			}
 			if err := c.SetLevel(cmd.Context(), subject, string(level)); err != nil {
-				var re *registry.Error
+				var re *client.Error
 				if !errors.As(err, &re) {
 					return usageError("%w", err)
 				}

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	glueserver "github.com/evctl/evctl/internal/glue/server"
-	"github.com/evctl/evctl/internal/registry"
 )
 
 // glueServeFlags are the flags of `registry serve` for the Glue API mode.
@@ -41,7 +40,7 @@ func serveGlue(cmd *cobra.Command, app *App, opts *serveOptions) error {
 	if opts.GluePending <= 0 {
 		return usageError("--glue-pending must be positive, got %s", opts.GluePending)
 	}
-	logger, err := registry.NewLogger(app.IO.ErrOut, opts.LogFormat)
+	logger, err := newLogger(app.IO.ErrOut, opts.LogFormat)
 	if err != nil {
 		return usageError("%w", err)
 	}

@@ -5,14 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/evctl/evctl/internal/registry/client"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/evctl/evctl/internal/registry"
 )
 
 // lockedBuffer is an io.Writer safe for the server's concurrent logging.
@@ -72,7 +71,7 @@ func TestRegistryServeCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "state", "registry.db")); err != nil {
 		t.Errorf("--data was not used: %v", err)
 	}
-	env := map[string]string{registry.EnvURL: "http://" + addr}
+	env := map[string]string{client.EnvURL: "http://" + addr}
 	code, out, errOut := runCLI(t, dir, env, "push")
 	if code != ExitOK || !strings.Contains(errOut, "7 created") {
 		t.Fatalf("push to the served registry: exit %d\n%s%s", code, out, errOut)

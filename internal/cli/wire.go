@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/evctl/evctl/internal/registry/client"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evctl/evctl/internal/inspect"
-	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/internal/schema"
 )
 
@@ -316,7 +316,7 @@ func runWireEncode(ctx context.Context, app *App, o *wireOptions, rf *registryFl
 		if ev.Format == schema.JSONSchema {
 			typ = "JSON"
 		}
-		r, found, err := c.Lookup(ctx, subj, registry.Schema{Text: text, Type: typ})
+		r, found, err := c.Lookup(ctx, subj, client.Schema{Text: text, Type: typ})
 		if err != nil {
 			return registryError(err)
 		}

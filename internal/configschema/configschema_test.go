@@ -3,6 +3,7 @@ package configschema
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/evctl/evctl/internal/registry/client"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,7 +22,6 @@ import (
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/diag"
 	"github.com/evctl/evctl/internal/findings"
-	"github.com/evctl/evctl/internal/registry"
 )
 
 var committed = filepath.Join("..", "..", filepath.FromSlash(config.SchemaPath))
@@ -245,8 +245,8 @@ func TestEnumsMatchEngines(t *testing.T) {
 	if diff := cmp.Diff(levels, enum(reflect.TypeOf(config.Compat{}), "level")); diff != "" {
 		t.Errorf("compat.level enum (-compat.Levels +tag):\n%s", diff)
 	}
-	if diff := cmp.Diff(registry.Strategies, enum(reflect.TypeOf(config.Registry{}), "subject_strategy")); diff != "" {
-		t.Errorf("registry.subject_strategy enum (-registry.Strategies +tag):\n%s", diff)
+	if diff := cmp.Diff(client.Strategies, enum(reflect.TypeOf(config.Registry{}), "subject_strategy")); diff != "" {
+		t.Errorf("registry.subject_strategy enum (-client.Strategies +tag):\n%s", diff)
 	}
 	for _, sev := range enum(reflect.TypeOf(config.Lint{}), "rules") {
 		if _, ok := diag.ParseSeverity(sev); !ok {

@@ -8,11 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/evctl/evctl/internal/registry/client"
 	"net/http"
 	"strings"
 
 	"github.com/evctl/evctl/internal/config"
-	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/internal/schema"
 )
 
@@ -41,7 +41,7 @@ type Item struct {
 	Subject string
 	// Schema is what is sent: the source text, the type and, once the
 	// referenced schemas' versions are known, the references.
-	Schema registry.Schema
+	Schema client.Schema
 	// Deps are the catalog events this one references, by reference name.
 	Deps []Dep
 
@@ -70,7 +70,7 @@ func (it *Item) FillRefs() bool {
 			ok = false
 			continue
 		}
-		it.Schema.References = append(it.Schema.References, registry.Reference{Name: d.Name, Subject: d.Target.Subject, Version: d.Target.Version})
+		it.Schema.References = append(it.Schema.References, client.Reference{Name: d.Name, Subject: d.Target.Subject, Version: d.Target.Version})
 	}
 	return ok
 }
@@ -130,9 +130,9 @@ const topicKey = "x-evctl-topic"
 
 // subjectInput is what an event's subject is made of: its identity (with
 // its domain), its record full name and its annotated topic.
-func SubjectInput(e *schema.Event) registry.SubjectInput {
+func SubjectInput(e *schema.Event) client.SubjectInput {
 	topic, _ := e.Root.Get(topicKey).StringValue()
-	return registry.SubjectInput{EventType: e.Key, RecordName: RecordName(e), Topic: topic}
+	return client.SubjectInput{EventType: e.Key, RecordName: RecordName(e), Topic: topic}
 }
 
 // sharedSubject is the subject of a shared definition file, registered as a
@@ -154,7 +154,7 @@ type depName struct {
 // registryItems maps the catalog to subjects and schemas, referenced
 // schemas before the schemas that reference them.
 func Plan(cfg *config.Config, cat *schema.Catalog) ([]*Item, error) {
-	namer, err := registry.NewSubjectNamer(cfg.Registry.SubjectStrategy, cfg.Registry.Topics)
+	namer, err := client.NewSubjectNamer(cfg.Registry.SubjectStrategy, cfg.Registry.Topics)
 	if err != nil {
 		return nil, &ConfigError{Err: err}
 	}
@@ -175,7 +175,7 @@ func Plan(cfg *config.Config, cat *schema.Catalog) ([]*Item, error) {
 		if err != nil {
 			return nil, &InputError{Err: err}
 		}
-		it := &Item{Event: e, Subject: subj, Schema: registry.Schema{Text: text, Type: string(e.Format)}}
+		it := &Item{Event: e, Subject: subj, Schema: client.Schema{Text: text, Type: string(e.Format)}}
 		byEvent[e], bySubject[subj] = it, it
 	}
 	for _, e := range cat.All() {
@@ -217,7 +217,7 @@ func Plan(cfg *config.Config, cat *schema.Catalog) ([]*Item, error) {
 	return order, nil
 }
 
-func Resolve(ctx context.Context, c *registry.Client, items []*Item, level string) error {
+func Resolve(ctx context.Context, c *client.Client, items []*Item, level string) error {
 	for _, it := range items {
 		if it.FillRefs() {
 			r, found, err := c.Lookup(ctx, it.Subject, it.Schema)
@@ -260,7 +260,7 @@ type Rejection struct {
 
 // applyItem registers one item: the subject's level first for a new
 // subject, then the schema.
-func Apply(ctx context.Context, c *registry.Client, it *Item) (Rejection, bool) {
+func Apply(ctx context.Context, c *client.Client, it *Item) (Rejection, bool) {
 	for _, d := range it.Deps {
 		if d.Target.Failed {
 			it.Failed = true
@@ -275,14 +275,14 @@ func Apply(ctx context.Context, c *registry.Client, it *Item) (Rejection, bool) 
 	}
 	id, version, err := c.Register(ctx, it.Subject, it.Schema)
 	if err != nil {
-		if !registry.IsRejection(err) {
+		if !client.IsRejection(err) {
 			return Rejection{Err: err}, false
 		}
 		it.Failed = true
 		rej := Rejection{Reason: err.Error()}
 		// For an incompatible schema (409) the verbose compatibility check
 		// lists the reasons one by one.
-		var re *registry.Error
+		var re *client.Error
 		if !errors.As(err, &re) || re.Status != http.StatusConflict {
 			return rej, false
 		}

@@ -5,13 +5,14 @@ package wiretest
 
 import (
 	"context"
+	"github.com/evctl/evctl/internal/registry/server"
+	"github.com/evctl/evctl/internal/registry/store/sqlite"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
 
 	glueserver "github.com/evctl/evctl/internal/glue/server"
-	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/wire"
 )
 
@@ -19,11 +20,11 @@ import (
 // wire.Registry talking to it.
 func Registry(t testing.TB) (string, *wire.SRRegistry) {
 	t.Helper()
-	store, err := registry.OpenSQLite(filepath.Join(t.TempDir(), "registry.db"))
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "registry.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(registry.NewServer(store, registry.ServerOptions{}))
+	srv := httptest.NewServer(server.NewServer(store, server.ServerOptions{}))
 	t.Cleanup(func() {
 		srv.Close()
 		store.Close()

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/evctl/evctl/internal/registry/server"
+	"github.com/evctl/evctl/internal/registry/store/sqlite"
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/evctl/evctl/internal/registry"
 	"github.com/evctl/evctl/wire"
 )
 
@@ -198,11 +199,11 @@ func BenchmarkEncodeJSON(b *testing.B) {
 // lower bound (handValidate, the frame header, handAppend).
 func BenchmarkPublishJSON(b *testing.B) {
 	ctx := context.Background()
-	store, err := registry.OpenSQLite(filepath.Join(b.TempDir(), "registry.db"))
+	store, err := sqlite.Open(filepath.Join(b.TempDir(), "registry.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(registry.NewServer(store, registry.ServerOptions{}))
+	srv := httptest.NewServer(server.NewServer(store, server.ServerOptions{}))
 	b.Cleanup(func() {
 		srv.Close()
 		store.Close()

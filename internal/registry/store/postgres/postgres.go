@@ -1,0 +1,362 @@
+// Package postgres owns the registry store for more than one machine: a
+// PostgreSQL database shared by any number of replicas, its versioned
+// migrations, the advisory lock that serializes writers and the
+// LISTEN/NOTIFY channel that invalidates the replicas' caches.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/evctl/evctl/internal/registry/store"
+)
+
+// Store is the store.Store for more than one machine: any number of
+// registry replicas share one PostgreSQL database.
+//
+//   - Writes are serialized across replicas by a transaction-scoped advisory
+//     lock, so ids and versions are allocated exactly as on SQLite, and the
+//     same unique constraints back them.
+//   - Reads run in REPEATABLE READ, READ ONLY transactions, in parallel.
+//   - Every write sends NOTIFY at commit (saying whether it hard-deleted);
+//     every replica LISTENs and bumps Generation, so servers drop cached
+//     answers. While the listening connection is down, Generation changes
+//     on every call: nothing cached is served until it is back.
+//   - A lost connection is store.ErrUnavailable (503); the pool reconnects by
+//     itself on the next request.
+type Store struct {
+	pool     *pgxpool.Pool
+	gen      atomic.Uint64 // hard deletes
+	writeGen atomic.Uint64 // every write
+	listenOK atomic.Bool
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// pgLockKey is the advisory lock that serializes writers ("evctl" in ASCII).
+const pgLockKey = 0x657663746c
+
+const pgNotifyChannel = "evctl_registry"
+
+// postgresMigrations are the versioned steps of the database schema; step
+// i takes it from version i to i+1. A released step never changes.
+var postgresMigrations = [][]string{{
+	`CREATE TABLE schemas (
+		id          BIGINT PRIMARY KEY,
+		hash        TEXT   NOT NULL UNIQUE,
+		schema_type TEXT   NOT NULL,
+		schema      TEXT   NOT NULL,
+		refs        TEXT   NOT NULL DEFAULT '[]',
+		metadata    TEXT   NOT NULL DEFAULT '',
+		rule_set    TEXT   NOT NULL DEFAULT '',
+		created_at  BIGINT NOT NULL
+	)`,
+	`CREATE TABLE schema_refs (
+		schema_id BIGINT  NOT NULL REFERENCES schemas(id),
+		ord       INTEGER NOT NULL,
+		name      TEXT    NOT NULL,
+		subject   TEXT    COLLATE "C" NOT NULL,
+		version   INTEGER NOT NULL,
+		PRIMARY KEY (schema_id, ord)
+	)`,
+	`CREATE INDEX schema_refs_target ON schema_refs(subject, version)`,
+	`CREATE TABLE versions (
+		subject    TEXT    COLLATE "C" NOT NULL,
+		version    INTEGER NOT NULL CHECK (version > 0),
+		schema_id  BIGINT  NOT NULL REFERENCES schemas(id),
+		deleted    BOOLEAN NOT NULL DEFAULT false,
+		created_at BIGINT  NOT NULL,
+		PRIMARY KEY (subject, version)
+	)`,
+	`CREATE UNIQUE INDEX versions_live_schema ON versions(subject, schema_id) WHERE NOT deleted`,
+	`CREATE INDEX versions_schema ON versions(schema_id)`,
+	`CREATE TABLE config (subject TEXT COLLATE "C" PRIMARY KEY, compatibility TEXT NOT NULL, contract TEXT NOT NULL DEFAULT '')`,
+	`CREATE TABLE modes (subject TEXT COLLATE "C" PRIMARY KEY, mode TEXT NOT NULL)`,
+	`CREATE TABLE id_seq (name TEXT PRIMARY KEY, value BIGINT NOT NULL)`,
+}, {
+	// Schema GUIDs; existing schemas get a random UUID.
+	`ALTER TABLE schemas ADD COLUMN guid TEXT NOT NULL DEFAULT ''`,
+	`UPDATE schemas SET guid = gen_random_uuid()::text WHERE guid = ''`,
+	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid)`,
+}}
+
+// Open connects to the database at url (postgres://…), applies
+// the migrations it lacks and starts listening for other replicas' changes.
+// Pool settings such as pool_max_conns go in the URL.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = 16
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	lctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	ready := make(chan struct{})
+	s.wg.Add(1)
+	go s.listen(lctx, cfg.ConnConfig, ready)
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		// Not listening yet: Generation keeps changing until it is.
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin migration: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	// Replicas starting together migrate one at a time.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, pgLockKey); err != nil {
+		return fmt.Errorf("lock for migration: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS evctl_schema_version (version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("create version table: %w", err)
+	}
+	var v int
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM evctl_schema_version`).Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if v > len(postgresMigrations) {
+		return fmt.Errorf("database schema version %d is newer than this evctl (%d)", v, len(postgresMigrations))
+	}
+	for step := v; step < len(postgresMigrations); step++ {
+		for _, stmt := range postgresMigrations[step] {
+			if _, err := tx.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("migrate to schema version %d: %w", step+1, err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO evctl_schema_version (version) VALUES ($1)`, step+1); err != nil {
+			return fmt.Errorf("record schema version: %w", err)
+		}
+	}
+	return tx.Commit(ctx)
+}
+
+// listen keeps one connection LISTENing, reconnecting with backoff.
+func (s *Store) listen(ctx context.Context, cc *pgx.ConnConfig, ready chan struct{}) {
+	defer s.wg.Done()
+	backoff := 50 * time.Millisecond
+	signalled := false
+	for ctx.Err() == nil {
+		conn, err := pgx.ConnectConfig(ctx, cc.Copy())
+		if err == nil {
+			_, err = conn.Exec(ctx, "LISTEN "+pgNotifyChannel)
+		}
+		if err == nil {
+			// Anything may have happened while nobody listened.
+			s.bump(true)
+			s.listenOK.Store(true)
+			if !signalled {
+				close(ready)
+				signalled = true
+			}
+			backoff = 50 * time.Millisecond
+			for {
+				var n *pgconn.Notification
+				if n, err = conn.WaitForNotification(ctx); err != nil {
+					break
+				}
+				s.bump(n.Payload == "hard-delete")
+			}
+		}
+		s.listenOK.Store(false)
+		s.bump(true)
+		if conn != nil {
+			cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			conn.Close(cctx)
+			cancel()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+func (s *Store) bump(hardDelete bool) {
+	if hardDelete {
+		s.gen.Add(1)
+	}
+	s.writeGen.Add(1)
+}
+
+// Generation implements the server's cache invalidation: it changes after
+// another replica's writes, and on every call while not listening.
+func (s *Store) Generation() store.Generations {
+	if !s.listenOK.Load() {
+		s.bump(true)
+	}
+	return store.Generations{HardDeletes: s.gen.Load(), Writes: s.writeGen.Load()}
+}
+
+// Close stops listening and closes the pool.
+func (s *Store) Close() error {
+	s.stop()
+	s.wg.Wait()
+	s.pool.Close()
+	return nil
+}
+
+// unavailable reports whether err means the database could not be reached
+// or went away (as opposed to a failed statement).
+func unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 08: connection exception; 57P01-57P03: shutdown, crash, starting.
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed")
+}
+
+// retryable reports whether a write transaction may simply run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return false
+}
+
+func storeErr(op string, err error) error {
+	if unavailable(err) {
+		return &store.Error{Op: op, Err: fmt.Errorf("%w: %w", store.ErrUnavailable, err)}
+	}
+	return &store.Error{Op: op, Err: err}
+}
+
+// Update implements Store. A transaction that failed before COMMIT was
+// sent, on a dead connection or a serialization conflict, runs again; a
+// failure of COMMIT itself is reported (store.ErrUnavailable): its outcome is
+// unknown, so it is never acknowledged.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		var committing bool
+		committing, err = s.update(ctx, fn)
+		if err == nil || committing {
+			return err
+		}
+		var se *store.Error
+		if !errors.As(err, &se) || !(unavailable(se.Err) || retryable(se.Err)) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 25 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func (s *Store) update(ctx context.Context, fn func(store.Tx) error) (committing bool, err error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return false, storeErr("begin", err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, pgLockKey); err != nil {
+		return false, storeErr("lock", err)
+	}
+	t := store.NewSQLTx(conn{ctx, tx}, dialect)
+	if err := fn(t); err != nil {
+		return false, err
+	}
+	payload := "write"
+	if t.HardDeleted {
+		payload = "hard-delete"
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, pgNotifyChannel, payload); err != nil {
+		return false, storeErr("notify", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return true, storeErr("commit", err)
+	}
+	return false, nil
+}
+
+// View implements Store.
+func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		err = s.view(ctx, fn)
+		var se *store.Error
+		if err == nil || !errors.As(err, &se) || !unavailable(se.Err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (s *Store) view(ctx context.Context, fn func(store.Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return storeErr("begin read", err)
+	}
+	defer tx.Rollback(context.Background())
+	if err := fn(store.NewSQLTx(conn{ctx, tx}, dialect)); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return storeErr("end read", err)
+	}
+	return nil
+}
+
+// dialect is PostgreSQL's: $n placeholders, pgx.ErrNoRows, and a lost
+// connection is store.ErrUnavailable.
+var dialect = &store.Dialect{Dollar: true, Wrap: store.WrapNoRows(pgx.ErrNoRows, storeErr)}
+
+// conn adapts a pgx.Tx to store.Conn.
+type conn struct {
+	ctx context.Context
+	tx  pgx.Tx
+}
+
+func (c conn) Exec(query string, args ...any) (int64, error) {
+	tag, err := c.tx.Exec(c.ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (c conn) QueryRow(query string, args ...any) store.Row {
+	return c.tx.QueryRow(c.ctx, query, args...)
+}
+
+func (c conn) Query(query string, args ...any) (store.Rows, error) {
+	return c.tx.Query(c.ctx, query, args...)
+}

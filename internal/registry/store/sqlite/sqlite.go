@@ -1,0 +1,435 @@
+// Package sqlite owns the embedded registry store: one SQLite file, its
+// migrations, the writer's file lock and the read-only mode that shares the
+// file with a writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/evctl/evctl/internal/registry/store"
+)
+
+// Store is the embedded, crash-safe store.Store: one SQLite file in WAL mode
+// with synchronous=FULL, so a committed registration survives kill -9 and
+// power loss. Writes go through one connection and an in-process mutex.
+//
+// One process writes a file: the writer holds an exclusive flock on the
+// data file for its whole life, and a second writer fails to open. Any
+// number of read-only stores (OpenWith with ReadOnly) may share the
+// file with it; they watch PRAGMA data_version and bump Generation when
+// another process commits, so that servers drop what they cached.
+type Store struct {
+	path     string
+	writer   *sql.DB
+	reader   *sql.DB
+	mu       sync.Mutex // serializes Update within the process
+	lock     *os.File   // the flocked data file (writer only)
+	readOnly bool
+	gen      atomic.Uint64
+	stop     context.CancelFunc
+	polling  sync.WaitGroup
+}
+
+// Options configure OpenWith.
+type Options struct {
+	// ReadOnly opens an existing database without writing to it: no lock,
+	// no migration, Update fails. It works on a read-only file or file
+	// system.
+	ReadOnly bool
+	// PollInterval is how often a read-only store checks for commits of
+	// other processes; default 100ms.
+	PollInterval time.Duration
+}
+
+// ErrLocked is returned when another process writes the data file.
+var ErrLocked = errors.New("the data file is locked by another writer")
+
+// Open opens (creating if needed) the SQLite store at path for writing.
+func Open(path string) (*Store, error) {
+	return OpenWith(path, Options{})
+}
+
+const sqliteCommon = "_busy_timeout=10000&_foreign_keys=1"
+
+// OpenWith opens the SQLite store at path.
+func OpenWith(path string, o Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open registry store: empty path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open registry store: %w", err)
+	}
+	if o.ReadOnly {
+		return openReadOnly(path, abs, o)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open registry store: %w", err)
+		}
+	}
+	lock, err := lockDataFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("open registry store %s: %w", path, err)
+	}
+	base := "file:" + (&url.URL{Path: abs}).EscapedPath()
+	common := sqliteCommon + "&_journal_mode=WAL&_synchronous=FULL"
+	writer, err := sql.Open("sqlite", base+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("open registry store %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	s := &Store{path: path, writer: writer, lock: lock}
+	if err := s.migrate(); err != nil {
+		writer.Close()
+		lock.Close()
+		return nil, fmt.Errorf("open registry store %s: %w", path, err)
+	}
+	reader, err := sql.Open("sqlite", base+"?"+common+"&_query_only=1")
+	if err != nil {
+		writer.Close()
+		lock.Close()
+		return nil, fmt.Errorf("open registry store %s: %w", path, err)
+	}
+	reader.SetMaxOpenConns(8)
+	reader.SetMaxIdleConns(8)
+	s.reader = reader
+	return s, nil
+}
+
+// lockDataFile opens (creating) the data file and takes an exclusive,
+// non-blocking flock on it. The kernel drops the lock when the process
+// dies, kill -9 included.
+func lockDataFile(abs string) (*os.File, error) {
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: another evctl registry serve writes it; stop that one, or start this one with --read-only to share the file", ErrLocked)
+		}
+		return nil, fmt.Errorf("lock the data file: %w", err)
+	}
+	return f, nil
+}
+
+func openReadOnly(path, abs string, o Options) (*Store, error) {
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("open registry store %s read-only: %w (a read-only server does not create the file)", path, err)
+	}
+	base := "file:" + (&url.URL{Path: abs}).EscapedPath()
+	s := &Store{path: path, readOnly: true}
+	open := func(params string) error {
+		reader, err := sql.Open("sqlite", base+"?"+sqliteCommon+"&_query_only=1&"+params)
+		if err != nil {
+			return err
+		}
+		reader.SetMaxOpenConns(8)
+		reader.SetMaxIdleConns(8)
+		var v int
+		if err := reader.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+			reader.Close()
+			return err
+		}
+		if v != sqliteSchemaVersion {
+			reader.Close()
+			return fmt.Errorf("database schema version %d, this evctl needs %d: start a writer (without --read-only) once to migrate it", v, sqliteSchemaVersion)
+		}
+		s.reader = reader
+		return nil
+	}
+	err := open("mode=ro")
+	immutable := false
+	if err != nil && onReadOnlyFS(abs) {
+		// SQLite cannot share a WAL database without writing its -shm
+		// file; on a read-only file system nobody can change the file, so
+		// it is read as immutable.
+		err = open("mode=ro&immutable=1")
+		immutable = true
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open registry store %s read-only: %w", path, err)
+	}
+	if !immutable {
+		if err := s.startPolling(o.PollInterval); err != nil {
+			s.reader.Close()
+			return nil, fmt.Errorf("open registry store %s read-only: %w", path, err)
+		}
+	}
+	return s, nil
+}
+
+// onReadOnlyFS reports whether the file's directory is on a read-only file system.
+func onReadOnlyFS(abs string) bool {
+	return errors.Is(syscall.Access(filepath.Dir(abs), 2 /* W_OK */), syscall.EROFS)
+}
+
+// startPolling watches PRAGMA data_version on a dedicated connection: it
+// changes when another connection commits.
+func (s *Store) startPolling(every time.Duration) error {
+	if every <= 0 {
+		every = 100 * time.Millisecond
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	conn, err := s.reader.Conn(ctx)
+	if err != nil {
+		cancel()
+		return err
+	}
+	var last int64
+	if err := conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&last); err != nil {
+		cancel()
+		conn.Close()
+		return err
+	}
+	s.stop = cancel
+	s.polling.Add(1)
+	go func() {
+		defer s.polling.Done()
+		defer conn.Close()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			var v int64
+			if err := conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+				// Unknown: assume a change, so nothing stale is served.
+				s.gen.Add(1)
+				continue
+			}
+			if v != last {
+				last = v
+				s.gen.Add(1)
+			}
+		}
+	}()
+	return nil
+}
+
+// Generation changes whenever another process may have committed a change
+// (read-only stores); a writer store is the only writer, so it stays 0.
+func (s *Store) Generation() store.Generations {
+	g := s.gen.Load()
+	return store.Generations{HardDeletes: g, Writes: g}
+}
+
+// ReadOnly reports whether the store was opened read-only.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// sqliteMigrations are the versioned steps of the database schema; step i
+// takes a database from user_version i to i+1. A step never changes once
+// released: a new column is a new step.
+var sqliteMigrations = [][]string{sqliteV1, sqliteV2, sqliteV3}
+
+var sqliteSchemaVersion = len(sqliteMigrations)
+
+var sqliteV2 = []string{
+	// Data contracts: canonical JSON, '' for none.
+	`ALTER TABLE schemas ADD COLUMN metadata TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE schemas ADD COLUMN rule_set TEXT NOT NULL DEFAULT ''`,
+	// defaultMetadata, overrideMetadata, defaultRuleSet, overrideRuleSet.
+	`ALTER TABLE config ADD COLUMN contract TEXT NOT NULL DEFAULT ''`,
+}
+
+var sqliteV3 = []string{
+	// Schema GUIDs; existing schemas get a random version-4 UUID.
+	`ALTER TABLE schemas ADD COLUMN guid TEXT NOT NULL DEFAULT ''`,
+	`UPDATE schemas SET guid = lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' ||
+		substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) ||
+		substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))) WHERE guid = ''`,
+	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid)`,
+}
+
+var sqliteV1 = []string{
+	`CREATE TABLE IF NOT EXISTS schemas (
+		id          INTEGER PRIMARY KEY,
+		hash        TEXT    NOT NULL UNIQUE,
+		schema_type TEXT    NOT NULL,
+		schema      TEXT    NOT NULL,
+		refs        TEXT    NOT NULL DEFAULT '[]',
+		created_at  INTEGER NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS schema_refs (
+		schema_id INTEGER NOT NULL REFERENCES schemas(id),
+		ord       INTEGER NOT NULL,
+		name      TEXT    NOT NULL,
+		subject   TEXT    NOT NULL,
+		version   INTEGER NOT NULL,
+		PRIMARY KEY (schema_id, ord)
+	)`,
+	`CREATE INDEX IF NOT EXISTS schema_refs_target ON schema_refs(subject, version)`,
+	`CREATE TABLE IF NOT EXISTS versions (
+		subject    TEXT    NOT NULL,
+		version    INTEGER NOT NULL CHECK (version > 0),
+		schema_id  INTEGER NOT NULL REFERENCES schemas(id),
+		deleted    INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		PRIMARY KEY (subject, version)
+	)`,
+	// One live version per (subject, schema): a concurrent re-registration can
+	// never add a second version of the same schema.
+	`CREATE UNIQUE INDEX IF NOT EXISTS versions_live_schema ON versions(subject, schema_id) WHERE deleted = 0`,
+	`CREATE INDEX IF NOT EXISTS versions_schema ON versions(schema_id)`,
+	`CREATE TABLE IF NOT EXISTS config (subject TEXT PRIMARY KEY, compatibility TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS modes (subject TEXT PRIMARY KEY, mode TEXT NOT NULL)`,
+	// The high-water mark of ids: ids are never reused, even if rows were
+	// ever removed by hand.
+	`CREATE TABLE IF NOT EXISTS id_seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`,
+}
+
+func (s *Store) migrate() error {
+	ctx := context.Background()
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin migration: %w", err)
+	}
+	defer tx.Rollback()
+	var v int
+	if err := tx.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if v > sqliteSchemaVersion {
+		return fmt.Errorf("database schema version %d is newer than this evctl (%d)", v, sqliteSchemaVersion)
+	}
+	for step := v; step < sqliteSchemaVersion; step++ {
+		for _, stmt := range sqliteMigrations[step] {
+			if _, err := tx.Exec(stmt); err != nil {
+				return fmt.Errorf("migrate to schema version %d: %w", step+1, err)
+			}
+		}
+	}
+	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, sqliteSchemaVersion)); err != nil {
+		return fmt.Errorf("set schema version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit migration: %w", err)
+	}
+	return nil
+}
+
+// Close closes both connection pools, then releases the writer lock.
+func (s *Store) Close() error {
+	if s.stop != nil {
+		s.stop()
+		s.polling.Wait()
+	}
+	var errs []error
+	if s.reader != nil {
+		errs = append(errs, s.reader.Close())
+	}
+	if s.writer != nil {
+		errs = append(errs, s.writer.Close())
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Update implements Store.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if s.readOnly {
+		return &store.Error{Op: "update", Err: store.ErrReadOnly}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.update(ctx, fn)
+		if !isBusy(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("store update: %w", ctx.Err())
+		case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return &store.Error{Op: "begin", Err: err}
+	}
+	defer tx.Rollback()
+	if err := fn(store.NewSQLTx(conn{tx}, dialect)); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return &store.Error{Op: "commit", Err: err}
+	}
+	return nil
+}
+
+// View implements Store.
+func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return &store.Error{Op: "begin read", Err: err}
+	}
+	defer tx.Rollback()
+	return fn(store.NewSQLTx(conn{tx}, dialect))
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		code := se.Code() & 0xff
+		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+// dialect is SQLite's: ? placeholders, sql.ErrNoRows.
+var dialect = &store.Dialect{Wrap: store.WrapNoRows(sql.ErrNoRows, func(op string, err error) error {
+	return &store.Error{Op: op, Err: err}
+})}
+
+// conn adapts a *sql.Tx to store.Conn.
+type conn struct{ tx *sql.Tx }
+
+func (c conn) Exec(query string, args ...any) (int64, error) {
+	res, err := c.tx.Exec(query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (c conn) QueryRow(query string, args ...any) store.Row { return c.tx.QueryRow(query, args...) }
+
+func (c conn) Query(query string, args ...any) (store.Rows, error) {
+	rows, err := c.tx.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
