@@ -160,7 +160,7 @@ func compareEvent(ctx context.Context, x *Exceptions, cur, base *schema.Catalog,
 			via = fmt.Sprintf("; caused by the change to shared file %s, used by %s", strings.Join(changed, ", "), e.Key)
 		}
 		d := diag.Diagnostic{Rule: c.Type, Severity: diag.Error, File: e.Path, Line: line, Column: col, Event: e.Key,
-			Message: fmt.Sprintf("%s: %s (%s against %s)%s; if the break is intended, publish v%d.%s instead, or accept it under compat.allow with a reason", c.Path, c.Message, c.Direction, c.Against, via, e.Version+1, e.Stem)}
+			Message: fmt.Sprintf("%s; checked %s against %s%s; if the break is intended, publish v%d.%s instead, or accept it under compat.allow with a reason", ChangeText(c), c.Direction, against(c.Against, e.Path), via, e.Version+1, e.Stem)}
 		if reason, ok := x.allowChange(e, c.Type, c.Path); ok {
 			d.Allow(reason)
 		}
@@ -276,7 +276,7 @@ func majorVersionNotes(cur, base *schema.Catalog, e *schema.Event, level compat.
 	for _, c := range res.Changes {
 		l := Locate(c, newDoc.Name)
 		ds = append(ds, diag.Diagnostic{Rule: c.Type, Severity: diag.Info, File: l.File, Line: l.Line, Column: l.Column, Event: e.Key,
-			Message: fmt.Sprintf("new major version: %s: %s (%s against %s)", c.Path, c.Message, c.Direction, prevType)})
+			Message: fmt.Sprintf("new major version: %s; checked %s against %s", ChangeText(c), c.Direction, prevType)})
 	}
 	return ds
 }
@@ -402,4 +402,24 @@ func (x *Exceptions) Stale(file string) []diag.Diagnostic {
 		}
 	}
 	return ds
+}
+
+// ChangeText is a change's message, led by its path unless the message's
+// title (its first clause) names the path itself.
+func ChangeText(c compat.Change) string {
+	if title, _ := diag.Layout(c.Message); c.Path == "" || strings.Contains(title, c.Path) {
+		return c.Message
+	}
+	return c.Path + ": " + c.Message
+}
+
+// against names the baseline a change was found against without repeating
+// the event's own path ("git:HEAD", not "git:HEAD:schemas/v1/X.avsc").
+func against(doc, path string) string {
+	for _, sep := range []string{":", "@"} {
+		if s, ok := strings.CutSuffix(doc, sep+path); ok && s != "" {
+			return s
+		}
+	}
+	return doc
 }

@@ -214,7 +214,7 @@ func localChangeDiags(e *schema.Event, res compat.Result) []diag.Diagnostic {
 		}
 		line, col := check.At(ch)
 		ds = append(ds, diag.Diagnostic{Rule: ch.Type, Severity: diag.Error, File: e.Path, Line: line, Column: col, Event: e.Key,
-			Message: fmt.Sprintf("%s: %s (%s against %s); if the break is intended, publish v%d.%s instead", ch.Path, ch.Message, ch.Direction, ch.Against, e.Version+1, e.Stem)})
+			Message: fmt.Sprintf("%s; checked %s against %s; if the break is intended, publish v%d.%s instead", check.ChangeText(ch), ch.Direction, ch.Against, e.Version+1, e.Stem)})
 	}
 	return ds
 }

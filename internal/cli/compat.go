@@ -13,6 +13,7 @@ import (
 
 	"github.com/evctl/evctl/internal/check"
 	"github.com/evctl/evctl/internal/compat"
+	"github.com/evctl/evctl/internal/diag"
 	"github.com/evctl/evctl/internal/schema"
 )
 
@@ -266,11 +267,14 @@ func (r *compatReport) print(app *App, format string) error {
 		if c.Compatible {
 			status = green.Sprint("compatible")
 		}
-		against := ""
+		var against []string
 		if c.Against != "" {
-			against = fmt.Sprintf(" (against %s, %s)", c.Against, c.Direction)
+			against = append(against, faint.Sprintf("checked %s against %s", c.Direction, c.Against))
 		}
-		fmt.Fprintf(w, "%s:%d:%d: %s: %s %s: %s%s\n", c.File, c.Line, c.Column, status, c.Type, c.Path, c.Message, faint.Sprint(against))
+		msg := check.ChangeText(c.Change)
+		if err := diag.WriteFinding(w, fmt.Sprintf("%s:%d:%d", c.File, c.Line, c.Column), status, c.Type, msg, against...); err != nil {
+			return err
+		}
 	}
 	verdict := green.Sprint("compatible")
 	if !r.Compatible {

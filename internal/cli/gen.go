@@ -105,7 +105,7 @@ func runGenGo(app *App, opts *genOptions) error {
 	cat = scope.catalog(cat)
 	if len(cat.Errors) > 0 {
 		for _, e := range cat.Errors {
-			fmt.Fprintf(app.IO.ErrOut, "%s:%d:%d: error: %s (%s)\n", app.display(e.Path), e.Pos.Line, e.Pos.Col, e.Msg, findings.InvalidSchema)
+			fmt.Fprintf(app.IO.ErrOut, "%s:%d:%d: error %s: %s\n", app.display(e.Path), e.Pos.Line, e.Pos.Col, findings.InvalidSchema, e.Msg)
 		}
 		return silentExit(ExitInput)
 	}

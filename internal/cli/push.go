@@ -82,7 +82,7 @@ func runPush(ctx context.Context, app *App, opts *pushOptions, rf *registryFlags
 	cat = scope.catalog(cat)
 	if len(cat.Errors) > 0 {
 		for _, e := range cat.Errors {
-			fmt.Fprintf(app.IO.ErrOut, "%s:%d:%d: error: %s (%s)\n", app.display(e.Path), e.Pos.Line, e.Pos.Col, e.Msg, findings.InvalidSchema)
+			fmt.Fprintf(app.IO.ErrOut, "%s:%d:%d: error %s: %s\n", app.display(e.Path), e.Pos.Line, e.Pos.Col, findings.InvalidSchema, e.Msg)
 		}
 		return withHint(inputError(fmt.Errorf("%d schema file(s) do not parse; nothing was pushed", len(cat.Errors))), "run 'evctl lint' for details")
 	}

@@ -47,7 +47,7 @@ func TestPrinters(t *testing.T) {
 		return b.String()
 	}
 	text := print("text", false)
-	if !strings.HasPrefix(text, "a.avsc:1:9: error: first (a)\n") || strings.Contains(text, "\x1b[") {
+	if !strings.HasPrefix(text, "a.avsc:1:9: error a: first\n") || strings.Contains(text, "\x1b[") {
 		t.Errorf("text:\n%s", text)
 	}
 	if colored := print("text", true); !strings.Contains(colored, "\x1b[") {
@@ -80,5 +80,48 @@ func TestPrinters(t *testing.T) {
 	var b bytes.Buffer
 	if err := (Printer{Format: "yaml"}).Print(&b, ds, sum); err == nil {
 		t.Error("unknown format accepted")
+	}
+}
+
+func TestLayout(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		msg, title string
+		details    []string
+	}{
+		{"first", "first", nil},
+		{`field "a; b" at /fields/1 has no default, so old data cannot be read; give it a default (null, with a ["null", ...] union; for example); or leave it out`,
+			`field "a; b" at /fields/1 has no default`,
+			[]string{"so old data cannot be read", `give it a default (null, with a ["null", ...] union; for example)`, "or leave it out"}},
+		{"x, with: 100% problems\nand a newline", "x, with: 100% problems and a newline", nil},
+		{"a {b; c, so d}; ", "a {b; c, so d}", nil},
+	} {
+		title, details := Layout(c.msg)
+		if title != c.title || !cmp.Equal(details, c.details) {
+			t.Errorf("Layout(%q) = %q, %q; want %q, %q", c.msg, title, details, c.title, c.details)
+		}
+	}
+}
+
+func TestTextLayout(t *testing.T) {
+	t.Parallel()
+	ds := []Diagnostic{
+		{Rule: "consumer-field-removed", Severity: Error, File: "contracts/c.yaml", Line: 7, Column: 3,
+			Message: "gift_note: consumer c reads gift_note (contracts/c.yaml:7:3), which may be missing (other.yaml:1:1); keep the field"},
+		{Rule: "event-removed", Severity: Error, File: "schemas/v1/A.avsc", Line: 1, Column: 1, Message: "event v1.A was removed"},
+	}
+	ds[1].Allow("replaced by v2")
+	var b bytes.Buffer
+	p := Printer{Format: "text", Display: func(s string) string { return "../" + s }}
+	if err := p.Print(&b, ds, Summarize(ds, 2)); err != nil {
+		t.Fatal(err)
+	}
+	want := `../contracts/c.yaml:7:3: error consumer-field-removed: gift_note: consumer c reads gift_note, which may be missing (other.yaml:1:1)
+    keep the field
+../schemas/v1/A.avsc:1:1: allowed event-removed: event v1.A was removed
+    reason: replaced by v2
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("text (-want +got):\n%s", diff)
 	}
 }

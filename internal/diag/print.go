@@ -58,7 +58,7 @@ func mapFiles(ds []Diagnostic, f func(string) string) []Diagnostic {
 func (p Printer) Print(w io.Writer, ds []Diagnostic, sum Summary) error {
 	switch p.Format {
 	case "", "text":
-		return printText(w, mapFiles(ds, p.Display), p.Color)
+		return printText(w, ds, p.Display, p.Color)
 	case "json":
 		return printJSON(w, ds, sum)
 	case "github":
@@ -71,7 +71,7 @@ func (p Printer) Print(w io.Writer, ds []Diagnostic, sum Summary) error {
 	return fmt.Errorf("unknown format %q (want %s)", p.Format, strings.Join(Formats, ", "))
 }
 
-func printText(w io.Writer, ds []Diagnostic, useColor bool) error {
+func printText(w io.Writer, ds []Diagnostic, display func(string) string, useColor bool) error {
 	red := color.New(color.FgRed, color.Bold)
 	yellow := color.New(color.FgYellow, color.Bold)
 	faint := color.New(color.Faint)
@@ -90,12 +90,17 @@ func printText(w io.Writer, ds []Diagnostic, useColor bool) error {
 		case Warning:
 			sev = yellow.Sprint(sev)
 		}
-		msg := d.Message
+		msg := withoutSelf(d)
+		var extra []string
 		if d.Allowed {
 			sev = "allowed"
-			msg += " [" + d.Reason + "]"
+			extra = append(extra, "reason: "+d.Reason)
 		}
-		if _, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s %s\n", d.File, d.Line, d.Column, sev, msg, faint.Sprintf("(%s)", d.Rule)); err != nil {
+		file := d.File
+		if display != nil {
+			file = display(file)
+		}
+		if err := WriteFinding(w, fmt.Sprintf("%s:%d:%d", file, d.Line, d.Column), sev, faint.Sprint(d.Rule), msg, extra...); err != nil {
 			return err
 		}
 	}
