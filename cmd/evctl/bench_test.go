@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/evctl/evctl/internal/cli"
 )
 
 // buildEvctl builds the evctl binary once per benchmark.
@@ -166,5 +169,28 @@ func BenchmarkCheckGitProcess2000x5(b *testing.B) {
 				run(b, dir, bin, "check", "--against", "git:HEAD~1", "--level", level)
 			}
 		})
+	}
+}
+
+// BenchmarkLintInProcess runs `evctl lint` in the test process on a
+// generated 8,000-event catalog, for profiling (-cpuprofile, -memprofile):
+//
+//	go test ./cmd/evctl -run '^$' -bench LintInProcess -benchtime 3x -cpuprofile cpu.out
+func BenchmarkLintInProcess(b *testing.B) {
+	dir := b.TempDir()
+	writeCatalog(b, dir, 8000, 0)
+	b.Chdir(dir)
+	env := func(k string) string {
+		if k == "NO_COLOR" {
+			return "1"
+		}
+		return os.Getenv(k)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var out, errOut strings.Builder
+		if code := cli.Run(context.Background(), []string{"lint", "schemas"}, cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: env}); code != 0 {
+			b.Fatalf("evctl lint: exit %d\n%s%s", code, out.String(), errOut.String())
+		}
 	}
 }

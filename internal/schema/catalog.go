@@ -12,8 +12,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/evctl/evctl/internal/config"
+	hamba "github.com/hamba/avro/v2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/evctl/evctl/internal/config"
 
 	"github.com/evctl/evctl/internal/avroparse"
 	"golang.org/x/text/language"
@@ -627,11 +629,20 @@ func buildAvroWith(ev *Event, _ bool, resolve func(string) (*Type, error)) error
 // validateAvro parses the file with hamba, after the files defining the
 // named types it uses.
 func validateAvro(ev *Event, deps []*Event) error {
-	texts := make([][]byte, len(deps))
-	for i, d := range deps {
-		texts[i] = d.Source
+	var sch hamba.Schema
+	err := errHambaFallback
+	if len(deps) == 0 {
+		// From the parsed tree, with hamba's constructors: the text is
+		// parsed once.
+		sch, err = hambaFromNode(ev.Source, ev.Root)
 	}
-	sch, err := avroparse.ParseWith(ev.Source, texts)
+	if errors.Is(err, errHambaFallback) {
+		texts := make([][]byte, len(deps))
+		for i, d := range deps {
+			texts[i] = d.Source
+		}
+		sch, err = avroparse.ParseWith(ev.Source, texts)
+	}
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "avro: ")
 		return &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid Avro schema: " + msg, Err: err}
