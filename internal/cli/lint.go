@@ -243,9 +243,18 @@ func runLint(_ context.Context, app *App, opts *lintOptions) error {
 	if err := validateConfig(cfg); err != nil {
 		return err
 	}
-	cat, scope, err := loadCatalog(app, cfg, opts.Paths)
+	ws, err := app.Workspace()
 	if err != nil {
 		return err
+	}
+	paths, scope := catalogPaths(ws, cfg, opts.Paths)
+	lopts := loadOptions(ws, cfg)
+	// Lint reads the trees and the model only: drop the sources and
+	// compiled schemas once each file is validated.
+	lopts.Lean = true
+	cat, err := schema.Load(paths, lopts)
+	if err != nil {
+		return inputError(err)
 	}
 	ds := append(parseDiagnostics(cat), lint.Run(cat, cfg)...)
 	ctds, badContract, err := contractDiagnostics(cfg, len(scope) > 0, cat, nil)
@@ -261,10 +270,6 @@ func runLint(_ context.Context, app *App, opts *lintOptions) error {
 			return silentExit(ExitInput)
 		}
 		return writeBaseline(app, opts.WriteBaseline, ds)
-	}
-	ws, err := app.Workspace()
-	if err != nil {
-		return err
 	}
 	if ds, err = applyBaseline(ws, cfg, ds); err != nil {
 		return err

@@ -113,6 +113,11 @@ type LoadOptions struct {
 	// Unchecked skips format validation (hamba, metaschema), for baselines
 	// that the compatibility engine judges anyway.
 	Unchecked bool
+	// Lean keeps only what lint needs: the parsed tree and the model.
+	// Every file is validated as always (hamba/avro, JSON Schema metaschema
+	// and compile), but the source bytes, the hamba schema and the compiled
+	// JSON Schema are not kept, so memory grows with the trees alone.
+	Lean bool
 }
 
 func (o LoadOptions) abs(p string) string {
@@ -345,6 +350,11 @@ func loadSources(srcs []FileSource, opts LoadOptions) *Catalog {
 		cat.Events = append(cat.Events, e)
 	}
 	sortErrors(cat.Errors)
+	if opts.Lean {
+		for _, e := range all {
+			e.Source, e.Avro, e.JSON = nil, nil, nil
+		}
+	}
 	return cat
 }
 
@@ -653,6 +663,10 @@ func validateAvro(ev *Event, deps []*Event) error {
 
 var printer = message.NewPrinter(language.English)
 
+// leanCompilerFiles is how many files a lean load compiles with one JSON
+// Schema compiler before starting a new one.
+const leanCompilerFiles = 256
+
 // compileJSON compiles every JSON Schema event so that $refs between
 // catalog files resolve. Each worker has its own compiler holding every
 // document. It returns the events that failed.
@@ -682,10 +696,18 @@ func compileJSON(events []*Event, cat *Catalog, opts LoadOptions) map[*Event]boo
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			c := jsonschema.NewCompiler()
-			c.DefaultDraft(jsonschema.Draft7)
-			c.UseLoader(loader)
+			var c *jsonschema.Compiler
+			compiled := 0
 			for i := w; i < len(events); i += n {
+				if c == nil || (opts.Lean && compiled == leanCompilerFiles) {
+					// A compiler holds every document and schema it has
+					// compiled; a lean load starts a new one now and then.
+					c = jsonschema.NewCompiler()
+					c.DefaultDraft(jsonschema.Draft7)
+					c.UseLoader(loader)
+					compiled = 0
+				}
+				compiled++
 				ev := events[i]
 				if errs[i] != nil {
 					continue
@@ -699,8 +721,10 @@ func compileJSON(events []*Event, cat *Catalog, opts LoadOptions) map[*Event]boo
 					errs[i] = jsonCompileError(ev, urls[i], err)
 					continue
 				}
-				ev.JSON = sch
 				ev.Draft = sch.DraftVersion
+				if !opts.Lean {
+					ev.JSON = sch
+				}
 			}
 		}(w)
 	}
