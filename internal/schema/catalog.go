@@ -209,22 +209,12 @@ type FileSource struct {
 }
 
 func (o LoadOptions) loadFiles(files []string) *Catalog {
-	srcs := make([]FileSource, 0, len(files))
-	cat := &Catalog{}
-	for _, f := range files {
-		data, err := os.ReadFile(o.abs(f))
-		if err != nil {
-			cat.Errors = append(cat.Errors, &Error{Path: f, Pos: Pos{1, 1}, Msg: fmt.Sprintf("cannot read file: %v", unwrapPathError(err)), Err: err})
-			cat.Files++
-			continue
-		}
-		srcs = append(srcs, FileSource{Path: f, Data: data})
+	srcs := make([]FileSource, len(files))
+	for i, f := range files {
+		srcs[i].Path = f
 	}
-	c2 := LoadSourcesWith(srcs, o)
-	c2.Errors = append(c2.Errors, cat.Errors...)
-	c2.Files += cat.Files
-	sortErrors(c2.Errors)
-	return c2
+	// Files are read by the parsing workers, on both cores.
+	return loadSources(srcs, o, func(f string) ([]byte, error) { return os.ReadFile(o.abs(f)) })
 }
 
 func sortErrors(errs []*Error) {
@@ -249,7 +239,7 @@ func LoadSources(srcs []FileSource) *Catalog {
 // LoadSourcesWith parses in-memory files with options (roots for domains,
 // shared globs, Dir for the file URLs that $refs resolve against).
 func LoadSourcesWith(srcs []FileSource, opts LoadOptions) *Catalog {
-	return loadSources(srcs, opts)
+	return loadSources(srcs, opts, nil)
 }
 
 func workers(n int) int {
@@ -263,7 +253,8 @@ func workers(n int) int {
 	return w
 }
 
-func loadSources(srcs []FileSource, opts LoadOptions) *Catalog {
+// loadSources parses srcs; read, when set, reads each file's bytes first.
+func loadSources(srcs []FileSource, opts LoadOptions, read func(path string) ([]byte, error)) *Catalog {
 	validate := !opts.Unchecked
 	cat := &Catalog{Files: len(srcs)}
 	events := make([]*Event, len(srcs))
@@ -280,6 +271,14 @@ func loadSources(srcs []FileSource, opts LoadOptions) *Catalog {
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if read != nil {
+					data, err := read(srcs[i].Path)
+					if err != nil {
+						errs[i] = &Error{Path: srcs[i].Path, Pos: Pos{1, 1}, Msg: fmt.Sprintf("cannot read file: %v", unwrapPathError(err)), Err: err}
+						continue
+					}
+					srcs[i].Data = data
+				}
 				ev, err := parseEvent(srcs[i].Path, srcs[i].Data, opts)
 				if err != nil {
 					errs[i] = asError(srcs[i].Path, err)
@@ -551,6 +550,7 @@ func parseEvent(path string, data []byte, opts LoadOptions) (*Event, error) {
 	ver, vdir := VersionOf(path)
 	ev := &Event{Path: path, Format: format, YAML: isYAML, Version: ver, VersionDir: vdir, Stem: stem, Source: data}
 	ev.Shared = ver == 0
+	ev.lean = opts.Lean
 	for _, g := range opts.Shared {
 		if config.MatchGlob(g, path) {
 			ev.Shared = true
@@ -657,7 +657,9 @@ func validateAvro(ev *Event, deps []*Event) error {
 		msg := strings.TrimPrefix(err.Error(), "avro: ")
 		return &Error{Path: ev.Path, Pos: ev.Root.Pos, Msg: "invalid Avro schema: " + msg, Err: err}
 	}
-	ev.Avro = sch
+	if !ev.lean {
+		ev.Avro = sch
+	}
 	return nil
 }
 

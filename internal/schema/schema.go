@@ -80,6 +80,8 @@ type Event struct {
 	// Draft is the JSON Schema draft in use (7, 2019, 2020, ...).
 	Draft int
 
+	// lean: loaded for lint; the hamba schema is not kept.
+	lean       bool
 	avroNamed  map[string]*Type
 	avroDeps   []*Event
 	avroDirect []*Event
