@@ -5,7 +5,10 @@ package lint
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/evctl/evctl/internal/config"
 	"github.com/evctl/evctl/internal/contract"
@@ -140,43 +143,73 @@ func Severity(c *config.Config, r *Rule) diag.Severity {
 	return r.Default
 }
 
-// Run applies every enabled rule to every event of the catalog.
+// Run applies every enabled rule to every event of the catalog. Events are
+// linted in parallel on all cores; the findings of each file come in rule
+// order, as if the rules ran one after the other.
 func Run(cat *schema.Catalog, c *config.Config) []diag.Diagnostic {
 	if c == nil {
 		c = config.Default()
 	}
-	var out []diag.Diagnostic
+	type enabled struct {
+		rule *Rule
+		sev  diag.Severity
+	}
+	var rules []enabled
 	for _, r := range All() {
-		sev := Severity(c, r)
-		if sev == diag.Off {
-			continue
+		if sev := Severity(c, r); sev != diag.Off {
+			rules = append(rules, enabled{r, sev})
 		}
-		evs := cat.Events
-		if r.Types {
-			evs = cat.All()
+	}
+	evs := cat.All()
+	results := make([][]diag.Diagnostic, len(evs))
+	lintOne := func(i int) {
+		ev := evs[i]
+		if Ignored(c, ev.Path) {
+			return
 		}
-		for _, ev := range evs {
-			if !appliesTo(r, ev) || ignoredFor(c, r.ID, ev.Path) || Ignored(c, ev.Path) {
+		shared := i >= len(cat.Events) // a type rule's only: cat.All lists the events first
+		var ds []diag.Diagnostic
+		for _, er := range rules {
+			r, sev := er.rule, er.sev
+			if (shared && !r.Types) || !appliesTo(r, ev) || ignoredFor(c, r.ID, ev.Path) {
 				continue
 			}
 			p := &Pass{Rule: r, Event: ev, Catalog: cat, Config: c, report: func(d diag.Diagnostic) {
 				d.Severity = sev
-				out = append(out, d)
+				ds = append(ds, d)
 			}}
 			r.Run(p)
 		}
+		// Inline suppressions.
+		results[i] = applySuppressions(ev, ds)
 	}
-	// Inline suppressions, per file.
-	byFile := map[string][]diag.Diagnostic{}
-	for _, d := range out {
-		byFile[d.File] = append(byFile[d.File], d)
+	workers := runtime.GOMAXPROCS(0)
+	if workers > len(evs) {
+		workers = len(evs)
 	}
-	out = out[:0]
-	for _, ev := range cat.All() {
-		if Ignored(c, ev.Path) {
-			continue
-		}
-		out = append(out, applySuppressions(ev, byFile[ev.Path])...)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(evs) {
+					return
+				}
+				lintOne(i)
+			}
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for _, ds := range results {
+		n += len(ds)
+	}
+	out := make([]diag.Diagnostic, 0, n)
+	for _, ds := range results {
+		out = append(out, ds...)
 	}
 	return diag.Sort(out)
 }
