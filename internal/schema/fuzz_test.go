@@ -1,6 +1,9 @@
 package schema
 
 import (
+	"bytes"
+	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -62,6 +65,29 @@ func FuzzLoadYAML(f *testing.F) {
 		cat := LoadSources([]FileSource{{Path: "schemas/v1/OrderPlaced.yaml", Data: data}})
 		if len(cat.Events)+len(cat.Errors) != 1 {
 			t.Fatalf("want exactly one event or error, got %d events and %d errors", len(cat.Events), len(cat.Errors))
+		}
+	})
+}
+
+// FuzzParseJSON: a document ParseJSON accepts is valid JSON and its tree
+// holds what encoding/json decodes.
+func FuzzParseJSON(f *testing.F) {
+	for _, s := range append(append([]string{}, fuzzSeedsJSON...), fuzzSeedsAvro...) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := ParseJSON(data)
+		if err != nil {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		var want any
+		if err := dec.Decode(&want); err != nil {
+			t.Fatalf("ParseJSON accepted what encoding/json rejects: %v", err)
+		}
+		if !reflect.DeepEqual(n.Interface(), want) {
+			t.Fatalf("tree differs:\n got  %#v\n want %#v", n.Interface(), want)
 		}
 	})
 }

@@ -1,8 +1,10 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -23,6 +25,9 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.Pos.Lin
 // nesting deeper than MaxDepth are errors.
 func ParseJSON(src []byte) (*Node, error) {
 	p := &jsonParser{src: src, line: 1, col: 1}
+	// Every value but the first is an object's or an array's first, or follows a ',': an upper
+	// bound of the nodes, allocated at once.
+	p.slab = make([]Node, 1+bytes.Count(src, []byte{'{'})+bytes.Count(src, []byte{','})+bytes.Count(src, []byte{'['}))
 	p.skipWS()
 	n, err := p.value(0)
 	if err != nil {
@@ -39,7 +44,41 @@ type jsonParser struct {
 	src       []byte
 	i         int
 	line, col int
+	// slab holds the nodes not handed out yet.
+	slab []Node
+	// members and items are stacks of the objects and arrays being
+	// parsed; each is copied to a slice of its exact size when complete.
+	members []Member
+	items   []*Node
 }
+
+func (p *jsonParser) node(kind Kind, pos Pos) *Node {
+	if len(p.slab) == 0 {
+		p.slab = make([]Node, 16)
+	}
+	n := &p.slab[0]
+	p.slab = p.slab[1:]
+	n.Kind, n.Pos = kind, pos
+	return n
+}
+
+// common are the keys and values found in most schemas, shared rather
+// than allocated for every file.
+var common = func() map[string]string {
+	m := map[string]string{}
+	for _, w := range strings.Fields(`type name namespace fields doc default aliases symbols items values size
+		logicalType precision scale order record enum array map fixed union error null boolean int long float
+		double bytes string uuid date time-millis time-micros timestamp-millis timestamp-micros decimal
+		$schema $id $ref $defs $comment title description properties required additionalProperties
+		definitions format enum const minimum maximum exclusiveMinimum exclusiveMaximum minLength maxLength
+		pattern minItems maxItems uniqueItems anyOf oneOf allOf not if then else examples object integer
+		number date-time email uri readOnly writeOnly patternProperties propertyNames dependencies
+		x-unit unit x-evctl-ignore x-evctl-stability x-evctl-topic x-corrects
+		http://json-schema.org/draft-07/schema# https://json-schema.org/draft/2020-12/schema`) {
+		m[w] = w
+	}
+	return m
+}()
 
 func (p *jsonParser) pos() Pos { return Pos{Line: p.line, Col: p.col} }
 
@@ -99,13 +138,17 @@ func (p *jsonParser) value(depth int) (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Node{Kind: String, Pos: start, Str: s}, nil
+		n := p.node(String, start)
+		n.Str = s
+		return n, nil
 	case c == 't':
-		return p.literal("true", &Node{Kind: Bool, Pos: start, Bool: true})
+		n := p.node(Bool, start)
+		n.Bool = true
+		return p.literal("true", n)
 	case c == 'f':
-		return p.literal("false", &Node{Kind: Bool, Pos: start})
+		return p.literal("false", p.node(Bool, start))
 	case c == 'n':
-		return p.literal("null", &Node{Kind: Null, Pos: start})
+		return p.literal("null", p.node(Null, start))
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number(start)
 	default:
@@ -155,7 +198,9 @@ func (p *jsonParser) number(start Pos) (*Node, error) {
 	}
 	lit := string(p.src[p.i:j])
 	p.advance(j - p.i)
-	return &Node{Kind: Number, Pos: start, Str: lit}, nil
+	n := p.node(Number, start)
+	n.Str = lit
+	return n, nil
 }
 
 func (p *jsonParser) str() (string, error) {
@@ -183,7 +228,9 @@ func (p *jsonParser) str() (string, error) {
 	}
 	raw := p.src[p.i : j+1]
 	var s string
-	if !escaped && utf8.Valid(raw) {
+	if c, ok := common[string(raw[1:len(raw)-1])]; ok && !escaped {
+		s = c
+	} else if !escaped && utf8.Valid(raw) {
 		s = string(raw[1 : len(raw)-1])
 	} else if err := json.Unmarshal(raw, &s); err != nil {
 		return "", p.errf("invalid string: %v", err)
@@ -194,12 +241,14 @@ func (p *jsonParser) str() (string, error) {
 
 func (p *jsonParser) object(depth int, start Pos) (*Node, error) {
 	p.advance(1)
-	n := &Node{Kind: Object, Pos: start}
+	n := p.node(Object, start)
 	p.skipWS()
 	if p.i < len(p.src) && p.src[p.i] == '}' {
 		p.advance(1)
 		return n, nil
 	}
+	base := len(p.members)
+	defer func() { p.members = p.members[:base] }()
 	var seen map[string]struct{}
 	for {
 		p.skipWS()
@@ -214,10 +263,10 @@ func (p *jsonParser) object(depth int, start Pos) (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(n.Members) >= 8 {
+		if len(p.members)-base >= 8 {
 			if seen == nil {
 				seen = make(map[string]struct{}, 16)
-				for _, m := range n.Members {
+				for _, m := range p.members[base:] {
 					seen[m.Key] = struct{}{}
 				}
 			}
@@ -226,7 +275,7 @@ func (p *jsonParser) object(depth int, start Pos) (*Node, error) {
 			}
 			seen[key] = struct{}{}
 		} else {
-			for _, m := range n.Members {
+			for _, m := range p.members[base:] {
 				if m.Key == key {
 					return nil, &SyntaxError{Pos: kp, Msg: fmt.Sprintf("duplicate key %q", key)}
 				}
@@ -242,7 +291,7 @@ func (p *jsonParser) object(depth int, start Pos) (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.Members = append(n.Members, Member{Key: key, KeyPos: kp, Value: v})
+		p.members = append(p.members, Member{Key: key, KeyPos: kp, Value: v})
 		p.skipWS()
 		if p.i >= len(p.src) {
 			return nil, p.errf("unexpected end of input in object")
@@ -252,6 +301,7 @@ func (p *jsonParser) object(depth int, start Pos) (*Node, error) {
 			p.advance(1)
 		case '}':
 			p.advance(1)
+			n.Members = append(make([]Member, 0, len(p.members)-base), p.members[base:]...)
 			return n, nil
 		default:
 			return nil, p.errf("expected ',' or '}', found %q", p.peekRune())
@@ -261,19 +311,21 @@ func (p *jsonParser) object(depth int, start Pos) (*Node, error) {
 
 func (p *jsonParser) array(depth int, start Pos) (*Node, error) {
 	p.advance(1)
-	n := &Node{Kind: Array, Pos: start}
+	n := p.node(Array, start)
 	p.skipWS()
 	if p.i < len(p.src) && p.src[p.i] == ']' {
 		p.advance(1)
 		return n, nil
 	}
+	base := len(p.items)
+	defer func() { p.items = p.items[:base] }()
 	for {
 		p.skipWS()
 		v, err := p.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		n.Items = append(n.Items, v)
+		p.items = append(p.items, v)
 		p.skipWS()
 		if p.i >= len(p.src) {
 			return nil, p.errf("unexpected end of input in array")
@@ -283,6 +335,7 @@ func (p *jsonParser) array(depth int, start Pos) (*Node, error) {
 			p.advance(1)
 		case ']':
 			p.advance(1)
+			n.Items = append(make([]*Node, 0, len(p.items)-base), p.items[base:]...)
 			return n, nil
 		default:
 			return nil, p.errf("expected ',' or ']', found %q", p.peekRune())
