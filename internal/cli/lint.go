@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -252,10 +253,12 @@ func runLint(_ context.Context, app *App, opts *lintOptions) error {
 	// Lint reads the trees and the model only: drop the sources and
 	// compiled schemas once each file is validated.
 	lopts.Lean = true
-	cat, err := schema.Load(paths, lopts)
+	files, err := lopts.Discover(paths)
 	if err != nil {
 		return inputError(err)
 	}
+	setMemoryBudget(app, len(files))
+	cat := schema.LoadFiles(files, lopts)
 	ds := append(parseDiagnostics(cat), lint.Run(cat, cfg)...)
 	ctds, badContract, err := contractDiagnostics(cfg, len(scope) > 0, cat, nil)
 	if err != nil {
@@ -309,4 +312,18 @@ func allowedNote(sum diag.Summary) string {
 		return ""
 	}
 	return fmt.Sprintf("; %d allowed by exceptions (listed as allowed)", sum.Allowed)
+}
+
+// setMemoryBudget bounds the heap of a run over n schema files. evctl runs
+// with a large GC target (GOGC=400: the heap may grow to five times the
+// live data) to spend little time collecting; on a large catalog that
+// would keep hundreds of megabytes of garbage. The budget, 64 MiB and
+// 24 KiB per file, makes the collector run more often only when the heap
+// nears it (a soft limit: a larger catalog never fails, it collects more).
+// GOMEMLIMIT in the environment takes precedence.
+func setMemoryBudget(app *App, n int) {
+	if app.IO.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(64<<20 + int64(n)*24<<10)
 }

@@ -191,6 +191,17 @@ func unwrapPathError(err error) error {
 	return err
 }
 
+// Discover lists the schema files under paths (relative to Dir), as Load
+// finds them.
+func (o LoadOptions) Discover(paths []string) ([]string, error) {
+	return o.discover(paths)
+}
+
+// LoadFiles reads and parses the given files (as Discover lists them).
+func LoadFiles(files []string, opts LoadOptions) *Catalog {
+	return opts.loadFiles(files)
+}
+
 // Load discovers, reads and parses every schema file under paths. Problems
 // with individual files are collected in Catalog.Errors; the returned error
 // is only for a path that does not exist or cannot be walked.
@@ -667,7 +678,7 @@ var printer = message.NewPrinter(language.English)
 
 // leanCompilerFiles is how many files a lean load compiles with one JSON
 // Schema compiler before starting a new one.
-const leanCompilerFiles = 256
+const leanCompilerFiles = 64
 
 // compileJSON compiles every JSON Schema event so that $refs between
 // catalog files resolve. Each worker has its own compiler holding every
