@@ -712,6 +712,20 @@ func compileJSON(events []*Event, cat *Catalog, opts LoadOptions) map[*Event]boo
 			var c *jsonschema.Compiler
 			compiled := 0
 			for i := w; i < len(events); i += n {
+				ev := events[i]
+				if errs[i] != nil {
+					continue
+				}
+				if e := checkRefs(ev, urls[i], byURL); e != nil {
+					errs[i] = e
+					continue
+				}
+				if opts.Lean && plainDraft07(ev.Root) {
+					// Certainly valid draft-07, and lint needs no
+					// compiled schema.
+					ev.Draft = 7
+					continue
+				}
 				if c == nil || (opts.Lean && compiled == leanCompilerFiles) {
 					// A compiler holds every document and schema it has
 					// compiled; a lean load starts a new one now and then.
@@ -721,14 +735,6 @@ func compileJSON(events []*Event, cat *Catalog, opts LoadOptions) map[*Event]boo
 					compiled = 0
 				}
 				compiled++
-				ev := events[i]
-				if errs[i] != nil {
-					continue
-				}
-				if e := checkRefs(ev, urls[i], byURL); e != nil {
-					errs[i] = e
-					continue
-				}
 				sch, err := c.Compile(urls[i])
 				if err != nil {
 					errs[i] = jsonCompileError(ev, urls[i], err)
