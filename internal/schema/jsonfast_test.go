@@ -27,7 +27,7 @@ var plainEdgeCases = []string{
 	`{"definitions":{"a":{"type":"integer"}},"properties":{"b":{"$ref":"#/definitions/c"}}}`,
 	`{"$ref":"#"}`, `{"$ref":"#/definitions/a b"}`, `{"$ref":"Other.json"}`,
 	`{"$schema":"http://json-schema.org/draft-07/schema#","type":"string"}`,
-	`{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"string"}`,
+	`{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"string"}`, `{"$schema":"http://json-schema.org/draft-07/schema","type":"string"}`,
 	`{"$schema":"http://json-schema.org/draft-04/schema#","exclusiveMinimum":true}`,
 	`{"properties":{"a":{"$schema":"http://json-schema.org/draft-07/schema#"}}}`,
 	`{"pattern":"["}`, `{"pattern":"^a$"}`, `{"$id":"::"}`, `{"format":"date-time"}`, `{"format":5}`, `{"format":"nope"}`,
