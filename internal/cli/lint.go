@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -257,7 +258,7 @@ func runLint(_ context.Context, app *App, opts *lintOptions) error {
 	if err != nil {
 		return inputError(err)
 	}
-	setMemoryBudget(app, len(files))
+	defer setMemoryBudget(app, len(files))()
 	cat := schema.LoadFiles(files, lopts)
 	ds := append(parseDiagnostics(cat), lint.Run(cat, cfg)...)
 	ctds, badContract, err := contractDiagnostics(cfg, len(scope) > 0, cat, nil)
@@ -314,16 +315,20 @@ func allowedNote(sum diag.Summary) string {
 	return fmt.Sprintf("; %d allowed by exceptions (listed as allowed)", sum.Allowed)
 }
 
-// setMemoryBudget bounds the heap of a run over n schema files. evctl runs
-// with a large GC target (GOGC=400: the heap may grow to five times the
-// live data) to spend little time collecting; on a large catalog that
-// would keep hundreds of megabytes of garbage. The budget, 64 MiB and
-// 24 KiB per file, makes the collector run more often only when the heap
-// nears it (a soft limit: a larger catalog never fails, it collects more).
-// GOMEMLIMIT in the environment takes precedence.
-func setMemoryBudget(app *App, n int) {
+// setMemoryBudget bounds the heap of a run over n schema files and returns
+// the function that restores the previous limit. evctl runs with a large
+// GC target (GOGC=400: the heap may grow to five times the live data) to
+// spend little time collecting; on a large catalog that would keep hundreds
+// of megabytes of garbage. The budget, 64 MiB and 24 KiB per file on top of
+// what the process already uses, makes the collector run more often only
+// when the heap nears it (a soft limit: a larger catalog never fails, it
+// collects more). GOMEMLIMIT in the environment takes precedence.
+func setMemoryBudget(app *App, n int) (restore func()) {
 	if app.IO.Getenv("GOMEMLIMIT") != "" {
-		return
+		return func() {}
 	}
-	debug.SetMemoryLimit(64<<20 + int64(n)*24<<10)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	prev := debug.SetMemoryLimit(int64(ms.Sys) + 64<<20 + int64(n)*24<<10)
+	return func() { debug.SetMemoryLimit(prev) }
 }
