@@ -36,10 +36,13 @@ import (
 	"go/format"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/evctl/evctl/internal/schema"
@@ -115,66 +118,145 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 		return nil, nil, fmt.Errorf("gen go: the catalog has errors; first: %w", cat.Errors[0])
 	}
 	events := append([]*schema.Event(nil), cat.Events...)
-	sort.Slice(events, func(i, j int) bool { return events[i].Type < events[j].Type })
+	sort.Slice(events, func(i, j int) bool { return events[i].Key < events[j].Key })
+	sharedDocs := append([]*schema.Event(nil), cat.Shared...)
+	sort.Slice(sharedDocs, func(i, j int) bool { return sharedDocs[i].Path < sharedDocs[j].Path })
 
-	files := map[string][]byte{}
 	var fallbacks []Fallback
 	names := newNameTable()
 	shared := sharedData{Package: opts.Package}
 	// Event types own their names before any nested type is named.
 	for _, ev := range events {
-		if p := exported(ev.Type); p != "" {
-			names.claim(p, "event "+ev.Type+" ("+ev.Path+")")
+		if p := exported(ev.Key); p != "" {
+			names.claim(p, "event "+ev.Key+" ("+ev.Path+")")
+		}
+	}
+	if err := names.err(); err != nil {
+		return nil, nil, fmt.Errorf("gen go: %w", err)
+	}
+	c := newCatGen(cat, opts, names)
+	for _, ev := range events {
+		g := newGen(ev, opts, names)
+		g.c = c
+		c.gens[ev] = g
+		c.order = append(c.order, g)
+	}
+	for _, ev := range sharedDocs {
+		g := newGen(ev, opts, names)
+		g.c = c
+		rel := c.relPath(ev)
+		stem := strings.TrimSuffix(rel, path.Ext(rel))
+		g.prefix, g.lprefix = exported(stem), unexported(stem)
+		c.gens[ev] = g
+		c.order = append(c.order, g)
+	}
+	for _, g := range c.order {
+		if err := g.begin(); err != nil {
+			return nil, nil, fmt.Errorf("gen go: %s: %w", g.ev.Path, err)
+		}
+		if g.ev.Shared {
+			g.f.EventType = c.relPath(g.ev)
+		}
+	}
+	c.indexAvro()
+	for _, g := range c.order[:len(events)] {
+		if err := g.body(); err != nil {
+			return nil, nil, fmt.Errorf("gen go: %s: %w", g.ev.Path, err)
+		}
+	}
+	// Types of other files generated for an event have their own pending
+	// method bodies, which may reach further files.
+	for more := true; more; {
+		more = false
+		for _, g := range c.order {
+			if len(g.pending) > 0 {
+				more = true
+				if err := g.drain(); err != nil {
+					return nil, nil, fmt.Errorf("gen go: %s: %w", g.ev.Path, err)
+				}
+			}
 		}
 	}
 	if err := names.err(); err != nil {
 		return nil, nil, fmt.Errorf("gen go: %w", err)
 	}
 	usedFiles := map[string]bool{SharedFile: true, EnvelopeFile: true}
+	var jobs []renderJob
 	var envs []envelopeEvent
 	var envSkipped []string
-	for _, ev := range events {
-		if ev.Format == schema.JSONSchema {
-			if refs := schema.ExternalRefs(ev.Root); len(refs) > 0 {
-				return nil, nil, fmt.Errorf("gen go: %s: $ref %q points outside the file; gen go supports local references only", ev.Path, refs[0])
-			}
+	for _, g := range c.order {
+		f := g.finish()
+		ev := g.ev
+		fn := f.EventType
+		if ev.Shared {
+			fn = strings.TrimSuffix(fn, path.Ext(fn))
 		}
-		g := newGen(ev, opts, names)
-		f, err := g.run()
-		if err != nil {
-			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
+		jobs = append(jobs, renderJob{file: fileName(fn, usedFiles), tmpl: "event.go.tmpl", data: f, path: ev.Path})
+		sort.SliceStable(g.fallbacks, func(i, j int) bool { return g.fallbacks[i].Pointer < g.fallbacks[j].Pointer })
+		fallbacks = append(fallbacks, g.fallbacks...)
+		if ev.Shared {
+			continue
 		}
-		name := fileName(ev.Type, usedFiles)
-		src, err := render("event.go.tmpl", f)
-		if err != nil {
-			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
-		}
-		files[name] = src
 		env, why, err := envelopeOf(ev, f, opts.Envelope.withDefaults(), opts.EntityID)
 		if err != nil {
 			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
 		}
 		if why != "" {
-			envSkipped = append(envSkipped, ev.Type+": "+why)
+			envSkipped = append(envSkipped, ev.Key+": "+why)
 		} else {
 			envs = append(envs, env)
 		}
-		sort.SliceStable(g.fallbacks, func(i, j int) bool { return g.fallbacks[i].Pointer < g.fallbacks[j].Pointer })
-		fallbacks = append(fallbacks, g.fallbacks...)
-		shared.Events = append(shared.Events, sharedEvent{Type: ev.Type, GoName: f.GoName})
+		shared.Events = append(shared.Events, sharedEvent{Type: ev.Key, GoName: f.GoName})
 	}
-	if err := names.err(); err != nil {
-		return nil, nil, fmt.Errorf("gen go: %w", err)
-	}
-	src, err := render("shared.go.tmpl", shared)
+	jobs = append(jobs, renderJob{file: SharedFile, tmpl: "shared.go.tmpl", data: shared})
+	files, err := renderAll(jobs)
 	if err != nil {
-		return nil, nil, fmt.Errorf("gen go: %w", err)
+		return nil, nil, err
 	}
-	files[SharedFile] = src
 	if files[EnvelopeFile], err = renderEnvelope(opts.Package, envs, envSkipped); err != nil {
 		return nil, nil, fmt.Errorf("gen go: %w", err)
 	}
 	return files, fallbacks, nil
+}
+
+// renderJob is one file to render.
+type renderJob struct {
+	file, tmpl, path string
+	data             any
+}
+
+// renderAll renders and formats the files on every core: go/format is
+// most of the time of a large catalog's generation.
+func renderAll(jobs []renderJob) (map[string][]byte, error) {
+	out := make([][]byte, len(jobs))
+	errs := make([]error, len(jobs))
+	next := make(chan int, len(jobs))
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for w := min(runtime.GOMAXPROCS(0), len(jobs)); w > 0; w-- {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = render(jobs[i].tmpl, jobs[i].data)
+			}
+		}()
+	}
+	wg.Wait()
+	files := make(map[string][]byte, len(jobs))
+	for i, j := range jobs {
+		if errs[i] != nil {
+			if j.path != "" {
+				return nil, fmt.Errorf("gen go: %s: %w", j.path, errs[i])
+			}
+			return nil, fmt.Errorf("gen go: %w", errs[i])
+		}
+		files[j.file] = out[i]
+	}
+	return files, nil
 }
 
 func render(name string, data any) ([]byte, error) {

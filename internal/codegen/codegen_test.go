@@ -26,6 +26,10 @@ var goldens = []struct {
 	{"bench", "testdata/bench"},
 	// names covers every rename rule (see fieldName and fileName).
 	{"names", "testdata/names"},
+	// cdevents and wikimedia are real multi-file catalogs: events that $ref
+	// shared files (by $id), in domains (wikimedia).
+	{"cdevents", "../../cmd/evctl/testdata/catalogs/cdevents/schemas"},
+	{"wikimedia", "../../cmd/evctl/testdata/catalogs/wikimedia/schemas"},
 }
 
 func load(t *testing.T, dir string) *schema.Catalog {
@@ -37,7 +41,7 @@ func load(t *testing.T, dir string) *schema.Catalog {
 		t.Fatal(err)
 	}
 	t.Chdir(filepath.Join(wd, dir))
-	cat, err := schema.Load([]string{"."}, schema.LoadOptions{})
+	cat, err := schema.Load([]string{"."}, schema.LoadOptions{Roots: []string{"."}})
 	if err != nil {
 		t.Fatal(err)
 	}

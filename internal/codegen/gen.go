@@ -76,6 +76,8 @@ type fileData struct {
 	// RootVar is the fallback over the whole schema that ValidateJSON
 	// uses (JSON Schema only).
 	RootVar string
+	// Shared tells the file of a shared definition: its types are not events.
+	Shared bool
 }
 
 type varDecl struct{ Name, Expr string }
@@ -107,6 +109,7 @@ type branchDecl struct {
 }
 
 type gen struct {
+	c         *catGen
 	ev        *schema.Event
 	opts      Options
 	names     *nameTable
@@ -121,6 +124,13 @@ type gen struct {
 	typeNames map[string]string // Go type name -> origin
 	building  map[string]bool   // JSON struct types being built (for cycles)
 	pending   []func() error
+	// resVar is the name of the variable listing the referenced documents
+	// ("" when none), once known.
+	resVar *string
+	// fbVars are the fallback validators by pointer.
+	fbVars map[string]string
+	// jsonConst names the constant holding the document as JSON.
+	jsonConst string
 	// loops counts the enclosing loops of the check being written, so that
 	// nested loops get their own variables.
 	loops int
@@ -140,8 +150,8 @@ func (g *gen) loopVars(idx, elem, path string) (string, string, string, func()) 
 }
 
 func newGen(ev *schema.Event, opts Options, names *nameTable) *gen {
-	p := exported(ev.Type)
-	return &gen{ev: ev, opts: opts, names: names, prefix: p, lprefix: unexported(ev.Type),
+	p := exported(ev.Key)
+	return &gen{ev: ev, opts: opts, names: names, prefix: p, lprefix: unexported(ev.Key),
 		imports: map[string]bool{}, byPtr: map[string]*gtype{}, avroNamed: map[string]*gtype{}, typeNames: map[string]string{}, building: map[string]bool{}}
 }
 
@@ -153,14 +163,42 @@ func (g *gen) errorf(n *schema.Node, format string, args ...any) error {
 	return fmt.Errorf("%d:%d: %s", pos.Line, pos.Col, fmt.Sprintf(format, args...))
 }
 
-func (g *gen) run() (*fileData, error) {
+// begin names the file's constants: the schema text and its JSON form.
+func (g *gen) begin() error {
 	ev := g.ev
 	if g.prefix == "" {
-		return nil, fmt.Errorf("event type %q gives no Go name", ev.Type)
+		return fmt.Errorf("event type %q gives no Go name", ev.Key)
 	}
-	g.f = &fileData{Package: g.opts.Package, GoName: g.prefix, EventType: ev.Type}
-	g.f.SchemaConst = g.take(g.lprefix+"Schema", "the schema text of "+ev.Type)
+	g.f = &fileData{Package: g.opts.Package, GoName: g.prefix, EventType: ev.Key, Shared: ev.Shared}
+	g.f.SchemaConst = g.take(g.lprefix+"Schema", "the schema text of "+ev.Key)
 	g.f.SchemaLit = goString(string(ev.Source))
+	switch ev.Format {
+	case schema.Avro:
+		g.f.SchemaType = "AVRO"
+		g.f.SchemaKindWord = "record"
+	case schema.JSONSchema:
+		g.f.SchemaType = "JSON"
+		g.f.SchemaKindWord = "object"
+	default:
+		return fmt.Errorf("unsupported schema format %q", ev.Format)
+	}
+	g.f.JSONConst = g.f.SchemaConst
+	if ev.YAML {
+		b, err := ev.Root.CompactJSON()
+		if err != nil {
+			return fmt.Errorf("render the YAML schema as JSON: %w", err)
+		}
+		g.f.JSONConst = g.take(g.lprefix+"SchemaJSON", "the JSON form of the schema of "+ev.Key)
+		g.f.JSONLit = goString(string(b))
+	}
+	g.jsonConst = g.f.JSONConst
+	return nil
+}
+
+// body generates the event's types (a shared file's are generated when
+// events use them).
+func (g *gen) body() error {
+	ev := g.ev
 	if g.opts.Subject != nil {
 		g.f.Subject = g.opts.Subject(ev)
 	} else {
@@ -169,54 +207,58 @@ func (g *gen) run() (*fileData, error) {
 	var err error
 	switch ev.Format {
 	case schema.Avro:
-		g.f.SchemaType = "AVRO"
-		g.f.SchemaKindWord = "record"
 		err = g.avroEvent()
 	case schema.JSONSchema:
-		g.f.SchemaType = "JSON"
-		g.f.SchemaKindWord = "object"
 		err = g.jsonEvent()
 		if err == nil {
-			g.f.RootVar = g.take(g.lprefix+"Document", "the whole-schema validator of "+ev.Type)
-			g.f.Vars = append(g.f.Vars, varDecl{Name: g.f.RootVar, Expr: "validate.NewFallback(" + g.lprefix + "JSONDOC, \"\")"})
+			g.f.RootVar = g.take(g.lprefix+"Document", "the whole-schema validator of "+ev.Key)
+			g.f.Vars = append(g.f.Vars, varDecl{Name: g.f.RootVar, Expr: g.fallbackExpr("")})
 		}
-	default:
-		err = fmt.Errorf("unsupported schema format %q", ev.Format)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
+	return g.drain()
+}
+
+// drain runs the pending method bodies; it reports whether there were any.
+func (g *gen) drain() error {
 	for len(g.pending) > 0 {
 		p := g.pending[0]
 		g.pending = g.pending[1:]
 		if err := p(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	g.f.JSONConst = g.f.SchemaConst
-	if ev.YAML {
-		b, err := ev.Root.CompactJSON()
-		if err != nil {
-			return nil, fmt.Errorf("render the YAML schema as JSON: %w", err)
-		}
-		g.f.JSONConst = g.take(g.lprefix+"SchemaJSON", "the JSON form of the schema of "+ev.Type)
-		g.f.JSONLit = goString(string(b))
-	}
+	return nil
+}
+
+// finish completes the file data once every type is generated.
+func (g *gen) finish() *fileData {
 	for i := range g.f.Vars {
 		g.f.Vars[i].Expr = strings.ReplaceAll(g.f.Vars[i].Expr, g.lprefix+"JSONDOC", g.f.JSONConst)
 	}
 	for _, fb := range g.fallbacks {
 		g.f.Fallbacks = append(g.f.Fallbacks, fmt.Sprintf("#%s (%s)", fb.Pointer, strings.Join(fb.Keywords, ", ")))
 	}
-	g.imports["github.com/evctl/evctl/wire/validate"] = true
-	if g.f.SchemaType == "JSON" {
+	needValidate, needJSON := !g.ev.Shared || len(g.f.Vars) > 0, !g.ev.Shared && g.f.SchemaType == "JSON"
+	for _, td := range g.f.Types {
+		if td.Kind != "enum" {
+			needValidate = true
+			needJSON = needJSON || g.f.SchemaType == "JSON"
+		}
+	}
+	if needValidate {
+		g.imports["github.com/evctl/evctl/wire/validate"] = true
+	}
+	if needJSON {
 		g.imports["github.com/evctl/evctl/wire/jsonenc"] = true
 	}
 	for imp := range g.imports {
 		g.f.Imports = append(g.f.Imports, imp)
 	}
 	sort.Strings(g.f.Imports)
-	return g.f, nil
+	return g.f
 }
 
 func defaultSubject(ev *schema.Event) string {
@@ -246,7 +288,7 @@ func isValidUTF8(s string) bool { return utf8.ValidString(s) }
 func (g *gen) take(name, origin string) string { return g.names.take(name, origin) }
 
 func (g *gen) newVar(kind, expr string) string {
-	name := g.take(fmt.Sprintf("%s%s%d", g.lprefix, kind, g.nvars), "a helper variable of "+g.ev.Type)
+	name := g.take(fmt.Sprintf("%s%s%d", g.lprefix, kind, g.nvars), "a helper variable of "+g.ev.Key)
 	g.nvars++
 	g.f.Vars = append(g.f.Vars, varDecl{Name: name, Expr: expr})
 	return name
@@ -268,6 +310,8 @@ var annotationKeywords = map[string]bool{
 type jnode struct {
 	n   *schema.Node
 	ptr string // JSON pointer in the document, "" = root
+	// doc is the document of n when it is another file's (nil: the gen's own).
+	doc *schema.Event
 }
 
 func (j jnode) kw(k string) string { return "#" + j.ptr + "/" + k }
@@ -287,28 +331,45 @@ func (g *gen) resolve(j jnode) (jnode, error) {
 		if !ok {
 			return j, nil
 		}
-		if !strings.HasPrefix(ref, "#") {
-			return j, g.errorf(j.n, "$ref %q points outside the file; gen go supports local references only", ref)
-		}
-		frag := ref[1:]
-		t := g.ev.Root.Pointer(frag)
-		if t == nil {
-			return j, g.errorf(j.n, "unresolvable $ref %q", ref)
-		}
-		if len(j.n.Members) > 1 && !g.refSiblingsIgnored(j.n) {
+		doc := g.docOf(j)
+		if len(j.n.Members) > 1 && !refSiblingsIgnored(doc, j.n) {
 			// Siblings of $ref that validate: let santhosh validate this node (see jsonChecks).
 			return j, nil
 		}
+		target, frag := doc, ""
+		if strings.HasPrefix(ref, "#") {
+			frag = ref[1:]
+		} else {
+			var err error
+			if target, frag, err = g.c.refTarget(doc, ref); err != nil {
+				return j, g.errorf(j.n, "%v", err)
+			}
+		}
+		t := target.Root.Pointer(frag)
+		if t == nil {
+			return j, g.errorf(j.n, "unresolvable $ref %q", ref)
+		}
 		j = jnode{n: t, ptr: unescapeFrag(frag)}
+		if target != g.ev {
+			j.doc = target
+		}
 	}
 	return j, g.errorf(j.n, "$ref chain too long")
+}
+
+// docOf is the document of j.
+func (g *gen) docOf(j jnode) *schema.Event {
+	if j.doc != nil {
+		return j.doc
+	}
+	return g.ev
 }
 
 // refSiblingsIgnored reports whether the other keywords of a $ref node
 // change nothing: before draft 2019-09 they are ignored, and annotations
 // never validate.
-func (g *gen) refSiblingsIgnored(n *schema.Node) bool {
-	if g.ev.Draft < 2019 {
+func refSiblingsIgnored(doc *schema.Event, n *schema.Node) bool {
+	if doc.Draft < 2019 {
 		return true
 	}
 	for _, m := range n.Members {
@@ -352,7 +413,7 @@ func (g *gen) nullableBranch(j jnode) (jnode, bool) {
 		if !isNullSchema(it) || other.Kind != schema.Object {
 			continue
 		}
-		oj := jnode{n: other, ptr: ptrJoin(j.ptr, kw, strconv.Itoa(1-i))}
+		oj := jnode{n: other, ptr: ptrJoin(j.ptr, kw, strconv.Itoa(1-i)), doc: j.doc}
 		r, err := g.resolve(oj)
 		if err != nil {
 			return jnode{}, false
@@ -412,7 +473,7 @@ func (g *gen) composedObject(j jnode, depth int) bool {
 			return false
 		}
 		for i, it := range br.Items {
-			r, err := g.resolve(jnode{n: it, ptr: ptrJoin(j.ptr, kw, strconv.Itoa(i))})
+			r, err := g.resolve(jnode{n: it, ptr: ptrJoin(j.ptr, kw, strconv.Itoa(i)), doc: j.doc})
 			if err != nil || !g.objectish(r, depth+1) {
 				return false
 			}
@@ -453,7 +514,7 @@ func (g *gen) collectProps(j jnode, required bool, out *[]propEntry, idx map[str
 				continue
 			}
 			idx[m.Key] = len(*out)
-			*out = append(*out, propEntry{key: m.Key, n: m.Value, jn: jnode{n: m.Value, ptr: ptrJoin(j.ptr, "properties", m.Key)}, required: required && req[m.Key]})
+			*out = append(*out, propEntry{key: m.Key, n: m.Value, jn: jnode{n: m.Value, ptr: ptrJoin(j.ptr, "properties", m.Key), doc: j.doc}, required: required && req[m.Key]})
 		}
 	}
 	for _, kw := range []string{"allOf", "oneOf", "anyOf"} {
@@ -462,7 +523,7 @@ func (g *gen) collectProps(j jnode, required bool, out *[]propEntry, idx map[str
 			continue
 		}
 		for i, it := range br.Items {
-			r, err := g.resolve(jnode{n: it, ptr: ptrJoin(j.ptr, kw, strconv.Itoa(i))})
+			r, err := g.resolve(jnode{n: it, ptr: ptrJoin(j.ptr, kw, strconv.Itoa(i)), doc: j.doc})
 			if err != nil {
 				return err
 			}
@@ -556,10 +617,19 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	if r.doc != nil {
+		// Another file's schema: its gen owns the type.
+		return g.c.foreignType(g, r)
+	}
+	if t, ok := g.byPtr[r.ptr]; ok {
+		// A type already generated: reached again through a $ref, or
+		// from another file's schema.
+		_, null, _ := types(r.n)
+		return t, null, nil
+	}
 	if r.ptr != j.ptr || r.n != j.n {
-		if t, ok := g.byPtr[r.ptr]; ok {
-			_, null, _ := types(r.n)
-			return t, null, nil
+		if n := r.n; n.Kind == schema.Object && n.Get("type") == nil && len(n.Members) == 0 {
+			return &gtype{kind: gAny, name: "any"}, false, nil
 		}
 		// Name a referenced definition after its key.
 		toks := strings.Split(r.ptr, "/")
@@ -593,7 +663,7 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 		}
 		// time.Time only where the draft asserts formats (before 2019-09):
 		// where format is an annotation, any string is valid and stays text.
-		if f, _ := n.Get("format").StringValue(); f == "date-time" && g.ev.Draft < 2019 && !hasAny(n, "enum", "const", "pattern", "minLength", "maxLength") {
+		if f, _ := n.Get("format").StringValue(); f == "date-time" && g.draft(j) < 2019 && !hasAny(n, "enum", "const", "pattern", "minLength", "maxLength") {
 			g.imports["time"] = true
 			return &gtype{kind: gTime, name: "time.Time"}, null, nil
 		}
@@ -1045,16 +1115,23 @@ func floatExact(lit string) bool {
 }
 
 func (g *gen) fallback(j jnode, kws []string) string {
-	fb := Fallback{Event: g.ev.Type, Path: g.ev.Path, Pointer: j.ptr, Keywords: kws}
+	if v, ok := g.fbVars[j.ptr]; ok {
+		return v // one validator per subschema, though several events' code checks it
+	}
+	fb := Fallback{Event: g.ev.Key, Path: g.ev.Path, Pointer: j.ptr, Keywords: kws}
 	g.fallbacks = append(g.fallbacks, fb)
-	// The JSON const name is only known at the end; use a placeholder resolved by the template.
-	return g.newVar("Fallback", fmt.Sprintf("validate.NewFallback(%sJSONDOC, %s)", g.lprefix, strconv.Quote(j.ptr)))
+	v := g.newVar("Fallback", g.fallbackExpr(j.ptr))
+	if g.fbVars == nil {
+		g.fbVars = map[string]string{}
+	}
+	g.fbVars[j.ptr] = v
+	return v
 }
 
 // jsonChecks writes the checks of one value. x is the Go expression of the
 // value (already dereferenced), p the *validate.Path expression of its
 // location.
-func (g *gen) jsonChecks(b *strings.Builder, j jnode, t *gtype, x, p string, _ bool) error {
+func (g *gen) jsonChecks(b *strings.Builder, j jnode, t *gtype, x, p string, nullable bool) error {
 	r, err := g.resolve(j)
 	if err != nil {
 		return err
@@ -1062,6 +1139,12 @@ func (g *gen) jsonChecks(b *strings.Builder, j jnode, t *gtype, x, p string, _ b
 	if t.kind == gStruct {
 		fmt.Fprintf(b, "if err := %s.validate(%s); err != nil {\nreturn err\n}\n", x, p)
 		return nil
+	}
+	if r.doc != nil {
+		// Another file's schema: its gen writes the checks, into this file.
+		sg := g.c.genFor(r.doc)
+		defer sg.borrow(g)()
+		return sg.jsonChecks(b, jnode{n: r.n, ptr: r.ptr}, t, x, p, nullable)
 	}
 	if nb, ok := g.nullableBranch(r); ok {
 		// x is the dereferenced non-null value: check it against the branch.
@@ -1139,7 +1222,7 @@ func (g *gen) stringChecks(b *strings.Builder, j jnode, x, p string) {
 	}
 	// santhosh checks const, enum and format first and stops at their failure;
 	// lengths and pattern come after.
-	if f, ok := n.Get("format").StringValue(); ok && g.ev.Draft < 2019 {
+	if f, ok := n.Get("format").StringValue(); ok && g.draft(j) < 2019 {
 		check := ""
 		if nn := nativeFormat(f); nn != "" {
 			check = "validate." + nn + "(" + x + ")"

@@ -26,12 +26,40 @@ type Fallback struct {
 	once    sync.Once
 	sch     *jsonschema.Schema
 	err     error
+	url     string     // the document's URL ("" for fallbackURL)
+	refs    []Resource // the documents it references
+}
+
+// Resource is a JSON Schema document that another one references: its URL
+// and its JSON text. A $ref finds it by the URL or by its $id.
+type Resource struct {
+	URL string
+	Doc string
+}
+
+// resourceLoader serves the referenced documents; any other URL is an
+// error (nothing is fetched).
+type resourceLoader map[string]string
+
+func (l resourceLoader) Load(url string) (any, error) {
+	doc, ok := l[url]
+	if !ok {
+		return nil, fmt.Errorf("%s is not an embedded schema", url)
+	}
+	return jsonschema.UnmarshalJSON(strings.NewReader(doc))
 }
 
 // NewFallback returns a fallback for the subschema at pointer (a JSON
 // pointer, "" for the root) of the JSON Schema document doc.
 func NewFallback(doc, pointer string) *Fallback {
 	return &Fallback{doc: doc, pointer: pointer}
+}
+
+// NewFallbackIn is NewFallback for a document, at url, that $refs the
+// documents refs (directly or through each other): they are added to the
+// compiler as resources, so that references to other files resolve.
+func NewFallbackIn(doc, url, pointer string, refs []Resource) *Fallback {
+	return &Fallback{doc: doc, pointer: pointer, url: url, refs: refs}
 }
 
 const fallbackURL = "mem://evctl/schema.json"
@@ -44,11 +72,24 @@ func (f *Fallback) compile() {
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft7)
-	if err := c.AddResource(fallbackURL, inst); err != nil {
+	u := f.url
+	if u == "" {
+		u = fallbackURL
+	}
+	if err := c.AddResource(u, inst); err != nil {
 		f.err = fmt.Errorf("add embedded schema: %w", err)
 		return
 	}
-	f.sch, f.err = c.Compile(fallbackURL + "#" + f.pointer)
+	if len(f.refs) > 0 {
+		// Served on demand by URL: a document is loaded once, under the
+		// URL its $ref names (its path, or its $id).
+		docs := map[string]string{}
+		for _, r := range f.refs {
+			docs[r.URL] = r.Doc
+		}
+		c.UseLoader(resourceLoader(docs))
+	}
+	f.sch, f.err = c.Compile(u + "#" + f.pointer)
 	if f.err != nil {
 		f.err = fmt.Errorf("compile embedded schema at #%s: %w", f.pointer, f.err)
 	}
