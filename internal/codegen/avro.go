@@ -66,6 +66,9 @@ func (g *gen) avroType(a anode, name string, top bool) (*gtype, bool, error) {
 		if t, ok := g.avroNamed[n.Str]; ok {
 			return t, false, nil
 		}
+		if t, ok, err := g.c.foreignAvro(g, a); ok || err != nil {
+			return t, false, err
+		}
 		return nil, false, g.errorf(n, "unknown Avro type %q", n.Str)
 	case schema.Array:
 		return g.avroUnion(a, name)
@@ -80,6 +83,14 @@ func (g *gen) avroType(a anode, name string, top bool) (*gtype, bool, error) {
 	logical, _ := n.Get("logicalType").StringValue()
 	if tn.Kind != schema.String {
 		return g.avroType(anode{n: tn, ptr: a.ptr + "/type", ns: a.ns}, name, top)
+	}
+	switch tn.Str {
+	case "record", "error", "enum", "fixed":
+		if _, full, _ := namedNS(a); !top && n.Get("name") != nil {
+			if t, ok := g.avroNamed[full]; ok {
+				return t, false, nil // generated already, for another file that uses it
+			}
+		}
 	}
 	switch tn.Str {
 	case "record", "error":
@@ -181,6 +192,11 @@ func (g *gen) goNameFor(a anode, top bool) (string, error) {
 		return g.prefix, nil
 	}
 	short, full, ns := namedNS(a)
+	if g.ev.Shared {
+		// A shared file's types are the catalog's: named by the full name,
+		// unique in any Avro schema that uses them.
+		return exported(full), nil
+	}
 	cand := g.prefix + exported(short)
 	if prev, ok := g.typeNames[cand]; ok && prev != full {
 		cand = g.prefix + exported(ns) + exported(short)
@@ -627,6 +643,9 @@ func resolveNamedNode(g *gen, a anode) anode {
 	}
 	walk(anode{n: g.ev.Root})
 	if found.n == nil {
+		if def, ok := g.c.avroDefs[full]; ok {
+			return def.a // defined in another file
+		}
 		return a
 	}
 	return found

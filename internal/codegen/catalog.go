@@ -236,5 +236,64 @@ func (g *gen) resourcesVar() string {
 	return *g.resVar
 }
 
-// indexAvro records where each Avro named type of the catalog is defined.
-func (c *catGen) indexAvro() {}
+// indexAvro records where each Avro named type of the catalog is defined
+// (the first file in generation order, for a name defined twice).
+func (c *catGen) indexAvro() {
+	for _, g := range c.order {
+		if g.ev.Format != schema.Avro {
+			continue
+		}
+		doc := g.ev
+		var walk func(a anode, depth int)
+		walk = func(a anode, depth int) {
+			if depth > schema.MaxDepth {
+				return
+			}
+			switch a.n.Kind {
+			case schema.Object:
+				ns := a.ns
+				if a.n.Get("name") != nil {
+					if t, _ := a.n.Get("type").StringValue(); t == "record" || t == "error" || t == "enum" || t == "fixed" {
+						var full string
+						_, full, ns = namedNS(a)
+						if _, dup := c.avroDefs[full]; !dup {
+							c.avroDefs[full] = avroDef{doc: doc, a: a}
+						}
+					}
+				}
+				for _, m := range a.n.Members {
+					walk(anode{n: m.Value, ptr: a.ptr + "/" + m.Key, ns: ns}, depth+1)
+				}
+			case schema.Array:
+				for i, it := range a.n.Items {
+					walk(anode{n: it, ptr: a.ptr + "/" + strconv.Itoa(i), ns: a.ns}, depth+1)
+				}
+			}
+		}
+		walk(anode{n: doc.Root}, 0)
+	}
+}
+
+// foreignAvro gives the Go type of an Avro named type that g's file uses
+// but another file defines: generated once, by that file's gen.
+func (c *catGen) foreignAvro(g *gen, ref anode) (*gtype, bool, error) {
+	full := avroFull(ref.n.Str, ref.ns)
+	def, ok := c.avroDefs[full]
+	if !ok {
+		def, ok = c.avroDefs[ref.n.Str]
+	}
+	if !ok || def.doc == g.ev {
+		return nil, false, nil
+	}
+	sg := c.genFor(def.doc)
+	_, dfull, _ := namedNS(def.a)
+	t, ok := sg.avroNamed[dfull]
+	if !ok {
+		var err error
+		if t, _, err = sg.avroType(def.a, "", false); err != nil {
+			return nil, false, fmt.Errorf("%s: %w", def.doc.Path, err)
+		}
+	}
+	g.noteImports(t.name)
+	return t, true, nil
+}

@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -200,4 +202,114 @@ func sampleOf(s *jsonschema.Schema, depth int) any {
 		return nil
 	}
 	return obj
+}
+
+// TestSharedTypesBuild generates a catalog whose events use types of shared
+// files and of each other: JSON Schema $ref to a shared file's root and to
+// its definitions (by path and by $id), and Avro named types (record, enum,
+// fixed) defined in another .avsc. Each type is generated once, in its
+// file's Go file, and used by every event; the test builds the code,
+// validates through the shared types, and decodes AppendAvro's bytes with
+// hamba/avro.
+func TestSharedTypesBuild(t *testing.T) {
+	files := map[string]string{
+		"common/money.json": `{"$id":"https://acme.test/common/money.json","type":"object","required":["amount","currency"],"additionalProperties":false,
+			"properties":{"amount":{"type":"integer","minimum":0},"currency":{"$ref":"#/definitions/Currency"}},
+			"definitions":{"Currency":{"type":"string","enum":["EUR","USD"]},"Sku":{"type":"string","pattern":"^[A-Z]{3}-[0-9]+$","maxLength":12}}}`,
+		"v1/OrderPlaced.json": `{"type":"object","required":["total","sku"],"properties":{"total":{"$ref":"../common/money.json"},
+			"sku":{"$ref":"../common/money.json#/definitions/Sku"},"lines":{"type":"array","items":{"$ref":"https://acme.test/common/money.json"}}}}`,
+		"v1/OrderShipped.json": `{"type":"object","required":["refund"],"properties":{"refund":{"$ref":"../common/money.json"},"currency":{"$ref":"../common/money.json#/definitions/Currency"}}}`,
+		"common/Address.avsc": `{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"street","type":"string"},
+			{"name":"country","type":{"type":"enum","name":"Country","symbols":["DE","FR"]}},{"name":"code","type":{"type":"fixed","name":"Code","size":2}}]}`,
+		"v1/CustomerMoved.avsc":  `{"type":"record","name":"CustomerMoved","namespace":"com.acme","fields":[{"name":"from","type":"Address"},{"name":"to","type":["null","com.acme.Address"],"default":null},{"name":"country","type":"com.acme.Country"}]}`,
+		"v1/CustomerJoined.avsc": `{"type":"record","name":"CustomerJoined","namespace":"com.acme","fields":[{"name":"home","type":"com.acme.Address"},{"name":"codes","type":{"type":"array","items":"Code"}}]}`,
+	}
+	var sb strings.Builder
+	sb.WriteString("package shared\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n\n\t\"github.com/hamba/avro/v2\"\n)\n\n")
+	sb.WriteString("const addressSchema = " + strconv.Quote(files["common/Address.avsc"]) + "\n")
+	sb.WriteString(`
+func TestShared(t *testing.T) {
+	// One Go type per shared definition, used by both events.
+	var m CommonMoney = CommonMoney{Amount: 5, Currency: CommonMoneyCurrencyEur}
+	p := &V1OrderPlaced{Total: m, SKU: "ABC-1", Lines: []CommonMoney{m}}
+	s := &V1OrderShipped{Refund: m}
+	var _ *CommonMoneyCurrency = s.Currency
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p.Lines[0].Amount = -1
+	if err := p.Validate(); err == nil || err.Error() == "" {
+		t.Fatal("a negative amount in a shared type passed")
+	} else if got := err.Error(); !strings.Contains(got, "/lines/0/amount") {
+		t.Fatalf("error %q does not locate /lines/0/amount", got)
+	}
+	p.Lines[0].Amount = 1
+	p.SKU = "abc"
+	if err := p.Validate(); err == nil {
+		t.Fatal("a sku against the shared pattern passed")
+	}
+	s.Refund.Currency = "GBP"
+	if err := s.Validate(); err == nil {
+		t.Fatal("a currency outside the shared enum passed")
+	}
+	b, err := (&V1OrderShipped{Refund: m}).AppendJSON(nil)
+	if err != nil || string(b) != ` + "`" + `{"refund":{"amount":5,"currency":"EUR"}}` + "`" + ` {
+		t.Fatalf("AppendJSON: %s %v", b, err)
+	}
+	// ValidateJSON compiles the event with the shared file as a resource.
+	if err := (*V1OrderPlaced)(nil).ValidateJSON([]byte(` + "`" + `{"total":{"amount":1,"currency":"USD"},"sku":"ABC-12"}` + "`" + `)); err != nil {
+		t.Fatal(err)
+	}
+	if err := (*V1OrderPlaced)(nil).ValidateJSON([]byte(` + "`" + `{"total":{"amount":1,"currency":"USD","x":1},"sku":"ABC-12"}` + "`" + `)); err == nil {
+		t.Fatal("ValidateJSON accepted an unknown property of the shared type")
+	}
+
+	// Avro: Address, Country and Code are defined once, in common/Address.avsc.
+	a := ComAcmeAddress{Street: "Main", Country: ComAcmeCountryDe, Code: [2]byte{'a', 'b'}}
+	mv := &V1CustomerMoved{From: a, To: &a, Country: ComAcmeCountryFr}
+	jn := &V1CustomerJoined{Home: a, Codes: [][2]byte{{'x', 'y'}}}
+	if err := mv.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	mv.Country = "XX"
+	if err := mv.Validate(); err == nil {
+		t.Fatal("a symbol outside the shared enum passed")
+	}
+	mv.Country = ComAcmeCountryFr
+	if _, err := avro.Parse(addressSchema); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ev interface {
+			Schema() string
+			AppendAvro([]byte) ([]byte, error)
+		}
+		want string
+	}{
+		{mv, "map[country:FR from:map[code:[97 98] country:DE street:Main] to:map[com.acme.Address:map[code:[97 98] country:DE street:Main]]]"},
+		{jn, "map[codes:[[120 121]] home:map[code:[97 98] country:DE street:Main]]"},
+	} {
+		sch, err := avro.Parse(c.ev.Schema())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.ev.AppendAvro(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		if err := avro.Unmarshal(sch, b, &got); err != nil {
+			t.Fatalf("hamba cannot decode %T: %v", c.ev, err)
+		}
+		if s := fmt.Sprint(got); s != c.want {
+			t.Fatalf("%T: hamba decodes %s, want %s", c.ev, s, c.want)
+		}
+	}
+}
+`)
+	test := strings.Replace(sb.String(), "import (\n", "import (\n\t\"strings\"\n", 1)
+	buildModule(t, map[string]genPackage{"shared": {files: files, tests: map[string]string{"shared_test.go": test}}})
 }
