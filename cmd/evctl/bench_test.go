@@ -205,3 +205,59 @@ func BenchmarkLintInProcess(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGenGo2000 runs `evctl gen go` on the generated 2,000-event
+// catalog, then `go build` of its output in a module that requires evctl
+// (dependencies built once beforehand; a changed constant makes every run
+// compile the generated package again). It reports the time of each step
+// and the peak memory (maximum resident set of the process and its
+// children) of each. Goal: gen plus build under 15 s and 1.5 GB on 2 cores.
+func BenchmarkGenGo2000(b *testing.B) {
+	bin := buildEvctl(b)
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	writeCatalog(b, dir, 2000, 0)
+	write(b, filepath.Join(dir, "go.mod"), "module example.com/bench\n\ngo 1.26.8\n\nrequire github.com/evctl/evctl v0.0.0\n\nreplace github.com/evctl/evctl => "+repo+"\n")
+	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	write(b, filepath.Join(dir, "go.sum"), string(sum))
+	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	timed := func(name string, args ...string) (time.Duration, int64) {
+		cmd := exec.Command(name, args...)
+		cmd.Dir, cmd.Env = dir, env
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+		d := time.Since(start)
+		var rss int64
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss // KiB on Linux; the largest of the process and its waited-for children
+		}
+		return d, rss
+	}
+	gen := []string{"gen", "go", "schemas", "--out", "gen/events", "--package", "events"}
+	timed(bin, gen...)
+	timed("go", "build", "./...") // dependencies into the build cache
+	var genT, buildT time.Duration
+	var genRSS, buildRSS int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d, rss := timed(bin, gen...)
+		genT += d
+		genRSS = max(genRSS, rss)
+		write(b, filepath.Join(dir, "gen", "events", "bench_nonce.go"), fmt.Sprintf("package events\n\nconst benchNonce = %d\n", time.Now().UnixNano()))
+		d, rss = timed("go", "build", "./...")
+		buildT += d
+		buildRSS = max(buildRSS, rss)
+	}
+	b.ReportMetric(genT.Seconds()/float64(b.N), "gen-s")
+	b.ReportMetric(buildT.Seconds()/float64(b.N), "build-s")
+	b.ReportMetric(float64(genRSS)/1024, "gen-peak-MiB")
+	b.ReportMetric(float64(buildRSS)/1024, "build-peak-MiB")
+}

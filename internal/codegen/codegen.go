@@ -158,6 +158,18 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 			g.f.EventType = c.relPath(g.ev)
 		}
 	}
+	for _, g := range c.order {
+		if g.ev.Format != schema.JSONSchema {
+			continue
+		}
+		// Every $ref to another document must name a file of the catalog:
+		// a fallback cannot compile without it.
+		for _, ref := range schema.ExternalRefs(g.ev.Root) {
+			if _, _, err := c.refTarget(g.ev, ref); err != nil {
+				return nil, nil, fmt.Errorf("gen go: %s: %w; pass the referenced files to gen go too", g.ev.Path, err)
+			}
+		}
+	}
 	c.indexAvro()
 	for _, g := range c.order[:len(events)] {
 		if err := g.body(); err != nil {

@@ -9,7 +9,9 @@ import (
 	"github.com/evctl/evctl/internal/codegen/gentest/bench"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
 	"github.com/evctl/evctl/internal/codegen/gentest/catalog"
+	"github.com/evctl/evctl/internal/codegen/gentest/cdevents"
 	"github.com/evctl/evctl/internal/codegen/gentest/names"
+	"github.com/evctl/evctl/internal/codegen/gentest/wikimedia"
 	"github.com/evctl/evctl/internal/schema"
 )
 
@@ -42,10 +44,10 @@ func TestGenerateFailsClearly(t *testing.T) {
 			`field "self" of Avro record A holds record V1A by value, which contains this field: no finite value of A exists`},
 		{"avro records holding each other", map[string]string{"v1/A.avsc": `{"type":"record","name":"A","fields":[{"name":"b","type":{"type":"record","name":"B","fields":[{"name":"a","type":["A"]}]}}]}`},
 			`field "a" of Avro record B holds record V1A by value`},
-		{"reference to another file", map[string]string{
-			"v1/A.json":    `{"type":"object","properties":{"x":{"$ref":"Defs.json#/definitions/X"}}}`,
-			"v1/Defs.json": `{"type":"object","definitions":{"X":{"type":"string"}},"properties":{}}`},
-			`points outside the file; gen go supports local references only`},
+		{"anchor in another file", map[string]string{
+			"v1/A.json":        `{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"x":{"$ref":"../common/Defs.json#X"}}}`,
+			"common/Defs.json": `{"$schema":"https://json-schema.org/draft/2020-12/schema","$defs":{"X":{"$anchor":"X","type":"string"}}}`},
+			`$ref "../common/Defs.json#X" uses an anchor; gen go follows JSON pointers only`},
 		{"avro top level not a record", map[string]string{"v1/A.avsc": `{"type":"enum","name":"E","symbols":["A"]}`},
 			`top-level Avro schema must be a record`},
 	} {
@@ -119,6 +121,10 @@ func TestSchemaIsSourceText(t *testing.T) {
 				e = names.NewEvent(ev.Type)
 			case "bench":
 				e = bench.NewEvent(ev.Type)
+			case "cdevents":
+				e = cdevents.NewEvent(ev.Key)
+			case "wikimedia":
+				e = wikimedia.NewEvent(ev.Key)
 			default:
 				e = catalog.NewEvent(ev.Type)
 			}
