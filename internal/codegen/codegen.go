@@ -3,14 +3,19 @@
 // avro tags for Avro), its nested types, enum types with prefixed constants,
 // and the methods EventType, Subject, Schema (the source text exactly as
 // written), SchemaType and Validate; one shared file adds the Event
-// interface, EventTypes and NewEvent.
+// interface, EventTypes and NewEvent. Each shared file of the catalog gets
+// its own file too: a schema that another file uses (a JSON Schema $ref to
+// another file, by path or $id; an Avro named type defined in another
+// .avsc) is generated once, by the gen of the file defining it (catalog.go),
+// and shared by every event using it.
 //
 // Validate is compiled to plain Go for: required, type, string enum/const,
 // minimum/maximum and their exclusive forms, integral multipleOf on
 // integers, minLength/maxLength (runes), pattern (compiled once), format
 // (allocation-free ports of santhosh-tekuri/jsonschema v6's checks, or its
 // own check for formats without a port), minItems/maxItems, uniqueItems
-// over scalars, items, properties, local $ref, and additionalProperties;
+// over scalars, items, properties, $ref (local or to another file), and
+// additionalProperties;
 // for Avro: enum symbols, uuid content, decimal precision and scale, and
 // union branches (int32 range and fixed size hold by construction). A
 // subschema using any other keyword is validated by santhosh-tekuri/jsonschema
@@ -23,7 +28,8 @@
 // wire/avrobin) whose output decodes with hamba/avro to what hamba's own
 // encoder writes; wire.Serializer uses it.
 //
-// Rendering uses text/template from an embedded file system and go/format.
+// Rendering uses text/template from an embedded file system and go/format,
+// one file per task on every core.
 // Generate returns the files in memory; writing them is the caller's job,
 // and Check compares them with a directory.
 package codegen
