@@ -77,6 +77,7 @@ func All() []*Rule {
 		ExplicitUnits,
 		Envelope,
 		ClosedContentModel,
+		VerbLast,
 	}
 	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
 	return rules
