@@ -354,6 +354,22 @@ func TestPastTenseExamples(t *testing.T) {
 	}
 }
 
+// TestLowConfidenceNote: a past form spelled like its base is accepted with
+// a note, and a name that is past for sure gets none.
+func TestLowConfidenceNote(t *testing.T) {
+	for _, name := range []string{"PasswordReset", "MessageRead", "WeatherForecast", "ThreadBroadcast", "SensorOutput"} {
+		v := judgeName(name)
+		if !v.Past || !strings.Contains(v.Note, "low confidence") {
+			t.Errorf("%s: want past with a low-confidence note, got past=%v note=%q", name, v.Past, v.Note)
+		}
+	}
+	for _, name := range []string{"OrderPlaced", "UserSignedUp", "ItemMovedToFolder", "PasswordWasReset", "Reset"} {
+		if v := judgeName(name); v.Note != "" {
+			t.Errorf("%s: unexpected note %q", name, v.Note)
+		}
+	}
+}
+
 // TestEveryRulePolicy requires every rule to state its labelling policy
 // with a bad and a good example, for `evctl rules explain`.
 func TestEveryRulePolicy(t *testing.T) {
