@@ -354,6 +354,22 @@ func TestPastTenseExamples(t *testing.T) {
 	}
 }
 
+// TestLowConfidenceNote: a past form spelled like its base is accepted with
+// a note, and a name that is past for sure gets none.
+func TestLowConfidenceNote(t *testing.T) {
+	for _, name := range []string{"PasswordReset", "MessageRead", "WeatherForecast", "ThreadBroadcast", "SensorOutput"} {
+		v := judgeName(name)
+		if !v.Past || !strings.Contains(v.Note, "low confidence") {
+			t.Errorf("%s: want past with a low-confidence note, got past=%v note=%q", name, v.Past, v.Note)
+		}
+	}
+	for _, name := range []string{"OrderPlaced", "UserSignedUp", "ItemMovedToFolder", "PasswordWasReset", "Reset"} {
+		if v := judgeName(name); v.Note != "" {
+			t.Errorf("%s: unexpected note %q", name, v.Note)
+		}
+	}
+}
+
 // TestEveryRulePolicy requires every rule to state its labelling policy
 // with a bad and a good example, for `evctl rules explain`.
 func TestEveryRulePolicy(t *testing.T) {
@@ -364,15 +380,24 @@ func TestEveryRulePolicy(t *testing.T) {
 	}
 }
 
-// FuzzSuggestionsPass checks on any name that the past-tense rule never
-// panics and that every rename it offers is accepted by the rule.
+// FuzzSuggestionsPass checks on any name that the past-tense and verb-last
+// rules never panic and that every rename they offer is accepted by the
+// rule (by both rules, for verb-last's reorderings).
 func FuzzSuggestionsPass(f *testing.F) {
 	for _, n := range suggestionCases {
 		f.Add(n)
 	}
 	f.Add("AppSubscriptionsApproachingCappedAmount")
 	f.Add("customer_groups/create")
+	f.Add("ItemMovedToFolder")
+	f.Add("UserSignedUpForTrial")
 	f.Fuzz(func(t *testing.T, name string) {
+		// verb-last's reorderings pass it and past-tense.
+		if vl := judgeVerbLast(name); !vl.Last && vl.Fix != "" {
+			if !judgeVerbLast(vl.Fix).Last || !judgeName(vl.Fix).Past {
+				t.Errorf("%q: verb-last's suggestion %q is rejected by verb-last or past-tense", name, vl.Fix)
+			}
+		}
 		v := judgeName(name)
 		if v.Past || v.Fix == "" {
 			return
@@ -462,4 +487,75 @@ func lintFields(t *testing.T, extra map[string]string) []diag.Diagnostic {
 		t.Fatalf("load: %v %v", err, cat.Errors)
 	}
 	return Run(cat, config.Default())
+}
+
+// TestCorpusVerbLast measures the optional verb-last rule on the past
+// names of the corpus (names.tsv's "ok" labels): testdata/corpus/
+// verb-last.tsv lists, by hand, those whose past verb is followed by more
+// words and the reordering the policy asks for. Every reordering offered
+// passes both verb-last and past-tense.
+func TestCorpusVerbLast(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "corpus", "verb-last.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for i, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		c := strings.Split(line, "\t")
+		if len(c) != 3 {
+			t.Fatalf("verb-last.tsv:%d: want name, publisher, expected rename: %q", i+1, line)
+		}
+		want[c[0]+" "+c[1]] = c[2]
+	}
+	var s score
+	items, offered := 0, 0
+	for _, n := range readNames(t) {
+		if n.Label != "ok" {
+			continue
+		}
+		items++
+		fix, labelled := want[n.Name+" "+n.Publisher]
+		v := judgeVerbLast(n.Name)
+		s.add(fmt.Sprintf("%s (%s %s)", n.Name, n.Publisher, n.Original), labelled, !v.Last)
+		if v.Last {
+			continue
+		}
+		if labelled && v.Fix != fix {
+			t.Errorf("%s: verb-last proposes %q, want %q", n.Name, v.Fix, fix)
+		}
+		if v.Fix == "" {
+			continue
+		}
+		offered++
+		if !judgeVerbLast(v.Fix).Last {
+			t.Errorf("%s: verb-last rejects its own suggestion %q", n.Name, v.Fix)
+		}
+		if pt := judgeName(v.Fix); !pt.Past {
+			t.Errorf("%s: past-tense rejects verb-last's suggestion %q: %s", n.Name, v.Fix, pt.Message)
+		}
+	}
+	t.Logf("verb-last: %d findings on %d past names, %d with a reordering that both rules accept", s.tp+s.fp, items, offered)
+	s.check(t, "verb-last", items)
+}
+
+// TestVerbLastExamples pins the readings verb-last's policy names.
+func TestVerbLastExamples(t *testing.T) {
+	for name, fix := range map[string]string{
+		"ItemMovedToFolder": "ItemToFolderMoved", "MemberJoinedChannel": "MemberChannelJoined",
+		"CheckRunRequestedAction": "CheckRunActionRequested", "UserSignedUpForTrial": "UserForTrialSignedUp",
+		"OrderPlacedOnHold": "OrderOnHoldPlaced", "SubscriptionDeletedEvent": "SubscriptionDeleted",
+	} {
+		v := judgeVerbLast(name)
+		if v.Last || v.Fix != fix {
+			t.Errorf("%s: fix %q, want %q (%s)", name, v.Fix, fix, v.Message)
+		}
+	}
+	for _, name := range []string{"OrderPlaced", "UserSignedUp", "ItemToFolderMoved", "PasswordReset", "PlaceOrder", "Created", "CartCheckedOut"} {
+		if v := judgeVerbLast(name); !v.Last {
+			t.Errorf("%s: want accepted, got: %s", name, v.Message)
+		}
+	}
 }

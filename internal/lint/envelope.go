@@ -29,6 +29,15 @@ date-time string, or an epoch integer whose unit is stated (a "unit" or
 a field (an empty path segment, spaces, a JSON pointer "/meta/id", "*", "[")
 is rejected when the config is loaded.
 
+What counts as a violation (the policy the corpus labels follow): each of
+the three fields, under the names the team configured, is absent, not
+required (itself or an object on its path), or of the wrong type. The
+envelope is one contract for every event, so consumers can deduplicate and
+order generically: an event-specific time (cancelledAt) or id (orderId) is
+not the envelope, and a payload that carries its envelope in transport
+headers only (GitHub's X-GitHub-Delivery) has none in the schema. Configure
+the names once per catalog; the rule then judges every event by them.
+
 Bad:  {"id": {"type": "string"}, "timestamp": {"type": "string", "format": "date-time"}}
       (with the default names)
 Good: {"event_id": {"type": "string", "format": "uuid"},
@@ -150,7 +159,11 @@ func runEnvelope(p *Pass) {
 				how = `remove "null" from its type`
 			}
 			if optional == f.Name {
-				p.Reportf(f.Pos, "envelope field %q must be required; %s", f.Name, how)
+				shown := f.Name
+				if strings.Contains(ef.name, ".") {
+					shown = ef.name
+				}
+				p.Reportf(f.Pos, "envelope field %q must be required; %s", shown, how)
 			} else {
 				p.Reportf(f.Pos, "envelope field %q is inside %q, which must be required; %s", ef.name, optional, how)
 			}

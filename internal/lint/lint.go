@@ -48,8 +48,18 @@ type Pass struct {
 	report  func(diag.Diagnostic)
 }
 
-// Reportf reports a finding at pos.
+// Reportf reports a finding at pos, at the rule's configured severity.
 func (p *Pass) Reportf(pos schema.Pos, format string, args ...any) {
+	p.reportAt("", pos, format, args...)
+}
+
+// Notef reports an info note at pos: something the rule accepted with low
+// confidence. A note never fails a run, whatever the rule's severity.
+func (p *Pass) Notef(pos schema.Pos, format string, args ...any) {
+	p.reportAt(diag.Info, pos, format, args...)
+}
+
+func (p *Pass) reportAt(sev diag.Severity, pos schema.Pos, format string, args ...any) {
 	if pos.Line == 0 {
 		pos = schema.Pos{Line: 1, Col: 1}
 	}
@@ -58,12 +68,13 @@ func (p *Pass) Reportf(pos schema.Pos, format string, args ...any) {
 		event = ""
 	}
 	p.report(diag.Diagnostic{
-		Rule:    p.Rule.ID,
-		File:    p.Event.Path,
-		Line:    pos.Line,
-		Column:  pos.Col,
-		Event:   event,
-		Message: fmt.Sprintf(format, args...),
+		Severity: sev,
+		Rule:     p.Rule.ID,
+		File:     p.Event.Path,
+		Line:     pos.Line,
+		Column:   pos.Col,
+		Event:    event,
+		Message:  fmt.Sprintf(format, args...),
 	})
 }
 
@@ -77,6 +88,7 @@ func All() []*Rule {
 		ExplicitUnits,
 		Envelope,
 		ClosedContentModel,
+		VerbLast,
 	}
 	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
 	return rules
@@ -175,7 +187,9 @@ func Run(cat *schema.Catalog, c *config.Config) []diag.Diagnostic {
 				continue
 			}
 			p := &Pass{Rule: r, Event: ev, Catalog: cat, Config: c, report: func(d diag.Diagnostic) {
-				d.Severity = sev
+				if d.Severity == "" {
+					d.Severity = sev
+				}
 				ds = append(ds, d)
 			}}
 			r.Run(p)

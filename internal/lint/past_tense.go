@@ -20,7 +20,9 @@ British -ised forms), followed by nothing or by any words: a particle
 object (MemberJoinedChannel, CheckRunRequestedAction). A name of one word
 passes when that word is a past form (Created). A form spelled like its base
 (Reset, Input, Broadcast, Forecast) counts only as the last word after an
-entity (PasswordReset) and is then read as past with low confidence.
+entity (PasswordReset) and is then read as past with low confidence: the
+name passes, with an info note (severity info, never failing a run; SARIF
+level "note") saying so, which lint.past_tense.allow silences.
 
 A name fails when it has no past verb:
   - a command starting with a verb (PlaceOrder → OrderPlaced,
@@ -147,6 +149,9 @@ func runPastTense(p *Pass) {
 	}
 	v := judgeName(name)
 	if v.Past {
+		if v.Note != "" {
+			p.Notef(namePos(p.Event), "%s", v.Note)
+		}
 		return
 	}
 	p.Reportf(namePos(p.Event), "%s", v.Message)
@@ -177,6 +182,10 @@ func allowedName(allow []string, name string) bool {
 // nameVerdict is the past-tense rule's reading of an event name.
 type nameVerdict struct {
 	Past bool
+	// Note explains a low-confidence reading of a past name: its verb is
+	// spelled like its base (PasswordReset), so it may be a noun or a
+	// command; "" otherwise.
+	Note string
 	// Message is the finding when the name is not past.
 	Message string
 	// Fix is the suggested name ("" when none); the rule accepts it.
@@ -188,7 +197,12 @@ type nameVerdict struct {
 func judgeName(name string) nameVerdict {
 	en := parseEventName(name)
 	if en.Past {
-		return nameVerdict{Past: true}
+		v := nameVerdict{Past: true}
+		if en.LowConfidence {
+			verb := en.Words[en.VerbIdx]
+			v.Note = fmt.Sprintf("event name %q is read as past with low confidence; %q is spelled like its base form, so it reads as past only after the entity %q; if the name states what happened, list it under lint.past_tense.allow to silence this note; if %q is a noun or a command here, rename the event with a past verb", name, verb, strings.Join(en.Words[:en.VerbIdx], ""), verb)
+		}
+		return v
 	}
 	w := en.Words
 	if len(w) == 0 {
