@@ -14,7 +14,6 @@ const (
 	CodeVersionNotSoftDeleted = 40407
 	CodeSubjectConfigNotFound = 40408
 	CodeSubjectModeNotFound   = 40409
-	CodeContextNotFound       = 40410
 	CodeIncompatibleSchema    = 40901
 	CodeInvalidSchema         = 42201
 	CodeInvalidVersion        = 42202
@@ -25,7 +24,7 @@ const (
 	CodeInvalidSubject        = 42208
 	CodeSchemaTooLarge        = 42209
 	CodeInvalidRuleSet        = 42210
-	CodeContextNotEmpty       = 42212
+	CodeContextNotEmpty       = 42211
 	CodeStoreError            = 50001
 	CodeOperationTimeout      = 50002
 	CodeUnauthorized          = 401

@@ -293,7 +293,7 @@ func (s *server) handleLatestWithMetadata(w http.ResponseWriter, r *http.Request
 			if row.Deleted && !deleted {
 				continue
 			}
-			sc, err := tx.SchemaByID(row.SchemaID)
+			sc, err := tx.SchemaByID(row.Context, row.SchemaID)
 			if err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -78,7 +79,7 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.store.View(r.Context(), func(tx store.Tx) error {
-		_, err := tx.MaxSchemaID()
+		_, err := tx.MaxSchemaID(api.DefaultContext)
 		return err
 	})
 	if err != nil {
@@ -89,8 +90,54 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeRaw(w, http.StatusOK, []byte(`{"status":"UP"}`))
 }
 
+// handleContexts is GET /contexts: the default context, then every other
+// context that ever held a version and was not deleted, sorted; filtered
+// by ?contextPrefix= and paged by ?offset=&limit=.
 func (s *server) handleContexts(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, []string{"."})
+	var ctxs []string
+	if err := s.store.View(r.Context(), func(tx store.Tx) (err error) {
+		ctxs, err = tx.Contexts()
+		return err
+	}); err != nil {
+		return err
+	}
+	prefix := r.URL.Query().Get("contextPrefix")
+	out := []string{}
+	for _, c := range append([]string{api.DefaultContext}, ctxs...) {
+		if strings.HasPrefix(c, prefix) {
+			out = append(out, c)
+		}
+	}
+	out, err := page(r, out)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleDeleteContext is DELETE /contexts/{context}: 204 once the context
+// is forgotten; 422/42211 while a version (soft-deleted or not) of one of
+// its subjects exists.
+func (s *server) handleDeleteContext(w http.ResponseWriter, r *http.Request) error {
+	ctx, ok := api.NormalizeContext(r.PathValue("context"))
+	if !ok {
+		return errf(statusForUnprocessableEntity, api.CodeUnprocessable, "Invalid context name %q: want .name", r.PathValue("context"))
+	}
+	err := s.update(r.Context(), func(tx store.Tx) error {
+		used, err := tx.ContextInUse(ctx)
+		if err != nil {
+			return err
+		}
+		if used {
+			return errf(statusForUnprocessableEntity, api.CodeContextNotEmpty, "Context %s is not empty", ctx)
+		}
+		return tx.DeleteContext(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -104,13 +151,45 @@ func (s *server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// subject reads and validates the {subject} path value.
+// subjectParam reads and validates the {subject} path value and returns its
+// canonical spelling (":.:x" is "x"; ":.ctx:x" is x in context .ctx).
 func subjectParam(r *http.Request) (string, error) {
 	subj := r.PathValue("subject")
 	if err := validSubject(subj); err != nil {
 		return "", err
 	}
-	return subj, nil
+	ctx, name := api.SplitSubject(subj)
+	if err := validSubject(name); err != nil {
+		return "", err
+	}
+	if _, ok := api.NormalizeContext(ctx); !ok {
+		return "", errInvalidSubject(subj)
+	}
+	return api.QualifySubject(ctx, name), nil
+}
+
+// subjectMatcher returns the filter of ?subjectPrefix= as Confluent reads
+// it: absent or ":*:" is every subject of every context; ":*:x" the
+// subjects of any context whose name starts with x; otherwise the subjects
+// of the prefix's context (the default one for a bare prefix) whose name
+// starts with the prefix's name.
+func subjectMatcher(r *http.Request) func(subject string) bool {
+	q := r.URL.Query()
+	if !q.Has("subjectPrefix") {
+		return func(string) bool { return true }
+	}
+	prefix := q.Get("subjectPrefix")
+	if rest, ok := strings.CutPrefix(prefix, api.ContextWildcard); ok {
+		return func(subject string) bool {
+			_, name := api.SplitSubject(subject)
+			return strings.HasPrefix(name, rest)
+		}
+	}
+	pctx, pname := api.SplitSubject(prefix)
+	return func(subject string) bool {
+		ctx, name := api.SplitSubject(subject)
+		return ctx == pctx && strings.HasPrefix(name, pname)
+	}
 }
 
 // page applies ?offset= and ?limit= to a list answer, as Confluent does on
@@ -149,9 +228,8 @@ func checkFormat(r *http.Request) error {
 }
 
 func (s *server) handleListSubjects(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
 	deleted, deletedOnly := boolParam(r, "deleted"), boolParam(r, "deletedOnly")
-	prefix := q.Get("subjectPrefix")
+	match := subjectMatcher(r)
 	var rows []store.SubjectRow
 	if err := s.store.View(r.Context(), func(tx store.Tx) (err error) {
 		rows, err = tx.Subjects()
@@ -161,7 +239,7 @@ func (s *server) handleListSubjects(w http.ResponseWriter, r *http.Request) erro
 	}
 	out := []string{}
 	for _, row := range rows {
-		if !strings.HasPrefix(row.Subject, prefix) {
+		if !match(row.Subject) {
 			continue
 		}
 		switch {
@@ -280,7 +358,7 @@ func (s *server) loadVersion(r *http.Request) (schemaObject, error) {
 		if err != nil {
 			return err
 		}
-		sc, err := tx.SchemaByID(row.SchemaID)
+		sc, err := tx.SchemaByID(row.Context, row.SchemaID)
 		if err != nil {
 			return err
 		}
@@ -327,18 +405,18 @@ func (s *server) handleReferencedBy(w http.ResponseWriter, r *http.Request) erro
 		if err != nil {
 			return err
 		}
-		ids, err := tx.ReferencedBy(subj, row.Version)
+		keys, err := tx.ReferencedBy(subj, row.Version)
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			vs, err := tx.VersionsBySchema(id)
+		for _, k := range keys {
+			vs, err := tx.VersionsBySchema(k.Context, k.ID)
 			if err != nil {
 				return err
 			}
 			for _, x := range vs {
 				if !x.Deleted {
-					out = append(out, id)
+					out = append(out, k.ID)
 					break
 				}
 			}
@@ -366,8 +444,8 @@ func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if boolParam(r, "fetchMaxId") {
-		return s.schemaByIDWithMaxID(w, r, id)
+	if boolParam(r, "fetchMaxId") || r.URL.Query().Has("subject") {
+		return s.schemaByIDUncached(w, r, id)
 	}
 	if s.generation != nil {
 		s.ids.sync(s.generation().HardDeletes)
@@ -420,7 +498,7 @@ func (s *server) handleSchemaByGUID(w http.ResponseWriter, r *http.Request) erro
 		if err != nil {
 			return err
 		}
-		vs, err := tx.VersionsBySchema(sc.ID)
+		vs, err := tx.VersionsBySchema(sc.Context, sc.ID)
 		if err != nil {
 			return err
 		}
@@ -436,16 +514,21 @@ func (s *server) handleSchemaByGUID(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// schemaByIDWithMaxID answers GET /schemas/ids/{id}?fetchMaxId=true: the
-// schema and the largest id allocated so far, read together.
-func (s *server) schemaByIDWithMaxID(w http.ResponseWriter, r *http.Request, id int64) error {
+// schemaByIDUncached answers GET /schemas/ids/{id} with ?subject= (which
+// selects the context, see idContext) or ?fetchMaxId=true (the largest id
+// allocated so far in that context, read with the schema).
+func (s *server) schemaByIDUncached(w http.ResponseWriter, r *http.Request, id int64) error {
 	sc, err := s.visibleSchema(r, id)
 	if err != nil {
 		return err
 	}
+	if !boolParam(r, "fetchMaxId") {
+		writeJSON(w, http.StatusOK, newSchemaString(sc))
+		return nil
+	}
 	var maxID int64
 	if err := s.store.View(r.Context(), func(tx store.Tx) (err error) {
-		maxID, err = tx.MaxSchemaID()
+		maxID, err = tx.MaxSchemaID(sc.Context)
 		return err
 	}); err != nil {
 		return err
@@ -457,10 +540,54 @@ func (s *server) schemaByIDWithMaxID(w http.ResponseWriter, r *http.Request, id 
 	return nil
 }
 
+// idContext resolves the context of an id lookup from ?subject=, as
+// Confluent does (getSchemaKeyUsingContexts): without it, the default
+// context. A qualified subject selects its context and must hold the id
+// (any subject of it for ":.ctx:"). A bare subject selects the default
+// context if it holds the id there, else the first other context in which
+// the subject of that name holds it, else the default context. holder, when
+// not empty, is the subject that must hold the id.
+func idContext(tx store.Tx, r *http.Request, id int64) (ctx, holder string, err error) {
+	subject := r.URL.Query().Get("subject")
+	if subject == "" {
+		return api.DefaultContext, "", nil
+	}
+	ctx, name := api.SplitSubject(subject)
+	if name == "" {
+		return ctx, "", nil
+	}
+	if ctx != api.DefaultContext {
+		return ctx, api.QualifySubject(ctx, name), nil
+	}
+	holds := func(ctx, subject string) (bool, error) {
+		vs, err := tx.VersionsBySchema(ctx, id)
+		for _, v := range vs {
+			if v.Subject == subject {
+				return true, nil
+			}
+		}
+		return false, err
+	}
+	if ok, err := holds(api.DefaultContext, name); ok || err != nil {
+		return api.DefaultContext, name, err
+	}
+	ctxs, err := tx.Contexts()
+	if err != nil {
+		return "", "", err
+	}
+	for _, c := range ctxs {
+		q := api.QualifySubject(c, name)
+		if ok, err := holds(c, q); ok || err != nil {
+			return c, q, err
+		}
+	}
+	return api.DefaultContext, "", nil
+}
+
 // handleListSchemas is GET /schemas: every version of every subject as a
 // Schema object, filtered by ?subjectPrefix=, ?deleted= and ?latestOnly=.
 func (s *server) handleListSchemas(w http.ResponseWriter, r *http.Request) error {
-	prefix := r.URL.Query().Get("subjectPrefix")
+	match := subjectMatcher(r)
 	deleted, latestOnly := boolParam(r, "deleted"), boolParam(r, "latestOnly")
 	out := []schemaObject{}
 	err := s.store.View(r.Context(), func(tx store.Tx) error {
@@ -469,7 +596,7 @@ func (s *server) handleListSchemas(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		for _, sub := range subjects {
-			if !strings.HasPrefix(sub.Subject, prefix) {
+			if !match(sub.Subject) {
 				continue
 			}
 			rows, err := tx.Versions(sub.Subject)
@@ -486,7 +613,7 @@ func (s *server) handleListSchemas(w http.ResponseWriter, r *http.Request) error
 				picked = picked[len(picked)-1:]
 			}
 			for _, row := range picked {
-				sc, err := tx.SchemaByID(row.SchemaID)
+				sc, err := tx.SchemaByID(row.Context, row.SchemaID)
 				if err != nil {
 					return err
 				}
@@ -506,29 +633,39 @@ func (s *server) handleListSchemas(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// visibleSchema returns schema id if some version, live or soft-deleted,
-// still holds it.
+// visibleSchema returns schema id of the context ?subject= selects (see
+// idContext) if some version, live or soft-deleted, still holds it.
 func (s *server) visibleSchema(r *http.Request, id int64) (store.StoredSchema, error) {
 	var sc store.StoredSchema
 	err := s.store.View(r.Context(), func(tx store.Tx) error {
-		var err error
-		sc, err = tx.SchemaByID(id)
-		if errors.Is(err, store.ErrNotFound) {
-			return errSchemaNotFound()
-		}
+		vs, err := schemaVersions(tx, r, id)
 		if err != nil {
 			return err
 		}
-		vs, err := tx.VersionsBySchema(id)
-		if err != nil {
-			return err
-		}
-		if len(vs) == 0 {
-			return errSchemaNotFound()
-		}
-		return nil
+		sc, err = tx.SchemaByID(vs[0].Context, id)
+		return err
 	})
 	return sc, err
+}
+
+// schemaVersions returns the versions that hold id in the context
+// ?subject= selects (see idContext); 404/40403 when there is none.
+func schemaVersions(tx store.Tx, r *http.Request, id int64) ([]store.VersionRow, error) {
+	ctx, holder, err := idContext(tx, r, id)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := tx.VersionsBySchema(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if holder != "" && !slices.ContainsFunc(vs, func(v store.VersionRow) bool { return v.Subject == holder }) {
+		return nil, errSchemaNotFound()
+	}
+	if len(vs) == 0 {
+		return nil, errSchemaNotFound()
+	}
+	return vs, nil
 }
 
 func (s *server) handleSchemaTextByID(w http.ResponseWriter, r *http.Request) error {
@@ -555,12 +692,9 @@ func (s *server) versionsByID(r *http.Request) ([]store.VersionRow, error) {
 	deleted := boolParam(r, "deleted")
 	var out []store.VersionRow
 	err = s.store.View(r.Context(), func(tx store.Tx) error {
-		vs, err := tx.VersionsBySchema(id)
+		vs, err := schemaVersions(tx, r, id)
 		if err != nil {
 			return err
-		}
-		if len(vs) == 0 {
-			return errSchemaNotFound()
 		}
 		for _, v := range vs {
 			if !v.Deleted || deleted {
@@ -726,7 +860,7 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 
 // effectiveMode is the subject's mode, else the global one, else READWRITE.
 func effectiveMode(tx store.Tx, subj string) (string, error) {
-	for _, scope := range []string{subj, ""} {
+	for _, scope := range scopesOf(subj) {
 		m, err := tx.Mode(scope)
 		if err == nil {
 			return m, nil
@@ -742,11 +876,7 @@ func effectiveMode(tx store.Tx, subj string) (string, error) {
 // taken from the global config, and BACKWARD when neither sets a level.
 func effectiveConfig(tx store.Tx, subj string) (store.SubjectConfig, error) {
 	var out store.SubjectConfig
-	scopes := []string{subj, ""}
-	if subj == "" {
-		scopes = scopes[1:]
-	}
-	for _, scope := range scopes {
+	for _, scope := range scopesOf(subj) {
 		c, err := tx.Config(scope)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
@@ -774,6 +904,23 @@ func effectiveConfig(tx store.Tx, subj string) (store.SubjectConfig, error) {
 		out.Compatibility = defaultLevel
 	}
 	return out, nil
+}
+
+// scopesOf lists where a subject's config and mode come from, nearest
+// first: the subject, its context (":.ctx:", outside the default context),
+// then the global scope "".
+func scopesOf(subj string) []string {
+	if subj == "" {
+		return []string{""}
+	}
+	ctx, name := api.SplitSubject(subj)
+	if ctx == api.DefaultContext {
+		return []string{subj, ""}
+	}
+	if name == "" {
+		return []string{subj, ""}
+	}
+	return []string{subj, api.QualifySubject(ctx, ""), ""}
 }
 
 // effectiveLevel is the subject's level, else the global one, else BACKWARD.
@@ -810,7 +957,7 @@ func latestLive(tx store.Tx, subj string) (store.VersionRow, store.StoredSchema,
 	if err != nil {
 		return store.VersionRow{}, store.StoredSchema{}, false, err
 	}
-	sc, err := tx.SchemaByID(row.SchemaID)
+	sc, err := tx.SchemaByID(row.Context, row.SchemaID)
 	if err != nil {
 		return store.VersionRow{}, store.StoredSchema{}, false, err
 	}
@@ -861,7 +1008,7 @@ type registration struct {
 func planRegister(tx store.Tx, subj string, p *preparedSchema) (*registration, error) {
 	var g registration
 	var err error
-	if g.refs, g.refTexts, err = resolveRefs(tx, p.References); err != nil {
+	if g.refs, g.refTexts, err = resolveRefs(tx, api.ContextOf(subj), p.References); err != nil {
 		return nil, err
 	}
 	row, latest, ok, err := latestLive(tx, subj)
@@ -879,7 +1026,7 @@ func planRegister(tx store.Tx, subj string, p *preparedSchema) (*registration, e
 	if g.hash, err = contractHash(p.Type, p.Canonical, g.refs, g.meta, g.rules); err != nil {
 		return nil, err
 	}
-	g.existing, err = tx.SchemaByHash(g.hash)
+	g.existing, err = tx.SchemaByHash(api.ContextOf(subj), g.hash)
 	g.found = err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -947,7 +1094,7 @@ func (s *server) register(tx store.Tx, subj string, p *preparedSchema, wantVersi
 	id, guid := g.existing.ID, g.existing.GUID
 	if !g.found {
 		guid = store.NewGUID()
-		id, err = tx.InsertSchema(store.StoredSchema{GUID: guid, Hash: g.hash, Type: p.Type, Text: p.Text, References: g.refs, Metadata: g.meta, RuleSet: g.rules})
+		id, err = tx.InsertSchema(store.StoredSchema{Context: api.ContextOf(subj), GUID: guid, Hash: g.hash, Type: p.Type, Text: p.Text, References: g.refs, Metadata: g.meta, RuleSet: g.rules})
 		if err != nil {
 			return registerResponse{}, err
 		}
@@ -960,7 +1107,7 @@ func (s *server) register(tx store.Tx, subj string, p *preparedSchema, wantVersi
 
 // importSchema registers under a caller-chosen id (IMPORT mode).
 func (s *server) importSchema(tx store.Tx, subj string, p *preparedSchema, req *schemaRequest) (registerResponse, error) {
-	refs, refTexts, err := resolveRefs(tx, p.References)
+	refs, refTexts, err := resolveRefs(tx, api.ContextOf(subj), p.References)
 	if err != nil {
 		return registerResponse{}, err
 	}
@@ -971,7 +1118,7 @@ func (s *server) importSchema(tx store.Tx, subj string, p *preparedSchema, req *
 	if err != nil {
 		return registerResponse{}, err
 	}
-	byID, err := tx.SchemaByID(req.ID)
+	byID, err := tx.SchemaByID(api.ContextOf(subj), req.ID)
 	idTaken := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return registerResponse{}, err
@@ -980,7 +1127,7 @@ func (s *server) importSchema(tx store.Tx, subj string, p *preparedSchema, req *
 		return registerResponse{}, errNotPermitted("Overwrite new schema with id %d is not permitted: the id holds a different schema", req.ID)
 	}
 	if !idTaken {
-		byHash, err := tx.SchemaByHash(hash)
+		byHash, err := tx.SchemaByHash(api.ContextOf(subj), hash)
 		if err == nil {
 			return registerResponse{}, errNotPermitted("The schema is already registered with id %d, not %d", byHash.ID, req.ID)
 		}
@@ -1012,7 +1159,7 @@ func (s *server) importSchema(tx store.Tx, subj string, p *preparedSchema, req *
 	guid := byID.GUID
 	if !idTaken {
 		guid = store.NewGUID()
-		if _, err := tx.InsertSchema(store.StoredSchema{ID: req.ID, GUID: guid, Hash: hash, Type: p.Type, Text: p.Text, References: refs, Metadata: p.Metadata, RuleSet: p.RuleSet}); err != nil {
+		if _, err := tx.InsertSchema(store.StoredSchema{Context: api.ContextOf(subj), ID: req.ID, GUID: guid, Hash: hash, Type: p.Type, Text: p.Text, References: refs, Metadata: p.Metadata, RuleSet: p.RuleSet}); err != nil {
 			return registerResponse{}, err
 		}
 	}
@@ -1050,7 +1197,7 @@ func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 		if len(rows) == 0 || (len(liveRows(rows)) == 0 && !deleted) {
 			return errSubjectNotFound(subj)
 		}
-		refs, _, err := resolveRefs(tx, p.References)
+		refs, _, err := resolveRefs(tx, api.ContextOf(subj), p.References)
 		if err != nil {
 			return err
 		}
@@ -1082,7 +1229,7 @@ func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 				continue
 			}
 			// Prefer a live version over a soft-deleted one, then the latest.
-			cand, err := tx.SchemaByID(row.SchemaID)
+			cand, err := tx.SchemaByID(row.Context, row.SchemaID)
 			if err != nil {
 				return err
 			}
@@ -1181,7 +1328,7 @@ func (s *server) compatibility(w http.ResponseWriter, r *http.Request, oneVersio
 			}
 			cmp = []store.VersionRow{row}
 		}
-		_, refTexts, err := resolveRefs(tx, p.References)
+		_, refTexts, err := resolveRefs(tx, api.ContextOf(subj), p.References)
 		if err != nil {
 			return err
 		}
@@ -1242,12 +1389,13 @@ func checkWritable(tx store.Tx, subj string) error {
 // schema with any version at all. Versions in subject ignore (a subject
 // being deleted as a whole) do not count.
 func checkNotReferenced(tx store.Tx, subj string, version int, permanent bool, ignore string) error {
-	ids, err := tx.ReferencedBy(subj, version)
+	keys, err := tx.ReferencedBy(subj, version)
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		vs, err := tx.VersionsBySchema(id)
+	for _, k := range keys {
+		id := k.ID
+		vs, err := tx.VersionsBySchema(k.Context, k.ID)
 		if err != nil {
 			return err
 		}
@@ -1424,7 +1572,13 @@ func scopeParam(r *http.Request) (string, bool, error) {
 	if err := validSubject(subj); err != nil {
 		return "", true, err
 	}
-	return subj, true, nil
+	// ":.ctx:" is the context's own scope, between its subjects' and the
+	// global one.
+	ctx, name := api.SplitSubject(subj)
+	if _, ok := api.NormalizeContext(ctx); !ok {
+		return "", true, errInvalidSubject(subj)
+	}
+	return api.QualifySubject(ctx, name), true, nil
 }
 
 // configGet is the config as GET and DELETE answer it.

@@ -256,28 +256,29 @@ func contractHash(typ compat.Format, canonical string, refs []api.Reference, met
 
 // resolveRefs turns each reference's version into a concrete one (-1 means
 // the latest live version) and collects the text of every schema reachable
-// through references, keyed by reference name.
-func resolveRefs(tx store.Tx, refs []api.Reference) ([]api.Reference, map[string][]byte, error) {
+// through references, keyed by reference name. ctx is the context of the
+// referencing subject: a reference subject without one is in it.
+func resolveRefs(tx store.Tx, ctx string, refs []api.Reference) ([]api.Reference, map[string][]byte, error) {
 	if len(refs) == 0 {
 		return nil, nil, nil
 	}
 	resolved := make([]api.Reference, len(refs))
 	texts := map[string][]byte{}
 	for i, r := range refs {
-		row, err := findRefVersion(tx, r)
+		row, err := findRefVersion(tx, ctx, r)
 		if err != nil {
 			return nil, nil, err
 		}
 		resolved[i] = api.Reference{Name: r.Name, Subject: r.Subject, Version: row.Version}
 	}
-	if err := collectRefTexts(tx, resolved, texts, map[string]bool{}, 0); err != nil {
+	if err := collectRefTexts(tx, ctx, resolved, texts, map[string]bool{}, 0); err != nil {
 		return nil, nil, err
 	}
 	return resolved, texts, nil
 }
 
-func findRefVersion(tx store.Tx, r api.Reference) (store.VersionRow, error) {
-	rows, err := tx.Versions(r.Subject)
+func findRefVersion(tx store.Tx, ctx string, r api.Reference) (store.VersionRow, error) {
+	rows, err := tx.Versions(api.QualifyReference(ctx, r.Subject))
 	if err != nil {
 		return store.VersionRow{}, err
 	}
@@ -297,30 +298,31 @@ func findRefVersion(tx store.Tx, r api.Reference) (store.VersionRow, error) {
 }
 
 // collectRefTexts adds the texts of refs and, transitively, of their references.
-func collectRefTexts(tx store.Tx, refs []api.Reference, texts map[string][]byte, seen map[string]bool, depth int) error {
+func collectRefTexts(tx store.Tx, ctx string, refs []api.Reference, texts map[string][]byte, seen map[string]bool, depth int) error {
 	if depth > maxReferenceDepth {
 		return errInvalidSchema("references nest deeper than %d", maxReferenceDepth)
 	}
 	for _, r := range refs {
-		key := fmt.Sprintf("%s\x00%d", r.Subject, r.Version)
+		subject := api.QualifyReference(ctx, r.Subject)
+		key := fmt.Sprintf("%s\x00%d", subject, r.Version)
 		if seen[key] {
 			continue
 		}
 		seen[key] = true
-		rows, err := tx.Versions(r.Subject)
+		rows, err := tx.Versions(subject)
 		if err != nil {
 			return err
 		}
-		var id int64
-		for _, row := range rows {
+		var found *store.VersionRow
+		for i, row := range rows {
 			if row.Version == r.Version {
-				id = row.SchemaID
+				found = &rows[i]
 			}
 		}
-		if id == 0 {
+		if found == nil {
 			return errInvalidSchema("reference %q: subject %q has no version %d", r.Name, r.Subject, r.Version)
 		}
-		sc, err := tx.SchemaByID(id)
+		sc, err := tx.SchemaByID(found.Context, found.SchemaID)
 		if err != nil {
 			return err
 		}
@@ -330,7 +332,7 @@ func collectRefTexts(tx store.Tx, refs []api.Reference, texts map[string][]byte,
 		if len(texts) > maxReferences {
 			return errInvalidSchema("more than %d schemas are referenced", maxReferences)
 		}
-		if err := collectRefTexts(tx, sc.References, texts, seen, depth+1); err != nil {
+		if err := collectRefTexts(tx, sc.Context, sc.References, texts, seen, depth+1); err != nil {
 			return err
 		}
 	}
@@ -377,12 +379,12 @@ type prevSchema struct {
 func loadPrevious(tx store.Tx, rows []store.VersionRow) ([]prevSchema, error) {
 	out := make([]prevSchema, 0, len(rows))
 	for _, row := range rows {
-		sc, err := tx.SchemaByID(row.SchemaID)
+		sc, err := tx.SchemaByID(row.Context, row.SchemaID)
 		if err != nil {
 			return nil, err
 		}
 		texts := map[string][]byte{}
-		if err := collectRefTexts(tx, sc.References, texts, map[string]bool{}, 0); err != nil {
+		if err := collectRefTexts(tx, sc.Context, sc.References, texts, map[string]bool{}, 0); err != nil {
 			return nil, err
 		}
 		out = append(out, prevSchema{Version: row.Version, Schema: sc, Refs: texts})

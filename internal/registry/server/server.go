@@ -94,8 +94,10 @@ type server struct {
 //     gets it back. Ids are never reused.
 //   - Roles are global (read or write), so there is no per-subject denial to
 //     disguise as 404/40401: a reader writing gets 403.
-//   - Modes: READWRITE, READONLY, READONLY_OVERRIDE and IMPORT; no contexts
-//     beyond the default one.
+//   - Modes: READWRITE, READONLY, READONLY_OVERRIDE and IMPORT.
+//   - Contexts: a subject ":.ctx:name" lives in context .ctx, which has its
+//     own schema ids; config and mode fall back from the subject to
+//     ":.ctx:" to the global scope.
 //   - Data contracts: metadata and ruleSet are validated (42201, 42210),
 //     stored, returned on every read and part of a schema's identity; a
 //     registration without them inherits the latest version's, merged with
@@ -187,6 +189,7 @@ func (s *server) routes() {
 		{"DELETE", "/mode/{subject}", true, s.handleDeleteMode},
 		{"DELETE", "/mode", true, s.handleDeleteMode},
 		{"GET", "/contexts", false, s.handleContexts},
+		{"DELETE", "/contexts/{context}", true, s.handleDeleteContext},
 		{"GET", "/metrics", false, s.handleMetrics},
 	}
 	paths := map[string]bool{}

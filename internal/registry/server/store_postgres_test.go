@@ -55,6 +55,8 @@ func TestPostgresConformance(t *testing.T) {
 		{"ConfluentJSClientGUIDs", TestGUIDsWithConfluentJSClient},
 		{"APIParameters", TestAPIParametersAndSmallEndpoints},
 		{"ReRegistrationCache", TestReRegistrationCacheFollowsWrites},
+		{"Contexts", TestContexts},
+		{"ContextsJSClient", TestContextsWithConfluentJSClient},
 	} {
 		t.Run(tc.name, tc.fn)
 	}
@@ -388,7 +390,7 @@ func TestPostgresRestartMidLoad(t *testing.T) {
 	ctx := context.Background()
 	st := openPostgresStore(t, url)
 	if err := st.View(ctx, func(tx store.Tx) error {
-		m, err := tx.MaxSchemaID()
+		m, err := tx.MaxSchemaID(api.DefaultContext)
 		if err != nil {
 			return err
 		}

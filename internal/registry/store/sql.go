@@ -89,12 +89,12 @@ func (t *SQLTx) queryRow(query string, args ...any) Row {
 	return t.c.QueryRow(t.d.q(query), args...)
 }
 
-const schemaCols = `id, guid, hash, schema_type, schema, refs, metadata, rule_set`
+const schemaCols = `context, id, guid, hash, schema_type, schema, refs, metadata, rule_set`
 
 func (t *SQLTx) scanSchema(op string, row Row) (StoredSchema, error) {
 	var s StoredSchema
 	var typ, refs, meta, rules string
-	if err := row.Scan(&s.ID, &s.GUID, &s.Hash, &typ, &s.Text, &refs, &meta, &rules); err != nil {
+	if err := row.Scan(&s.Context, &s.ID, &s.GUID, &s.Hash, &typ, &s.Text, &refs, &meta, &rules); err != nil {
 		return StoredSchema{}, t.d.Wrap(op, err)
 	}
 	s.Type = compat.Format(typ)
@@ -112,8 +112,8 @@ func (t *SQLTx) scanSchema(op string, row Row) (StoredSchema, error) {
 }
 
 // SchemaByID implements Tx.
-func (t *SQLTx) SchemaByID(id int64) (StoredSchema, error) {
-	return t.scanSchema("schema by id", t.queryRow(`SELECT `+schemaCols+` FROM schemas WHERE id = ?`, id))
+func (t *SQLTx) SchemaByID(ctx string, id int64) (StoredSchema, error) {
+	return t.scanSchema("schema by id", t.queryRow(`SELECT `+schemaCols+` FROM schemas WHERE context = ? AND id = ?`, contextKey(ctx), id))
 }
 
 // SchemaByGUID implements Tx.
@@ -122,14 +122,16 @@ func (t *SQLTx) SchemaByGUID(guid string) (StoredSchema, error) {
 }
 
 // SchemaByHash implements Tx.
-func (t *SQLTx) SchemaByHash(hash string) (StoredSchema, error) {
-	return t.scanSchema("schema by hash", t.queryRow(`SELECT `+schemaCols+` FROM schemas WHERE hash = ?`, hash))
+func (t *SQLTx) SchemaByHash(ctx, hash string) (StoredSchema, error) {
+	return t.scanSchema("schema by hash", t.queryRow(`SELECT `+schemaCols+` FROM schemas WHERE context = ? AND hash = ?`, contextKey(ctx), hash))
 }
 
 // MaxSchemaID implements Tx.
-func (t *SQLTx) MaxSchemaID() (int64, error) {
+func (t *SQLTx) MaxSchemaID(ctx string) (int64, error) {
+	ctx = contextKey(ctx)
 	var seq, maxID int64
-	if err := t.queryRow(`SELECT coalesce((SELECT value FROM id_seq WHERE name = 'schema'), 0), coalesce((SELECT max(id) FROM schemas), 0)`).Scan(&seq, &maxID); err != nil {
+	if err := t.queryRow(`SELECT coalesce((SELECT value FROM id_seq WHERE name = ?), 0), coalesce((SELECT max(id) FROM schemas WHERE context = ?), 0)`,
+		sequenceName(ctx), ctx).Scan(&seq, &maxID); err != nil {
 		return 0, t.d.Wrap("max schema id", err)
 	}
 	return max(seq, maxID), nil
@@ -137,9 +139,10 @@ func (t *SQLTx) MaxSchemaID() (int64, error) {
 
 // InsertSchema implements Tx.
 func (t *SQLTx) InsertSchema(s StoredSchema) (int64, error) {
+	ctx := contextKey(s.Context)
 	id := s.ID
 	if id == 0 {
-		m, err := t.MaxSchemaID()
+		m, err := t.MaxSchemaID(ctx)
 		if err != nil {
 			return 0, err
 		}
@@ -165,29 +168,29 @@ func (t *SQLTx) InsertSchema(s StoredSchema) (int64, error) {
 	if guid == "" {
 		guid = NewGUID()
 	}
-	if _, err := t.exec(`INSERT INTO schemas (id, guid, hash, schema_type, schema, refs, metadata, rule_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, guid, s.Hash, string(s.Type), s.Text, string(rj), meta, rules, time.Now().UnixMilli()); err != nil {
+	if _, err := t.exec(`INSERT INTO schemas (context, id, guid, hash, schema_type, schema, refs, metadata, rule_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ctx, id, guid, s.Hash, string(s.Type), s.Text, string(rj), meta, rules, time.Now().UnixMilli()); err != nil {
 		return 0, t.d.Wrap("insert schema", err)
 	}
 	for i, r := range refs {
-		if _, err := t.exec(`INSERT INTO schema_refs (schema_id, ord, name, subject, version) VALUES (?, ?, ?, ?, ?)`,
-			id, i, r.Name, r.Subject, r.Version); err != nil {
+		if _, err := t.exec(`INSERT INTO schema_refs (context, schema_id, ord, name, subject, version) VALUES (?, ?, ?, ?, ?, ?)`,
+			ctx, id, i, r.Name, api.QualifyReference(ctx, r.Subject), r.Version); err != nil {
 			return 0, t.d.Wrap("insert schema reference", err)
 		}
 	}
-	if _, err := t.exec(`INSERT INTO id_seq (name, value) VALUES ('schema', ?)
-		ON CONFLICT (name) DO UPDATE SET value = CASE WHEN excluded.value > id_seq.value THEN excluded.value ELSE id_seq.value END`, id); err != nil {
+	if _, err := t.exec(`INSERT INTO id_seq (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = CASE WHEN excluded.value > id_seq.value THEN excluded.value ELSE id_seq.value END`, sequenceName(ctx), id); err != nil {
 		return 0, t.d.Wrap("advance id sequence", err)
 	}
 	return id, nil
 }
 
-const versionCols = `subject, version, schema_id, deleted, created_at`
+const versionCols = `subject, context, version, schema_id, deleted, created_at`
 
 func scanVersion(row Row) (VersionRow, error) {
 	var v VersionRow
 	var created int64
-	if err := row.Scan(&v.Subject, &v.Version, &v.SchemaID, &v.Deleted, &created); err != nil {
+	if err := row.Scan(&v.Subject, &v.Context, &v.Version, &v.SchemaID, &v.Deleted, &created); err != nil {
 		return VersionRow{}, err
 	}
 	v.Created = time.UnixMilli(created)
@@ -255,8 +258,8 @@ func (t *SQLTx) LiveVersionOf(subject string, id int64) (VersionRow, error) {
 }
 
 // VersionsBySchema implements Tx.
-func (t *SQLTx) VersionsBySchema(id int64) ([]VersionRow, error) {
-	return t.queryVersions("versions by schema", `SELECT `+versionCols+` FROM versions WHERE schema_id = ? ORDER BY subject, version`, id)
+func (t *SQLTx) VersionsBySchema(ctx string, id int64) ([]VersionRow, error) {
+	return t.queryVersions("versions by schema", `SELECT `+versionCols+` FROM versions WHERE context = ? AND schema_id = ? ORDER BY subject, version`, contextKey(ctx), id)
 }
 
 // Subjects implements Tx.
@@ -296,9 +299,62 @@ func (t *SQLTx) each(op, query string, args []any, fn func(Rows) error) error {
 
 // InsertVersion implements Tx.
 func (t *SQLTx) InsertVersion(subject string, version int, id int64) error {
-	_, err := t.exec(`INSERT INTO versions (subject, version, schema_id, deleted, created_at) VALUES (?, ?, ?, FALSE, ?)`,
-		subject, version, id, time.Now().UnixMilli())
-	return t.d.Wrap("insert version", err)
+	ctx := api.ContextOf(subject)
+	if _, err := t.exec(`INSERT INTO versions (subject, context, version, schema_id, deleted, created_at) VALUES (?, ?, ?, ?, FALSE, ?)`,
+		subject, ctx, version, id, time.Now().UnixMilli()); err != nil {
+		return t.d.Wrap("insert version", err)
+	}
+	if ctx == api.DefaultContext {
+		return nil
+	}
+	_, err := t.exec(`INSERT INTO contexts (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, ctx)
+	return t.d.Wrap("record context", err)
+}
+
+// Contexts implements Tx.
+func (t *SQLTx) Contexts() ([]string, error) {
+	var out []string
+	err := t.each("list contexts", `SELECT name FROM contexts ORDER BY name`, nil, func(rows Rows) error {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// ContextInUse implements Tx.
+func (t *SQLTx) ContextInUse(ctx string) (bool, error) {
+	var n int64
+	if err := t.queryRow(`SELECT count(*) FROM (SELECT 1 FROM versions WHERE context = ? LIMIT 1) AS v`, contextKey(ctx)).Scan(&n); err != nil {
+		return false, t.d.Wrap("context in use", err)
+	}
+	return n > 0, nil
+}
+
+// DeleteContext implements Tx.
+func (t *SQLTx) DeleteContext(ctx string) error {
+	_, err := t.exec(`DELETE FROM contexts WHERE name = ?`, ctx)
+	return t.d.Wrap("delete context", err)
+}
+
+// contextKey is how a context is stored: the default one as ".".
+func contextKey(ctx string) string {
+	if ctx == "" {
+		return api.DefaultContext
+	}
+	return ctx
+}
+
+// sequenceName is the id_seq row of a context's ids: "schema" for the
+// default context (as before contexts), "schema:.ctx" for the others.
+func sequenceName(ctx string) string {
+	if ctx == api.DefaultContext {
+		return "schema"
+	}
+	return "schema:" + ctx
 }
 
 func (t *SQLTx) execOne(op, query string, args ...any) error {
@@ -327,15 +383,15 @@ func (t *SQLTx) HardDeleteVersion(subject string, version int) error {
 }
 
 // ReferencedBy implements Tx.
-func (t *SQLTx) ReferencedBy(subject string, version int) ([]int64, error) {
-	var out []int64
-	err := t.each("referenced by", `SELECT DISTINCT schema_id FROM schema_refs WHERE subject = ? AND version = ? ORDER BY schema_id`,
+func (t *SQLTx) ReferencedBy(subject string, version int) ([]SchemaKey, error) {
+	var out []SchemaKey
+	err := t.each("referenced by", `SELECT DISTINCT context, schema_id FROM schema_refs WHERE subject = ? AND version = ? ORDER BY context, schema_id`,
 		[]any{subject, version}, func(rows Rows) error {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
+			var k SchemaKey
+			if err := rows.Scan(&k.Context, &k.ID); err != nil {
 				return err
 			}
-			out = append(out, id)
+			out = append(out, k)
 			return nil
 		})
 	return out, err

@@ -38,18 +38,19 @@ type Store interface {
 // Subject "" names the global scope for Config and Mode. Lookups of one row
 // return ErrNotFound (possibly wrapped) when the row is missing.
 type Tx interface {
-	// SchemaByID returns the schema stored under id.
-	SchemaByID(id int64) (StoredSchema, error)
+	// SchemaByID returns the schema stored under id in context ctx.
+	SchemaByID(ctx string, id int64) (StoredSchema, error)
 	// SchemaByGUID returns the schema whose GUID is guid.
 	SchemaByGUID(guid string) (StoredSchema, error)
-	// SchemaByHash returns the schema whose identity hash is hash.
-	SchemaByHash(hash string) (StoredSchema, error)
-	// InsertSchema stores s. When s.ID is 0 a new id is allocated: one more
-	// than every id ever allocated or imported. A non-zero s.ID (IMPORT mode)
-	// is used as is. It returns the id.
+	// SchemaByHash returns the schema of context ctx whose identity hash is hash.
+	SchemaByHash(ctx, hash string) (StoredSchema, error)
+	// InsertSchema stores s in context s.Context. When s.ID is 0 a new id is
+	// allocated: one more than every id ever allocated or imported in that
+	// context. A non-zero s.ID (IMPORT mode) is used as is. It returns the id.
 	InsertSchema(s StoredSchema) (int64, error)
-	// MaxSchemaID returns the largest id ever allocated or imported (0 if none).
-	MaxSchemaID() (int64, error)
+	// MaxSchemaID returns the largest id ever allocated or imported in
+	// context ctx (0 if none).
+	MaxSchemaID(ctx string) (int64, error)
 
 	// Versions returns every version of subject, soft-deleted ones included,
 	// in ascending version order. An unknown subject gives an empty slice.
@@ -64,18 +65,30 @@ type Tx interface {
 	MaxVersion(subject string) (int, error)
 	// LiveVersionOf returns the live version of subject that holds schema id.
 	LiveVersionOf(subject string, id int64) (VersionRow, error)
-	// VersionsBySchema returns every version, in every subject, that holds schema id.
-	VersionsBySchema(id int64) ([]VersionRow, error)
-	// Subjects returns every subject that has at least one version row, sorted.
+	// VersionsBySchema returns every version, in every subject of context
+	// ctx, that holds schema id.
+	VersionsBySchema(ctx string, id int64) ([]VersionRow, error)
+	// Subjects returns every subject that has at least one version row, in
+	// every context, sorted by their qualified names.
 	Subjects() ([]SubjectRow, error)
-	// InsertVersion adds a live version of subject pointing at schema id.
+	// InsertVersion adds a live version of subject pointing at schema id of
+	// the subject's context, and records that context.
 	InsertVersion(subject string, version int, id int64) error
 	// SoftDeleteVersion marks one version deleted.
 	SoftDeleteVersion(subject string, version int) error
 	// HardDeleteVersion removes one version row.
 	HardDeleteVersion(subject string, version int) error
-	// ReferencedBy returns the ids of the schemas that reference subject/version.
-	ReferencedBy(subject string, version int) ([]int64, error)
+	// ReferencedBy returns the schemas that reference subject/version.
+	ReferencedBy(subject string, version int) ([]SchemaKey, error)
+
+	// Contexts returns the contexts other than the default one that ever
+	// held a version and were not deleted since, sorted.
+	Contexts() ([]string, error)
+	// ContextInUse reports whether a version row (soft-deleted or not) of a
+	// subject of ctx exists.
+	ContextInUse(ctx string) (bool, error)
+	// DeleteContext forgets context ctx (no error if unknown).
+	DeleteContext(ctx string) error
 
 	// Config returns the configuration set for subject ("" = global).
 	Config(subject string) (SubjectConfig, error)
@@ -97,7 +110,10 @@ type (
 // StoredSchema is one content-addressed schema. Its id never changes and is
 // never given to another schema.
 type StoredSchema struct {
-	ID int64
+	// Context is the context whose id space ID belongs to ("." is the
+	// default context; "" means it too).
+	Context string
+	ID      int64
 	// GUID is the schema's random UUID (Confluent 8.x), as unchanging as
 	// its id; InsertSchema makes one when it is empty.
 	GUID       string
@@ -124,11 +140,19 @@ type SubjectConfig struct {
 
 // VersionRow is one version of one subject.
 type VersionRow struct {
+	// Subject is the qualified subject; Context its context.
 	Subject  string
+	Context  string
 	Version  int
 	SchemaID int64
 	Deleted  bool
 	Created  time.Time
+}
+
+// SchemaKey names a schema: its id in its context.
+type SchemaKey struct {
+	Context string
+	ID      int64
 }
 
 // SubjectRow summarises a subject.

@@ -89,6 +89,25 @@ var postgresMigrations = [][]string{{
 	`ALTER TABLE schemas ADD COLUMN guid TEXT NOT NULL DEFAULT ''`,
 	`UPDATE schemas SET guid = gen_random_uuid()::text WHERE guid = ''`,
 	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid)`,
+}, {
+	// Contexts: each has its own schema ids, so schemas are keyed by
+	// (context, id) and (context, hash); existing rows are in ".".
+	`ALTER TABLE schemas ADD COLUMN context TEXT COLLATE "C" NOT NULL DEFAULT '.'`,
+	`ALTER TABLE schema_refs ADD COLUMN context TEXT COLLATE "C" NOT NULL DEFAULT '.'`,
+	`ALTER TABLE versions ADD COLUMN context TEXT COLLATE "C" NOT NULL DEFAULT '.'`,
+	`ALTER TABLE schema_refs DROP CONSTRAINT schema_refs_schema_id_fkey`,
+	`ALTER TABLE versions DROP CONSTRAINT versions_schema_id_fkey`,
+	`ALTER TABLE schema_refs DROP CONSTRAINT schema_refs_pkey`,
+	`ALTER TABLE schemas DROP CONSTRAINT schemas_pkey`,
+	`ALTER TABLE schemas DROP CONSTRAINT schemas_hash_key`,
+	`ALTER TABLE schemas ADD PRIMARY KEY (context, id)`,
+	`ALTER TABLE schemas ADD UNIQUE (context, hash)`,
+	`ALTER TABLE schema_refs ADD PRIMARY KEY (context, schema_id, ord)`,
+	`ALTER TABLE schema_refs ADD FOREIGN KEY (context, schema_id) REFERENCES schemas(context, id)`,
+	`ALTER TABLE versions ADD FOREIGN KEY (context, schema_id) REFERENCES schemas(context, id)`,
+	`DROP INDEX versions_schema`,
+	`CREATE INDEX versions_schema ON versions(context, schema_id)`,
+	`CREATE TABLE contexts (name TEXT COLLATE "C" PRIMARY KEY)`,
 }}
 
 // Open connects to the database at url (postgres://…), applies

@@ -241,7 +241,7 @@ func (s *Store) ReadOnly() bool { return s.readOnly }
 // sqliteMigrations are the versioned steps of the database schema; step i
 // takes a database from user_version i to i+1. A step never changes once
 // released: a new column is a new step.
-var sqliteMigrations = [][]string{sqliteV1, sqliteV2, sqliteV3}
+var sqliteMigrations = [][]string{sqliteV1, sqliteV2, sqliteV3, sqliteV4}
 
 var sqliteSchemaVersion = len(sqliteMigrations)
 
@@ -260,6 +260,65 @@ var sqliteV3 = []string{
 		substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) ||
 		substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))) WHERE guid = ''`,
 	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid)`,
+}
+
+// sqliteV4 gives each context its own schema ids: schemas are keyed by
+// (context, id) and (context, hash). SQLite cannot change a primary key in
+// place, so the three tables are rebuilt; existing rows are in the default
+// context ".".
+var sqliteV4 = []string{
+	`CREATE TABLE schemas_v4 (
+		context     TEXT    NOT NULL DEFAULT '.',
+		id          INTEGER NOT NULL,
+		guid        TEXT    NOT NULL,
+		hash        TEXT    NOT NULL,
+		schema_type TEXT    NOT NULL,
+		schema      TEXT    NOT NULL,
+		refs        TEXT    NOT NULL DEFAULT '[]',
+		metadata    TEXT    NOT NULL DEFAULT '',
+		rule_set    TEXT    NOT NULL DEFAULT '',
+		created_at  INTEGER NOT NULL,
+		PRIMARY KEY (context, id),
+		UNIQUE (context, hash)
+	)`,
+	`INSERT INTO schemas_v4 (context, id, guid, hash, schema_type, schema, refs, metadata, rule_set, created_at)
+		SELECT '.', id, guid, hash, schema_type, schema, refs, metadata, rule_set, created_at FROM schemas`,
+	`CREATE TABLE schema_refs_v4 (
+		context   TEXT    NOT NULL DEFAULT '.',
+		schema_id INTEGER NOT NULL,
+		ord       INTEGER NOT NULL,
+		name      TEXT    NOT NULL,
+		subject   TEXT    NOT NULL,
+		version   INTEGER NOT NULL,
+		PRIMARY KEY (context, schema_id, ord),
+		FOREIGN KEY (context, schema_id) REFERENCES schemas_v4(context, id)
+	)`,
+	`INSERT INTO schema_refs_v4 (context, schema_id, ord, name, subject, version)
+		SELECT '.', schema_id, ord, name, subject, version FROM schema_refs`,
+	`CREATE TABLE versions_v4 (
+		subject    TEXT    NOT NULL,
+		context    TEXT    NOT NULL DEFAULT '.',
+		version    INTEGER NOT NULL CHECK (version > 0),
+		schema_id  INTEGER NOT NULL,
+		deleted    INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		PRIMARY KEY (subject, version),
+		FOREIGN KEY (context, schema_id) REFERENCES schemas_v4(context, id)
+	)`,
+	`INSERT INTO versions_v4 (subject, context, version, schema_id, deleted, created_at)
+		SELECT subject, '.', version, schema_id, deleted, created_at FROM versions`,
+	`DROP TABLE versions`,
+	`DROP TABLE schema_refs`,
+	`DROP TABLE schemas`,
+	`ALTER TABLE schemas_v4 RENAME TO schemas`,
+	`ALTER TABLE schema_refs_v4 RENAME TO schema_refs`,
+	`ALTER TABLE versions_v4 RENAME TO versions`,
+	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid)`,
+	`CREATE INDEX schema_refs_target ON schema_refs(subject, version)`,
+	`CREATE UNIQUE INDEX versions_live_schema ON versions(subject, schema_id) WHERE deleted = 0`,
+	`CREATE INDEX versions_schema ON versions(context, schema_id)`,
+	// The contexts that ever held a version, until DELETE /contexts/{ctx}.
+	`CREATE TABLE contexts (name TEXT PRIMARY KEY)`,
 }
 
 var sqliteV1 = []string{

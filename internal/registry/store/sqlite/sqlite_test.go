@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/evctl/evctl/internal/compat"
+	"github.com/evctl/evctl/internal/registry/api"
 	"github.com/evctl/evctl/internal/registry/store"
 )
 
@@ -111,7 +112,7 @@ func TestSQLiteRollbackAndConstraints(t *testing.T) {
 		t.Fatalf("Update: %v", err)
 	}
 	st.View(ctx, func(tx store.Tx) error {
-		if _, err := tx.SchemaByHash("h"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := tx.SchemaByHash(api.DefaultContext, "h"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("rolled-back schema is visible: %v", err)
 		}
 		if rows, _ := tx.Versions("s"); len(rows) != 0 {
