@@ -78,6 +78,22 @@ func TestContexts(t *testing.T) {
 	wantOK(t, ts.do(t, "GET", "/schemas/ids/1/versions?subject=:.ctx1:", nil), `[{"subject":":.ctx1:orders","version":1}]`)
 	wantOK(t, ts.do(t, "GET", "/schemas/ids/1?subject=:.ctx1:orders&fetchMaxId=true", nil), fmt.Sprintf(`{"schema":%q,"maxId":2}`, orderV1))
 
+	// The same schema has one GUID in every context; /ids lists its id in each.
+	var v1 struct {
+		GUID string `json:"guid"`
+	}
+	ts.do(t, "GET", "/subjects/:.ctx1:orders/versions/1", nil).json(t, &v1)
+	var other struct {
+		GUID string `json:"guid"`
+	}
+	ts.do(t, "GET", "/subjects/other/versions/1", nil).json(t, &other)
+	if v1.GUID == "" || v1.GUID != other.GUID {
+		t.Fatalf("GUIDs of one schema in two contexts: %q and %q", v1.GUID, other.GUID)
+	}
+	wantOK(t, ts.do(t, "GET", "/schemas/guids/"+v1.GUID+"/ids", nil), `[{"context":".","id":2},{"context":".ctx1","id":1},{"context":".ctx2","id":1}]`)
+	wantOK(t, ts.do(t, "GET", "/schemas/guids/"+v1.GUID, nil), fmt.Sprintf(`{"schema":%q,"guid":%q}`, orderV1, v1.GUID))
+	wantOK(t, ts.do(t, "GET", "/schemas/guids/00000000-0000-4000-8000-000000000000/ids", nil), `[]`)
+
 	// Config: subject, then its context ":.ctx:", then global.
 	wantOK(t, ts.do(t, "PUT", "/config/:.ctx1:", `{"compatibility":"NONE"}`), `{"compatibility":"NONE"}`)
 	wantOK(t, ts.do(t, "GET", "/config/:.ctx1:", nil), `{"compatibilityLevel":"NONE"}`)

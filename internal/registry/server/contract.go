@@ -298,6 +298,9 @@ func (s *server) handleLatestWithMetadata(w http.ResponseWriter, r *http.Request
 				return err
 			}
 			if matchesProperties(sc.Metadata, want) {
+				if err := applyFormat(tx, r, &sc); err != nil {
+					return err
+				}
 				obj = newSchemaObject(subj, row, sc)
 				return nil
 			}

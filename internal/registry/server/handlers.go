@@ -216,17 +216,6 @@ func page[T any](r *http.Request, out []T) ([]T, error) {
 	return out, nil
 }
 
-// checkFormat refuses a ?format= this registry does not produce, instead
-// of answering in the default format as if it had.
-func checkFormat(r *http.Request) error {
-	switch f := r.URL.Query().Get("format"); f {
-	case "", "default":
-		return nil
-	default:
-		return errf(http.StatusBadRequest, api.CodeBadRequest, "format %q is not supported by this registry (only the default format)", f)
-	}
-}
-
 func (s *server) handleListSubjects(w http.ResponseWriter, r *http.Request) error {
 	deleted, deletedOnly := boolParam(r, "deleted"), boolParam(r, "deletedOnly")
 	match := subjectMatcher(r)
@@ -362,6 +351,9 @@ func (s *server) loadVersion(r *http.Request) (schemaObject, error) {
 		if err != nil {
 			return err
 		}
+		if err := applyFormat(tx, r, &sc); err != nil {
+			return err
+		}
 		obj = newSchemaObject(subj, row, sc)
 		return nil
 	})
@@ -444,7 +436,7 @@ func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if boolParam(r, "fetchMaxId") || r.URL.Query().Has("subject") {
+	if q := r.URL.Query(); boolParam(r, "fetchMaxId") || q.Has("subject") || q.Get("format") == "resolved" {
 		return s.schemaByIDUncached(w, r, id)
 	}
 	if s.generation != nil {
@@ -487,30 +479,67 @@ func (s *server) handleSchemaByGUID(w http.ResponseWriter, r *http.Request) erro
 	if err := checkFormat(r); err != nil {
 		return err
 	}
-	guid := r.PathValue("guid")
 	var sc store.StoredSchema
 	err := s.store.View(r.Context(), func(tx store.Tx) error {
-		var err error
-		sc, err = tx.SchemaByGUID(guid)
-		if errors.Is(err, store.ErrNotFound) {
-			return errSchemaNotFound()
-		}
+		scs, err := visibleByGUID(tx, r.PathValue("guid"))
 		if err != nil {
 			return err
 		}
-		vs, err := tx.VersionsBySchema(sc.Context, sc.ID)
-		if err != nil {
-			return err
-		}
-		if len(vs) == 0 {
+		if len(scs) == 0 {
 			return errSchemaNotFound()
 		}
-		return nil
+		sc = scs[0]
+		return applyFormat(tx, r, &sc)
 	})
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, newSchemaString(sc))
+	return nil
+}
+
+// visibleByGUID returns the schemas with GUID guid, one per context (the
+// default context first), that some version, live or soft-deleted, holds.
+func visibleByGUID(tx store.Tx, guid string) ([]store.StoredSchema, error) {
+	scs, err := tx.SchemasByGUID(guid)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.StoredSchema
+	for _, sc := range scs {
+		vs, err := tx.VersionsBySchema(sc.Context, sc.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(vs) > 0 {
+			out = append(out, sc)
+		}
+	}
+	return out, nil
+}
+
+// contextID is Confluent's ContextId.
+type contextID struct {
+	Context string `json:"context"`
+	ID      int64  `json:"id"`
+}
+
+// handleIDsByGUID is GET /schemas/guids/{guid}/ids: the id of the schema
+// in every context that holds it, as Confluent lists them (an unknown GUID
+// is an empty list).
+func (s *server) handleIDsByGUID(w http.ResponseWriter, r *http.Request) error {
+	out := []contextID{}
+	err := s.store.View(r.Context(), func(tx store.Tx) error {
+		scs, err := visibleByGUID(tx, r.PathValue("guid"))
+		for _, sc := range scs {
+			out = append(out, contextID{sc.Context, sc.ID})
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -642,8 +671,10 @@ func (s *server) visibleSchema(r *http.Request, id int64) (store.StoredSchema, e
 		if err != nil {
 			return err
 		}
-		sc, err = tx.SchemaByID(vs[0].Context, id)
-		return err
+		if sc, err = tx.SchemaByID(vs[0].Context, id); err != nil {
+			return err
+		}
+		return applyFormat(tx, r, &sc)
 	})
 	return sc, err
 }
@@ -847,7 +878,7 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 			if req.ID != 0 {
 				return errNotPermitted("Subject %s is not in import mode: a registration cannot choose its id", subj)
 			}
-			res, err = s.register(tx, subj, p, req.Version)
+			res, err = s.register(tx, subj, p, req.Version, boolParam(r, "force"))
 			return err
 		}
 	})
@@ -1046,7 +1077,9 @@ func planRegister(tx store.Tx, subj string, p *preparedSchema) (*registration, e
 // register is a normal (READWRITE) registration inside the write
 // transaction. It reads a bounded number of rows unless the level is
 // transitive, so the 10,000th version costs what the 10th does.
-func (s *server) register(tx store.Tx, subj string, p *preparedSchema, wantVersion int) (registerResponse, error) {
+//
+// force (?force=true) skips the compatibility check, as Confluent does.
+func (s *server) register(tx store.Tx, subj string, p *preparedSchema, wantVersion int, force bool) (registerResponse, error) {
 	g, err := planRegister(tx, subj, p)
 	if err != nil {
 		return registerResponse{}, err
@@ -1069,7 +1102,7 @@ func (s *server) register(tx store.Tx, subj string, p *preparedSchema, wantVersi
 	if err != nil {
 		return registerResponse{}, err
 	}
-	if level != compat.None && g.hasLive {
+	if level != compat.None && g.hasLive && !force {
 		cmp := []store.VersionRow{g.latest}
 		if level.Transitive() {
 			rows, err := tx.Versions(subj)
@@ -1093,7 +1126,9 @@ func (s *server) register(tx store.Tx, subj string, p *preparedSchema, wantVersi
 	}
 	id, guid := g.existing.ID, g.existing.GUID
 	if !g.found {
-		guid = store.NewGUID()
+		if guid, err = guidFor(tx, g.hash); err != nil {
+			return registerResponse{}, err
+		}
 		id, err = tx.InsertSchema(store.StoredSchema{Context: api.ContextOf(subj), GUID: guid, Hash: g.hash, Type: p.Type, Text: p.Text, References: g.refs, Metadata: g.meta, RuleSet: g.rules})
 		if err != nil {
 			return registerResponse{}, err
@@ -1103,6 +1138,16 @@ func (s *server) register(tx store.Tx, subj string, p *preparedSchema, wantVersi
 		return registerResponse{}, err
 	}
 	return registerResponse{ID: id, Version: next, GUID: guid}, nil
+}
+
+// guidFor is the GUID of a new schema row: the one the same schema already
+// has in another context, else a new one.
+func guidFor(tx store.Tx, hash string) (string, error) {
+	g, err := tx.GUIDByHash(hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.NewGUID(), nil
+	}
+	return g, err
 }
 
 // importSchema registers under a caller-chosen id (IMPORT mode).
@@ -1158,7 +1203,9 @@ func (s *server) importSchema(tx store.Tx, subj string, p *preparedSchema, req *
 	}
 	guid := byID.GUID
 	if !idTaken {
-		guid = store.NewGUID()
+		if guid, err = guidFor(tx, hash); err != nil {
+			return registerResponse{}, err
+		}
 		if _, err := tx.InsertSchema(store.StoredSchema{Context: api.ContextOf(subj), ID: req.ID, GUID: guid, Hash: hash, Type: p.Type, Text: p.Text, References: refs, Metadata: p.Metadata, RuleSet: p.RuleSet}); err != nil {
 			return registerResponse{}, err
 		}
@@ -1248,6 +1295,9 @@ func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 		}
 		if match == nil {
 			return errSchemaNotFound()
+		}
+		if err := applyFormat(tx, r, &sc); err != nil {
+			return err
 		}
 		obj = newSchemaObject(subj, *match, sc)
 		return nil
@@ -1841,32 +1891,55 @@ func (s *server) handleDeleteMode(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return errf(http.StatusNotFound, api.CodeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", r.PathValue("subject"))
 	}
-	if !scoped && boolParam(r, "recursive") {
-		// Confluent's recursive delete reaches into contexts, which this
-		// registry does not have; refusing beats deleting less than asked.
-		return errf(statusForUnprocessableEntity, api.CodeOperationNotPermitted, "recursive=true is not supported: this registry has no contexts; delete subject modes one by one")
-	}
-	var old string
+	// recursive=true on the global scope or a context (":.ctx:") also
+	// deletes the modes of the subjects in it, as Confluent does: the
+	// default context's subjects for the global scope.
+	ctx, name := api.SplitSubject(subj)
+	recursive := boolParam(r, "recursive") && name == ""
+	var old *string
 	err = s.update(r.Context(), func(tx store.Tx) error {
+		old = nil
 		m, err := tx.Mode(subj)
-		if errors.Is(err, store.ErrNotFound) && !scoped {
+		switch {
+		case err == nil:
+			old = &m
+			if err := tx.DeleteMode(subj); err != nil {
+				return err
+			}
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		case !scoped:
 			// No global mode set: the default stays.
-			old = modeReadWrite
-			return nil
-		}
-		if errors.Is(err, store.ErrNotFound) {
+			rw := modeReadWrite
+			old = &rw
+		case !recursive:
 			return errf(http.StatusNotFound, api.CodeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", subj)
 		}
+		if !recursive {
+			return nil
+		}
+		scopes, err := tx.ModeSubjects()
 		if err != nil {
 			return err
 		}
-		old = m
-		return tx.DeleteMode(subj)
+		for _, sc := range scopes {
+			if c, n := api.SplitSubject(sc); sc != "" && c == ctx && n != "" {
+				if err := tx.DeleteMode(sc); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, modeBody{Mode: old})
+	if old == nil {
+		// A recursive delete of a context without a mode of its own.
+		writeRaw(w, http.StatusOK, []byte(`{"mode":null}`))
+		return nil
+	}
+	writeJSON(w, http.StatusOK, modeBody{Mode: *old})
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -28,11 +29,12 @@ func TestAPIParametersAndSmallEndpoints(t *testing.T) {
 	wantErr(t, ts.do(t, "GET", "/subjects?limit=x", nil), 400, api.CodeBadRequest)
 	wantErr(t, ts.do(t, "GET", "/subjects/p-value/versions?offset=-2", nil), 400, api.CodeBadRequest)
 
-	// Formats this registry cannot produce are refused, not ignored.
-	wantErr(t, ts.do(t, "GET", "/schemas/ids/1?format=resolved", nil), 400, api.CodeBadRequest)
-	wantErr(t, ts.do(t, "GET", "/subjects/p-value/versions/1?format=serialized", nil), 400, api.CodeBadRequest)
-	if r := ts.do(t, "GET", "/schemas/ids/1?format=default", nil); r.status != 200 {
-		t.Errorf("format=default: %d", r.status)
+	// Formats Confluent does not know are refused, not ignored; resolved
+	// and serialized without references (or for JSON) are the default.
+	wantErr(t, ts.do(t, "GET", "/schemas/ids/1?format=bogus", nil), 400, api.CodeBadRequest)
+	wantErr(t, ts.do(t, "GET", "/subjects/p-value/versions/1?format=bogus", nil), 400, api.CodeBadRequest)
+	for _, f := range []string{"default", "resolved", "serialized"} {
+		wantOK(t, ts.do(t, "GET", "/schemas/ids/1?format="+f, nil), `{"schema":`+jsonString(docSchema(1))+`}`)
 	}
 
 	// fetchMaxId adds the largest id.
@@ -42,10 +44,40 @@ func TestAPIParametersAndSmallEndpoints(t *testing.T) {
 	wantOK(t, ts.do(t, "DELETE", "/mode", nil), `{"mode":"READWRITE"}`)
 	wantOK(t, ts.do(t, "PUT", "/mode", `{"mode":"READONLY"}`), `{"mode":"READONLY"}`)
 	wantErr(t, ts.do(t, "POST", "/subjects/p-value/versions", reg(docSchema(9))), 422, api.CodeOperationNotPermitted)
-	wantErr(t, ts.do(t, "DELETE", "/mode?recursive=true", nil), 422, api.CodeOperationNotPermitted)
 	wantOK(t, ts.do(t, "DELETE", "/mode", nil), `{"mode":"READONLY"}`)
 	wantOK(t, ts.do(t, "GET", "/mode", nil), `{"mode":"READWRITE"}`)
 	ts.register(t, "p-value", reg(docSchema(9)))
+
+	// DELETE /mode?recursive=true also deletes the modes of the default
+	// context's subjects; on ":.ctx:" those of the context's subjects.
+	for _, m := range []string{"/mode", "/mode/p-value", "/mode/q-value", "/mode/:.c:x", "/mode/:.c:"} {
+		wantOK(t, ts.do(t, "PUT", m, `{"mode":"READONLY"}`), `{"mode":"READONLY"}`)
+	}
+	wantOK(t, ts.do(t, "DELETE", "/mode?recursive=true", nil), `{"mode":"READONLY"}`)
+	for _, m := range []string{"/mode/p-value", "/mode/q-value"} {
+		wantErr(t, ts.do(t, "GET", m, nil), 404, api.CodeSubjectModeNotFound)
+	}
+	wantOK(t, ts.do(t, "GET", "/mode/:.c:x", nil), `{"mode":"READONLY"}`)
+	wantOK(t, ts.do(t, "DELETE", "/mode/:.c:?recursive=true", nil), `{"mode":"READONLY"}`)
+	wantErr(t, ts.do(t, "GET", "/mode/:.c:x", nil), 404, api.CodeSubjectModeNotFound)
+	wantOK(t, ts.do(t, "DELETE", "/mode/:.c:?recursive=true", nil), `{"mode":null}`)
+	wantErr(t, ts.do(t, "DELETE", "/mode/:.c:", nil), 404, api.CodeSubjectModeNotFound)
+
+	// force=true skips the compatibility check, as IMPORT mode does.
+	wantOK(t, ts.do(t, "PUT", "/config/q-value", `{"compatibility":"FULL"}`), `{"compatibility":"FULL"}`)
+	wantErr(t, ts.do(t, "POST", "/subjects/q-value/versions", reg(orderBad)), 409, api.CodeIncompatibleSchema)
+	wantErr(t, ts.do(t, "POST", "/subjects/q-value/versions?force=false", reg(orderBad)), 409, api.CodeIncompatibleSchema)
+	wantOK(t, ts.do(t, "POST", "/subjects/q-value/versions?force=true", reg(orderBad)), `{"id":8,"version":2}`)
+
+	// Server metadata, as Confluent's /v1/metadata answers it.
+	wantOK(t, ts.do(t, "GET", "/v1/metadata/id", nil), `{"id":"","scope":{"path":[],"clusters":{"kafka-cluster":null,"schema-registry-cluster":"evctl"}}}`)
+	wantOK(t, ts.do(t, "GET", "/v1/metadata/deployment", nil), `{"attributes":[]}`)
+	var ver map[string]string
+	r := ts.do(t, "GET", "/v1/metadata/version", nil)
+	r.json(t, &ver)
+	if _, ok := ver["commitId"]; !ok || ver["version"] == "" || len(ver) != 2 {
+		t.Errorf("GET /v1/metadata/version: %s", r.body)
+	}
 
 	// Config keys this registry does not implement are refused when set.
 	for _, body := range []string{`{"compatibility":"FULL","compatibilityGroup":"major"}`, `{"validateFields":true}`, `{"alias":"other"}`} {
@@ -54,11 +86,33 @@ func TestAPIParametersAndSmallEndpoints(t *testing.T) {
 	wantOK(t, ts.do(t, "PUT", "/config/p-value", `{"compatibility":"FULL","normalize":true,"compatibilityGroup":""}`), `{"compatibility":"FULL"}`)
 
 	// Protobuf is out of scope, and says so.
-	r := ts.do(t, "POST", "/subjects/pb-value/versions", `{"schemaType":"PROTOBUF","schema":"syntax = \"proto3\"; message M {}"}`)
+	r = ts.do(t, "POST", "/subjects/pb-value/versions", `{"schemaType":"PROTOBUF","schema":"syntax = \"proto3\"; message M {}"}`)
 	wantErr(t, r, 422, api.CodeInvalidSchema)
 	if !strings.Contains(string(r.body), "PROTOBUF is not supported") {
 		t.Errorf("PROTOBUF answer: %s", r.body)
 	}
+}
+
+// format=resolved writes an Avro schema's referenced named types in full
+// where they are first used, as Avro's Schema.toString() (Confluent's
+// RESOLVED format) does; later uses stay names.
+func TestFormatResolved(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	ts.register(t, "addr", reg(addressV1))
+	refs := []map[string]any{{"name": "com.acme.Address", "subject": "addr", "version": 1}}
+	two := `{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"home","type":"com.acme.Address"},{"name":"work","type":["null","Address"],"default":null}]}`
+	id := ts.register(t, "cust", reg(two, "references", refs))
+	resolved := `{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"home","type":` + addressV1 + `},{"name":"work","type":["null","Address"],"default":null}]}`
+	refsJSON := `[{"name":"com.acme.Address","subject":"addr","version":1}]`
+	wantOK(t, ts.do(t, "GET", fmt.Sprintf("/schemas/ids/%d?format=resolved", id), nil), `{"schema":`+jsonString(resolved)+`,"references":`+refsJSON+`}`)
+	wantOK(t, ts.do(t, "GET", fmt.Sprintf("/schemas/ids/%d", id), nil), `{"schema":`+jsonString(two)+`,"references":`+refsJSON+`}`)
+	if r := ts.do(t, "GET", fmt.Sprintf("/schemas/ids/%d/schema?format=resolved", id), nil); string(r.body) != resolved {
+		t.Errorf("/schema?format=resolved: %s", r.body)
+	}
+	wantOK(t, ts.do(t, "GET", "/subjects/cust/versions/1?format=resolved", nil),
+		fmt.Sprintf(`{"subject":"cust","version":1,"id":%d,"schema":%s,"references":%s}`, id, jsonString(resolved), refsJSON))
+	// The resolved text is a complete schema: it registers without references.
+	ts.register(t, "flat", reg(resolved))
 }
 
 func jsonString(s string) string {

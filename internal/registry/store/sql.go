@@ -116,9 +116,28 @@ func (t *SQLTx) SchemaByID(ctx string, id int64) (StoredSchema, error) {
 	return t.scanSchema("schema by id", t.queryRow(`SELECT `+schemaCols+` FROM schemas WHERE context = ? AND id = ?`, contextKey(ctx), id))
 }
 
-// SchemaByGUID implements Tx.
-func (t *SQLTx) SchemaByGUID(guid string) (StoredSchema, error) {
-	return t.scanSchema("schema by guid", t.queryRow(`SELECT `+schemaCols+` FROM schemas WHERE guid = ?`, guid))
+// SchemasByGUID implements Tx.
+func (t *SQLTx) SchemasByGUID(guid string) ([]StoredSchema, error) {
+	var out []StoredSchema
+	err := t.each("schemas by guid", `SELECT `+schemaCols+` FROM schemas WHERE guid = ? ORDER BY CASE WHEN context = '.' THEN 0 ELSE 1 END, context`,
+		[]any{guid}, func(rows Rows) error {
+			sc, err := t.scanSchema("schemas by guid", rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, sc)
+			return nil
+		})
+	return out, err
+}
+
+// GUIDByHash implements Tx.
+func (t *SQLTx) GUIDByHash(hash string) (string, error) {
+	var g string
+	if err := t.queryRow(`SELECT guid FROM schemas WHERE hash = ? LIMIT 1`, hash).Scan(&g); err != nil {
+		return "", t.d.Wrap("guid by hash", err)
+	}
+	return g, nil
 }
 
 // SchemaByHash implements Tx.
@@ -441,6 +460,20 @@ func (t *SQLTx) SetMode(subject, mode string) error {
 	_, err := t.exec(`INSERT INTO modes (subject, mode) VALUES (?, ?)
 		ON CONFLICT (subject) DO UPDATE SET mode = excluded.mode`, subject, mode)
 	return t.d.Wrap("set mode", err)
+}
+
+// ModeSubjects implements Tx.
+func (t *SQLTx) ModeSubjects() ([]string, error) {
+	var out []string
+	err := t.each("list modes", `SELECT subject FROM modes ORDER BY subject`, nil, func(rows Rows) error {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return err
+		}
+		out = append(out, m)
+		return nil
+	})
+	return out, err
 }
 
 // DeleteMode implements Tx.

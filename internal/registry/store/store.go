@@ -40,8 +40,12 @@ type Store interface {
 type Tx interface {
 	// SchemaByID returns the schema stored under id in context ctx.
 	SchemaByID(ctx string, id int64) (StoredSchema, error)
-	// SchemaByGUID returns the schema whose GUID is guid.
-	SchemaByGUID(guid string) (StoredSchema, error)
+	// SchemasByGUID returns the schemas whose GUID is guid, one per context
+	// at most, the default context first, then by context.
+	SchemasByGUID(guid string) ([]StoredSchema, error)
+	// GUIDByHash returns the GUID of a schema with identity hash hash in
+	// any context: the same schema has one GUID in every context.
+	GUIDByHash(hash string) (string, error)
 	// SchemaByHash returns the schema of context ctx whose identity hash is hash.
 	SchemaByHash(ctx, hash string) (StoredSchema, error)
 	// InsertSchema stores s in context s.Context. When s.ID is 0 a new id is
@@ -98,6 +102,9 @@ type Tx interface {
 	Mode(subject string) (string, error)
 	SetMode(subject string, mode string) error
 	DeleteMode(subject string) error
+	// ModeSubjects returns the scopes (subjects, ":.ctx:" contexts, "" for
+	// global) that have a mode set, sorted.
+	ModeSubjects() ([]string, error)
 }
 
 // Reference, Metadata and RuleSet are the API's (see package api).

@@ -108,6 +108,10 @@ var postgresMigrations = [][]string{{
 	`DROP INDEX versions_schema`,
 	`CREATE INDEX versions_schema ON versions(context, schema_id)`,
 	`CREATE TABLE contexts (name TEXT COLLATE "C" PRIMARY KEY)`,
+	// The same schema has one GUID in every context.
+	`DROP INDEX schemas_guid`,
+	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid, context)`,
+	`CREATE INDEX schemas_hash ON schemas(hash)`,
 }}
 
 // Open connects to the database at url (postgres://…), applies

@@ -313,7 +313,9 @@ var sqliteV4 = []string{
 	`ALTER TABLE schemas_v4 RENAME TO schemas`,
 	`ALTER TABLE schema_refs_v4 RENAME TO schema_refs`,
 	`ALTER TABLE versions_v4 RENAME TO versions`,
-	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid)`,
+	// The same schema has one GUID in every context.
+	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid, context)`,
+	`CREATE INDEX schemas_hash ON schemas(hash)`,
 	`CREATE INDEX schema_refs_target ON schema_refs(subject, version)`,
 	`CREATE UNIQUE INDEX versions_live_schema ON versions(subject, schema_id) WHERE deleted = 0`,
 	`CREATE INDEX versions_schema ON versions(context, schema_id)`,
