@@ -296,6 +296,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		info.user = u
 	}
+	if e := rewriteContextPath(r); e != nil {
+		writeError(sw, e)
+		return
+	}
 	if r.URL.Path != "/metrics" {
 		if !acceptable(r.Header.Values("Accept")) {
 			writeError(sw, errf(http.StatusNotAcceptable, api.CodeNotAcceptable, "HTTP 406 Not Acceptable"))

@@ -56,6 +56,7 @@ func TestPostgresConformance(t *testing.T) {
 		{"APIParameters", TestAPIParametersAndSmallEndpoints},
 		{"ReRegistrationCache", TestReRegistrationCacheFollowsWrites},
 		{"Contexts", TestContexts},
+		{"ContextPaths", TestContextPaths},
 		{"ContextsJSClient", TestContextsWithConfluentJSClient},
 	} {
 		t.Run(tc.name, tc.fn)
