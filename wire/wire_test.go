@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,12 +40,12 @@ func orderPlaced() *bundled.V1OrderPlaced {
 func orderShipped() *bundled.V1OrderShipped {
 	return &bundled.V1OrderShipped{
 		EventID:        "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f",
-		OccurredAt:     time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC),
+		OccurredAt:     "2026-11-26T10:00:00Z",
 		CorrelationID:  "corr-1",
 		OrderID:        "ord-1",
 		Carrier:        bundled.V1OrderShippedCarrierDhl,
 		TrackingNumber: "JD0001",
-		PackageWeightG: 1200,
+		PackageWeightG: "1200",
 	}
 }
 
@@ -267,7 +268,7 @@ func TestInvalidEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := orderShipped()
-	ev.PackageWeightG = -1
+	ev.PackageWeightG = "-1"
 	dst := []byte("x")
 	out, err := s.Append(dst, ev)
 	if !errors.Is(err, wire.ErrInvalidEvent) {
@@ -349,8 +350,9 @@ func TestWriterReaderResolution(t *testing.T) {
 // TestDeserializeChecksReceivedJSON: with Validate set, a JSON event is
 // judged on the bytes received, so what decoding into a struct would hide
 // (an explicit null, a missing required property, an unknown property) is
-// rejected, and integral numbers written as 1.2e3 or 1200.0 are accepted
-// and decoded.
+// rejected, and integral numbers written as 1.2e3, 1200.0 or beyond int64,
+// and RFC 3339 leap seconds and lowercase t/z, are accepted and decoded
+// keeping their text.
 func TestDeserializeChecksReceivedJSON(t *testing.T) {
 	ctx := context.Background()
 	_, reg := wiretest.Registry(t)
@@ -372,6 +374,10 @@ func TestDeserializeChecksReceivedJSON(t *testing.T) {
 		{"valid", `{` + base + `,"package_weight_g":1200}`, true},
 		{"exponent form", `{` + base + `,"package_weight_g":1.2e3}`, true},
 		{"fraction form", `{` + base + `,"package_weight_g":1200.0}`, true},
+		{"beyond int64", `{` + base + `,"package_weight_g":18446744073709551616}`, true},
+		{"leap second", `{` + strings.Replace(base, "2026-11-26T10:00:00Z", "2016-12-31T23:59:60Z", 1) + `,"package_weight_g":1}`, true},
+		{"lowercase t and z", `{` + strings.Replace(base, "2026-11-26T10:00:00Z", "2026-11-26t10:00:00z", 1) + `,"package_weight_g":1}`, true},
+		{"leap second not at 23:59 UTC", `{` + strings.Replace(base, "2026-11-26T10:00:00Z", "2016-12-31T22:59:60Z", 1) + `,"package_weight_g":1}`, false},
 		{"explicit null", `{` + base + `,"package_weight_g":null}`, false},
 		{"missing required", `{` + base + `}`, false},
 		{"unknown property", `{` + base + `,"package_weight_g":1,"extra":1}`, false},
@@ -383,8 +389,10 @@ func TestDeserializeChecksReceivedJSON(t *testing.T) {
 		switch {
 		case c.valid && err != nil:
 			t.Errorf("%s: %v", c.name, err)
-		case c.valid && got.PackageWeightG != 1200:
-			t.Errorf("%s: package_weight_g = %d", c.name, got.PackageWeightG)
+		case c.valid && !strings.Contains(c.payload, `"package_weight_g":`+string(got.PackageWeightG)+`}`):
+			t.Errorf("%s: package_weight_g = %s, not the text received", c.name, got.PackageWeightG)
+		case c.valid && !strings.Contains(c.payload, `"occurred_at":"`+got.OccurredAt+`"`):
+			t.Errorf("%s: occurred_at = %s, not the text received", c.name, got.OccurredAt)
 		case !c.valid && !errors.Is(err, wire.ErrInvalidEvent):
 			t.Errorf("%s: err = %v, want ErrInvalidEvent", c.name, err)
 		}

@@ -62,7 +62,7 @@ func client(t *testing.T, c *kfake.Cluster, opts ...kgo.Opt) *kgo.Client {
 }
 
 func shipped() *bundled.V1OrderShipped {
-	return &bundled.V1OrderShipped{OrderID: "ord-7", Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD1", PackageWeightG: 900}
+	return &bundled.V1OrderShipped{OrderID: "ord-7", Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD1", PackageWeightG: "900"}
 }
 
 // records reads every record of the topic from the start.

@@ -71,7 +71,7 @@ func jetStream(t *testing.T) jetstream.JetStream {
 }
 
 func shipped(order string) *bundled.V1OrderShipped {
-	return &bundled.V1OrderShipped{OrderID: order, Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD1", PackageWeightG: 900}
+	return &bundled.V1OrderShipped{OrderID: order, Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD1", PackageWeightG: "900"}
 }
 
 func streamMsgs(t *testing.T, js jetstream.JetStream, name string) uint64 {

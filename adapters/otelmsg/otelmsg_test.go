@@ -43,7 +43,7 @@ func TestSendAndProcessSpansAreLinked(t *testing.T) {
 	p := &wire.Preparer{Registry: reg, AutoRegister: true}
 
 	ctx, span := tr.StartSend(context.Background(), otelmsg.SystemKafka, "orders")
-	m, err := tr.Prepare(ctx, span, p, &bundled.V1OrderShipped{OrderID: "o-1", Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "T", PackageWeightG: 1})
+	m, err := tr.Prepare(ctx, span, p, &bundled.V1OrderShipped{OrderID: "o-1", Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "T", PackageWeightG: "1"})
 	if err != nil {
 		t.Fatal(err)
 	}

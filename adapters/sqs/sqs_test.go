@@ -21,7 +21,7 @@ import (
 )
 
 func shipped(order string) *bundled.V1OrderShipped {
-	return &bundled.V1OrderShipped{OrderID: order, Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD1", PackageWeightG: 900}
+	return &bundled.V1OrderShipped{OrderID: order, Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD1", PackageWeightG: "900"}
 }
 
 func placed(order string) *bundled.V1OrderPlaced {

@@ -63,12 +63,12 @@ func publishOrderFlow(ctx context.Context, p *Publisher, now time.Time) error {
 		ShippingAddress: events.V1OrderPlacedAddress{Street: "Main 1", City: "Amsterdam", PostalCode: "1000AA", Country: "NL"},
 	}
 	captured := &events.V1PaymentCaptured{
-		EventID: NewEventID(), OccurredAt: now.UTC(), CorrelationID: corr,
-		PaymentID: "pay-1", OrderID: orderID, AmountCents: 4200, Currency: "EUR",
+		EventID: NewEventID(), OccurredAt: now.UTC().Format(time.RFC3339Nano), CorrelationID: corr,
+		PaymentID: "pay-1", OrderID: orderID, AmountCents: "4200", Currency: "EUR",
 	}
 	shipped := &events.V1OrderShipped{
-		EventID: NewEventID(), OccurredAt: now.UTC(), CorrelationID: corr,
-		OrderID: orderID, Carrier: events.V1OrderShippedCarrierPostnl, TrackingNumber: "3SABCD1234", PackageWeightG: 1200,
+		EventID: NewEventID(), OccurredAt: now.UTC().Format(time.RFC3339Nano), CorrelationID: corr,
+		OrderID: orderID, Carrier: events.V1OrderShippedCarrierPostnl, TrackingNumber: "3SABCD1234", PackageWeightG: "1200",
 	}
 	for _, ev := range []wire.Event{placed, captured, shipped} {
 		if err := p.Publish(ctx, orderID, ev); err != nil {

@@ -27,8 +27,8 @@ func TestWireDecodeRuntimeFrames(t *testing.T) {
 		Lines:           []bundled.V1OrderPlacedOrderLine{{SKU: "sku-1", Quantity: 2, UnitPriceCents: 2100}},
 		ShippingAddress: bundled.V1OrderPlacedAddress{Street: "Main 1", City: "Amsterdam", PostalCode: "1000AA", Country: "NL"},
 		CouponCode:      &coupon}
-	shipped := &bundled.V1OrderShipped{EventID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", OccurredAt: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC),
-		CorrelationID: "c-1", OrderID: "ord-1", Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD0001", PackageWeightG: 1200}
+	shipped := &bundled.V1OrderShipped{EventID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", OccurredAt: "2026-11-26T10:00:00Z",
+		CorrelationID: "c-1", OrderID: "ord-1", Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD0001", PackageWeightG: "1200"}
 	dir := t.TempDir()
 	for _, c := range []struct {
 		name     string

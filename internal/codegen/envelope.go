@@ -112,6 +112,8 @@ func envelopeOf(ev *schema.Event, f *fileData, env Envelope, entityID func(*sche
 				e.Key = "strconv.FormatInt(v." + fd.Name + ", 10)"
 			case "int32":
 				e.Key = "strconv.FormatInt(int64(v." + fd.Name + "), 10)"
+			case "json.Number":
+				e.Key = "string(v." + fd.Name + ")"
 			default:
 				e.KeyField = ""
 			}

@@ -52,7 +52,7 @@ import (
 
 func main() {
 	t := time.Date(2026, 11, 28, 12, 0, 0, 5000, time.UTC)
-	for _, e := range []wire.Event{&p.V1CustomerRegistered{CustomerID: 42}, &p.V1PriceChanged{SKU: "sku-1"}} {
+	for _, e := range []wire.Event{&p.V1CustomerRegistered{CustomerID: "42"}, &p.V1PriceChanged{SKU: "sku-1"}} {
 		env := e.(wire.Enveloped)
 		env.SetEnvelopeEventID("id-" + e.EventType())
 		env.SetEnvelopeOccurredAt(t)
@@ -86,7 +86,7 @@ func TestEnvelopeAccessors(t *testing.T) {
 	}
 	env := string(files[codegen.EnvelopeFile])
 	for _, want := range []string{
-		"func (v *V1CustomerRegistered) PartitionKey() string { return strconv.FormatInt(v.CustomerID, 10) }",
+		"func (v *V1CustomerRegistered) PartitionKey() string { return string(v.CustomerID) }",
 		"v1.NoEnvelope: no required string field \"id\"",
 	} {
 		if !strings.Contains(env, want) {

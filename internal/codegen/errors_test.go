@@ -195,7 +195,7 @@ func TestYAMLRegistrySchema(t *testing.T) {
 // TestRenamedFieldsKeepTheirKeys: renamed fields encode under the exact
 // property names.
 func TestRenamedFieldsKeepTheirKeys(t *testing.T) {
-	one, two := int64(1), int64(-1)
+	one, two := json.Number("1"), json.Number("-1")
 	s := "s"
 	v := &names.V1Names{SchemaField: &s, SubjectField: "subj", Plus1: one, Minus1: &two, OrderID2: &s, Field: &s}
 	b, err := json.Marshal(v)

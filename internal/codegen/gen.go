@@ -42,6 +42,9 @@ const (
 	gAny
 	gNull      // Avro null: struct{}, encoded as nothing
 	gNullUnion // Avro ["null"]: any, which must be nil
+	// gNumber is json.Number: a JSON Schema integer or number whose bounds
+	// do not keep every valid value in int64 or a finite float64.
+	gNumber
 )
 
 // gtype is a Go type for one schema position.
@@ -661,16 +664,21 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 			t, err := g.jsonEnum(j, name)
 			return t, null, err
 		}
-		// time.Time only where the draft asserts formats (before 2019-09):
-		// where format is an annotation, any string is valid and stays text.
-		if f, _ := n.Get("format").StringValue(); f == "date-time" && g.draft(j) < 2019 && !hasAny(n, "enum", "const", "pattern", "minLength", "maxLength") {
-			g.imports["time"] = true
-			return &gtype{kind: gTime, name: "time.Time"}, null, nil
-		}
+		// A date-time stays text: time.Time cannot hold a leap second and
+		// rewrites what it parses ("t", "+00:00"); Validate checks the text
+		// by RFC 3339 where the draft asserts formats.
 		return &gtype{kind: gString, name: "string"}, null, nil
 	case "integer":
+		if wideNumber(n, "integer") {
+			g.imports["encoding/json"] = true
+			return &gtype{kind: gNumber, name: "json.Number"}, null, nil
+		}
 		return &gtype{kind: gInt64, name: "int64"}, null, nil
 	case "number":
+		if wideNumber(n, "number") {
+			g.imports["encoding/json"] = true
+			return &gtype{kind: gNumber, name: "json.Number"}, null, nil
+		}
 		return &gtype{kind: gFloat64, name: "float64"}, null, nil
 	case "boolean":
 		return &gtype{kind: gBool, name: "bool"}, null, nil
@@ -711,6 +719,36 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 	return &gtype{kind: gAny, name: "any"}, false, nil
 }
 
+// wideNumber reports whether an "integer" (or "number") node needs
+// json.Number: unless a lower and an upper bound keep every valid value in
+// int64 (or a finite float64), a valid event may hold a value the Go type
+// cannot (2^63, 1e400).
+func wideNumber(n *schema.Node, typ string) bool {
+	lo, hi := false, false
+	for _, k := range []string{"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"} {
+		r, ok := ratKw(n, k)
+		if !ok {
+			continue
+		}
+		in := false
+		if typ == "integer" {
+			in = r.Cmp(new(big.Rat).SetInt64(math.MinInt64)) >= 0 && r.Cmp(new(big.Rat).SetInt64(math.MaxInt64)) <= 0
+		} else {
+			f, _ := r.Float64()
+			in = !math.IsInf(f, 0) && math.Abs(f) < math.MaxFloat64
+		}
+		if !in {
+			continue
+		}
+		if strings.Contains(k, "inimum") {
+			lo = true
+		} else {
+			hi = true
+		}
+	}
+	return !lo || !hi
+}
+
 // jsonAppend writes the statements that append the encoding/json form of
 // x (of type t, or *t when ptr) to b; x is addressable. lvl numbers the
 // variables of nested loops.
@@ -738,6 +776,8 @@ func (g *gen) jsonAppend(b *strings.Builder, t *gtype, x string, ptr bool, lvl i
 		check("jsonenc.AppendFloat64(b, " + x + ")")
 	case gTime:
 		check("jsonenc.AppendTime(b, " + x + ")")
+	case gNumber:
+		check("jsonenc.AppendNumber(b, " + x + ")")
 	case gStruct:
 		check(x + ".appendJSON(b, depth+1)")
 	case gSlice:
@@ -1025,7 +1065,7 @@ func (g *gen) uncompiled(n *schema.Node, isStruct bool) []string {
 				out = append(out, k) // draft-04 boolean exclusives
 				continue
 			}
-			if single == "number" && !floatExact(v.Str) {
+			if single == "number" && !floatExact(v.Str) && !wideNumber(n, single) {
 				out = append(out, k)
 			}
 			if single != "number" && single != "integer" {
@@ -1033,7 +1073,7 @@ func (g *gen) uncompiled(n *schema.Node, isStruct bool) []string {
 			}
 		case "multipleOf":
 			r, ok := new(big.Rat).SetString(v.Str)
-			if single != "integer" || !ok || !r.IsInt() || !r.Num().IsInt64() || r.Sign() <= 0 {
+			if single != "integer" || wideNumber(n, single) || !ok || !r.IsInt() || !r.Num().IsInt64() || r.Sign() <= 0 {
 				out = append(out, k)
 			}
 		case "minLength", "maxLength", "pattern", "format":
@@ -1170,6 +1210,8 @@ func (g *gen) jsonChecks(b *strings.Builder, j jnode, t *gtype, x, p string, nul
 		fmt.Fprintf(b, "if !validate.GoTime(%s) {\nreturn validate.Fail(%s, %s, \"time %%v cannot be encoded as an RFC 3339 date-time\", %s)\n}\n", x, p, strconv.Quote(j.kw("format")), x)
 	case gInt64:
 		g.intChecks(b, j, x, p)
+	case gNumber:
+		g.numberChecks(b, j, x, p)
 	case gFloat64:
 		g.imports["math"] = true
 		fmt.Fprintf(b, "if math.IsNaN(%s) || math.IsInf(%s, 0) {\nreturn validate.Fail(%s, %s, \"%%v is not a JSON number\", %s)\n}\n", x, x, p, strconv.Quote(j.kw("type")), x)
@@ -1331,6 +1373,27 @@ func (g *gen) intChecks(b *strings.Builder, j jnode, x, p string) {
 	}
 }
 
+// numberChecks checks a json.Number: a JSON number (an integer for
+// "integer"), then its bounds, compared exactly.
+func (g *gen) numberChecks(b *strings.Builder, j jnode, x, p string) {
+	n := j.n
+	if hasType(n, "integer") {
+		fmt.Fprintf(b, "if !validate.Integer(%s) {\nreturn validate.Fail(%s, %s, \"got %%q, want integer\", %s)\n}\n", x, p, strconv.Quote(j.kw("type")), x)
+	} else {
+		fmt.Fprintf(b, "if !validate.Number(%s) {\nreturn validate.Fail(%s, %s, \"got %%q, want number\", %s)\n}\n", x, p, strconv.Quote(j.kw("type")), x)
+	}
+	for _, c := range []struct{ k, cond, want string }{
+		{"minimum", "< 0", ">="}, {"exclusiveMinimum", "<= 0", ">"}, {"maximum", "> 0", "<="}, {"exclusiveMaximum", ">= 0", "<"},
+	} {
+		v := n.Get(c.k)
+		if v == nil || v.Kind != schema.Number {
+			continue
+		}
+		bv := g.newVar("Bound", "validate.NewBound("+strconv.Quote(v.Str)+")")
+		fmt.Fprintf(b, "if %s.Compare(%s) %s {\nreturn validate.Fail(%s, %s, \"must be %s %s, but got %%s\", %s)\n}\n", bv, x, c.cond, p, strconv.Quote(j.kw(c.k)), c.want, v.Str, x)
+	}
+}
+
 func ceil(r *big.Rat) *big.Int {
 	q, m := new(big.Int).DivMod(r.Num(), r.Denom(), new(big.Int))
 	if m.Sign() != 0 {
@@ -1372,7 +1435,11 @@ func (g *gen) sliceChecks(b *strings.Builder, j jnode, t *gtype, x, p string) {
 		fmt.Fprintf(b, "if len(%s) > %d {\nreturn validate.Fail(%s, %s, \"maxItems: got %%d, want %d\", len(%s))\n}\n", x, mx, p, strconv.Quote(j.kw("maxItems")), mx, x)
 	}
 	if u := n.Get("uniqueItems"); u != nil && u.Kind == schema.Bool && u.Bool {
-		fmt.Fprintf(b, "if i, k, dup := validate.Duplicate(%s); dup {\nreturn validate.Fail(%s, %s, \"items at %%d and %%d are equal\", i, k)\n}\n", x, p, strconv.Quote(j.kw("uniqueItems")))
+		dupFunc := "Duplicate"
+		if t.elem != nil && t.elem.kind == gNumber {
+			dupFunc = "DuplicateNumber" // 1 and 1.0 are equal numbers
+		}
+		fmt.Fprintf(b, "if i, k, dup := validate."+dupFunc+"(%s); dup {\nreturn validate.Fail(%s, %s, \"items at %%d and %%d are equal\", i, k)\n}\n", x, p, strconv.Quote(j.kw("uniqueItems")))
 	}
 	items := n.Get("items")
 	if items == nil || items.Kind != schema.Object {

@@ -1,9 +1,11 @@
 package codegen_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -23,6 +25,10 @@ func fill(t *testing.T, e any) {
 		switch {
 		case f.Type() == reflect.TypeFor[time.Time]():
 			f.Set(reflect.ValueOf(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)))
+		case f.Type() == reflect.TypeFor[json.Number]():
+			f.SetString("1")
+		case f.Kind() == reflect.String && strings.HasSuffix(v.Type().Field(i).Name, "At"):
+			f.SetString("2026-11-26T10:00:00Z") // a date-time
 		case f.Kind() == reflect.String && f.Type().Name() != "string":
 			// Enums are set below, by field name.
 		case f.Kind() == reflect.String:

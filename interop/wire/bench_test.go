@@ -66,12 +66,12 @@ func orderPlacedDoc(ev *bundled.V1OrderPlaced) []byte {
 }
 
 func paymentFailed() *bundled.V1PaymentFailed {
-	retry := int64(30)
-	// v1.PaymentFailed is a 2020-12 schema: format is an annotation there,
-	// so occurred_at stays text.
+	retry := json.Number("30")
+	// Date-times are text (RFC 3339 as sent); amounts without an upper
+	// bound are json.Number.
 	return &bundled.V1PaymentFailed{
 		EventID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", OccurredAt: "2026-11-26T10:00:00Z",
-		CorrelationID: "corr-1", PaymentID: "pay-1", OrderID: "ord-1", AmountCents: 4200, Currency: "EUR",
+		CorrelationID: "corr-1", PaymentID: "pay-1", OrderID: "ord-1", AmountCents: "4200", Currency: "EUR",
 		FailureCode: bundled.V1PaymentFailedFailureCodeCardDeclined, RetryAfterSeconds: &retry,
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde"
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/avrov2"
@@ -47,8 +48,8 @@ func TestCLIDecodesConfluentFrames(t *testing.T) {
 	ctx := context.Background()
 	url, reg := evctltest.Registry(t)
 	placed := orderPlaced()
-	shipped := &bundled.V1OrderShipped{EventID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", OccurredAt: placed.OccurredAt, CorrelationID: "corr-1",
-		OrderID: "ord-1", Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD0001", PackageWeightG: 1200}
+	shipped := &bundled.V1OrderShipped{EventID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", OccurredAt: placed.OccurredAt.Format(time.RFC3339Nano), CorrelationID: "corr-1",
+		OrderID: "ord-1", Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD0001", PackageWeightG: "1200"}
 	frames := map[string][]byte{}
 	for _, ev := range []wire.Event{placed, shipped} {
 		s, err := wire.NewSerializer(ctx, reg, ev, wire.SerializerOptions{AutoRegister: true})

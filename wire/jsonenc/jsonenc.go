@@ -7,6 +7,7 @@ package jsonenc
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -97,6 +98,61 @@ func appendEscaped(dst []byte, s string, i int) []byte {
 
 // AppendInt appends n in decimal.
 func AppendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }
+
+// AppendNumber appends the json.Number n as encoding/json does: its text
+// unchanged, "" as 0, and an error for text that is not a JSON number.
+func AppendNumber(dst []byte, n json.Number) ([]byte, error) {
+	s := string(n)
+	if s == "" {
+		return append(dst, '0'), nil
+	}
+	if !validNumber(s) {
+		return dst, fmt.Errorf("json: invalid number literal %q", s)
+	}
+	return append(dst, s...), nil
+}
+
+// validNumber reports whether s is a JSON number.
+func validNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return false
+		}
+	}
+	return i == len(s)
+}
 
 // AppendBool appends true or false.
 func AppendBool(dst []byte, v bool) []byte {

@@ -100,3 +100,19 @@ func TestSortedKeysAndAny(t *testing.T) {
 		t.Fatalf("SortedKeys = %v", k)
 	}
 }
+
+func TestAppendNumberMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "0", "-0", "1.0", "1e2", "1E+2", "18446744073709551616", "1e400", "01", "1.", ".5", "-", "1e", "+1", "abc", " 1", "1 "} {
+		want, werr := json.Marshal(json.Number(s))
+		got, gerr := AppendNumber([]byte("x"), json.Number(s))
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("AppendNumber(%q) error %v, encoding/json %v", s, gerr, werr)
+		}
+		if werr == nil && string(got) != "x"+string(want) {
+			t.Fatalf("AppendNumber(%q) = %s, encoding/json %s", s, got, want)
+		}
+		if werr != nil && string(got) != "x" {
+			t.Fatalf("failing AppendNumber(%q) changed the buffer: %s", s, got)
+		}
+	}
+}

@@ -10,13 +10,16 @@ import (
 )
 
 // DecodeJSON decodes the JSON text data into v (a generated event) with
-// encoding/json. Integral numbers written with a fraction or an exponent
-// (1.0, 1e2), which JSON Schema counts as integers but encoding/json does
-// not decode into Go integers, are rewritten to plain integers and the text
-// decoded again. Values Go's types cannot hold (an integer beyond int64, a
-// leap second or a lowercase "t" in a time.Time) remain decode errors.
+// encoding/json, numbers in fields of type any as json.Number (their text,
+// which float64 could not always hold). Integral numbers written with a
+// fraction or an exponent (1.0, 1e2), which JSON Schema counts as integers
+// but encoding/json does not decode into Go integers, are rewritten to plain
+// integers and the text decoded again. Generated types hold every value
+// their schema allows (json.Number where no bound keeps an integer in int64
+// or a number in float64, text for date-times), so only a value outside
+// the schema can fail here.
 func DecodeJSON(data []byte, v any) error {
-	err := json.Unmarshal(data, v)
+	err := unmarshal(data, v)
 	var te *json.UnmarshalTypeError
 	if err == nil || !errors.As(err, &te) || len(te.Value) < 6 || te.Value[:6] != "number" {
 		return err
@@ -32,7 +35,17 @@ func DecodeJSON(data []byte, v any) error {
 	if merr != nil {
 		return err
 	}
-	return json.Unmarshal(b, v)
+	return unmarshal(b, v)
+}
+
+// unmarshal is json.Unmarshal with UseNumber.
+func unmarshal(data []byte, v any) error {
+	if !json.Valid(data) {
+		return json.Unmarshal(data, v) // its syntax error
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
 
 // integralNumbers rewrites every integral json.Number to its integer form.

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,17 @@ func TestDecodeJSONNumberForms(t *testing.T) {
 		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
 			t.Errorf("%s: err = %v, want %q", c.in, err, c.wantErr)
 		}
+	}
+	var a struct {
+		A any         `json:"a"`
+		N json.Number `json:"n"`
+	}
+	if err := DecodeJSON([]byte(`{"a":{"x":[1e400,1.0]},"n":18446744073709551616}`), &a); err != nil ||
+		a.N != "18446744073709551616" || a.A.(map[string]any)["x"].([]any)[0] != json.Number("1e400") {
+		t.Errorf("json.Number and any keep the text: %#v %v", a, err)
+	}
+	if err := DecodeJSON([]byte(`{"n":1} x`), &a); err == nil {
+		t.Error("trailing data accepted")
 	}
 	var tm struct {
 		T time.Time `json:"t"`

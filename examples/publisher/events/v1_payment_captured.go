@@ -3,9 +3,9 @@
 package events
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
-	"time"
 )
 
 // v1PaymentCapturedSchema is the schema of v1.PaymentCaptured, exactly as written.
@@ -32,18 +32,19 @@ const v1PaymentCapturedSchemaJSON = `{"$schema":"http://json-schema.org/draft-07
 
 var (
 	v1PaymentCapturedDocument = validate.NewFallback(v1PaymentCapturedSchemaJSON, "")
-	v1PaymentCapturedPattern0 = validate.BytePatternOf("^[A-Z]{3}$")
+	v1PaymentCapturedBound0   = validate.NewBound("1")
+	v1PaymentCapturedPattern1 = validate.BytePatternOf("^[A-Z]{3}$")
 )
 
 // V1PaymentCaptured is the event v1.PaymentCaptured: Funds for an order were captured.
 type V1PaymentCaptured struct {
-	EventID       string    `json:"event_id"`
-	OccurredAt    time.Time `json:"occurred_at"`
-	CorrelationID string    `json:"correlation_id"`
-	PaymentID     string    `json:"payment_id"`
-	OrderID       string    `json:"order_id"`
-	AmountCents   int64     `json:"amount_cents"`
-	Currency      string    `json:"currency"`
+	EventID       string      `json:"event_id"`
+	OccurredAt    string      `json:"occurred_at"`
+	CorrelationID string      `json:"correlation_id"`
+	PaymentID     string      `json:"payment_id"`
+	OrderID       string      `json:"order_id"`
+	AmountCents   json.Number `json:"amount_cents"`
+	Currency      string      `json:"currency"`
 }
 
 // EventType returns "v1.PaymentCaptured".
@@ -84,19 +85,22 @@ func (v *V1PaymentCaptured) validate(p *validate.Path) error {
 	}
 	{
 		pOccurredAt := validate.Prop(p, "occurred_at")
-		if !validate.GoTime(v.OccurredAt) {
-			return validate.Fail(&pOccurredAt, "#/properties/occurred_at/format", "time %v cannot be encoded as an RFC 3339 date-time", v.OccurredAt)
+		if !validate.DateTime(v.OccurredAt) {
+			return validate.Fail(&pOccurredAt, "#/properties/occurred_at/format", "%q is not valid date-time", v.OccurredAt)
 		}
 	}
 	{
 		pAmountCents := validate.Prop(p, "amount_cents")
-		if v.AmountCents < 1 {
-			return validate.Fail(&pAmountCents, "#/properties/amount_cents/minimum", "must be >= 1, but got %d", v.AmountCents)
+		if !validate.Integer(v.AmountCents) {
+			return validate.Fail(&pAmountCents, "#/properties/amount_cents/type", "got %q, want integer", v.AmountCents)
+		}
+		if v1PaymentCapturedBound0.Compare(v.AmountCents) < 0 {
+			return validate.Fail(&pAmountCents, "#/properties/amount_cents/minimum", "must be >= 1, but got %s", v.AmountCents)
 		}
 	}
 	{
 		pCurrency := validate.Prop(p, "currency")
-		if !v1PaymentCapturedPattern0.MatchString(v.Currency) {
+		if !v1PaymentCapturedPattern1.MatchString(v.Currency) {
 			return validate.Fail(&pCurrency, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
 		}
 	}
@@ -125,9 +129,7 @@ func (v *V1PaymentCaptured) appendJSON(b []byte, depth int) ([]byte, error) {
 	b = append(b, ",\"event_id\":"...)
 	b = jsonenc.AppendString(b, v.EventID)
 	b = append(b, ",\"occurred_at\":"...)
-	if b, err = jsonenc.AppendTime(b, v.OccurredAt); err != nil {
-		return b, err
-	}
+	b = jsonenc.AppendString(b, v.OccurredAt)
 	b = append(b, ",\"correlation_id\":"...)
 	b = jsonenc.AppendString(b, v.CorrelationID)
 	b = append(b, ",\"payment_id\":"...)
@@ -135,7 +137,9 @@ func (v *V1PaymentCaptured) appendJSON(b []byte, depth int) ([]byte, error) {
 	b = append(b, ",\"order_id\":"...)
 	b = jsonenc.AppendString(b, v.OrderID)
 	b = append(b, ",\"amount_cents\":"...)
-	b = jsonenc.AppendInt(b, v.AmountCents)
+	if b, err = jsonenc.AppendNumber(b, v.AmountCents); err != nil {
+		return b, err
+	}
 	b = append(b, ",\"currency\":"...)
 	b = jsonenc.AppendString(b, v.Currency)
 	if len(b) == start {

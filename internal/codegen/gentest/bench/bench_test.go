@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/evctl/evctl/wire"
+	"github.com/evctl/evctl/wire/validate"
 )
 
 // Run all in one process so that the ratios hold:
@@ -21,8 +21,8 @@ import (
 
 func event() *V1CheckoutStarted {
 	return &V1CheckoutStarted{
-		EventID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", OccurredAt: time.Date(2026, 11, 26, 10, 0, 0, 123456789, time.UTC),
-		CorrelationID: "corr-7f3a91", CartID: "cart-1029384", CustomerID: "cust-55021", TotalCents: 129_99, ItemCount: 3,
+		EventID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", OccurredAt: "2026-11-26T10:00:00.123456789Z",
+		CorrelationID: "corr-7f3a91", CartID: "cart-1029384", CustomerID: "cust-55021", TotalCents: "12999", ItemCount: 3,
 		Currency: "EUR", Channel: V1CheckoutStartedChannelIos, PaymentMethod: V1CheckoutStartedPaymentMethodBankTransfer,
 		Tier: V1CheckoutStartedTierPremium,
 	}
@@ -50,14 +50,13 @@ func handValidate(v *V1CheckoutStarted) bool {
 		notHex[s[28]]|notHex[s[29]]|notHex[s[30]]|notHex[s[31]]|notHex[s[32]]|notHex[s[33]]|notHex[s[34]]|notHex[s[35]] != 0 {
 		return false
 	}
-	_, off := v.OccurredAt.Zone()
-	if off <= -86400 || off >= 86400 {
+	if !handDateTime(v.OccurredAt) {
 		return false
 	}
-	if wall := v.OccurredAt.Unix() + int64(off); wall < -62167219200 || wall >= 253402300800 {
-		return false // year outside 0..9999
+	if n := v.TotalCents; len(n) == 0 || len(n) > 18 || n[0] == '-' || notDigits(string(n)) {
+		return false // a plain non-negative integer (the bound skips 1.0, 1e2 and big forms)
 	}
-	if v.TotalCents < 0 || v.ItemCount < 1 || v.ItemCount > 1000 {
+	if v.ItemCount < 1 || v.ItemCount > 1000 {
 		return false
 	}
 	c := v.Currency
@@ -82,13 +81,82 @@ func handValidate(v *V1CheckoutStarted) bool {
 	return true
 }
 
+func notDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return true
+		}
+	}
+	return false
+}
+
+func d2(s string, i int) int {
+	a, b := s[i]-'0', s[i+1]-'0'
+	if a > 9 || b > 9 {
+		return -1
+	}
+	return int(a)*10 + int(b)
+}
+
+// handDateTime is a byte loop for RFC 3339 date-times, as JSON Schema
+// reads them (days per month, leap years, leap seconds only at 23:59:60
+// UTC, fractions, Z or an offset, lowercase t and z).
+func handDateTime(s string) bool {
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10]|0x20 != 't' || s[13] != ':' || s[16] != ':' {
+		return false
+	}
+	y1, y2, mo, d, h, mi, se := d2(s, 0), d2(s, 2), d2(s, 5), d2(s, 8), d2(s, 11), d2(s, 14), d2(s, 17)
+	if y1|y2|mo|d|h|mi|se < 0 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 60 {
+		return false
+	}
+	y := y1*100 + y2
+	dim := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[mo]
+	if mo == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		dim = 29
+	}
+	if d > dim {
+		return false
+	}
+	i := 19
+	if s[i] == '.' {
+		i++
+		j := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		if i == j || i == len(s) {
+			return false
+		}
+	}
+	off := 0
+	switch {
+	case s[i]|0x20 == 'z' && i+1 == len(s):
+	case (s[i] == '+' || s[i] == '-') && i+6 == len(s) && s[i+3] == ':':
+		oh, om := d2(s, i+1), d2(s, i+4)
+		if oh|om < 0 || oh > 23 || om > 59 {
+			return false
+		}
+		off = oh*60 + om
+		if s[i] == '+' {
+			off = -off
+		}
+	default:
+		return false
+	}
+	if se == 60 { // a leap second is 23:59:60 in UTC
+		m := (h*60 + mi + off + 1440) % 1440
+		return m == 23*60+59
+	}
+	return true
+}
+
 // handAppend is the lower bound of AppendJSON: the bytes encoding/json
 // writes for event(), assuming (not checking) that no string needs escaping.
 func handAppend(b []byte, v *V1CheckoutStarted) []byte {
 	b = append(b, `{"event_id":"`...)
 	b = append(b, v.EventID...)
 	b = append(b, `","occurred_at":"`...)
-	b = v.OccurredAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, v.OccurredAt...)
 	b = append(b, `","correlation_id":"`...)
 	b = append(b, v.CorrelationID...)
 	b = append(b, `","cart_id":"`...)
@@ -96,7 +164,7 @@ func handAppend(b []byte, v *V1CheckoutStarted) []byte {
 	b = append(b, `","customer_id":"`...)
 	b = append(b, v.CustomerID...)
 	b = append(b, `","total_cents":`...)
-	b = strconv.AppendInt(b, v.TotalCents, 10)
+	b = append(b, v.TotalCents...)
 	b = append(b, `,"item_count":`...)
 	b = strconv.AppendInt(b, v.ItemCount, 10)
 	b = append(b, `,"currency":"`...)
@@ -125,6 +193,14 @@ func TestHandWrittenBoundsAgree(t *testing.T) {
 	}
 	if err := ev.Validate(); err != nil || !handValidate(ev) {
 		t.Fatalf("Validate = %v, handValidate = %v", err, handValidate(ev))
+	}
+	for _, dt := range []string{"2026-11-26T10:00:00Z", "2026-11-26t10:00:00.5z", "2016-12-31T23:59:60Z", "2016-12-31T23:59:60.5Z",
+		"2017-01-01T00:59:60+01:00", "2016-12-31T22:59:60Z", "2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "2026-13-26T10:00:00Z",
+		"2026-11-26 10:00:00Z", "2026-11-26T10:00:00", "2026-11-26T10:00:00+25:00", "2026-11-26T10:00:00.Z", "2026-11-26T24:00:00Z",
+		"2026-11-26T10:00:00+0100", "2026-11-26T10:00:00-00:00", "0000-01-01T00:00:00Z", "2026-04-31T10:00:00Z"} {
+		if handDateTime(dt) != validate.DateTime(dt) {
+			t.Errorf("handDateTime(%q) = %v, validate.DateTime %v", dt, handDateTime(dt), validate.DateTime(dt))
+		}
 	}
 	bad := event()
 	bad.Tier = "gold"

@@ -18,11 +18,20 @@ func (v *V1CheckoutStarted) EnvelopeEventID() string { return v.EventID }
 // SetEnvelopeEventID sets the event id of v1.CheckoutStarted.
 func (v *V1CheckoutStarted) SetEnvelopeEventID(id string) { v.EventID = id }
 
-// EnvelopeOccurredAt returns when v1.CheckoutStarted occurred.
-func (v *V1CheckoutStarted) EnvelopeOccurredAt() time.Time { return v.OccurredAt }
+// EnvelopeOccurredAt returns when v1.CheckoutStarted occurred (the zero time when
+// the field is empty or not an RFC 3339 date-time).
+func (v *V1CheckoutStarted) EnvelopeOccurredAt() time.Time {
+	t, err := time.Parse(time.RFC3339Nano, v.OccurredAt)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
 
-// SetEnvelopeOccurredAt sets when v1.CheckoutStarted occurred.
-func (v *V1CheckoutStarted) SetEnvelopeOccurredAt(t time.Time) { v.OccurredAt = t }
+// SetEnvelopeOccurredAt sets when v1.CheckoutStarted occurred, as an RFC 3339 date-time in UTC.
+func (v *V1CheckoutStarted) SetEnvelopeOccurredAt(t time.Time) {
+	v.OccurredAt = t.UTC().Format(time.RFC3339Nano)
+}
 
 // EnvelopeCorrelationID returns the correlation id of v1.CheckoutStarted.
 func (v *V1CheckoutStarted) EnvelopeCorrelationID() string { return v.CorrelationID }

@@ -3,9 +3,9 @@
 package bench
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
-	"time"
 )
 
 // v1CheckoutStartedSchema is the schema of v1.CheckoutStarted, exactly as written.
@@ -34,17 +34,18 @@ const v1CheckoutStartedSchema = `{
 
 var (
 	v1CheckoutStartedDocument = validate.NewFallback(v1CheckoutStartedSchema, "")
-	v1CheckoutStartedPattern0 = validate.BytePatternOf("^[A-Z]{3}$")
+	v1CheckoutStartedBound0   = validate.NewBound("0")
+	v1CheckoutStartedPattern1 = validate.BytePatternOf("^[A-Z]{3}$")
 )
 
 // V1CheckoutStarted is the event v1.CheckoutStarted: The 11-field event of the speed goals: a uuid, a date-time, a pattern and three enums.
 type V1CheckoutStarted struct {
 	EventID       string                         `json:"event_id"`
-	OccurredAt    time.Time                      `json:"occurred_at"`
+	OccurredAt    string                         `json:"occurred_at"`
 	CorrelationID string                         `json:"correlation_id"`
 	CartID        string                         `json:"cart_id"`
 	CustomerID    string                         `json:"customer_id"`
-	TotalCents    int64                          `json:"total_cents"`
+	TotalCents    json.Number                    `json:"total_cents"`
 	ItemCount     int64                          `json:"item_count"`
 	Currency      string                         `json:"currency"`
 	Channel       V1CheckoutStartedChannel       `json:"channel"`
@@ -86,14 +87,17 @@ func (v *V1CheckoutStarted) validate(p *validate.Path) error {
 	}
 	{
 		pOccurredAt := validate.Prop(p, "occurred_at")
-		if !validate.GoTime(v.OccurredAt) {
-			return validate.Fail(&pOccurredAt, "#/properties/occurred_at/format", "time %v cannot be encoded as an RFC 3339 date-time", v.OccurredAt)
+		if !validate.DateTime(v.OccurredAt) {
+			return validate.Fail(&pOccurredAt, "#/properties/occurred_at/format", "%q is not valid date-time", v.OccurredAt)
 		}
 	}
 	{
 		pTotalCents := validate.Prop(p, "total_cents")
-		if v.TotalCents < 0 {
-			return validate.Fail(&pTotalCents, "#/properties/total_cents/minimum", "must be >= 0, but got %d", v.TotalCents)
+		if !validate.Integer(v.TotalCents) {
+			return validate.Fail(&pTotalCents, "#/properties/total_cents/type", "got %q, want integer", v.TotalCents)
+		}
+		if v1CheckoutStartedBound0.Compare(v.TotalCents) < 0 {
+			return validate.Fail(&pTotalCents, "#/properties/total_cents/minimum", "must be >= 0, but got %s", v.TotalCents)
 		}
 	}
 	{
@@ -107,7 +111,7 @@ func (v *V1CheckoutStarted) validate(p *validate.Path) error {
 	}
 	{
 		pCurrency := validate.Prop(p, "currency")
-		if !v1CheckoutStartedPattern0.MatchString(v.Currency) {
+		if !v1CheckoutStartedPattern1.MatchString(v.Currency) {
 			return validate.Fail(&pCurrency, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
 		}
 	}
@@ -160,9 +164,7 @@ func (v *V1CheckoutStarted) appendJSON(b []byte, depth int) ([]byte, error) {
 	b = append(b, ",\"event_id\":"...)
 	b = jsonenc.AppendString(b, v.EventID)
 	b = append(b, ",\"occurred_at\":"...)
-	if b, err = jsonenc.AppendTime(b, v.OccurredAt); err != nil {
-		return b, err
-	}
+	b = jsonenc.AppendString(b, v.OccurredAt)
 	b = append(b, ",\"correlation_id\":"...)
 	b = jsonenc.AppendString(b, v.CorrelationID)
 	b = append(b, ",\"cart_id\":"...)
@@ -170,7 +172,9 @@ func (v *V1CheckoutStarted) appendJSON(b []byte, depth int) ([]byte, error) {
 	b = append(b, ",\"customer_id\":"...)
 	b = jsonenc.AppendString(b, v.CustomerID)
 	b = append(b, ",\"total_cents\":"...)
-	b = jsonenc.AppendInt(b, v.TotalCents)
+	if b, err = jsonenc.AppendNumber(b, v.TotalCents); err != nil {
+		return b, err
+	}
 	b = append(b, ",\"item_count\":"...)
 	b = jsonenc.AppendInt(b, v.ItemCount)
 	b = append(b, ",\"currency\":"...)

@@ -60,11 +60,20 @@ func (v *V1OrderShipped) EnvelopeEventID() string { return v.EventID }
 // SetEnvelopeEventID sets the event id of v1.OrderShipped.
 func (v *V1OrderShipped) SetEnvelopeEventID(id string) { v.EventID = id }
 
-// EnvelopeOccurredAt returns when v1.OrderShipped occurred.
-func (v *V1OrderShipped) EnvelopeOccurredAt() time.Time { return v.OccurredAt }
+// EnvelopeOccurredAt returns when v1.OrderShipped occurred (the zero time when
+// the field is empty or not an RFC 3339 date-time).
+func (v *V1OrderShipped) EnvelopeOccurredAt() time.Time {
+	t, err := time.Parse(time.RFC3339Nano, v.OccurredAt)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
 
-// SetEnvelopeOccurredAt sets when v1.OrderShipped occurred.
-func (v *V1OrderShipped) SetEnvelopeOccurredAt(t time.Time) { v.OccurredAt = t }
+// SetEnvelopeOccurredAt sets when v1.OrderShipped occurred, as an RFC 3339 date-time in UTC.
+func (v *V1OrderShipped) SetEnvelopeOccurredAt(t time.Time) {
+	v.OccurredAt = t.UTC().Format(time.RFC3339Nano)
+}
 
 // EnvelopeCorrelationID returns the correlation id of v1.OrderShipped.
 func (v *V1OrderShipped) EnvelopeCorrelationID() string { return v.CorrelationID }
@@ -81,11 +90,20 @@ func (v *V1PaymentCaptured) EnvelopeEventID() string { return v.EventID }
 // SetEnvelopeEventID sets the event id of v1.PaymentCaptured.
 func (v *V1PaymentCaptured) SetEnvelopeEventID(id string) { v.EventID = id }
 
-// EnvelopeOccurredAt returns when v1.PaymentCaptured occurred.
-func (v *V1PaymentCaptured) EnvelopeOccurredAt() time.Time { return v.OccurredAt }
+// EnvelopeOccurredAt returns when v1.PaymentCaptured occurred (the zero time when
+// the field is empty or not an RFC 3339 date-time).
+func (v *V1PaymentCaptured) EnvelopeOccurredAt() time.Time {
+	t, err := time.Parse(time.RFC3339Nano, v.OccurredAt)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
 
-// SetEnvelopeOccurredAt sets when v1.PaymentCaptured occurred.
-func (v *V1PaymentCaptured) SetEnvelopeOccurredAt(t time.Time) { v.OccurredAt = t }
+// SetEnvelopeOccurredAt sets when v1.PaymentCaptured occurred, as an RFC 3339 date-time in UTC.
+func (v *V1PaymentCaptured) SetEnvelopeOccurredAt(t time.Time) {
+	v.OccurredAt = t.UTC().Format(time.RFC3339Nano)
+}
 
 // EnvelopeCorrelationID returns the correlation id of v1.PaymentCaptured.
 func (v *V1PaymentCaptured) EnvelopeCorrelationID() string { return v.CorrelationID }

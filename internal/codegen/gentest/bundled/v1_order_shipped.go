@@ -3,9 +3,9 @@
 package bundled
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
-	"time"
 	"unicode/utf8"
 )
 
@@ -32,17 +32,18 @@ const v1OrderShippedSchema = `{
 
 var (
 	v1OrderShippedDocument = validate.NewFallback(v1OrderShippedSchema, "")
+	v1OrderShippedBound0   = validate.NewBound("0")
 )
 
 // V1OrderShipped is the event v1.OrderShipped: An order left the warehouse.
 type V1OrderShipped struct {
 	EventID        string                `json:"event_id"`
-	OccurredAt     time.Time             `json:"occurred_at"`
+	OccurredAt     string                `json:"occurred_at"`
 	CorrelationID  string                `json:"correlation_id"`
 	OrderID        string                `json:"order_id"`
 	Carrier        V1OrderShippedCarrier `json:"carrier"`
 	TrackingNumber string                `json:"tracking_number"`
-	PackageWeightG int64                 `json:"package_weight_g"`
+	PackageWeightG json.Number           `json:"package_weight_g"`
 }
 
 // EventType returns "v1.OrderShipped".
@@ -79,8 +80,8 @@ func (v *V1OrderShipped) validate(p *validate.Path) error {
 	}
 	{
 		pOccurredAt := validate.Prop(p, "occurred_at")
-		if !validate.GoTime(v.OccurredAt) {
-			return validate.Fail(&pOccurredAt, "#/properties/occurred_at/format", "time %v cannot be encoded as an RFC 3339 date-time", v.OccurredAt)
+		if !validate.DateTime(v.OccurredAt) {
+			return validate.Fail(&pOccurredAt, "#/properties/occurred_at/format", "%q is not valid date-time", v.OccurredAt)
 		}
 	}
 	{
@@ -102,8 +103,11 @@ func (v *V1OrderShipped) validate(p *validate.Path) error {
 	}
 	{
 		pPackageWeightG := validate.Prop(p, "package_weight_g")
-		if v.PackageWeightG < 0 {
-			return validate.Fail(&pPackageWeightG, "#/properties/package_weight_g/minimum", "must be >= 0, but got %d", v.PackageWeightG)
+		if !validate.Integer(v.PackageWeightG) {
+			return validate.Fail(&pPackageWeightG, "#/properties/package_weight_g/type", "got %q, want integer", v.PackageWeightG)
+		}
+		if v1OrderShippedBound0.Compare(v.PackageWeightG) < 0 {
+			return validate.Fail(&pPackageWeightG, "#/properties/package_weight_g/minimum", "must be >= 0, but got %s", v.PackageWeightG)
 		}
 	}
 	return nil
@@ -131,9 +135,7 @@ func (v *V1OrderShipped) appendJSON(b []byte, depth int) ([]byte, error) {
 	b = append(b, ",\"event_id\":"...)
 	b = jsonenc.AppendString(b, v.EventID)
 	b = append(b, ",\"occurred_at\":"...)
-	if b, err = jsonenc.AppendTime(b, v.OccurredAt); err != nil {
-		return b, err
-	}
+	b = jsonenc.AppendString(b, v.OccurredAt)
 	b = append(b, ",\"correlation_id\":"...)
 	b = jsonenc.AppendString(b, v.CorrelationID)
 	b = append(b, ",\"order_id\":"...)
@@ -143,7 +145,9 @@ func (v *V1OrderShipped) appendJSON(b []byte, depth int) ([]byte, error) {
 	b = append(b, ",\"tracking_number\":"...)
 	b = jsonenc.AppendString(b, v.TrackingNumber)
 	b = append(b, ",\"package_weight_g\":"...)
-	b = jsonenc.AppendInt(b, v.PackageWeightG)
+	if b, err = jsonenc.AppendNumber(b, v.PackageWeightG); err != nil {
+		return b, err
+	}
 	if len(b) == start {
 		b = append(b, '{')
 	} else {

@@ -3,6 +3,7 @@
 package bundled
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 )
@@ -32,7 +33,9 @@ const v1PaymentFailedSchema = `{
 
 var (
 	v1PaymentFailedDocument = validate.NewFallback(v1PaymentFailedSchema, "")
-	v1PaymentFailedPattern0 = validate.BytePatternOf("^[A-Z]{3}$")
+	v1PaymentFailedBound0   = validate.NewBound("0")
+	v1PaymentFailedPattern1 = validate.BytePatternOf("^[A-Z]{3}$")
+	v1PaymentFailedBound2   = validate.NewBound("0")
 )
 
 // V1PaymentFailed is the event v1.PaymentFailed: A payment attempt was declined or errored.
@@ -42,10 +45,10 @@ type V1PaymentFailed struct {
 	CorrelationID     string                     `json:"correlation_id"`
 	PaymentID         string                     `json:"payment_id"`
 	OrderID           string                     `json:"order_id"`
-	AmountCents       int64                      `json:"amount_cents"`
+	AmountCents       json.Number                `json:"amount_cents"`
 	Currency          string                     `json:"currency"`
 	FailureCode       V1PaymentFailedFailureCode `json:"failure_code"`
-	RetryAfterSeconds *int64                     `json:"retry_after_seconds,omitempty"`
+	RetryAfterSeconds *json.Number               `json:"retry_after_seconds,omitempty"`
 }
 
 // EventType returns "v1.PaymentFailed".
@@ -76,13 +79,16 @@ func (*V1PaymentFailed) ValidateJSON(data []byte) error {
 func (v *V1PaymentFailed) validate(p *validate.Path) error {
 	{
 		pAmountCents := validate.Prop(p, "amount_cents")
-		if v.AmountCents < 0 {
-			return validate.Fail(&pAmountCents, "#/properties/amount_cents/minimum", "must be >= 0, but got %d", v.AmountCents)
+		if !validate.Integer(v.AmountCents) {
+			return validate.Fail(&pAmountCents, "#/properties/amount_cents/type", "got %q, want integer", v.AmountCents)
+		}
+		if v1PaymentFailedBound0.Compare(v.AmountCents) < 0 {
+			return validate.Fail(&pAmountCents, "#/properties/amount_cents/minimum", "must be >= 0, but got %s", v.AmountCents)
 		}
 	}
 	{
 		pCurrency := validate.Prop(p, "currency")
-		if !v1PaymentFailedPattern0.MatchString(v.Currency) {
+		if !v1PaymentFailedPattern1.MatchString(v.Currency) {
 			return validate.Fail(&pCurrency, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
 		}
 	}
@@ -96,8 +102,11 @@ func (v *V1PaymentFailed) validate(p *validate.Path) error {
 	}
 	if v.RetryAfterSeconds != nil {
 		pRetryAfterSeconds := validate.Prop(p, "retry_after_seconds")
-		if (*v.RetryAfterSeconds) < 0 {
-			return validate.Fail(&pRetryAfterSeconds, "#/properties/retry_after_seconds/minimum", "must be >= 0, but got %d", (*v.RetryAfterSeconds))
+		if !validate.Integer((*v.RetryAfterSeconds)) {
+			return validate.Fail(&pRetryAfterSeconds, "#/properties/retry_after_seconds/type", "got %q, want integer", (*v.RetryAfterSeconds))
+		}
+		if v1PaymentFailedBound2.Compare((*v.RetryAfterSeconds)) < 0 {
+			return validate.Fail(&pRetryAfterSeconds, "#/properties/retry_after_seconds/minimum", "must be >= 0, but got %s", (*v.RetryAfterSeconds))
 		}
 	}
 	return nil
@@ -133,14 +142,18 @@ func (v *V1PaymentFailed) appendJSON(b []byte, depth int) ([]byte, error) {
 	b = append(b, ",\"order_id\":"...)
 	b = jsonenc.AppendString(b, v.OrderID)
 	b = append(b, ",\"amount_cents\":"...)
-	b = jsonenc.AppendInt(b, v.AmountCents)
+	if b, err = jsonenc.AppendNumber(b, v.AmountCents); err != nil {
+		return b, err
+	}
 	b = append(b, ",\"currency\":"...)
 	b = jsonenc.AppendString(b, v.Currency)
 	b = append(b, ",\"failure_code\":"...)
 	b = jsonenc.AppendString(b, string(v.FailureCode))
 	if v.RetryAfterSeconds != nil {
 		b = append(b, ",\"retry_after_seconds\":"...)
-		b = jsonenc.AppendInt(b, (*v.RetryAfterSeconds))
+		if b, err = jsonenc.AppendNumber(b, (*v.RetryAfterSeconds)); err != nil {
+			return b, err
+		}
 	}
 	if len(b) == start {
 		b = append(b, '{')

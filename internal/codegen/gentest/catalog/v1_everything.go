@@ -3,10 +3,10 @@
 package catalog
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 	"math"
-	"time"
 	"unicode/utf8"
 )
 
@@ -113,36 +113,38 @@ var (
 	v1EverythingPattern0 = validate.BytePatternOf("^[0-9]{4}$")
 	v1EverythingPattern1 = validate.BytePatternOf("^[a-z]+-[0-9]+$")
 	v1EverythingPattern2 = validate.BytePatternOf("^[A-Z]{2}[0-9]{2}$")
+	v1EverythingBound3   = validate.NewBound("10")
+	v1EverythingBound4   = validate.NewBound("0")
 )
 
 // V1Everything is the event v1.Everything: Covers every keyword gen go compiles to Go.
 type V1Everything struct {
-	ID      string              `json:"id"`
-	At      time.Time           `json:"at"`
-	Name    string              `json:"name"`
-	Code    *string             `json:"code,omitempty"`
-	Kind    V1EverythingKind    `json:"kind"`
-	Fixed   *string             `json:"fixed,omitempty"`
-	Count   int64               `json:"count"`
-	Step    *int64              `json:"step,omitempty"`
-	Half    *int64              `json:"half,omitempty"`
-	Ratio   *float64            `json:"ratio,omitempty"`
-	Score   *float64            `json:"score,omitempty"`
-	Flag    *bool               `json:"flag,omitempty"`
-	Email   *string             `json:"email,omitempty"`
-	Host    *string             `json:"host,omitempty"`
-	Ip4     *string             `json:"ip4,omitempty"`
-	Ip6     *string             `json:"ip6,omitempty"`
-	Day     *string             `json:"day,omitempty"`
-	Clock   *string             `json:"clock,omitempty"`
-	Span    *string             `json:"span,omitempty"`
-	Tags    []string            `json:"tags"`
-	Nums    []int64             `json:"nums,omitempty"`
-	Address V1EverythingAddress `json:"address"`
-	Lines   []V1EverythingLine  `json:"lines,omitempty"`
-	Note    *string             `json:"note,omitempty"`
-	Meta    map[string]int64    `json:"meta,omitempty"`
-	Extra   any                 `json:"extra,omitempty"`
+	ID      string                 `json:"id"`
+	At      string                 `json:"at"`
+	Name    string                 `json:"name"`
+	Code    *string                `json:"code,omitempty"`
+	Kind    V1EverythingKind       `json:"kind"`
+	Fixed   *string                `json:"fixed,omitempty"`
+	Count   int64                  `json:"count"`
+	Step    *int64                 `json:"step,omitempty"`
+	Half    *int64                 `json:"half,omitempty"`
+	Ratio   *float64               `json:"ratio,omitempty"`
+	Score   *float64               `json:"score,omitempty"`
+	Flag    *bool                  `json:"flag,omitempty"`
+	Email   *string                `json:"email,omitempty"`
+	Host    *string                `json:"host,omitempty"`
+	Ip4     *string                `json:"ip4,omitempty"`
+	Ip6     *string                `json:"ip6,omitempty"`
+	Day     *string                `json:"day,omitempty"`
+	Clock   *string                `json:"clock,omitempty"`
+	Span    *string                `json:"span,omitempty"`
+	Tags    []string               `json:"tags"`
+	Nums    []json.Number          `json:"nums,omitempty"`
+	Address V1EverythingAddress    `json:"address"`
+	Lines   []V1EverythingLine     `json:"lines,omitempty"`
+	Note    *string                `json:"note,omitempty"`
+	Meta    map[string]json.Number `json:"meta,omitempty"`
+	Extra   any                    `json:"extra,omitempty"`
 }
 
 // EventType returns "v1.Everything".
@@ -179,8 +181,8 @@ func (v *V1Everything) validate(p *validate.Path) error {
 	}
 	{
 		pAt := validate.Prop(p, "at")
-		if !validate.GoTime(v.At) {
-			return validate.Fail(&pAt, "#/properties/at/format", "time %v cannot be encoded as an RFC 3339 date-time", v.At)
+		if !validate.DateTime(v.At) {
+			return validate.Fail(&pAt, "#/properties/at/format", "%q is not valid date-time", v.At)
 		}
 	}
 	{
@@ -337,13 +339,16 @@ func (v *V1Everything) validate(p *validate.Path) error {
 	}
 	if len(v.Nums) > 0 {
 		pNums := validate.Prop(p, "nums")
-		if i, k, dup := validate.Duplicate(v.Nums); dup {
+		if i, k, dup := validate.DuplicateNumber(v.Nums); dup {
 			return validate.Fail(&pNums, "#/properties/nums/uniqueItems", "items at %d and %d are equal", i, k)
 		}
 		for i := range v.Nums {
 			pi := validate.Item(&pNums, i)
-			if v.Nums[i] > 10 {
-				return validate.Fail(&pi, "#/properties/nums/items/maximum", "must be <= 10, but got %d", v.Nums[i])
+			if !validate.Integer(v.Nums[i]) {
+				return validate.Fail(&pi, "#/properties/nums/items/type", "got %q, want integer", v.Nums[i])
+			}
+			if v1EverythingBound3.Compare(v.Nums[i]) > 0 {
+				return validate.Fail(&pi, "#/properties/nums/items/maximum", "must be <= 10, but got %s", v.Nums[i])
 			}
 		}
 	}
@@ -378,8 +383,11 @@ func (v *V1Everything) validate(p *validate.Path) error {
 		pMeta := validate.Prop(p, "meta")
 		for k, e := range v.Meta {
 			pe := validate.Prop(&pMeta, k)
-			if e < 0 {
-				return validate.Fail(&pe, "#/properties/meta/additionalProperties/minimum", "must be >= 0, but got %d", e)
+			if !validate.Integer(e) {
+				return validate.Fail(&pe, "#/properties/meta/additionalProperties/type", "got %q, want integer", e)
+			}
+			if v1EverythingBound4.Compare(e) < 0 {
+				return validate.Fail(&pe, "#/properties/meta/additionalProperties/minimum", "must be >= 0, but got %s", e)
 			}
 		}
 	}
@@ -408,9 +416,7 @@ func (v *V1Everything) appendJSON(b []byte, depth int) ([]byte, error) {
 	b = append(b, ",\"id\":"...)
 	b = jsonenc.AppendString(b, v.ID)
 	b = append(b, ",\"at\":"...)
-	if b, err = jsonenc.AppendTime(b, v.At); err != nil {
-		return b, err
-	}
+	b = jsonenc.AppendString(b, v.At)
 	b = append(b, ",\"name\":"...)
 	b = jsonenc.AppendString(b, v.Name)
 	if v.Code != nil {
@@ -500,7 +506,9 @@ func (v *V1Everything) appendJSON(b []byte, depth int) ([]byte, error) {
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				b = jsonenc.AppendInt(b, v.Nums[i0])
+				if b, err = jsonenc.AppendNumber(b, v.Nums[i0]); err != nil {
+					return b, err
+				}
 			}
 			b = append(b, ']')
 		}
@@ -543,7 +551,9 @@ func (v *V1Everything) appendJSON(b []byte, depth int) ([]byte, error) {
 				b = jsonenc.AppendString(b, k0)
 				b = append(b, ':')
 				e0 := v.Meta[k0]
-				b = jsonenc.AppendInt(b, e0)
+				if b, err = jsonenc.AppendNumber(b, e0); err != nil {
+					return b, err
+				}
 			}
 			b = append(b, '}')
 		}

@@ -3,6 +3,7 @@
 package catalog
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 	"unicode/utf8"
@@ -56,7 +57,7 @@ type V1Fallbacks struct {
 	When   *string          `json:"when,omitempty"`
 	Choice any              `json:"choice"`
 	Word   string           `json:"word"`
-	Amount float64          `json:"amount"`
+	Amount json.Number      `json:"amount"`
 	Pair   *V1FallbacksPair `json:"pair,omitempty"`
 	Count  *int64           `json:"count,omitempty"`
 }
@@ -164,7 +165,7 @@ func (v *V1Fallbacks) appendJSON(b []byte, depth int) ([]byte, error) {
 	b = append(b, ",\"word\":"...)
 	b = jsonenc.AppendString(b, v.Word)
 	b = append(b, ",\"amount\":"...)
-	if b, err = jsonenc.AppendFloat64(b, v.Amount); err != nil {
+	if b, err = jsonenc.AppendNumber(b, v.Amount); err != nil {
 		return b, err
 	}
 	if v.Pair != nil {
@@ -187,8 +188,8 @@ func (v *V1Fallbacks) appendJSON(b []byte, depth int) ([]byte, error) {
 
 // V1FallbacksPair is the object at #/properties/pair of v1.Fallbacks.
 type V1FallbacksPair struct {
-	A *int64 `json:"a,omitempty"`
-	B *int64 `json:"b,omitempty"`
+	A *json.Number `json:"a,omitempty"`
+	B *json.Number `json:"b,omitempty"`
 }
 
 func (v *V1FallbacksPair) validate(p *validate.Path) error {
@@ -204,11 +205,15 @@ func (v *V1FallbacksPair) appendJSON(b []byte, depth int) ([]byte, error) {
 	start := len(b)
 	if v.A != nil {
 		b = append(b, ",\"a\":"...)
-		b = jsonenc.AppendInt(b, (*v.A))
+		if b, err = jsonenc.AppendNumber(b, (*v.A)); err != nil {
+			return b, err
+		}
 	}
 	if v.B != nil {
 		b = append(b, ",\"b\":"...)
-		b = jsonenc.AppendInt(b, (*v.B))
+		if b, err = jsonenc.AppendNumber(b, (*v.B)); err != nil {
+			return b, err
+		}
 	}
 	if len(b) == start {
 		b = append(b, '{')

@@ -3,6 +3,7 @@
 package catalog
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 	"unicode/utf8"
@@ -47,6 +48,7 @@ const v1TreeSchema = `{
 
 var (
 	v1TreeDocument = validate.NewFallback(v1TreeSchema, "")
+	v1TreeBound0   = validate.NewBound("0")
 )
 
 // V1Tree is the event v1.Tree: Recursive definitions: a node holds child nodes and a required link to another node.
@@ -216,8 +218,8 @@ func (v *V1TreeNode) appendJSON(b []byte, depth int) ([]byte, error) {
 
 // V1TreeLink is the object at #/definitions/Link of v1.Tree.
 type V1TreeLink struct {
-	To     *V1TreeLink `json:"to"`
-	Weight *int64      `json:"weight,omitempty"`
+	To     *V1TreeLink  `json:"to"`
+	Weight *json.Number `json:"weight,omitempty"`
 }
 
 func (v *V1TreeLink) validate(p *validate.Path) error {
@@ -232,8 +234,11 @@ func (v *V1TreeLink) validate(p *validate.Path) error {
 	}
 	if v.Weight != nil {
 		pWeight := validate.Prop(p, "weight")
-		if (*v.Weight) < 0 {
-			return validate.Fail(&pWeight, "#/definitions/Link/properties/weight/minimum", "must be >= 0, but got %d", (*v.Weight))
+		if !validate.Integer((*v.Weight)) {
+			return validate.Fail(&pWeight, "#/definitions/Link/properties/weight/type", "got %q, want integer", (*v.Weight))
+		}
+		if v1TreeBound0.Compare((*v.Weight)) < 0 {
+			return validate.Fail(&pWeight, "#/definitions/Link/properties/weight/minimum", "must be >= 0, but got %s", (*v.Weight))
 		}
 	}
 	return nil
@@ -256,7 +261,9 @@ func (v *V1TreeLink) appendJSON(b []byte, depth int) ([]byte, error) {
 	}
 	if v.Weight != nil {
 		b = append(b, ",\"weight\":"...)
-		b = jsonenc.AppendInt(b, (*v.Weight))
+		if b, err = jsonenc.AppendNumber(b, (*v.Weight)); err != nil {
+			return b, err
+		}
 	}
 	if len(b) == start {
 		b = append(b, '{')

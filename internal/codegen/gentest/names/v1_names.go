@@ -3,6 +3,7 @@
 package names
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 )
@@ -52,9 +53,9 @@ type V1Names struct {
 	EventTypeField    *string         `json:"eventType,omitempty"`
 	ValidateField     *bool           `json:"validate,omitempty"`
 	PartitionKeyField *string         `json:"partition_key,omitempty"`
-	Plus1             int64           `json:"+1"`
-	Minus1            *int64          `json:"-1,omitempty"`
-	X1                *int64          `json:"1,omitempty"`
+	Plus1             json.Number     `json:"+1"`
+	Minus1            *json.Number    `json:"-1,omitempty"`
+	X1                *json.Number    `json:"1,omitempty"`
 	OrderID           *string         `json:"order_id,omitempty"`
 	OrderID2          *string         `json:"orderId,omitempty"`
 	Field             *string         `json:"!,omitempty"`
@@ -86,6 +87,24 @@ func (v *V1Names) Validate() error { return v.validate(nil) }
 func (*V1Names) ValidateJSON(data []byte) error { return v1NamesDocument.ValidateJSON(nil, data) }
 
 func (v *V1Names) validate(p *validate.Path) error {
+	{
+		pPlus1 := validate.Prop(p, "+1")
+		if !validate.Integer(v.Plus1) {
+			return validate.Fail(&pPlus1, "#/properties/+1/type", "got %q, want integer", v.Plus1)
+		}
+	}
+	if v.Minus1 != nil {
+		pMinus1 := validate.Prop(p, "-1")
+		if !validate.Integer((*v.Minus1)) {
+			return validate.Fail(&pMinus1, "#/properties/-1/type", "got %q, want integer", (*v.Minus1))
+		}
+	}
+	if v.X1 != nil {
+		pX1 := validate.Prop(p, "1")
+		if !validate.Integer((*v.X1)) {
+			return validate.Fail(&pX1, "#/properties/1/type", "got %q, want integer", (*v.X1))
+		}
+	}
 	if v.Status != nil {
 		pStatus := validate.Prop(p, "status")
 		switch string((*v.Status)) {
@@ -145,14 +164,20 @@ func (v *V1Names) appendJSON(b []byte, depth int) ([]byte, error) {
 		b = jsonenc.AppendString(b, (*v.PartitionKeyField))
 	}
 	b = append(b, ",\"+1\":"...)
-	b = jsonenc.AppendInt(b, v.Plus1)
+	if b, err = jsonenc.AppendNumber(b, v.Plus1); err != nil {
+		return b, err
+	}
 	if v.Minus1 != nil {
 		b = append(b, ",\"-1\":"...)
-		b = jsonenc.AppendInt(b, (*v.Minus1))
+		if b, err = jsonenc.AppendNumber(b, (*v.Minus1)); err != nil {
+			return b, err
+		}
 	}
 	if v.X1 != nil {
 		b = append(b, ",\"1\":"...)
-		b = jsonenc.AppendInt(b, (*v.X1))
+		if b, err = jsonenc.AppendNumber(b, (*v.X1)); err != nil {
+			return b, err
+		}
 	}
 	if v.OrderID != nil {
 		b = append(b, ",\"order_id\":"...)

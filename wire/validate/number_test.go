@@ -1,0 +1,113 @@
+package validate
+
+import (
+	"encoding/json"
+	"math/big"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// randNumberText makes JSON number texts and near misses: signs, leading
+// zeros, fractions with trailing zeros, exponents of every size.
+func randNumberText(r *rand.Rand) string {
+	digits := func(n int) string {
+		var sb strings.Builder
+		for ; n > 0; n-- {
+			sb.WriteByte(byte('0' + r.IntN(10)))
+		}
+		return sb.String()
+	}
+	var sb strings.Builder
+	if r.IntN(3) == 0 {
+		sb.WriteByte('-')
+	}
+	switch r.IntN(4) {
+	case 0:
+		sb.WriteString("0")
+	default:
+		sb.WriteString(digits(1 + r.IntN(22)))
+	}
+	if r.IntN(3) == 0 {
+		sb.WriteByte('.')
+		sb.WriteString(strings.Repeat("0", r.IntN(3)) + digits(r.IntN(4)))
+	}
+	if r.IntN(3) == 0 {
+		sb.WriteString([]string{"e", "E", "e+", "e-"}[r.IntN(4)])
+		sb.WriteString(digits(r.IntN(4)))
+	}
+	if r.IntN(30) == 0 {
+		sb.WriteString([]string{"x", " ", "."}[r.IntN(3)])
+	}
+	return sb.String()
+}
+
+func TestNumberAndIntegerMatchExactArithmetic(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	bounds := []string{"0", "1", "-1", "0.5", "-0.5", "1000", "9223372036854775807", "9223372036854775808", "-9223372036854775809", "1e30", "2.5e-3", "100.0"}
+	for _, lit := range []string{"", "0", "-0", "1.0", "1e2", "1E+2", "1e-2", "100e-2", "1.50e1", "18446744073709551616", "1e400", "-1e400", "1e-400", "1e1000000000", "01", "1.", ".5", "-", "1e", "+1"} {
+		check(t, lit, bounds)
+	}
+	for i := 0; i < 20000; i++ {
+		check(t, randNumberText(r), bounds)
+	}
+}
+
+func check(t *testing.T, s string, bounds []string) {
+	t.Helper()
+	valid := s == "" || json.Valid([]byte(s)) && s[0] != ' ' && s[len(s)-1] != ' ' && !strings.ContainsAny(s, "\"[{tfn")
+	if got := Number(json.Number(s)); got != valid {
+		t.Fatalf("Number(%q) = %v, want %v", s, got, valid)
+	}
+	if !valid {
+		return
+	}
+	text := s
+	if text == "" {
+		text = "0"
+	}
+	if strings.Contains(text, "e1000000000") {
+		return // too large for big.Rat; covered by the magnitude rule
+	}
+	want, _ := new(big.Rat).SetString(text)
+	if got := Integer(json.Number(s)); got != want.IsInt() {
+		t.Fatalf("Integer(%q) = %v, want %v", s, got, want.IsInt())
+	}
+	for _, bl := range bounds {
+		b, _ := new(big.Rat).SetString(bl)
+		if got, w := NewBound(bl).Compare(json.Number(s)), want.Cmp(b); got != w {
+			t.Fatalf("NewBound(%s).Compare(%q) = %d, want %d", bl, s, got, w)
+		}
+	}
+}
+
+func TestNumberChecksDoNotAllocate(t *testing.T) {
+	b := NewBound("0")
+	n := json.Number("12999")
+	if a := testing.AllocsPerRun(100, func() {
+		if !Integer(n) || b.Compare(n) < 0 {
+			t.Fatal("wrong")
+		}
+	}); a != 0 {
+		t.Fatalf("%v allocations", a)
+	}
+}
+
+func TestDuplicateNumberComparesValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 20000; i++ {
+		a, b := randNumberText(r), randNumberText(r)
+		if r.IntN(4) == 0 {
+			b = a + []string{"0", ".0", "e0", "e-0"}[r.IntN(4)]
+		}
+		if !Number(json.Number(a)) || !Number(json.Number(b)) || strings.Contains(a+b, "e1000") {
+			continue
+		}
+		ra, _ := new(big.Rat).SetString(map[bool]string{true: "0", false: a}[a == ""])
+		rb, _ := new(big.Rat).SetString(map[bool]string{true: "0", false: b}[b == ""])
+		_, _, dup := DuplicateNumber([]json.Number{json.Number(a), json.Number(b)})
+		if dup != (ra.Cmp(rb) == 0) {
+			t.Fatalf("DuplicateNumber(%q, %q) = %v, want %v", a, b, dup, ra.Cmp(rb) == 0)
+		}
+	}
+}
