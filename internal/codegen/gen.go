@@ -924,6 +924,15 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 	// The validate and appendJSON bodies are built after all types are known.
 	g.pending = append(g.pending, func() error {
 		var b strings.Builder
+		// pend is constant text not yet appended: the closing quote of a
+		// string value, joined with the next key into one append.
+		pend := ""
+		flush := func() {
+			if pend != "" {
+				fmt.Fprintf(&b, "b = append(b, '%s')\n", pend)
+				pend = ""
+			}
+		}
 		for _, fi := range infos {
 			key, _ := json.Marshal(fi.key) // the HTML-escaped form encoding/json writes
 			field := "v." + fi.goN
@@ -938,15 +947,29 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 					cond = field + " != nil"
 				}
 			}
+			if cond == "" && !ptr && (fi.t.kind == gString || fi.t.kind == gEnum) {
+				// One constant: the previous closing quote, the key and the
+				// opening quote; then the escaped text.
+				fmt.Fprintf(&b, "b = append(b, %s...)\n", strconv.Quote(pend+","+string(key)+":\""))
+				if fi.t.kind == gEnum {
+					x = "string(" + x + ")"
+				}
+				fmt.Fprintf(&b, "b = jsonenc.AppendStringBody(b, %s)\n", x)
+				pend = "\""
+				continue
+			}
 			if cond != "" {
+				flush()
 				fmt.Fprintf(&b, "if %s {\n", cond)
 			}
-			fmt.Fprintf(&b, "b = append(b, %s...)\n", strconv.Quote(","+string(key)+":"))
+			fmt.Fprintf(&b, "b = append(b, %s...)\n", strconv.Quote(pend+","+string(key)+":"))
+			pend = ""
 			g.jsonAppend(&b, fi.t, x, ptr, 0)
 			if cond != "" {
 				b.WriteString("}\n")
 			}
 		}
+		flush()
 		td.JSON = b.String()
 		b.Reset()
 		if kws := g.uncompiled(j.n, true); len(kws) > 0 {
@@ -958,11 +981,13 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 		for _, fi := range infos {
 			var c strings.Builder
 			x := "v." + fi.goN
-			pv := "p" + fi.goN
+			// The path of the field is built only where it is used: on
+			// failure, or passed down to a nested check.
+			pv := "&validate.Path{Parent: p, Key: " + strconv.Quote(fi.key) + "}"
 			if fi.ptr {
 				x = "(*v." + fi.goN + ")"
 			}
-			if err := g.jsonChecks(&c, fi.jn, fi.t, x, "&"+pv, fi.ptr || fi.nullT); err != nil {
+			if err := g.jsonChecks(&c, fi.jn, fi.t, x, pv, fi.ptr || fi.nullT); err != nil {
 				return err
 			}
 			body := c.String()
@@ -972,7 +997,7 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 					what = "object"
 				}
 				r, _ := g.resolve(fi.jn)
-				body = fmt.Sprintf("if %s == nil {\nreturn validate.Fail(%s, %s, \"got null, want %s\")\n}\n", x, "&"+pv, strconv.Quote(r.kw("type")), what) + body
+				body = fmt.Sprintf("if %s == nil {\nreturn validate.Fail(%s, %s, \"got null, want %s\")\n}\n", x, pv, strconv.Quote(r.kw("type")), what) + body
 			}
 			if body == "" {
 				continue
@@ -991,11 +1016,10 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 				cond = "v." + fi.goN + " != nil"
 			}
 			if cond != "" {
-				fmt.Fprintf(&b, "if %s {\n", cond)
+				fmt.Fprintf(&b, "if %s {\n%s}\n", cond, body)
 			} else {
-				b.WriteString("{\n")
+				b.WriteString(body)
 			}
-			fmt.Fprintf(&b, "%s := validate.Prop(p, %s)\n%s}\n", pv, strconv.Quote(fi.key), body)
 		}
 		b.WriteString("return nil\n")
 		td.Validate = b.String()
@@ -1374,24 +1398,19 @@ func (g *gen) intChecks(b *strings.Builder, j jnode, x, p string) {
 }
 
 // numberChecks checks a json.Number: a JSON number (an integer for
-// "integer"), then its bounds, compared exactly.
+// "integer"), then its bounds, compared exactly (validate.Range).
 func (g *gen) numberChecks(b *strings.Builder, j jnode, x, p string) {
 	n := j.n
-	if hasType(n, "integer") {
-		fmt.Fprintf(b, "if !validate.Integer(%s) {\nreturn validate.Fail(%s, %s, \"got %%q, want integer\", %s)\n}\n", x, p, strconv.Quote(j.kw("type")), x)
-	} else {
-		fmt.Fprintf(b, "if !validate.Number(%s) {\nreturn validate.Fail(%s, %s, \"got %%q, want number\", %s)\n}\n", x, p, strconv.Quote(j.kw("type")), x)
-	}
-	for _, c := range []struct{ k, cond, want string }{
-		{"minimum", "< 0", ">="}, {"exclusiveMinimum", "<= 0", ">"}, {"maximum", "> 0", "<="}, {"exclusiveMaximum", ">= 0", "<"},
-	} {
-		v := n.Get(c.k)
-		if v == nil || v.Kind != schema.Number {
-			continue
+	args := []string{strconv.FormatBool(hasType(n, "integer"))}
+	for _, k := range []string{"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"} {
+		lit := ""
+		if v := n.Get(k); v != nil && v.Kind == schema.Number {
+			lit = v.Str
 		}
-		bv := g.newVar("Bound", "validate.NewBound("+strconv.Quote(v.Str)+")")
-		fmt.Fprintf(b, "if %s.Compare(%s) %s {\nreturn validate.Fail(%s, %s, \"must be %s %s, but got %%s\", %s)\n}\n", bv, x, c.cond, p, strconv.Quote(j.kw(c.k)), c.want, v.Str, x)
+		args = append(args, strconv.Quote(lit))
 	}
+	rv := g.newVar("Range", "validate.NewRange("+strings.Join(args, ", ")+")")
+	fmt.Fprintf(b, "if kw := %s.Check(%s); kw != \"\" {\nreturn %s.Fail(%s, %s, kw, %s)\n}\n", rv, x, rv, p, strconv.Quote("#"+j.ptr), x)
 }
 
 func ceil(r *big.Rat) *big.Int {

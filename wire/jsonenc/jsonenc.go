@@ -32,19 +32,56 @@ var plain = func() (t [256]bool) {
 // '<', '>' and '&' as \u003c \u003e \u0026, U+2028 and U+2029 escaped, and
 // every invalid UTF-8 byte replaced by \ufffd.
 func AppendString(dst []byte, s string) []byte {
-	i := 0
-	for i < len(s) && plain[s[i]] {
-		i++
-	}
+	i := plainPrefix(s)
 	if i == len(s) { // the common case: nothing to escape
 		dst = append(dst, '"')
 		dst = append(dst, s...)
 		return append(dst, '"')
 	}
-	return appendEscaped(append(dst, '"'), s, i)
+	return append(appendEscaped(append(dst, '"'), s, i), '"')
 }
 
-// appendEscaped is AppendString from the first byte that is not plain.
+// AppendStringBody is AppendString without the quotes: what generated
+// appenders write between a key constant ending in '"' and the closing
+// quote.
+func AppendStringBody(dst []byte, s string) []byte {
+	i := plainPrefix(s)
+	if i == len(s) {
+		return append(dst, s...)
+	}
+	return appendEscaped(dst, s, i)
+}
+
+const (
+	ones = 0x0101010101010101
+	high = 0x8080808080808080
+)
+
+// anyZero is nonzero exactly when some byte of x is zero.
+func anyZero(x uint64) uint64 { return (x - ones) & ^x & high }
+
+// plainPrefix returns the length of the longest prefix of s that needs no
+// escaping, testing eight bytes per step as one word: no byte of 0x80 or
+// more, none below 0x20, none of '"', '\\', '<', '>' and '&'.
+func plainPrefix(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		t := s[i : i+8]
+		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		if x&high|(x-ones*0x20)&^x&high|anyZero(x^(ones*'"'))|anyZero(x^(ones*'\\'))|
+			anyZero(x^(ones*'<'))|anyZero(x^(ones*'>'))|anyZero(x^(ones*'&')) != 0 {
+			break
+		}
+	}
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	return i
+}
+
+// appendEscaped appends the escaped body of s (no quotes), from the first
+// byte that is not plain.
 func appendEscaped(dst []byte, s string, i int) []byte {
 	start := 0
 	for i < len(s) {
@@ -92,8 +129,7 @@ func appendEscaped(dst []byte, s string, i int) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
 }
 
 // AppendInt appends n in decimal.

@@ -116,3 +116,38 @@ func TestAppendNumberMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendStringBodyIsAppendStringWithoutQuotes(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for i := 0; i < 20000; i++ {
+		s := randString(r) + strings.Repeat("abcdefgh", r.IntN(3)) + randString(r)
+		want := string(AppendString(nil, s))
+		if got := `"` + string(AppendStringBody(nil, s)) + `"`; got != want {
+			t.Fatalf("AppendStringBody(%q) = %s, AppendString %s", s, got, want)
+		}
+	}
+}
+
+func TestPlainPrefixEveryByteAtEveryOffset(t *testing.T) {
+	for b := 0; b < 256; b++ {
+		for off := 0; off < 17; off++ {
+			s := strings.Repeat("a", off) + string([]byte{byte(b)}) + strings.Repeat("z", 9)
+			want := len(s)
+			if !plain[b] {
+				want = off
+			}
+			if got := plainPrefix(s); got != want {
+				t.Fatalf("plainPrefix with byte %#x at %d = %d, want %d", b, off, got, want)
+			}
+		}
+	}
+}
+
+func BenchmarkAppendStringBody(b *testing.B) {
+	buf := make([]byte, 0, 256)
+	for b.Loop() {
+		buf = AppendStringBody(buf[:0], "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f")
+		buf = AppendStringBody(buf, "2026-11-26T10:00:00.123456789Z")
+		buf = AppendStringBody(buf, "bank_transfer")
+	}
+}

@@ -45,8 +45,52 @@ func isHex(c byte) bool {
 
 // Date reports whether s is a valid "date" (time.Parse with 2006-01-02).
 func Date(s string) bool {
-	_, err := time.Parse("2006-01-02", s)
-	return err == nil
+	// time.Parse("2006-01-02", s), as santhosh checks it, as a byte loop.
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	y1, y2, m, d := digits2(s[0], s[1]), digits2(s[2], s[3]), digits2(s[5], s[6]), digits2(s[8], s[9])
+	if y1|y2|m|d < 0 || m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	y := y1*100 + y2
+	dim := daysIn[m]
+	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		dim = 29
+	}
+	return d <= dim
+}
+
+var daysIn = [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+// digits2 is the value of two decimal digits, or -1.
+func digits2(a, b byte) int {
+	a -= '0'
+	b -= '0'
+	if a > 9 || b > 9 {
+		return -1
+	}
+	return int(a)*10 + int(b)
+}
+
+// atoi2 is strconv.Atoi on a two-byte string, as santhosh's time check
+// calls it: two digits, or a sign and one digit ("+5" is 5, "-0" is 0,
+// "-5" is -5); ok is false where Atoi fails.
+func atoi2(a, b byte) (int, bool) {
+	if v := digits2(a, b); v >= 0 {
+		return v, true
+	}
+	d := b - '0'
+	if d > 9 {
+		return 0, false
+	}
+	switch a {
+	case '+':
+		return int(d), true
+	case '-':
+		return -int(d), true
+	}
+	return 0, false
 }
 
 // Time reports whether s is a valid "time".
@@ -57,23 +101,24 @@ func Time(str string) bool {
 	if str[2] != ':' || str[5] != ':' {
 		return false
 	}
-	h, err := strconv.Atoi(str[0:2])
-	if err != nil || h < 0 {
+	h, ok := atoi2(str[0], str[1])
+	if !ok || h < 0 {
 		return false
 	}
-	m, err := strconv.Atoi(str[3:5])
-	if err != nil || m < 0 {
+	m, ok := atoi2(str[3], str[4])
+	if !ok || m < 0 {
 		return false
 	}
-	s, err := strconv.Atoi(str[6:8])
-	if err != nil || s < 0 {
+	s, ok := atoi2(str[6], str[7])
+	if !ok || s < 0 {
 		return false
 	}
 	if h > 23 || m > 59 || s > 60 {
 		return false
 	}
 	str = str[8:]
-	if rem, ok := strings.CutPrefix(str, "."); ok {
+	if len(str) > 0 && str[0] == '.' {
+		rem := str[1:]
 		n := 0
 		for n < len(rem) && rem[n] >= '0' && rem[n] <= '9' {
 			n++
@@ -100,12 +145,12 @@ func Time(str string) bool {
 		if str[2] != ':' {
 			return false
 		}
-		zh, err := strconv.Atoi(str[0:2])
-		if err != nil || zh < 0 {
+		zh, ok := atoi2(str[0], str[1])
+		if !ok || zh < 0 {
 			return false
 		}
-		zm, err := strconv.Atoi(str[3:])
-		if err != nil || zm < 0 {
+		zm, ok := atoi2(str[3], str[4])
+		if !ok || zm < 0 {
 			return false
 		}
 		if zh > 23 || zm > 59 {

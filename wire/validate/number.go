@@ -2,6 +2,7 @@ package validate
 
 import (
 	"encoding/json"
+	"math"
 	"math/big"
 )
 
@@ -150,23 +151,23 @@ func Integer(s json.Number) bool {
 	return ok && n.integral()
 }
 
-// Bound is a decimal bound (minimum, maximum, exclusiveMinimum,
+// bound is a decimal bound (minimum, maximum, exclusiveMinimum,
 // exclusiveMaximum) compared exactly with json.Number values.
-type Bound struct {
+type bound struct {
 	r *big.Rat
 	// ceil and floor of the bound when both fit in int64 (fast path).
 	ceil, floor int64
 	fast        bool
 }
 
-// NewBound returns the bound of the decimal literal lit; it panics on a
+// newBound returns the bound of the decimal literal lit; it panics on a
 // literal that is not a number (generated code passes schema numbers).
-func NewBound(lit string) *Bound {
+func newBound(lit string) *bound {
 	r, ok := new(big.Rat).SetString(lit)
 	if !ok {
-		panic("validate.NewBound: not a number: " + lit)
+		panic("validate: not a number: " + lit)
 	}
-	b := &Bound{r: r}
+	b := &bound{r: r}
 	q, m := new(big.Int).DivMod(r.Num(), r.Denom(), new(big.Int))
 	fl := new(big.Int).Set(q)
 	if m.Sign() != 0 {
@@ -178,10 +179,10 @@ func NewBound(lit string) *Bound {
 	return b
 }
 
-// Compare compares the number s with the bound: -1 when s is smaller, 0
+// compare compares the number s with the bound: -1 when s is smaller, 0
 // when equal, +1 when greater. s must satisfy Number; an invalid s
-// compares as 0 to the bound's sign (callers check Number first).
-func (b *Bound) Compare(s json.Number) int {
+// compares as 0 (callers check Number first).
+func (b *bound) compare(s json.Number) int {
 	n, ok := parseNumber(string(s))
 	if !ok {
 		return 0
@@ -281,4 +282,136 @@ func DuplicateNumber(s []json.Number) (i, j int, dup bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// Range is the type and bounds of a json.Number field: "integer" or
+// "number", then minimum, exclusiveMinimum, maximum and exclusiveMaximum
+// (each optional), checked in that order, exactly.
+type Range struct {
+	integer bool
+	kws     []string // the bound keywords present
+	bounds  []*bound
+	// lo and hi: the integers an integer value must lie within (fast path,
+	// when every bound has int64 floor and ceiling).
+	lo, hi int64
+	fast   bool
+}
+
+// NewRange returns the range of a json.Number field: integer for "integer"
+// (else "number"), and the literals of minimum, exclusiveMinimum, maximum
+// and exclusiveMaximum ("" when absent).
+func NewRange(integer bool, minimum, exclusiveMinimum, maximum, exclusiveMaximum string) *Range {
+	r := &Range{integer: integer, lo: math.MinInt64, hi: math.MaxInt64, fast: true}
+	for i, lit := range []string{minimum, exclusiveMinimum, maximum, exclusiveMaximum} {
+		if lit == "" {
+			continue
+		}
+		b := newBound(lit)
+		r.kws = append(r.kws, [...]string{"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"}[i])
+		r.bounds = append(r.bounds, b)
+		if !b.fast {
+			r.fast = false
+			continue
+		}
+		switch i {
+		case 0: // v >= ceil
+			r.lo = max(r.lo, b.ceil)
+		case 1: // v > floor: v >= floor+1
+			if b.floor == math.MaxInt64 {
+				r.fast = false
+			}
+			r.lo = max(r.lo, b.floor+1)
+		case 2: // v <= floor
+			r.hi = min(r.hi, b.floor)
+		case 3: // v < ceil: v <= ceil-1
+			if b.ceil == math.MinInt64 {
+				r.fast = false
+			}
+			r.hi = min(r.hi, b.ceil-1)
+		}
+	}
+	return r
+}
+
+// Check returns "" when s is of the range's type and within its bounds,
+// else the first failing keyword ("type", "minimum", ...). A plain integer
+// of up to 18 digits is checked without parsing twice.
+func (r *Range) Check(s json.Number) string {
+	if r.fast {
+		if v, ok := smallInt(string(s)); ok {
+			if v >= r.lo && v <= r.hi {
+				return ""
+			}
+			return r.slow(s)
+		}
+	}
+	return r.slow(s)
+}
+
+// smallInt parses a JSON integer of at most 18 digits without a fraction
+// or an exponent.
+func smallInt(s string) (int64, bool) {
+	i, neg := 0, false
+	if len(s) > 0 && s[0] == '-' {
+		i, neg = 1, true
+	}
+	n := len(s) - i
+	if n == 0 || n > 18 || n > 1 && s[i] == '0' {
+		return 0, false
+	}
+	var v int64
+	for ; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		v = v*10 + int64(d)
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+func (r *Range) slow(s json.Number) string {
+	n, ok := parseNumber(string(s))
+	if !ok || r.integer && !n.integral() {
+		return "type"
+	}
+	for i, b := range r.bounds {
+		c := b.compare(s)
+		switch r.kws[i] {
+		case "minimum":
+			ok = c >= 0
+		case "exclusiveMinimum":
+			ok = c > 0
+		case "maximum":
+			ok = c <= 0
+		default:
+			ok = c < 0
+		}
+		if !ok {
+			return r.kws[i]
+		}
+	}
+	return ""
+}
+
+// Fail returns the *Error for keyword kw (from Check) of the json.Number s
+// at p; at is the schema location of the field ("#/properties/n").
+func (r *Range) Fail(p *Path, at, kw string, s json.Number) error {
+	if kw == "type" {
+		want := "number"
+		if r.integer {
+			want = "integer"
+		}
+		return Fail(p, at+"/type", "got %q, want %s", string(s), want)
+	}
+	for i, k := range r.kws {
+		if k == kw {
+			op := map[string]string{"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}[kw]
+			return Fail(p, at+"/"+kw, "must be %s %s, but got %s", op, r.bounds[i].r.RatString(), string(s))
+		}
+	}
+	return Fail(p, at, "invalid number %q", string(s))
 }

@@ -75,17 +75,17 @@ func check(t *testing.T, s string, bounds []string) {
 	}
 	for _, bl := range bounds {
 		b, _ := new(big.Rat).SetString(bl)
-		if got, w := NewBound(bl).Compare(json.Number(s)), want.Cmp(b); got != w {
-			t.Fatalf("NewBound(%s).Compare(%q) = %d, want %d", bl, s, got, w)
+		if got, w := newBound(bl).compare(json.Number(s)), want.Cmp(b); got != w {
+			t.Fatalf("newBound(%s).compare(%q) = %d, want %d", bl, s, got, w)
 		}
 	}
 }
 
 func TestNumberChecksDoNotAllocate(t *testing.T) {
-	b := NewBound("0")
+	rg := NewRange(true, "0", "", "", "")
 	n := json.Number("12999")
 	if a := testing.AllocsPerRun(100, func() {
-		if !Integer(n) || b.Compare(n) < 0 {
+		if !Integer(n) || rg.Check(n) != "" {
 			t.Fatal("wrong")
 		}
 	}); a != 0 {
@@ -108,6 +108,54 @@ func TestDuplicateNumberComparesValues(t *testing.T) {
 		_, _, dup := DuplicateNumber([]json.Number{json.Number(a), json.Number(b)})
 		if dup != (ra.Cmp(rb) == 0) {
 			t.Fatalf("DuplicateNumber(%q, %q) = %v, want %v", a, b, dup, ra.Cmp(rb) == 0)
+		}
+	}
+}
+
+// TestRangeMatchesExactArithmetic: Range.Check, fast path and slow path,
+// against big.Rat comparisons of every bound.
+func TestRangeMatchesExactArithmetic(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	lits := []string{"", "", "0", "1", "-1", "0.5", "1000", "9223372036854775807", "-9223372036854775808", "1e30", "-2.5"}
+	for i := 0; i < 3000; i++ {
+		integer := r.IntN(2) == 0
+		var ls [4]string
+		for k := range ls {
+			ls[k] = lits[r.IntN(len(lits))]
+		}
+		rg := NewRange(integer, ls[0], ls[1], ls[2], ls[3])
+		for j := 0; j < 20; j++ {
+			s := randNumberText(r)
+			if j%3 == 0 {
+				s = []string{"0", "1", "-1", "1000", "1001", "999", "9223372036854775807", "-9223372036854775808", "123456789012345678", "-3"}[r.IntN(10)]
+			}
+			if strings.Contains(s, "e1000") {
+				continue
+			}
+			want := ""
+			if !Number(json.Number(s)) || integer && !Integer(json.Number(s)) {
+				want = "type"
+			} else {
+				text := s
+				if text == "" {
+					text = "0"
+				}
+				v, _ := new(big.Rat).SetString(text)
+				for k, kw := range []string{"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"} {
+					if ls[k] == "" {
+						continue
+					}
+					b, _ := new(big.Rat).SetString(ls[k])
+					c := v.Cmp(b)
+					if ok := [...]bool{c >= 0, c > 0, c <= 0, c < 0}[k]; !ok {
+						want = kw
+						break
+					}
+				}
+			}
+			if got := rg.Check(json.Number(s)); got != want {
+				t.Fatalf("NewRange(%v, %q).Check(%q) = %q, want %q", integer, ls, s, got, want)
+			}
 		}
 	}
 }

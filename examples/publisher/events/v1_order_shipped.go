@@ -32,7 +32,7 @@ const v1OrderShippedSchema = `{
 
 var (
 	v1OrderShippedDocument = validate.NewFallback(v1OrderShippedSchema, "")
-	v1OrderShippedBound0   = validate.NewBound("0")
+	v1OrderShippedRange0   = validate.NewRange(true, "0", "", "", "")
 )
 
 // V1OrderShipped is the event v1.OrderShipped: An order left the warehouse.
@@ -72,43 +72,25 @@ func (*V1OrderShipped) ValidateJSON(data []byte) error {
 }
 
 func (v *V1OrderShipped) validate(p *validate.Path) error {
-	{
-		pEventID := validate.Prop(p, "event_id")
-		if !validate.UUID(v.EventID) {
-			return validate.Fail(&pEventID, "#/properties/event_id/format", "%q is not valid uuid", v.EventID)
-		}
+	if !validate.UUID(v.EventID) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "event_id"}, "#/properties/event_id/format", "%q is not valid uuid", v.EventID)
+	}
+	if !validate.DateTime(v.OccurredAt) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "occurred_at"}, "#/properties/occurred_at/format", "%q is not valid date-time", v.OccurredAt)
+	}
+	switch string(v.Carrier) {
+	case "ups", "dhl", "fedex", "postnl":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "carrier"}, "#/properties/carrier/enum", "value must be one of the enum values, got %q", string(v.Carrier))
 	}
 	{
-		pOccurredAt := validate.Prop(p, "occurred_at")
-		if !validate.DateTime(v.OccurredAt) {
-			return validate.Fail(&pOccurredAt, "#/properties/occurred_at/format", "%q is not valid date-time", v.OccurredAt)
+		n := utf8.RuneCountInString(v.TrackingNumber)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "tracking_number"}, "#/properties/tracking_number/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	{
-		pCarrier := validate.Prop(p, "carrier")
-		switch string(v.Carrier) {
-		case "ups", "dhl", "fedex", "postnl":
-		default:
-			return validate.Fail(&pCarrier, "#/properties/carrier/enum", "value must be one of the enum values, got %q", string(v.Carrier))
-		}
-	}
-	{
-		pTrackingNumber := validate.Prop(p, "tracking_number")
-		{
-			n := utf8.RuneCountInString(v.TrackingNumber)
-			if n < 1 {
-				return validate.Fail(&pTrackingNumber, "#/properties/tracking_number/minLength", "length must be >= 1, but got %d", n)
-			}
-		}
-	}
-	{
-		pPackageWeightG := validate.Prop(p, "package_weight_g")
-		if !validate.Integer(v.PackageWeightG) {
-			return validate.Fail(&pPackageWeightG, "#/properties/package_weight_g/type", "got %q, want integer", v.PackageWeightG)
-		}
-		if v1OrderShippedBound0.Compare(v.PackageWeightG) < 0 {
-			return validate.Fail(&pPackageWeightG, "#/properties/package_weight_g/minimum", "must be >= 0, but got %s", v.PackageWeightG)
-		}
+	if kw := v1OrderShippedRange0.Check(v.PackageWeightG); kw != "" {
+		return v1OrderShippedRange0.Fail(&validate.Path{Parent: p, Key: "package_weight_g"}, "#/properties/package_weight_g", kw, v.PackageWeightG)
 	}
 	return nil
 }
@@ -132,19 +114,19 @@ func (v *V1OrderShipped) appendJSON(b []byte, depth int) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"event_id\":"...)
-	b = jsonenc.AppendString(b, v.EventID)
-	b = append(b, ",\"occurred_at\":"...)
-	b = jsonenc.AppendString(b, v.OccurredAt)
-	b = append(b, ",\"correlation_id\":"...)
-	b = jsonenc.AppendString(b, v.CorrelationID)
-	b = append(b, ",\"order_id\":"...)
-	b = jsonenc.AppendString(b, v.OrderID)
-	b = append(b, ",\"carrier\":"...)
-	b = jsonenc.AppendString(b, string(v.Carrier))
-	b = append(b, ",\"tracking_number\":"...)
-	b = jsonenc.AppendString(b, v.TrackingNumber)
-	b = append(b, ",\"package_weight_g\":"...)
+	b = append(b, ",\"event_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.EventID)
+	b = append(b, "\",\"occurred_at\":\""...)
+	b = jsonenc.AppendStringBody(b, v.OccurredAt)
+	b = append(b, "\",\"correlation_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.CorrelationID)
+	b = append(b, "\",\"order_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.OrderID)
+	b = append(b, "\",\"carrier\":\""...)
+	b = jsonenc.AppendStringBody(b, string(v.Carrier))
+	b = append(b, "\",\"tracking_number\":\""...)
+	b = jsonenc.AppendStringBody(b, v.TrackingNumber)
+	b = append(b, "\",\"package_weight_g\":"...)
 	if b, err = jsonenc.AppendNumber(b, v.PackageWeightG); err != nil {
 		return b, err
 	}

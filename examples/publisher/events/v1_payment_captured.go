@@ -32,7 +32,7 @@ const v1PaymentCapturedSchemaJSON = `{"$schema":"http://json-schema.org/draft-07
 
 var (
 	v1PaymentCapturedDocument = validate.NewFallback(v1PaymentCapturedSchemaJSON, "")
-	v1PaymentCapturedBound0   = validate.NewBound("1")
+	v1PaymentCapturedRange0   = validate.NewRange(true, "1", "", "", "")
 	v1PaymentCapturedPattern1 = validate.BytePatternOf("^[A-Z]{3}$")
 )
 
@@ -77,32 +77,17 @@ func (*V1PaymentCaptured) ValidateJSON(data []byte) error {
 }
 
 func (v *V1PaymentCaptured) validate(p *validate.Path) error {
-	{
-		pEventID := validate.Prop(p, "event_id")
-		if !validate.UUID(v.EventID) {
-			return validate.Fail(&pEventID, "#/properties/event_id/format", "%q is not valid uuid", v.EventID)
-		}
+	if !validate.UUID(v.EventID) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "event_id"}, "#/properties/event_id/format", "%q is not valid uuid", v.EventID)
 	}
-	{
-		pOccurredAt := validate.Prop(p, "occurred_at")
-		if !validate.DateTime(v.OccurredAt) {
-			return validate.Fail(&pOccurredAt, "#/properties/occurred_at/format", "%q is not valid date-time", v.OccurredAt)
-		}
+	if !validate.DateTime(v.OccurredAt) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "occurred_at"}, "#/properties/occurred_at/format", "%q is not valid date-time", v.OccurredAt)
 	}
-	{
-		pAmountCents := validate.Prop(p, "amount_cents")
-		if !validate.Integer(v.AmountCents) {
-			return validate.Fail(&pAmountCents, "#/properties/amount_cents/type", "got %q, want integer", v.AmountCents)
-		}
-		if v1PaymentCapturedBound0.Compare(v.AmountCents) < 0 {
-			return validate.Fail(&pAmountCents, "#/properties/amount_cents/minimum", "must be >= 1, but got %s", v.AmountCents)
-		}
+	if kw := v1PaymentCapturedRange0.Check(v.AmountCents); kw != "" {
+		return v1PaymentCapturedRange0.Fail(&validate.Path{Parent: p, Key: "amount_cents"}, "#/properties/amount_cents", kw, v.AmountCents)
 	}
-	{
-		pCurrency := validate.Prop(p, "currency")
-		if !v1PaymentCapturedPattern1.MatchString(v.Currency) {
-			return validate.Fail(&pCurrency, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
-		}
+	if !v1PaymentCapturedPattern1.MatchString(v.Currency) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "currency"}, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
 	}
 	return nil
 }
@@ -126,22 +111,23 @@ func (v *V1PaymentCaptured) appendJSON(b []byte, depth int) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"event_id\":"...)
-	b = jsonenc.AppendString(b, v.EventID)
-	b = append(b, ",\"occurred_at\":"...)
-	b = jsonenc.AppendString(b, v.OccurredAt)
-	b = append(b, ",\"correlation_id\":"...)
-	b = jsonenc.AppendString(b, v.CorrelationID)
-	b = append(b, ",\"payment_id\":"...)
-	b = jsonenc.AppendString(b, v.PaymentID)
-	b = append(b, ",\"order_id\":"...)
-	b = jsonenc.AppendString(b, v.OrderID)
-	b = append(b, ",\"amount_cents\":"...)
+	b = append(b, ",\"event_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.EventID)
+	b = append(b, "\",\"occurred_at\":\""...)
+	b = jsonenc.AppendStringBody(b, v.OccurredAt)
+	b = append(b, "\",\"correlation_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.CorrelationID)
+	b = append(b, "\",\"payment_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.PaymentID)
+	b = append(b, "\",\"order_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.OrderID)
+	b = append(b, "\",\"amount_cents\":"...)
 	if b, err = jsonenc.AppendNumber(b, v.AmountCents); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"currency\":"...)
-	b = jsonenc.AppendString(b, v.Currency)
+	b = append(b, ",\"currency\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Currency)
+	b = append(b, '"')
 	if len(b) == start {
 		b = append(b, '{')
 	} else {

@@ -34,7 +34,7 @@ const v1CheckoutStartedSchema = `{
 
 var (
 	v1CheckoutStartedDocument = validate.NewFallback(v1CheckoutStartedSchema, "")
-	v1CheckoutStartedBound0   = validate.NewBound("0")
+	v1CheckoutStartedRange0   = validate.NewRange(true, "0", "", "", "")
 	v1CheckoutStartedPattern1 = validate.BytePatternOf("^[A-Z]{3}$")
 )
 
@@ -79,65 +79,38 @@ func (*V1CheckoutStarted) ValidateJSON(data []byte) error {
 }
 
 func (v *V1CheckoutStarted) validate(p *validate.Path) error {
-	{
-		pEventID := validate.Prop(p, "event_id")
-		if !validate.UUID(v.EventID) {
-			return validate.Fail(&pEventID, "#/properties/event_id/format", "%q is not valid uuid", v.EventID)
-		}
+	if !validate.UUID(v.EventID) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "event_id"}, "#/properties/event_id/format", "%q is not valid uuid", v.EventID)
 	}
-	{
-		pOccurredAt := validate.Prop(p, "occurred_at")
-		if !validate.DateTime(v.OccurredAt) {
-			return validate.Fail(&pOccurredAt, "#/properties/occurred_at/format", "%q is not valid date-time", v.OccurredAt)
-		}
+	if !validate.DateTime(v.OccurredAt) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "occurred_at"}, "#/properties/occurred_at/format", "%q is not valid date-time", v.OccurredAt)
 	}
-	{
-		pTotalCents := validate.Prop(p, "total_cents")
-		if !validate.Integer(v.TotalCents) {
-			return validate.Fail(&pTotalCents, "#/properties/total_cents/type", "got %q, want integer", v.TotalCents)
-		}
-		if v1CheckoutStartedBound0.Compare(v.TotalCents) < 0 {
-			return validate.Fail(&pTotalCents, "#/properties/total_cents/minimum", "must be >= 0, but got %s", v.TotalCents)
-		}
+	if kw := v1CheckoutStartedRange0.Check(v.TotalCents); kw != "" {
+		return v1CheckoutStartedRange0.Fail(&validate.Path{Parent: p, Key: "total_cents"}, "#/properties/total_cents", kw, v.TotalCents)
 	}
-	{
-		pItemCount := validate.Prop(p, "item_count")
-		if v.ItemCount < 1 {
-			return validate.Fail(&pItemCount, "#/properties/item_count/minimum", "must be >= 1, but got %d", v.ItemCount)
-		}
-		if v.ItemCount > 1000 {
-			return validate.Fail(&pItemCount, "#/properties/item_count/maximum", "must be <= 1000, but got %d", v.ItemCount)
-		}
+	if v.ItemCount < 1 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "item_count"}, "#/properties/item_count/minimum", "must be >= 1, but got %d", v.ItemCount)
 	}
-	{
-		pCurrency := validate.Prop(p, "currency")
-		if !v1CheckoutStartedPattern1.MatchString(v.Currency) {
-			return validate.Fail(&pCurrency, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
-		}
+	if v.ItemCount > 1000 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "item_count"}, "#/properties/item_count/maximum", "must be <= 1000, but got %d", v.ItemCount)
 	}
-	{
-		pChannel := validate.Prop(p, "channel")
-		switch string(v.Channel) {
-		case "web", "ios", "android", "store", "partner":
-		default:
-			return validate.Fail(&pChannel, "#/properties/channel/enum", "value must be one of the enum values, got %q", string(v.Channel))
-		}
+	if !v1CheckoutStartedPattern1.MatchString(v.Currency) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "currency"}, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
 	}
-	{
-		pPaymentMethod := validate.Prop(p, "payment_method")
-		switch string(v.PaymentMethod) {
-		case "card", "paypal", "klarna", "bank_transfer", "gift_card":
-		default:
-			return validate.Fail(&pPaymentMethod, "#/properties/payment_method/enum", "value must be one of the enum values, got %q", string(v.PaymentMethod))
-		}
+	switch string(v.Channel) {
+	case "web", "ios", "android", "store", "partner":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "channel"}, "#/properties/channel/enum", "value must be one of the enum values, got %q", string(v.Channel))
 	}
-	{
-		pTier := validate.Prop(p, "tier")
-		switch string(v.Tier) {
-		case "basic", "plus", "premium":
-		default:
-			return validate.Fail(&pTier, "#/properties/tier/enum", "value must be one of the enum values, got %q", string(v.Tier))
-		}
+	switch string(v.PaymentMethod) {
+	case "card", "paypal", "klarna", "bank_transfer", "gift_card":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "payment_method"}, "#/properties/payment_method/enum", "value must be one of the enum values, got %q", string(v.PaymentMethod))
+	}
+	switch string(v.Tier) {
+	case "basic", "plus", "premium":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "tier"}, "#/properties/tier/enum", "value must be one of the enum values, got %q", string(v.Tier))
 	}
 	return nil
 }
@@ -161,30 +134,31 @@ func (v *V1CheckoutStarted) appendJSON(b []byte, depth int) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"event_id\":"...)
-	b = jsonenc.AppendString(b, v.EventID)
-	b = append(b, ",\"occurred_at\":"...)
-	b = jsonenc.AppendString(b, v.OccurredAt)
-	b = append(b, ",\"correlation_id\":"...)
-	b = jsonenc.AppendString(b, v.CorrelationID)
-	b = append(b, ",\"cart_id\":"...)
-	b = jsonenc.AppendString(b, v.CartID)
-	b = append(b, ",\"customer_id\":"...)
-	b = jsonenc.AppendString(b, v.CustomerID)
-	b = append(b, ",\"total_cents\":"...)
+	b = append(b, ",\"event_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.EventID)
+	b = append(b, "\",\"occurred_at\":\""...)
+	b = jsonenc.AppendStringBody(b, v.OccurredAt)
+	b = append(b, "\",\"correlation_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.CorrelationID)
+	b = append(b, "\",\"cart_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.CartID)
+	b = append(b, "\",\"customer_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.CustomerID)
+	b = append(b, "\",\"total_cents\":"...)
 	if b, err = jsonenc.AppendNumber(b, v.TotalCents); err != nil {
 		return b, err
 	}
 	b = append(b, ",\"item_count\":"...)
 	b = jsonenc.AppendInt(b, v.ItemCount)
-	b = append(b, ",\"currency\":"...)
-	b = jsonenc.AppendString(b, v.Currency)
-	b = append(b, ",\"channel\":"...)
-	b = jsonenc.AppendString(b, string(v.Channel))
-	b = append(b, ",\"payment_method\":"...)
-	b = jsonenc.AppendString(b, string(v.PaymentMethod))
-	b = append(b, ",\"tier\":"...)
-	b = jsonenc.AppendString(b, string(v.Tier))
+	b = append(b, ",\"currency\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Currency)
+	b = append(b, "\",\"channel\":\""...)
+	b = jsonenc.AppendStringBody(b, string(v.Channel))
+	b = append(b, "\",\"payment_method\":\""...)
+	b = jsonenc.AppendStringBody(b, string(v.PaymentMethod))
+	b = append(b, "\",\"tier\":\""...)
+	b = jsonenc.AppendStringBody(b, string(v.Tier))
+	b = append(b, '"')
 	if len(b) == start {
 		b = append(b, '{')
 	} else {

@@ -33,9 +33,9 @@ const v1PaymentFailedSchema = `{
 
 var (
 	v1PaymentFailedDocument = validate.NewFallback(v1PaymentFailedSchema, "")
-	v1PaymentFailedBound0   = validate.NewBound("0")
+	v1PaymentFailedRange0   = validate.NewRange(true, "0", "", "", "")
 	v1PaymentFailedPattern1 = validate.BytePatternOf("^[A-Z]{3}$")
-	v1PaymentFailedBound2   = validate.NewBound("0")
+	v1PaymentFailedRange2   = validate.NewRange(true, "0", "", "", "")
 )
 
 // V1PaymentFailed is the event v1.PaymentFailed: A payment attempt was declined or errored.
@@ -77,36 +77,20 @@ func (*V1PaymentFailed) ValidateJSON(data []byte) error {
 }
 
 func (v *V1PaymentFailed) validate(p *validate.Path) error {
-	{
-		pAmountCents := validate.Prop(p, "amount_cents")
-		if !validate.Integer(v.AmountCents) {
-			return validate.Fail(&pAmountCents, "#/properties/amount_cents/type", "got %q, want integer", v.AmountCents)
-		}
-		if v1PaymentFailedBound0.Compare(v.AmountCents) < 0 {
-			return validate.Fail(&pAmountCents, "#/properties/amount_cents/minimum", "must be >= 0, but got %s", v.AmountCents)
-		}
+	if kw := v1PaymentFailedRange0.Check(v.AmountCents); kw != "" {
+		return v1PaymentFailedRange0.Fail(&validate.Path{Parent: p, Key: "amount_cents"}, "#/properties/amount_cents", kw, v.AmountCents)
 	}
-	{
-		pCurrency := validate.Prop(p, "currency")
-		if !v1PaymentFailedPattern1.MatchString(v.Currency) {
-			return validate.Fail(&pCurrency, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
-		}
+	if !v1PaymentFailedPattern1.MatchString(v.Currency) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "currency"}, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
 	}
-	{
-		pFailureCode := validate.Prop(p, "failure_code")
-		switch string(v.FailureCode) {
-		case "card_declined", "insufficient_funds", "expired_card", "processing_error":
-		default:
-			return validate.Fail(&pFailureCode, "#/properties/failure_code/enum", "value must be one of the enum values, got %q", string(v.FailureCode))
-		}
+	switch string(v.FailureCode) {
+	case "card_declined", "insufficient_funds", "expired_card", "processing_error":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "failure_code"}, "#/properties/failure_code/enum", "value must be one of the enum values, got %q", string(v.FailureCode))
 	}
 	if v.RetryAfterSeconds != nil {
-		pRetryAfterSeconds := validate.Prop(p, "retry_after_seconds")
-		if !validate.Integer((*v.RetryAfterSeconds)) {
-			return validate.Fail(&pRetryAfterSeconds, "#/properties/retry_after_seconds/type", "got %q, want integer", (*v.RetryAfterSeconds))
-		}
-		if v1PaymentFailedBound2.Compare((*v.RetryAfterSeconds)) < 0 {
-			return validate.Fail(&pRetryAfterSeconds, "#/properties/retry_after_seconds/minimum", "must be >= 0, but got %s", (*v.RetryAfterSeconds))
+		if kw := v1PaymentFailedRange2.Check((*v.RetryAfterSeconds)); kw != "" {
+			return v1PaymentFailedRange2.Fail(&validate.Path{Parent: p, Key: "retry_after_seconds"}, "#/properties/retry_after_seconds", kw, (*v.RetryAfterSeconds))
 		}
 	}
 	return nil
@@ -131,24 +115,25 @@ func (v *V1PaymentFailed) appendJSON(b []byte, depth int) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"event_id\":"...)
-	b = jsonenc.AppendString(b, v.EventID)
-	b = append(b, ",\"occurred_at\":"...)
-	b = jsonenc.AppendString(b, v.OccurredAt)
-	b = append(b, ",\"correlation_id\":"...)
-	b = jsonenc.AppendString(b, v.CorrelationID)
-	b = append(b, ",\"payment_id\":"...)
-	b = jsonenc.AppendString(b, v.PaymentID)
-	b = append(b, ",\"order_id\":"...)
-	b = jsonenc.AppendString(b, v.OrderID)
-	b = append(b, ",\"amount_cents\":"...)
+	b = append(b, ",\"event_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.EventID)
+	b = append(b, "\",\"occurred_at\":\""...)
+	b = jsonenc.AppendStringBody(b, v.OccurredAt)
+	b = append(b, "\",\"correlation_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.CorrelationID)
+	b = append(b, "\",\"payment_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.PaymentID)
+	b = append(b, "\",\"order_id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.OrderID)
+	b = append(b, "\",\"amount_cents\":"...)
 	if b, err = jsonenc.AppendNumber(b, v.AmountCents); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"currency\":"...)
-	b = jsonenc.AppendString(b, v.Currency)
-	b = append(b, ",\"failure_code\":"...)
-	b = jsonenc.AppendString(b, string(v.FailureCode))
+	b = append(b, ",\"currency\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Currency)
+	b = append(b, "\",\"failure_code\":\""...)
+	b = jsonenc.AppendStringBody(b, string(v.FailureCode))
+	b = append(b, '"')
 	if v.RetryAfterSeconds != nil {
 		b = append(b, ",\"retry_after_seconds\":"...)
 		if b, err = jsonenc.AppendNumber(b, (*v.RetryAfterSeconds)); err != nil {

@@ -113,8 +113,8 @@ var (
 	v1EverythingPattern0 = validate.BytePatternOf("^[0-9]{4}$")
 	v1EverythingPattern1 = validate.BytePatternOf("^[a-z]+-[0-9]+$")
 	v1EverythingPattern2 = validate.BytePatternOf("^[A-Z]{2}[0-9]{2}$")
-	v1EverythingBound3   = validate.NewBound("10")
-	v1EverythingBound4   = validate.NewBound("0")
+	v1EverythingRange3   = validate.NewRange(true, "", "", "10", "")
+	v1EverythingRange4   = validate.NewRange(true, "0", "", "", "")
 )
 
 // V1Everything is the event v1.Everything: Covers every keyword gen go compiles to Go.
@@ -173,221 +173,177 @@ func (*V1Everything) ValidateJSON(data []byte) error {
 }
 
 func (v *V1Everything) validate(p *validate.Path) error {
-	{
-		pID := validate.Prop(p, "id")
-		if !validate.UUID(v.ID) {
-			return validate.Fail(&pID, "#/properties/id/format", "%q is not valid uuid", v.ID)
-		}
+	if !validate.UUID(v.ID) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/id/format", "%q is not valid uuid", v.ID)
+	}
+	if !validate.DateTime(v.At) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "at"}, "#/properties/at/format", "%q is not valid date-time", v.At)
 	}
 	{
-		pAt := validate.Prop(p, "at")
-		if !validate.DateTime(v.At) {
-			return validate.Fail(&pAt, "#/properties/at/format", "%q is not valid date-time", v.At)
+		n := utf8.RuneCountInString(v.Name)
+		if n < 2 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "name"}, "#/properties/name/minLength", "length must be >= 2, but got %d", n)
 		}
-	}
-	{
-		pName := validate.Prop(p, "name")
-		{
-			n := utf8.RuneCountInString(v.Name)
-			if n < 2 {
-				return validate.Fail(&pName, "#/properties/name/minLength", "length must be >= 2, but got %d", n)
-			}
-			if n > 8 {
-				return validate.Fail(&pName, "#/properties/name/maxLength", "length must be <= 8, but got %d", n)
-			}
+		if n > 8 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "name"}, "#/properties/name/maxLength", "length must be <= 8, but got %d", n)
 		}
 	}
 	if v.Code != nil {
-		pCode := validate.Prop(p, "code")
 		if !v1EverythingPattern2.MatchString((*v.Code)) {
-			return validate.Fail(&pCode, "#/properties/code/pattern", "%q does not match pattern %q", (*v.Code), "^[A-Z]{2}[0-9]{2}$")
+			return validate.Fail(&validate.Path{Parent: p, Key: "code"}, "#/properties/code/pattern", "%q does not match pattern %q", (*v.Code), "^[A-Z]{2}[0-9]{2}$")
 		}
 	}
-	{
-		pKind := validate.Prop(p, "kind")
-		switch string(v.Kind) {
-		case "alpha", "beta", "gamma-ray":
-		default:
-			return validate.Fail(&pKind, "#/properties/kind/enum", "value must be one of the enum values, got %q", string(v.Kind))
-		}
+	switch string(v.Kind) {
+	case "alpha", "beta", "gamma-ray":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "kind"}, "#/properties/kind/enum", "value must be one of the enum values, got %q", string(v.Kind))
 	}
 	if v.Fixed != nil {
-		pFixed := validate.Prop(p, "fixed")
 		if (*v.Fixed) != "x" {
-			return validate.Fail(&pFixed, "#/properties/fixed/const", "value must be %q, got %q", "x", (*v.Fixed))
+			return validate.Fail(&validate.Path{Parent: p, Key: "fixed"}, "#/properties/fixed/const", "value must be %q, got %q", "x", (*v.Fixed))
 		}
 	}
-	{
-		pCount := validate.Prop(p, "count")
-		if v.Count < 0 {
-			return validate.Fail(&pCount, "#/properties/count/minimum", "must be >= 0, but got %d", v.Count)
-		}
-		if v.Count > 100 {
-			return validate.Fail(&pCount, "#/properties/count/maximum", "must be <= 100, but got %d", v.Count)
-		}
+	if v.Count < 0 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "count"}, "#/properties/count/minimum", "must be >= 0, but got %d", v.Count)
+	}
+	if v.Count > 100 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "count"}, "#/properties/count/maximum", "must be <= 100, but got %d", v.Count)
 	}
 	if v.Step != nil {
-		pStep := validate.Prop(p, "step")
 		if (*v.Step) <= 0 {
-			return validate.Fail(&pStep, "#/properties/step/exclusiveMinimum", "must be > 0, but got %d", (*v.Step))
+			return validate.Fail(&validate.Path{Parent: p, Key: "step"}, "#/properties/step/exclusiveMinimum", "must be > 0, but got %d", (*v.Step))
 		}
 		if (*v.Step) >= 50 {
-			return validate.Fail(&pStep, "#/properties/step/exclusiveMaximum", "must be < 50, but got %d", (*v.Step))
+			return validate.Fail(&validate.Path{Parent: p, Key: "step"}, "#/properties/step/exclusiveMaximum", "must be < 50, but got %d", (*v.Step))
 		}
 		if (*v.Step)%5 != 0 {
-			return validate.Fail(&pStep, "#/properties/step/multipleOf", "%d is not multipleOf 5", (*v.Step))
+			return validate.Fail(&validate.Path{Parent: p, Key: "step"}, "#/properties/step/multipleOf", "%d is not multipleOf 5", (*v.Step))
 		}
 	}
 	if v.Half != nil {
-		pHalf := validate.Prop(p, "half")
 		if (*v.Half) < 2 {
-			return validate.Fail(&pHalf, "#/properties/half/minimum", "must be >= 3/2, but got %d", (*v.Half))
+			return validate.Fail(&validate.Path{Parent: p, Key: "half"}, "#/properties/half/minimum", "must be >= 3/2, but got %d", (*v.Half))
 		}
 		if (*v.Half) > 9 {
-			return validate.Fail(&pHalf, "#/properties/half/maximum", "must be <= 19/2, but got %d", (*v.Half))
+			return validate.Fail(&validate.Path{Parent: p, Key: "half"}, "#/properties/half/maximum", "must be <= 19/2, but got %d", (*v.Half))
 		}
 	}
 	if v.Ratio != nil {
-		pRatio := validate.Prop(p, "ratio")
 		if math.IsNaN((*v.Ratio)) || math.IsInf((*v.Ratio), 0) {
-			return validate.Fail(&pRatio, "#/properties/ratio/type", "%v is not a JSON number", (*v.Ratio))
+			return validate.Fail(&validate.Path{Parent: p, Key: "ratio"}, "#/properties/ratio/type", "%v is not a JSON number", (*v.Ratio))
 		}
 		if (*v.Ratio) < 0.5 {
-			return validate.Fail(&pRatio, "#/properties/ratio/minimum", "must be >= 0.5, but got %v", (*v.Ratio))
+			return validate.Fail(&validate.Path{Parent: p, Key: "ratio"}, "#/properties/ratio/minimum", "must be >= 0.5, but got %v", (*v.Ratio))
 		}
 		if (*v.Ratio) > 2.5 {
-			return validate.Fail(&pRatio, "#/properties/ratio/maximum", "must be <= 2.5, but got %v", (*v.Ratio))
+			return validate.Fail(&validate.Path{Parent: p, Key: "ratio"}, "#/properties/ratio/maximum", "must be <= 2.5, but got %v", (*v.Ratio))
 		}
 	}
 	if v.Score != nil {
-		pScore := validate.Prop(p, "score")
 		if math.IsNaN((*v.Score)) || math.IsInf((*v.Score), 0) {
-			return validate.Fail(&pScore, "#/properties/score/type", "%v is not a JSON number", (*v.Score))
+			return validate.Fail(&validate.Path{Parent: p, Key: "score"}, "#/properties/score/type", "%v is not a JSON number", (*v.Score))
 		}
 		if (*v.Score) <= -1.5 {
-			return validate.Fail(&pScore, "#/properties/score/exclusiveMinimum", "must be > -1.5, but got %v", (*v.Score))
+			return validate.Fail(&validate.Path{Parent: p, Key: "score"}, "#/properties/score/exclusiveMinimum", "must be > -1.5, but got %v", (*v.Score))
 		}
 		if (*v.Score) >= 1000.0 {
-			return validate.Fail(&pScore, "#/properties/score/exclusiveMaximum", "must be < 1e3, but got %v", (*v.Score))
+			return validate.Fail(&validate.Path{Parent: p, Key: "score"}, "#/properties/score/exclusiveMaximum", "must be < 1e3, but got %v", (*v.Score))
 		}
 	}
 	if v.Email != nil {
-		pEmail := validate.Prop(p, "email")
 		if !validate.Email((*v.Email)) {
-			return validate.Fail(&pEmail, "#/properties/email/format", "%q is not valid email", (*v.Email))
+			return validate.Fail(&validate.Path{Parent: p, Key: "email"}, "#/properties/email/format", "%q is not valid email", (*v.Email))
 		}
 	}
 	if v.Host != nil {
-		pHost := validate.Prop(p, "host")
 		if !validate.Hostname((*v.Host)) {
-			return validate.Fail(&pHost, "#/properties/host/format", "%q is not valid hostname", (*v.Host))
+			return validate.Fail(&validate.Path{Parent: p, Key: "host"}, "#/properties/host/format", "%q is not valid hostname", (*v.Host))
 		}
 	}
 	if v.Ip4 != nil {
-		pIp4 := validate.Prop(p, "ip4")
 		if !validate.IPv4((*v.Ip4)) {
-			return validate.Fail(&pIp4, "#/properties/ip4/format", "%q is not valid ipv4", (*v.Ip4))
+			return validate.Fail(&validate.Path{Parent: p, Key: "ip4"}, "#/properties/ip4/format", "%q is not valid ipv4", (*v.Ip4))
 		}
 	}
 	if v.Ip6 != nil {
-		pIp6 := validate.Prop(p, "ip6")
 		if !validate.IPv6((*v.Ip6)) {
-			return validate.Fail(&pIp6, "#/properties/ip6/format", "%q is not valid ipv6", (*v.Ip6))
+			return validate.Fail(&validate.Path{Parent: p, Key: "ip6"}, "#/properties/ip6/format", "%q is not valid ipv6", (*v.Ip6))
 		}
 	}
 	if v.Day != nil {
-		pDay := validate.Prop(p, "day")
 		if !validate.Date((*v.Day)) {
-			return validate.Fail(&pDay, "#/properties/day/format", "%q is not valid date", (*v.Day))
+			return validate.Fail(&validate.Path{Parent: p, Key: "day"}, "#/properties/day/format", "%q is not valid date", (*v.Day))
 		}
 	}
 	if v.Clock != nil {
-		pClock := validate.Prop(p, "clock")
 		if !validate.Time((*v.Clock)) {
-			return validate.Fail(&pClock, "#/properties/clock/format", "%q is not valid time", (*v.Clock))
+			return validate.Fail(&validate.Path{Parent: p, Key: "clock"}, "#/properties/clock/format", "%q is not valid time", (*v.Clock))
 		}
 	}
 	if v.Span != nil {
-		pSpan := validate.Prop(p, "span")
 		if !validate.Duration((*v.Span)) {
-			return validate.Fail(&pSpan, "#/properties/span/format", "%q is not valid duration", (*v.Span))
+			return validate.Fail(&validate.Path{Parent: p, Key: "span"}, "#/properties/span/format", "%q is not valid duration", (*v.Span))
 		}
 	}
-	{
-		pTags := validate.Prop(p, "tags")
-		if v.Tags == nil {
-			return validate.Fail(&pTags, "#/properties/tags/type", "got null, want array")
-		}
-		if len(v.Tags) < 1 {
-			return validate.Fail(&pTags, "#/properties/tags/minItems", "minItems: got %d, want 1", len(v.Tags))
-		}
-		if len(v.Tags) > 3 {
-			return validate.Fail(&pTags, "#/properties/tags/maxItems", "maxItems: got %d, want 3", len(v.Tags))
-		}
-		if i, k, dup := validate.Duplicate(v.Tags); dup {
-			return validate.Fail(&pTags, "#/properties/tags/uniqueItems", "items at %d and %d are equal", i, k)
-		}
-		for i := range v.Tags {
-			pi := validate.Item(&pTags, i)
-			{
-				n := utf8.RuneCountInString(v.Tags[i])
-				if n < 1 {
-					return validate.Fail(&pi, "#/properties/tags/items/minLength", "length must be >= 1, but got %d", n)
-				}
+	if v.Tags == nil {
+		return validate.Fail(&validate.Path{Parent: p, Key: "tags"}, "#/properties/tags/type", "got null, want array")
+	}
+	if len(v.Tags) < 1 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "tags"}, "#/properties/tags/minItems", "minItems: got %d, want 1", len(v.Tags))
+	}
+	if len(v.Tags) > 3 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "tags"}, "#/properties/tags/maxItems", "maxItems: got %d, want 3", len(v.Tags))
+	}
+	if i, k, dup := validate.Duplicate(v.Tags); dup {
+		return validate.Fail(&validate.Path{Parent: p, Key: "tags"}, "#/properties/tags/uniqueItems", "items at %d and %d are equal", i, k)
+	}
+	for i := range v.Tags {
+		pi := validate.Item(&validate.Path{Parent: p, Key: "tags"}, i)
+		{
+			n := utf8.RuneCountInString(v.Tags[i])
+			if n < 1 {
+				return validate.Fail(&pi, "#/properties/tags/items/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if len(v.Nums) > 0 {
-		pNums := validate.Prop(p, "nums")
 		if i, k, dup := validate.DuplicateNumber(v.Nums); dup {
-			return validate.Fail(&pNums, "#/properties/nums/uniqueItems", "items at %d and %d are equal", i, k)
+			return validate.Fail(&validate.Path{Parent: p, Key: "nums"}, "#/properties/nums/uniqueItems", "items at %d and %d are equal", i, k)
 		}
 		for i := range v.Nums {
-			pi := validate.Item(&pNums, i)
-			if !validate.Integer(v.Nums[i]) {
-				return validate.Fail(&pi, "#/properties/nums/items/type", "got %q, want integer", v.Nums[i])
-			}
-			if v1EverythingBound3.Compare(v.Nums[i]) > 0 {
-				return validate.Fail(&pi, "#/properties/nums/items/maximum", "must be <= 10, but got %s", v.Nums[i])
+			pi := validate.Item(&validate.Path{Parent: p, Key: "nums"}, i)
+			if kw := v1EverythingRange3.Check(v.Nums[i]); kw != "" {
+				return v1EverythingRange3.Fail(&pi, "#/properties/nums/items", kw, v.Nums[i])
 			}
 		}
 	}
-	{
-		pAddress := validate.Prop(p, "address")
-		if err := v.Address.validate(&pAddress); err != nil {
-			return err
-		}
+	if err := v.Address.validate(&validate.Path{Parent: p, Key: "address"}); err != nil {
+		return err
 	}
 	if len(v.Lines) > 0 {
-		pLines := validate.Prop(p, "lines")
 		if len(v.Lines) > 4 {
-			return validate.Fail(&pLines, "#/properties/lines/maxItems", "maxItems: got %d, want 4", len(v.Lines))
+			return validate.Fail(&validate.Path{Parent: p, Key: "lines"}, "#/properties/lines/maxItems", "maxItems: got %d, want 4", len(v.Lines))
 		}
 		for i := range v.Lines {
-			pi := validate.Item(&pLines, i)
+			pi := validate.Item(&validate.Path{Parent: p, Key: "lines"}, i)
 			if err := v.Lines[i].validate(&pi); err != nil {
 				return err
 			}
 		}
 	}
 	if v.Note != nil {
-		pNote := validate.Prop(p, "note")
 		{
 			n := utf8.RuneCountInString((*v.Note))
 			if n > 10 {
-				return validate.Fail(&pNote, "#/properties/note/maxLength", "length must be <= 10, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "note"}, "#/properties/note/maxLength", "length must be <= 10, but got %d", n)
 			}
 		}
 	}
 	if len(v.Meta) > 0 {
-		pMeta := validate.Prop(p, "meta")
 		for k, e := range v.Meta {
-			pe := validate.Prop(&pMeta, k)
-			if !validate.Integer(e) {
-				return validate.Fail(&pe, "#/properties/meta/additionalProperties/type", "got %q, want integer", e)
-			}
-			if v1EverythingBound4.Compare(e) < 0 {
-				return validate.Fail(&pe, "#/properties/meta/additionalProperties/minimum", "must be >= 0, but got %s", e)
+			pe := validate.Prop(&validate.Path{Parent: p, Key: "meta"}, k)
+			if kw := v1EverythingRange4.Check(e); kw != "" {
+				return v1EverythingRange4.Fail(&pe, "#/properties/meta/additionalProperties", kw, e)
 			}
 		}
 	}
@@ -413,18 +369,20 @@ func (v *V1Everything) appendJSON(b []byte, depth int) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
-	b = append(b, ",\"at\":"...)
-	b = jsonenc.AppendString(b, v.At)
-	b = append(b, ",\"name\":"...)
-	b = jsonenc.AppendString(b, v.Name)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, "\",\"at\":\""...)
+	b = jsonenc.AppendStringBody(b, v.At)
+	b = append(b, "\",\"name\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Name)
+	b = append(b, '"')
 	if v.Code != nil {
 		b = append(b, ",\"code\":"...)
 		b = jsonenc.AppendString(b, (*v.Code))
 	}
-	b = append(b, ",\"kind\":"...)
-	b = jsonenc.AppendString(b, string(v.Kind))
+	b = append(b, ",\"kind\":\""...)
+	b = jsonenc.AppendStringBody(b, string(v.Kind))
+	b = append(b, '"')
 	if v.Fixed != nil {
 		b = append(b, ",\"fixed\":"...)
 		b = jsonenc.AppendString(b, (*v.Fixed))
@@ -600,23 +558,18 @@ type V1EverythingAddress struct {
 
 func (v *V1EverythingAddress) validate(p *validate.Path) error {
 	{
-		pStreet := validate.Prop(p, "street")
-		{
-			n := utf8.RuneCountInString(v.Street)
-			if n < 1 {
-				return validate.Fail(&pStreet, "#/properties/address/properties/street/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Street)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "street"}, "#/properties/address/properties/street/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	if v.Zip != nil {
-		pZip := validate.Prop(p, "zip")
 		if !v1EverythingPattern0.MatchString((*v.Zip)) {
-			return validate.Fail(&pZip, "#/properties/address/properties/zip/pattern", "%q does not match pattern %q", (*v.Zip), "^[0-9]{4}$")
+			return validate.Fail(&validate.Path{Parent: p, Key: "zip"}, "#/properties/address/properties/zip/pattern", "%q does not match pattern %q", (*v.Zip), "^[0-9]{4}$")
 		}
 	}
 	if v.Geo != nil {
-		pGeo := validate.Prop(p, "geo")
-		if err := (*v.Geo).validate(&pGeo); err != nil {
+		if err := (*v.Geo).validate(&validate.Path{Parent: p, Key: "geo"}); err != nil {
 			return err
 		}
 	}
@@ -630,8 +583,9 @@ func (v *V1EverythingAddress) appendJSON(b []byte, depth int) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"street\":"...)
-	b = jsonenc.AppendString(b, v.Street)
+	b = append(b, ",\"street\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Street)
+	b = append(b, '"')
 	if v.Zip != nil {
 		b = append(b, ",\"zip\":"...)
 		b = jsonenc.AppendString(b, (*v.Zip))
@@ -657,29 +611,23 @@ type V1EverythingGeo struct {
 }
 
 func (v *V1EverythingGeo) validate(p *validate.Path) error {
-	{
-		pLat := validate.Prop(p, "lat")
-		if math.IsNaN(v.Lat) || math.IsInf(v.Lat, 0) {
-			return validate.Fail(&pLat, "#/definitions/Geo/properties/lat/type", "%v is not a JSON number", v.Lat)
-		}
-		if v.Lat < -90.0 {
-			return validate.Fail(&pLat, "#/definitions/Geo/properties/lat/minimum", "must be >= -90, but got %v", v.Lat)
-		}
-		if v.Lat > 90.0 {
-			return validate.Fail(&pLat, "#/definitions/Geo/properties/lat/maximum", "must be <= 90, but got %v", v.Lat)
-		}
+	if math.IsNaN(v.Lat) || math.IsInf(v.Lat, 0) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "lat"}, "#/definitions/Geo/properties/lat/type", "%v is not a JSON number", v.Lat)
 	}
-	{
-		pLon := validate.Prop(p, "lon")
-		if math.IsNaN(v.Lon) || math.IsInf(v.Lon, 0) {
-			return validate.Fail(&pLon, "#/definitions/Geo/properties/lon/type", "%v is not a JSON number", v.Lon)
-		}
-		if v.Lon < -180.0 {
-			return validate.Fail(&pLon, "#/definitions/Geo/properties/lon/minimum", "must be >= -180, but got %v", v.Lon)
-		}
-		if v.Lon > 180.0 {
-			return validate.Fail(&pLon, "#/definitions/Geo/properties/lon/maximum", "must be <= 180, but got %v", v.Lon)
-		}
+	if v.Lat < -90.0 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "lat"}, "#/definitions/Geo/properties/lat/minimum", "must be >= -90, but got %v", v.Lat)
+	}
+	if v.Lat > 90.0 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "lat"}, "#/definitions/Geo/properties/lat/maximum", "must be <= 90, but got %v", v.Lat)
+	}
+	if math.IsNaN(v.Lon) || math.IsInf(v.Lon, 0) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "lon"}, "#/definitions/Geo/properties/lon/type", "%v is not a JSON number", v.Lon)
+	}
+	if v.Lon < -180.0 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "lon"}, "#/definitions/Geo/properties/lon/minimum", "must be >= -180, but got %v", v.Lon)
+	}
+	if v.Lon > 180.0 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "lon"}, "#/definitions/Geo/properties/lon/maximum", "must be <= 180, but got %v", v.Lon)
 	}
 	return nil
 }
@@ -715,24 +663,17 @@ type V1EverythingLine struct {
 }
 
 func (v *V1EverythingLine) validate(p *validate.Path) error {
-	{
-		pSKU := validate.Prop(p, "sku")
-		if !v1EverythingPattern1.MatchString(v.SKU) {
-			return validate.Fail(&pSKU, "#/definitions/Line/properties/sku/pattern", "%q does not match pattern %q", v.SKU, "^[a-z]+-[0-9]+$")
-		}
+	if !v1EverythingPattern1.MatchString(v.SKU) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "sku"}, "#/definitions/Line/properties/sku/pattern", "%q does not match pattern %q", v.SKU, "^[a-z]+-[0-9]+$")
 	}
-	{
-		pQty := validate.Prop(p, "qty")
-		if v.Qty < 1 {
-			return validate.Fail(&pQty, "#/definitions/Line/properties/qty/minimum", "must be >= 1, but got %d", v.Qty)
-		}
-		if v.Qty > 1000 {
-			return validate.Fail(&pQty, "#/definitions/Line/properties/qty/maximum", "must be <= 1000, but got %d", v.Qty)
-		}
+	if v.Qty < 1 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "qty"}, "#/definitions/Line/properties/qty/minimum", "must be >= 1, but got %d", v.Qty)
+	}
+	if v.Qty > 1000 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "qty"}, "#/definitions/Line/properties/qty/maximum", "must be <= 1000, but got %d", v.Qty)
 	}
 	if v.Geo != nil {
-		pGeo := validate.Prop(p, "geo")
-		if err := (*v.Geo).validate(&pGeo); err != nil {
+		if err := (*v.Geo).validate(&validate.Path{Parent: p, Key: "geo"}); err != nil {
 			return err
 		}
 	}
@@ -746,9 +687,9 @@ func (v *V1EverythingLine) appendJSON(b []byte, depth int) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"sku\":"...)
-	b = jsonenc.AppendString(b, v.SKU)
-	b = append(b, ",\"qty\":"...)
+	b = append(b, ",\"sku\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SKU)
+	b = append(b, "\",\"qty\":"...)
 	b = jsonenc.AppendInt(b, v.Qty)
 	if v.Geo != nil {
 		b = append(b, ",\"geo\":"...)

@@ -89,45 +89,31 @@ func (*V1Fallbacks) ValidateJSON(data []byte) error {
 
 func (v *V1Fallbacks) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 36 {
-				return validate.Fail(&pID, "#/properties/id/minLength", "length must be >= 36, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 36 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/id/minLength", "length must be >= 36, but got %d", n)
 		}
 	}
-	{
-		pChoice := validate.Prop(p, "choice")
-		if err := v1FallbacksFallback1.Validate(&pChoice, v.Choice); err != nil {
-			return err
-		}
+	if err := v1FallbacksFallback1.Validate(&validate.Path{Parent: p, Key: "choice"}, v.Choice); err != nil {
+		return err
 	}
-	{
-		pWord := validate.Prop(p, "word")
-		if err := v1FallbacksFallback2.Validate(&pWord, v.Word); err != nil {
-			return err
-		}
+	if err := v1FallbacksFallback2.Validate(&validate.Path{Parent: p, Key: "word"}, v.Word); err != nil {
+		return err
 	}
-	{
-		pAmount := validate.Prop(p, "amount")
-		if err := v1FallbacksFallback3.Validate(&pAmount, v.Amount); err != nil {
-			return err
-		}
+	if err := v1FallbacksFallback3.Validate(&validate.Path{Parent: p, Key: "amount"}, v.Amount); err != nil {
+		return err
 	}
 	if v.Pair != nil {
-		pPair := validate.Prop(p, "pair")
-		if err := (*v.Pair).validate(&pPair); err != nil {
+		if err := (*v.Pair).validate(&validate.Path{Parent: p, Key: "pair"}); err != nil {
 			return err
 		}
 	}
 	if v.Count != nil {
-		pCount := validate.Prop(p, "count")
 		if (*v.Count) < 0 {
-			return validate.Fail(&pCount, "#/properties/count/minimum", "must be >= 0, but got %d", (*v.Count))
+			return validate.Fail(&validate.Path{Parent: p, Key: "count"}, "#/properties/count/minimum", "must be >= 0, but got %d", (*v.Count))
 		}
 		if (*v.Count) > 5 {
-			return validate.Fail(&pCount, "#/properties/count/maximum", "must be <= 5, but got %d", (*v.Count))
+			return validate.Fail(&validate.Path{Parent: p, Key: "count"}, "#/properties/count/maximum", "must be <= 5, but got %d", (*v.Count))
 		}
 	}
 	return nil
@@ -152,8 +138,9 @@ func (v *V1Fallbacks) appendJSON(b []byte, depth int) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.When != nil {
 		b = append(b, ",\"when\":"...)
 		b = jsonenc.AppendString(b, (*v.When))
@@ -162,9 +149,9 @@ func (v *V1Fallbacks) appendJSON(b []byte, depth int) ([]byte, error) {
 	if b, err = jsonenc.AppendAny(b, v.Choice); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"word\":"...)
-	b = jsonenc.AppendString(b, v.Word)
-	b = append(b, ",\"amount\":"...)
+	b = append(b, ",\"word\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Word)
+	b = append(b, "\",\"amount\":"...)
 	if b, err = jsonenc.AppendNumber(b, v.Amount); err != nil {
 		return b, err
 	}

@@ -48,7 +48,7 @@ const v1TreeSchema = `{
 
 var (
 	v1TreeDocument = validate.NewFallback(v1TreeSchema, "")
-	v1TreeBound0   = validate.NewBound("0")
+	v1TreeRange0   = validate.NewRange(true, "0", "", "", "")
 )
 
 // V1Tree is the event v1.Tree: Recursive definitions: a node holds child nodes and a required link to another node.
@@ -81,22 +81,16 @@ func (v *V1Tree) Validate() error { return v.validate(nil) }
 func (*V1Tree) ValidateJSON(data []byte) error { return v1TreeDocument.ValidateJSON(nil, data) }
 
 func (v *V1Tree) validate(p *validate.Path) error {
-	{
-		pRoot := validate.Prop(p, "root")
-		if err := v.Root.validate(&pRoot); err != nil {
-			return err
-		}
+	if err := v.Root.validate(&validate.Path{Parent: p, Key: "root"}); err != nil {
+		return err
+	}
+	if !validate.DateTime(v.At) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "at"}, "#/properties/at/format", "%q is not valid date-time", v.At)
 	}
 	{
-		pAt := validate.Prop(p, "at")
-		if !validate.DateTime(v.At) {
-			return validate.Fail(&pAt, "#/properties/at/format", "%q is not valid date-time", v.At)
-		}
-		{
-			n := utf8.RuneCountInString(v.At)
-			if n > 30 {
-				return validate.Fail(&pAt, "#/properties/at/maxLength", "length must be <= 30, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.At)
+		if n > 30 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "at"}, "#/properties/at/maxLength", "length must be <= 30, but got %d", n)
 		}
 	}
 	return nil
@@ -125,8 +119,9 @@ func (v *V1Tree) appendJSON(b []byte, depth int) ([]byte, error) {
 	if b, err = v.Root.appendJSON(b, depth+1); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"at\":"...)
-	b = jsonenc.AppendString(b, v.At)
+	b = append(b, ",\"at\":\""...)
+	b = jsonenc.AppendStringBody(b, v.At)
+	b = append(b, '"')
 	if len(b) == start {
 		b = append(b, '{')
 	} else {
@@ -144,32 +139,27 @@ type V1TreeNode struct {
 
 func (v *V1TreeNode) validate(p *validate.Path) error {
 	{
-		pName := validate.Prop(p, "name")
-		{
-			n := utf8.RuneCountInString(v.Name)
-			if n < 1 {
-				return validate.Fail(&pName, "#/definitions/Node/properties/name/minLength", "length must be >= 1, but got %d", n)
-			}
-			if n > 5 {
-				return validate.Fail(&pName, "#/definitions/Node/properties/name/maxLength", "length must be <= 5, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Name)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "name"}, "#/definitions/Node/properties/name/minLength", "length must be >= 1, but got %d", n)
+		}
+		if n > 5 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "name"}, "#/definitions/Node/properties/name/maxLength", "length must be <= 5, but got %d", n)
 		}
 	}
 	if len(v.Children) > 0 {
-		pChildren := validate.Prop(p, "children")
 		if len(v.Children) > 3 {
-			return validate.Fail(&pChildren, "#/definitions/Node/properties/children/maxItems", "maxItems: got %d, want 3", len(v.Children))
+			return validate.Fail(&validate.Path{Parent: p, Key: "children"}, "#/definitions/Node/properties/children/maxItems", "maxItems: got %d, want 3", len(v.Children))
 		}
 		for i := range v.Children {
-			pi := validate.Item(&pChildren, i)
+			pi := validate.Item(&validate.Path{Parent: p, Key: "children"}, i)
 			if err := v.Children[i].validate(&pi); err != nil {
 				return err
 			}
 		}
 	}
 	if v.Next != nil {
-		pNext := validate.Prop(p, "next")
-		if err := (*v.Next).validate(&pNext); err != nil {
+		if err := (*v.Next).validate(&validate.Path{Parent: p, Key: "next"}); err != nil {
 			return err
 		}
 	}
@@ -183,8 +173,9 @@ func (v *V1TreeNode) appendJSON(b []byte, depth int) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"name\":"...)
-	b = jsonenc.AppendString(b, v.Name)
+	b = append(b, ",\"name\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Name)
+	b = append(b, '"')
 	if len(v.Children) != 0 {
 		b = append(b, ",\"children\":"...)
 		if v.Children == nil {
@@ -227,18 +218,13 @@ func (v *V1TreeLink) validate(p *validate.Path) error {
 		return validate.FailAt(p, "to", "#/definitions/Link/type", "got null, want object")
 	}
 	if v.To != nil {
-		pTo := validate.Prop(p, "to")
-		if err := (*v.To).validate(&pTo); err != nil {
+		if err := (*v.To).validate(&validate.Path{Parent: p, Key: "to"}); err != nil {
 			return err
 		}
 	}
 	if v.Weight != nil {
-		pWeight := validate.Prop(p, "weight")
-		if !validate.Integer((*v.Weight)) {
-			return validate.Fail(&pWeight, "#/definitions/Link/properties/weight/type", "got %q, want integer", (*v.Weight))
-		}
-		if v1TreeBound0.Compare((*v.Weight)) < 0 {
-			return validate.Fail(&pWeight, "#/definitions/Link/properties/weight/minimum", "must be >= 0, but got %s", (*v.Weight))
+		if kw := v1TreeRange0.Check((*v.Weight)); kw != "" {
+			return v1TreeRange0.Fail(&validate.Path{Parent: p, Key: "weight"}, "#/definitions/Link/properties/weight", kw, (*v.Weight))
 		}
 	}
 	return nil

@@ -77,21 +77,14 @@ func (v *V1Yamlish) Validate() error { return v.validate(nil) }
 func (*V1Yamlish) ValidateJSON(data []byte) error { return v1YamlishDocument.ValidateJSON(nil, data) }
 
 func (v *V1Yamlish) validate(p *validate.Path) error {
-	{
-		pRef := validate.Prop(p, "ref")
-		if !v1YamlishPattern0.MatchString(v.Ref) {
-			return validate.Fail(&pRef, "#/properties/ref/pattern", "%q does not match pattern %q", v.Ref, "^r[0-9]+$")
-		}
+	if !v1YamlishPattern0.MatchString(v.Ref) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "ref"}, "#/properties/ref/pattern", "%q does not match pattern %q", v.Ref, "^r[0-9]+$")
 	}
-	{
-		pLink := validate.Prop(p, "link")
-		if !v1YamlishFormat1.Valid(v.Link) {
-			return validate.Fail(&pLink, "#/properties/link/format", "%q is not valid uri", v.Link)
-		}
+	if !v1YamlishFormat1.Valid(v.Link) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "link"}, "#/properties/link/format", "%q is not valid uri", v.Link)
 	}
 	if len(v.Labels) > 0 {
-		pLabels := validate.Prop(p, "labels")
-		if err := v1YamlishFallback2.Validate(&pLabels, v.Labels); err != nil {
+		if err := v1YamlishFallback2.Validate(&validate.Path{Parent: p, Key: "labels"}, v.Labels); err != nil {
 			return err
 		}
 	}
@@ -117,10 +110,11 @@ func (v *V1Yamlish) appendJSON(b []byte, depth int) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"ref\":"...)
-	b = jsonenc.AppendString(b, v.Ref)
-	b = append(b, ",\"link\":"...)
-	b = jsonenc.AppendString(b, v.Link)
+	b = append(b, ",\"ref\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Ref)
+	b = append(b, "\",\"link\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Link)
+	b = append(b, '"')
 	if len(v.Labels) != 0 {
 		b = append(b, ",\"labels\":"...)
 		if v.Labels == nil {

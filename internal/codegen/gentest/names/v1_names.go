@@ -43,6 +43,9 @@ const v1NamesSchema = `{
 
 var (
 	v1NamesDocument = validate.NewFallback(v1NamesSchema, "")
+	v1NamesRange0   = validate.NewRange(true, "", "", "", "")
+	v1NamesRange1   = validate.NewRange(true, "", "", "", "")
+	v1NamesRange2   = validate.NewRange(true, "", "", "", "")
 )
 
 // V1Names is the event v1.Names: Every rename rule of gen go: method names, signs, equal words, empty keys.
@@ -87,35 +90,28 @@ func (v *V1Names) Validate() error { return v.validate(nil) }
 func (*V1Names) ValidateJSON(data []byte) error { return v1NamesDocument.ValidateJSON(nil, data) }
 
 func (v *V1Names) validate(p *validate.Path) error {
-	{
-		pPlus1 := validate.Prop(p, "+1")
-		if !validate.Integer(v.Plus1) {
-			return validate.Fail(&pPlus1, "#/properties/+1/type", "got %q, want integer", v.Plus1)
-		}
+	if kw := v1NamesRange0.Check(v.Plus1); kw != "" {
+		return v1NamesRange0.Fail(&validate.Path{Parent: p, Key: "+1"}, "#/properties/+1", kw, v.Plus1)
 	}
 	if v.Minus1 != nil {
-		pMinus1 := validate.Prop(p, "-1")
-		if !validate.Integer((*v.Minus1)) {
-			return validate.Fail(&pMinus1, "#/properties/-1/type", "got %q, want integer", (*v.Minus1))
+		if kw := v1NamesRange1.Check((*v.Minus1)); kw != "" {
+			return v1NamesRange1.Fail(&validate.Path{Parent: p, Key: "-1"}, "#/properties/-1", kw, (*v.Minus1))
 		}
 	}
 	if v.X1 != nil {
-		pX1 := validate.Prop(p, "1")
-		if !validate.Integer((*v.X1)) {
-			return validate.Fail(&pX1, "#/properties/1/type", "got %q, want integer", (*v.X1))
+		if kw := v1NamesRange2.Check((*v.X1)); kw != "" {
+			return v1NamesRange2.Fail(&validate.Path{Parent: p, Key: "1"}, "#/properties/1", kw, (*v.X1))
 		}
 	}
 	if v.Status != nil {
-		pStatus := validate.Prop(p, "status")
 		switch string((*v.Status)) {
 		case "a-b", "a_b", "A B":
 		default:
-			return validate.Fail(&pStatus, "#/properties/status/enum", "value must be one of the enum values, got %q", string((*v.Status)))
+			return validate.Fail(&validate.Path{Parent: p, Key: "status"}, "#/properties/status/enum", "value must be one of the enum values, got %q", string((*v.Status)))
 		}
 	}
 	if v.Nested != nil {
-		pNested := validate.Prop(p, "nested")
-		if err := (*v.Nested).validate(&pNested); err != nil {
+		if err := (*v.Nested).validate(&validate.Path{Parent: p, Key: "nested"}); err != nil {
 			return err
 		}
 	}
@@ -149,8 +145,9 @@ func (v *V1Names) appendJSON(b []byte, depth int) ([]byte, error) {
 		b = append(b, ",\"schema\":"...)
 		b = jsonenc.AppendString(b, (*v.SchemaField2))
 	}
-	b = append(b, ",\"subject\":"...)
-	b = jsonenc.AppendString(b, v.SubjectField)
+	b = append(b, ",\"subject\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SubjectField)
+	b = append(b, '"')
 	if v.EventTypeField != nil {
 		b = append(b, ",\"eventType\":"...)
 		b = jsonenc.AppendString(b, (*v.EventTypeField))
