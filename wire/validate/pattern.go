@@ -14,6 +14,10 @@ import (
 // santhosh-tekuri/jsonschema uses) for every input.
 type BytePattern struct {
 	items []patItem
+	// pos holds, for a pattern of only fixed counts ("^[A-Z]{3}$"), the
+	// class of every position: a match is a length check and one lookup
+	// per byte.
+	pos []*[256]bool
 	re    *regexp.Regexp // set by BytePatternOf for a pattern without a byte loop
 }
 
@@ -72,6 +76,24 @@ func CompileBytePattern(pattern string) (*BytePattern, bool) {
 					return nil, false
 				}
 			}
+		}
+	}
+	fixed := 0
+	for _, it := range p.items {
+		if it.min != it.max {
+			fixed = -1
+			break
+		}
+		fixed += it.min
+	}
+	if fixed >= 0 && fixed <= 256 {
+		for k := range p.items {
+			for n := 0; n < p.items[k].min; n++ {
+				p.pos = append(p.pos, &p.items[k].set)
+			}
+		}
+		if p.pos == nil {
+			p.pos = []*[256]bool{}
 		}
 	}
 	return p, true
@@ -170,6 +192,17 @@ func classItem(re *syntax.Regexp) (patItem, bool) {
 func (p *BytePattern) MatchString(s string) bool {
 	if p.re != nil {
 		return p.re.MatchString(s)
+	}
+	if p.pos != nil {
+		if len(s) != len(p.pos) {
+			return false
+		}
+		for i, set := range p.pos {
+			if !set[s[i]] {
+				return false
+			}
+		}
+		return true
 	}
 	i := 0
 	for k := range p.items {
