@@ -99,6 +99,8 @@ var templateFS embed.FS
 var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 	"quote":   strconv.Quote,
 	"oneline": oneline,
+	// args passes several values to a template.
+	"args": func(v ...any) []any { return v },
 	// conv spells a type for a conversion: (*T)(x), not *T(x).
 	"conv": func(t string) string {
 		if strings.HasPrefix(t, "*") {

@@ -145,6 +145,7 @@ func TestFallbacksListed(t *testing.T) {
 		"v1.Fallbacks #/properties/choice oneOf",
 		"v1.Fallbacks #/properties/pair dependentRequired",
 		"v1.Fallbacks #/properties/word not",
+		"v1.Payment #/properties/limit oneOf",
 		"v1.Yamlish #/properties/labels patternProperties",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -175,8 +175,7 @@ func TestBranches(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 `}},
-		// Composition: allOf folded, oneOf over objects as optional fields
-		// with the branch check, nullable $ref as a pointer, $ref with
+		// Composition: allOf folded, oneOf over objects as a sum type, nullable $ref as a pointer, $ref with
 		// annotation siblings followed, additionalProperties false on a map.
 		"composition": {files: map[string]string{
 			"v1/Folded.json": `{"$schema":"http://json-schema.org/draft-07/schema#","definitions":{"Base":{"type":"object","required":["id"],"properties":{"id":{"type":"string","format":"uuid"}}}},
@@ -209,13 +208,48 @@ func TestComposition(t *testing.T) {
 	if err := f.Validate(); err == nil {
 		t.Fatal("n = 0 accepted")
 	}
-	a, b := "x", json.Number("1")
+	// oneOf over objects: a sum type, exactly one branch set.
+	one := &V1EitherOption1{A: "x"}
+	two := &V1EitherOption2{B: "1"}
 	for _, c := range []struct {
 		e     V1Either
 		valid bool
-	}{{V1Either{A: &a}, true}, {V1Either{B: &b}, true}, {V1Either{A: &a, B: &b}, false}, {V1Either{}, false}} {
-		if err := c.e.Validate(); (err == nil) != c.valid {
+	}{{V1Either{Option1: one}, true}, {V1Either{Option2: two}, true}, {V1Either{Option1: one, Option2: two}, false}, {V1Either{}, false},
+		{V1Either{Option2: &V1EitherOption2{B: "1.5"}}, false}} {
+		err := c.e.Validate()
+		if (err == nil) != c.valid {
 			t.Errorf("%+v: Validate = %v, want valid %v", c.e, err, c.valid)
+		}
+		got, aerr := c.e.AppendJSON(nil)
+		want, merr := json.Marshal(c.e)
+		if (aerr == nil) != (merr == nil) || string(got) != string(want) {
+			t.Errorf("%+v: AppendJSON %s, %v; json.Marshal %s, %v", c.e, got, aerr, want, merr)
+		}
+	}
+	for in, want := range map[string]string{
+		` + "`" + `{"b":2e0}` + "`" + `:         "option2 2e0",
+		` + "`" + `{"a":"y","c":1}` + "`" + `:   "option1 y",
+		` + "`" + `{"a":"y","b":1}` + "`" + `:   "error", // both branches match: not oneOf
+		` + "`" + `{}` + "`" + `:                "error",
+		` + "`" + `{"a":1}` + "`" + `:           "error",
+	} {
+		var e V1Either
+		err := json.Unmarshal([]byte(in), &e)
+		got := "error"
+		switch {
+		case err != nil:
+		case e.Option1 != nil && e.Option2 == nil:
+			got = "option1 " + e.Option1.A
+		case e.Option2 != nil && e.Option1 == nil:
+			got = "option2 " + string(e.Option2.B)
+		default:
+			got = "both set"
+		}
+		if got != want {
+			t.Errorf("json.Unmarshal(%s) = %q (%v), want %q", in, got, err, want)
+		}
+		if err == nil && (e.ValidateJSON([]byte(in)) != nil || e.Validate() != nil) {
+			t.Errorf("%s decodes but does not validate", in)
 		}
 	}
 	// 2020-12: format is an annotation, so a date-time stays text.

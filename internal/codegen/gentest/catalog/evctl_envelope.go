@@ -12,5 +12,7 @@ package catalog
 //   - v1.AvroAll: no required timestamp field "occurred_at"
 //   - v1.Everything: no required string field "event_id"
 //   - v1.Fallbacks: no required string field "event_id"
+//   - v1.Method: the event is not a record or object
+//   - v1.Payment: no required string field "event_id"
 //   - v1.Tree: no required string field "event_id"
 //   - v1.Yamlish: no required string field "event_id"

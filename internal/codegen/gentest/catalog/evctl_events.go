@@ -19,6 +19,8 @@ var EventTypes = []string{
 	"v1.AvroAll",
 	"v1.Everything",
 	"v1.Fallbacks",
+	"v1.Method",
+	"v1.Payment",
 	"v1.Tree",
 	"v1.Yamlish",
 }
@@ -33,6 +35,10 @@ func NewEvent(eventType string) Event {
 		return new(V1Everything)
 	case "v1.Fallbacks":
 		return new(V1Fallbacks)
+	case "v1.Method":
+		return new(V1Method)
+	case "v1.Payment":
+		return new(V1Payment)
 	case "v1.Tree":
 		return new(V1Tree)
 	case "v1.Yamlish":
