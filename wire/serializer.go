@@ -41,6 +41,13 @@ type JSONAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }
 
+// validJSONAppender is implemented by generated JSON Schema events:
+// AppendValidJSON is AppendJSON for a value whose Validate() just passed,
+// copying the strings validation proved need no escaping; same bytes.
+type validJSONAppender interface {
+	AppendValidJSON(b []byte) ([]byte, error)
+}
+
 // Serializer validates, encodes and frames events of one type. It is safe
 // for concurrent use.
 type Serializer struct {
@@ -126,6 +133,13 @@ func (s *Serializer) Append(dst []byte, ev Event) ([]byte, error) {
 	}
 	if err := ev.Validate(); err != nil {
 		return dst, fmt.Errorf("%s: %w: %w", s.eventType, ErrInvalidEvent, err)
+	}
+	if a, ok := ev.(validJSONAppender); ok && s.avro == nil && !s.useStdJSON {
+		out, err := a.AppendValidJSON(AppendHeader(dst, s.id))
+		if err != nil {
+			return dst, fmt.Errorf("encode %s: %w", s.eventType, err)
+		}
+		return out, nil
 	}
 	return s.AppendUnchecked(dst, ev)
 }

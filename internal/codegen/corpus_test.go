@@ -335,7 +335,7 @@ func TestInstances(t *testing.T) {
 		t.Fatalf("go test in the generated module: %v\n%s", err, out)
 	}
 	var total, agree, validateAgree, valid, decoded, revalidated int
-	var appendEvents, appendValues, appendErrors int
+	var appendEvents, appendValues, appendErrors, appendValid int
 	kinds := map[string]int{}
 	for _, line := range strings.Split(string(out), "\n") {
 		if rest, ok := strings.CutPrefix(line, "CORPUS-FIGURES "); ok {
@@ -343,7 +343,7 @@ func TestInstances(t *testing.T) {
 			continue
 		}
 		if rest, ok := strings.CutPrefix(line, "APPEND-FIGURES "); ok {
-			fmt.Sscan(rest, &appendEvents, &appendValues, &appendErrors)
+			fmt.Sscan(rest, &appendEvents, &appendValues, &appendErrors, &appendValid)
 			continue
 		}
 		if k, _, ok := strings.Cut(line, " "); ok && (k == "DISAGREE" || k == "UNDECODABLE" || k == "REJECTED" || k == "APPEND-DIFFERS") {
@@ -362,12 +362,13 @@ func TestInstances(t *testing.T) {
 		"%d valid instances decode (%.2f%%) and %d of those pass Validate() (%.2f%%)",
 		total, len(instances), valid, validateAgree, agree, pct, decoded, 100*float64(decoded)/float64(max(valid, 1)), revalidated, 100*float64(revalidated)/float64(max(decoded, 1)))
 	t.Logf("AppendJSON: %d values of %d JSON Schema events (random fills and decoded instances) compared with json.Marshal, "+
-		"%d of them values json.Marshal refuses; %d differ", appendValues, appendEvents, appendErrors, kinds["APPEND-DIFFERS"])
+		"%d of them values json.Marshal refuses; AppendValidJSON compared on the %d that pass Validate(); %d differ",
+		appendValues, appendEvents, appendErrors, appendValid, kinds["APPEND-DIFFERS"])
 	if n := kinds["APPEND-DIFFERS"]; n > 0 {
 		t.Errorf("AppendJSON differs from json.Marshal on %d values", n)
 	}
-	if appendEvents < 100 || appendValues < appendEvents*appendValuesPerEvent || appendErrors == 0 {
-		t.Errorf("the AppendJSON differential compared too little: %d events, %d values, %d refused", appendEvents, appendValues, appendErrors)
+	if appendEvents < 100 || appendValues < appendEvents*appendValuesPerEvent || appendErrors == 0 || appendValid < 10000 {
+		t.Errorf("the AppendJSON differential compared too little: %d events, %d values, %d refused, %d valid", appendEvents, appendValues, appendErrors, appendValid)
 	}
 	if pct < 99.9 {
 		t.Errorf("the receive path agrees with santhosh on %.3f%% of the corpus instances, goal 99.9%%", pct)
@@ -509,7 +510,17 @@ func compareAppend(pkg string, e any) {
 	case string(got) != "pre"+string(want):
 		fmt.Printf("APPEND-DIFFERS %s:\n  got  %s\n  want pre%s\n", pkg, got, want)
 	}
+	// AppendValidJSON (what wire.Serializer.Append uses after Validate)
+	// writes the same bytes for every value Validate accepts.
+	if va, ok := e.(interface{ AppendValidJSON([]byte) ([]byte, error) }); ok && werr == nil && e.(interface{ Validate() error }).Validate() == nil {
+		appendValidCompared++
+		if got, err := va.AppendValidJSON(nil); err != nil || string(got) != string(want) {
+			fmt.Printf("APPEND-DIFFERS %s: AppendValidJSON %s, %v; json.Marshal %s\n", pkg, got, err, want)
+		}
+	}
 }
+
+var appendValidCompared int
 
 var pieces = []string{"a", "Z", "0", " ", "\"", "\\", "/", "<", ">", "&", "\x00", "\x1f", "\b", "\f", "\n", "\r", "\t", "\x7f",
 	"é", "€", "😀", "\u2028", "\u2029", "\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\ufffd", "-", "e"}
@@ -682,7 +693,7 @@ var appendEvents int
 // TestMain prints the figures after both tests, which share compareAppend.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	fmt.Printf("APPEND-FIGURES %d %d %d\n", appendEvents, appendCompared, appendRefused)
+	fmt.Printf("APPEND-FIGURES %d %d %d %d\n", appendEvents, appendCompared, appendRefused, appendValidCompared)
 	os.Exit(code)
 }
 `

@@ -711,14 +711,16 @@ func (g *gen) jsonSum(j jnode, kw, name string, top bool) (*gtype, error) {
 		b.WriteString("switch {\n")
 		for _, bd := range td.Branches {
 			// Exactly one may be set: AppendJSON refuses otherwise, as
-			// MarshalJSON (and so encoding/json) does.
+			// MarshalJSON (and so encoding/json) does. The branch is written
+			// as unchecked: a valid sum may hold a branch whose own checks
+			// fail while another branch matches its JSON.
 			var others []string
 			for _, o := range td.Branches {
 				if o.Name != bd.Name {
 					others = append(others, "u."+o.Name+" == nil")
 				}
 			}
-			fmt.Fprintf(&b, "case u.%s != nil && %s:\nreturn u.%s.appendJSON(b, depth+1)\n", bd.Name, strings.Join(others, " && "), bd.Name)
+			fmt.Fprintf(&b, "case u.%s != nil && %s:\nreturn u.%s.appendJSON(b, depth+1, false)\n", bd.Name, strings.Join(others, " && "), bd.Name)
 		}
 		fmt.Fprintf(&b, "}\nreturn b, errors.New(%s)\n", strconv.Quote("json: "+name+": exactly one branch of the "+kw+" must be set"))
 		td.JSON = b.String()
@@ -933,6 +935,56 @@ func (g *gen) jsonType(j jnode, name string) (*gtype, bool, error) {
 	return &gtype{kind: gAny, name: "any"}, false, nil
 }
 
+// plainWhenValid reports whether every string a valid value of node j
+// (of Go type t: a string or an enum) can hold is written by encoding/json
+// without escaping: a format asserted by the draft whose strings are
+// ASCII without '"', '\\', '<', '>' or '&', an enum or const of such
+// strings, or an anchored pattern of such classes.
+func (g *gen) plainWhenValid(j jnode, t *gtype) bool {
+	r, err := g.resolve(j)
+	if err != nil || r.n.Kind != schema.Object {
+		return false
+	}
+	n := r.n
+	if len(g.uncompiled(n, false)) > 0 {
+		return false
+	}
+	if c, ok := n.Get("const").StringValue(); ok && jsonPlain(c) {
+		return true
+	}
+	if syms, ok := stringEnum(n); ok && n.Get("enum") != nil {
+		for _, s := range syms {
+			if !jsonPlain(s) {
+				return false
+			}
+		}
+		return true
+	}
+	if f, ok := n.Get("format").StringValue(); ok && g.ev.Draft < 2019 {
+		switch f {
+		case "uuid", "date", "time", "date-time", "ipv4":
+			return true
+		}
+	}
+	if pat, ok := n.Get("pattern").StringValue(); ok {
+		if p, ok := validate.CompileBytePattern(pat); ok && p.Only(func(c byte) bool { return jsonPlain(string(rune(c))) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonPlain reports whether encoding/json writes s without escaping.
+func jsonPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
 // wideNumber reports whether an "integer" (or "number") node needs
 // json.Number: unless a lower and an upper bound keep every valid value in
 // int64 (or a finite float64), a valid event may hold a value the Go type
@@ -993,7 +1045,7 @@ func (g *gen) jsonAppend(b *strings.Builder, t *gtype, x string, ptr bool, lvl i
 	case gNumber:
 		check("jsonenc.AppendNumber(b, " + x + ")")
 	case gStruct:
-		check(x + ".appendJSON(b, depth+1)")
+		check(x + ".appendJSON(b, depth+1, valid)")
 	case gSlice:
 		fmt.Fprintf(b, "if %s == nil {\nb = append(b, \"null\"...)\n} else {\nb = append(b, '[')\nfor i%s := range %s {\nif i%s > 0 {\nb = append(b, ',')\n}\n", x, n, x, n)
 		g.jsonAppend(b, t.elem, x+"[i"+n+"]", t.elemPtr, lvl+1)
@@ -1168,7 +1220,14 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 				if fi.t.kind == gEnum {
 					x = "string(" + x + ")"
 				}
-				fmt.Fprintf(&b, "b = jsonenc.AppendStringBody(b, %s)\n", x)
+				if g.plainWhenValid(fi.jn, fi.t) {
+					// Validate passed (valid): a uuid, a date-time, an enum
+					// value or a pattern of plain ASCII classes needs no
+					// escaping.
+					fmt.Fprintf(&b, "if valid {\nb = append(b, %s...)\n} else {\nb = jsonenc.AppendStringBody(b, %s)\n}\n", x, x)
+				} else {
+					fmt.Fprintf(&b, "b = jsonenc.AppendStringBody(b, %s)\n", x)
+				}
 				pend = "\""
 				continue
 			}

@@ -186,6 +186,22 @@ func classItem(re *syntax.Regexp) (patItem, bool) {
 	return it, true
 }
 
+// Only reports whether every byte a matching string can hold satisfies
+// ok (false for a pattern matched by regexp).
+func (p *BytePattern) Only(ok func(byte) bool) bool {
+	if p.re != nil {
+		return false
+	}
+	for k := range p.items {
+		for c := 0; c < 256; c++ {
+			if p.items[k].set[c] && !ok(byte(c)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // MatchString reports whether s matches the pattern. A byte of a
 // multi-byte UTF-8 sequence is never in an ASCII class, just as regexp
 // never matches such a rune with one.

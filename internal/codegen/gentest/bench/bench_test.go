@@ -188,6 +188,9 @@ func TestHandWrittenBoundsAgree(t *testing.T) {
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("AppendJSON = %s, %v; json.Marshal %s", got, err, want)
 	}
+	if got, err := ev.AppendValidJSON(nil); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("AppendValidJSON = %s, %v; json.Marshal %s", got, err, want)
+	}
 	if hand := handAppend(nil, ev); !bytes.Equal(hand, want) {
 		t.Fatalf("handAppend = %s, want %s", hand, want)
 	}

@@ -120,14 +120,26 @@ func (v *V1CheckoutStarted) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1CheckoutStarted) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1CheckoutStarted) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1CheckoutStarted) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1CheckoutStarted) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -135,9 +147,17 @@ func (v *V1CheckoutStarted) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"event_id\":\""...)
-	b = jsonenc.AppendStringBody(b, v.EventID)
+	if valid {
+		b = append(b, v.EventID...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.EventID)
+	}
 	b = append(b, "\",\"occurred_at\":\""...)
-	b = jsonenc.AppendStringBody(b, v.OccurredAt)
+	if valid {
+		b = append(b, v.OccurredAt...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.OccurredAt)
+	}
 	b = append(b, "\",\"correlation_id\":\""...)
 	b = jsonenc.AppendStringBody(b, v.CorrelationID)
 	b = append(b, "\",\"cart_id\":\""...)
@@ -151,13 +171,29 @@ func (v *V1CheckoutStarted) appendJSON(b []byte, depth int) ([]byte, error) {
 	b = append(b, ",\"item_count\":"...)
 	b = jsonenc.AppendInt(b, v.ItemCount)
 	b = append(b, ",\"currency\":\""...)
-	b = jsonenc.AppendStringBody(b, v.Currency)
+	if valid {
+		b = append(b, v.Currency...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Currency)
+	}
 	b = append(b, "\",\"channel\":\""...)
-	b = jsonenc.AppendStringBody(b, string(v.Channel))
+	if valid {
+		b = append(b, string(v.Channel)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Channel))
+	}
 	b = append(b, "\",\"payment_method\":\""...)
-	b = jsonenc.AppendStringBody(b, string(v.PaymentMethod))
+	if valid {
+		b = append(b, string(v.PaymentMethod)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.PaymentMethod))
+	}
 	b = append(b, "\",\"tier\":\""...)
-	b = jsonenc.AppendStringBody(b, string(v.Tier))
+	if valid {
+		b = append(b, string(v.Tier)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Tier))
+	}
 	b = append(b, '"')
 	if len(b) == start {
 		b = append(b, '{')

@@ -100,14 +100,26 @@ func (v *V1OrderShipped) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1OrderShipped) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1OrderShipped) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1OrderShipped) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1OrderShipped) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -115,15 +127,27 @@ func (v *V1OrderShipped) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"event_id\":\""...)
-	b = jsonenc.AppendStringBody(b, v.EventID)
+	if valid {
+		b = append(b, v.EventID...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.EventID)
+	}
 	b = append(b, "\",\"occurred_at\":\""...)
-	b = jsonenc.AppendStringBody(b, v.OccurredAt)
+	if valid {
+		b = append(b, v.OccurredAt...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.OccurredAt)
+	}
 	b = append(b, "\",\"correlation_id\":\""...)
 	b = jsonenc.AppendStringBody(b, v.CorrelationID)
 	b = append(b, "\",\"order_id\":\""...)
 	b = jsonenc.AppendStringBody(b, v.OrderID)
 	b = append(b, "\",\"carrier\":\""...)
-	b = jsonenc.AppendStringBody(b, string(v.Carrier))
+	if valid {
+		b = append(b, string(v.Carrier)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Carrier))
+	}
 	b = append(b, "\",\"tracking_number\":\""...)
 	b = jsonenc.AppendStringBody(b, v.TrackingNumber)
 	b = append(b, "\",\"package_weight_g\":"...)

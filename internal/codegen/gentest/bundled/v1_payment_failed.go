@@ -101,14 +101,26 @@ func (v *V1PaymentFailed) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1PaymentFailed) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1PaymentFailed) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1PaymentFailed) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1PaymentFailed) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -130,9 +142,17 @@ func (v *V1PaymentFailed) appendJSON(b []byte, depth int) ([]byte, error) {
 		return b, err
 	}
 	b = append(b, ",\"currency\":\""...)
-	b = jsonenc.AppendStringBody(b, v.Currency)
+	if valid {
+		b = append(b, v.Currency...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Currency)
+	}
 	b = append(b, "\",\"failure_code\":\""...)
-	b = jsonenc.AppendStringBody(b, string(v.FailureCode))
+	if valid {
+		b = append(b, string(v.FailureCode)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.FailureCode))
+	}
 	b = append(b, '"')
 	if v.RetryAfterSeconds != nil {
 		b = append(b, ",\"retry_after_seconds\":"...)

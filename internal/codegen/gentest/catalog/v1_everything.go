@@ -355,14 +355,26 @@ func (v *V1Everything) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1Everything) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1Everything) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1Everything) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Everything) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -370,9 +382,17 @@ func (v *V1Everything) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"id\":\""...)
-	b = jsonenc.AppendStringBody(b, v.ID)
+	if valid {
+		b = append(b, v.ID...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.ID)
+	}
 	b = append(b, "\",\"at\":\""...)
-	b = jsonenc.AppendStringBody(b, v.At)
+	if valid {
+		b = append(b, v.At...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.At)
+	}
 	b = append(b, "\",\"name\":\""...)
 	b = jsonenc.AppendStringBody(b, v.Name)
 	b = append(b, '"')
@@ -381,7 +401,11 @@ func (v *V1Everything) appendJSON(b []byte, depth int) ([]byte, error) {
 		b = jsonenc.AppendString(b, (*v.Code))
 	}
 	b = append(b, ",\"kind\":\""...)
-	b = jsonenc.AppendStringBody(b, string(v.Kind))
+	if valid {
+		b = append(b, string(v.Kind)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Kind))
+	}
 	b = append(b, '"')
 	if v.Fixed != nil {
 		b = append(b, ",\"fixed\":"...)
@@ -472,7 +496,7 @@ func (v *V1Everything) appendJSON(b []byte, depth int) ([]byte, error) {
 		}
 	}
 	b = append(b, ",\"address\":"...)
-	if b, err = v.Address.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Address.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if len(v.Lines) != 0 {
@@ -485,7 +509,7 @@ func (v *V1Everything) appendJSON(b []byte, depth int) ([]byte, error) {
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.Lines[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.Lines[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -576,7 +600,7 @@ func (v *V1EverythingAddress) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1EverythingAddress) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1EverythingAddress) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -592,7 +616,7 @@ func (v *V1EverythingAddress) appendJSON(b []byte, depth int) ([]byte, error) {
 	}
 	if v.Geo != nil {
 		b = append(b, ",\"geo\":"...)
-		if b, err = (*v.Geo).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Geo).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -632,7 +656,7 @@ func (v *V1EverythingGeo) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1EverythingGeo) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1EverythingGeo) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -680,7 +704,7 @@ func (v *V1EverythingLine) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1EverythingLine) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1EverythingLine) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -688,12 +712,16 @@ func (v *V1EverythingLine) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"sku\":\""...)
-	b = jsonenc.AppendStringBody(b, v.SKU)
+	if valid {
+		b = append(b, v.SKU...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.SKU)
+	}
 	b = append(b, "\",\"qty\":"...)
 	b = jsonenc.AppendInt(b, v.Qty)
 	if v.Geo != nil {
 		b = append(b, ",\"geo\":"...)
-		if b, err = (*v.Geo).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Geo).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}

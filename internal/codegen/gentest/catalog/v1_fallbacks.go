@@ -124,14 +124,26 @@ func (v *V1Fallbacks) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1Fallbacks) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1Fallbacks) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1Fallbacks) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Fallbacks) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -157,7 +169,7 @@ func (v *V1Fallbacks) appendJSON(b []byte, depth int) ([]byte, error) {
 	}
 	if v.Pair != nil {
 		b = append(b, ",\"pair\":"...)
-		if b, err = (*v.Pair).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Pair).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -183,7 +195,7 @@ func (v *V1FallbacksPair) validate(p *validate.Path) error {
 	return v1FallbacksFallback0.Validate(p, v)
 }
 
-func (v *V1FallbacksPair) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1FallbacksPair) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}

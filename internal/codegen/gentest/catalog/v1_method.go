@@ -89,7 +89,7 @@ func (u *V1Method) UnmarshalJSON(data []byte) error {
 }
 
 // MarshalJSON writes the set branch, as AppendJSON does.
-func (u V1Method) MarshalJSON() ([]byte, error) { return u.appendJSON(nil, 0) }
+func (u V1Method) MarshalJSON() ([]byte, error) { return u.appendJSON(nil, 0, false) }
 
 func (u *V1Method) validate(p *validate.Path) error {
 	n := 0
@@ -119,22 +119,32 @@ func (u *V1Method) validate(p *validate.Path) error {
 // without a frame: exactly the bytes encoding/json writes for v (the set
 // branch). It is what wire.Serializer uses. On error b is returned unchanged.
 func (u *V1Method) AppendJSON(b []byte) ([]byte, error) {
-	out, err := u.appendJSON(b, 0)
+	out, err := u.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (u *V1Method) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil (see the event structs' AppendValidJSON); the bytes are the same.
+func (u *V1Method) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := u.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (u *V1Method) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	switch {
 	case u.Added != nil && u.Removed == nil:
-		return u.Added.appendJSON(b, depth+1)
+		return u.Added.appendJSON(b, depth+1, false)
 	case u.Removed != nil && u.Added == nil:
-		return u.Removed.appendJSON(b, depth+1)
+		return u.Removed.appendJSON(b, depth+1, false)
 	}
 	return b, errors.New("json: V1Method: exactly one branch of the oneOf must be set")
 }
@@ -152,7 +162,7 @@ func (v *V1MethodAdded) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1MethodAdded) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1MethodAdded) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -160,7 +170,11 @@ func (v *V1MethodAdded) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"op\":\""...)
-	b = jsonenc.AppendStringBody(b, v.Op)
+	if valid {
+		b = append(b, v.Op...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Op)
+	}
 	b = append(b, "\",\"id\":\""...)
 	b = jsonenc.AppendStringBody(b, v.ID)
 	b = append(b, '"')
@@ -191,7 +205,7 @@ func (v *V1MethodRemoved) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1MethodRemoved) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1MethodRemoved) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -199,11 +213,19 @@ func (v *V1MethodRemoved) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"op\":\""...)
-	b = jsonenc.AppendStringBody(b, v.Op)
+	if valid {
+		b = append(b, v.Op...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Op)
+	}
 	b = append(b, "\",\"id\":\""...)
 	b = jsonenc.AppendStringBody(b, v.ID)
 	b = append(b, "\",\"reason\":\""...)
-	b = jsonenc.AppendStringBody(b, string(v.Reason))
+	if valid {
+		b = append(b, string(v.Reason)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Reason))
+	}
 	b = append(b, '"')
 	if len(b) == start {
 		b = append(b, '{')

@@ -142,14 +142,26 @@ func (v *V1Payment) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1Payment) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1Payment) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1Payment) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Payment) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -159,18 +171,18 @@ func (v *V1Payment) appendJSON(b []byte, depth int) ([]byte, error) {
 	b = append(b, ",\"payment_id\":\""...)
 	b = jsonenc.AppendStringBody(b, v.PaymentID)
 	b = append(b, "\",\"method\":"...)
-	if b, err = v.Method.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Method.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.Contact != nil {
 		b = append(b, ",\"contact\":"...)
-		if b, err = (*v.Contact).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Contact).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	if v.Limit != nil {
 		b = append(b, ",\"limit\":"...)
-		if b, err = (*v.Limit).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Limit).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -219,7 +231,7 @@ func (u *V1PaymentMethod) UnmarshalJSON(data []byte) error {
 }
 
 // MarshalJSON writes the set branch, as AppendJSON does.
-func (u V1PaymentMethod) MarshalJSON() ([]byte, error) { return u.appendJSON(nil, 0) }
+func (u V1PaymentMethod) MarshalJSON() ([]byte, error) { return u.appendJSON(nil, 0, false) }
 
 func (u *V1PaymentMethod) validate(p *validate.Path) error {
 	n := 0
@@ -245,15 +257,15 @@ func (u *V1PaymentMethod) validate(p *validate.Path) error {
 	return nil
 }
 
-func (u *V1PaymentMethod) appendJSON(b []byte, depth int) ([]byte, error) {
+func (u *V1PaymentMethod) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	switch {
 	case u.Card != nil && u.Transfer == nil:
-		return u.Card.appendJSON(b, depth+1)
+		return u.Card.appendJSON(b, depth+1, false)
 	case u.Transfer != nil && u.Card == nil:
-		return u.Transfer.appendJSON(b, depth+1)
+		return u.Transfer.appendJSON(b, depth+1, false)
 	}
 	return b, errors.New("json: V1PaymentMethod: exactly one branch of the oneOf must be set")
 }
@@ -280,7 +292,7 @@ func (v *V1PaymentCard) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1PaymentCard) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1PaymentCard) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -288,9 +300,17 @@ func (v *V1PaymentCard) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"kind\":\""...)
-	b = jsonenc.AppendStringBody(b, v.Kind)
+	if valid {
+		b = append(b, v.Kind...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Kind)
+	}
 	b = append(b, "\",\"last4\":\""...)
-	b = jsonenc.AppendStringBody(b, v.Last4)
+	if valid {
+		b = append(b, v.Last4...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Last4)
+	}
 	b = append(b, '"')
 	if v.Expires != nil {
 		b = append(b, ",\"expires\":"...)
@@ -328,7 +348,7 @@ func (v *V1PaymentTransfer) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1PaymentTransfer) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1PaymentTransfer) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -336,7 +356,11 @@ func (v *V1PaymentTransfer) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"kind\":\""...)
-	b = jsonenc.AppendStringBody(b, string(v.Kind))
+	if valid {
+		b = append(b, string(v.Kind)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Kind))
+	}
 	b = append(b, "\",\"iban\":\""...)
 	b = jsonenc.AppendStringBody(b, v.Iban)
 	b = append(b, '"')
@@ -401,7 +425,7 @@ func (u *V1PaymentContact) UnmarshalJSON(data []byte) error {
 }
 
 // MarshalJSON writes the set branch, as AppendJSON does.
-func (u V1PaymentContact) MarshalJSON() ([]byte, error) { return u.appendJSON(nil, 0) }
+func (u V1PaymentContact) MarshalJSON() ([]byte, error) { return u.appendJSON(nil, 0, false) }
 
 func (u *V1PaymentContact) validate(p *validate.Path) error {
 	n := 0
@@ -427,15 +451,15 @@ func (u *V1PaymentContact) validate(p *validate.Path) error {
 	return nil
 }
 
-func (u *V1PaymentContact) appendJSON(b []byte, depth int) ([]byte, error) {
+func (u *V1PaymentContact) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	switch {
 	case u.Email != nil && u.Phone == nil:
-		return u.Email.appendJSON(b, depth+1)
+		return u.Email.appendJSON(b, depth+1, false)
 	case u.Phone != nil && u.Email == nil:
-		return u.Phone.appendJSON(b, depth+1)
+		return u.Phone.appendJSON(b, depth+1, false)
 	}
 	return b, errors.New("json: V1PaymentContact: exactly one branch of the anyOf must be set")
 }
@@ -452,7 +476,7 @@ func (v *V1PaymentContactEmail) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1PaymentContactEmail) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1PaymentContactEmail) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -482,7 +506,7 @@ func (v *V1PaymentContactPhone) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1PaymentContactPhone) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1PaymentContactPhone) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -490,7 +514,11 @@ func (v *V1PaymentContactPhone) appendJSON(b []byte, depth int) ([]byte, error) 
 	_ = err
 	start := len(b)
 	b = append(b, ",\"phone\":\""...)
-	b = jsonenc.AppendStringBody(b, v.Phone)
+	if valid {
+		b = append(b, v.Phone...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Phone)
+	}
 	b = append(b, '"')
 	if len(b) == start {
 		b = append(b, '{')
@@ -537,7 +565,7 @@ func (u *V1PaymentLimit) UnmarshalJSON(data []byte) error {
 }
 
 // MarshalJSON writes the set branch, as AppendJSON does.
-func (u V1PaymentLimit) MarshalJSON() ([]byte, error) { return u.appendJSON(nil, 0) }
+func (u V1PaymentLimit) MarshalJSON() ([]byte, error) { return u.appendJSON(nil, 0, false) }
 
 func (u *V1PaymentLimit) validate(p *validate.Path) error {
 	n := 0
@@ -553,15 +581,15 @@ func (u *V1PaymentLimit) validate(p *validate.Path) error {
 	return v1PaymentFallback10.Validate(p, u)
 }
 
-func (u *V1PaymentLimit) appendJSON(b []byte, depth int) ([]byte, error) {
+func (u *V1PaymentLimit) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	switch {
 	case u.Option1 != nil && u.Option2 == nil:
-		return u.Option1.appendJSON(b, depth+1)
+		return u.Option1.appendJSON(b, depth+1, false)
 	case u.Option2 != nil && u.Option1 == nil:
-		return u.Option2.appendJSON(b, depth+1)
+		return u.Option2.appendJSON(b, depth+1, false)
 	}
 	return b, errors.New("json: V1PaymentLimit: exactly one branch of the oneOf must be set")
 }
@@ -583,7 +611,7 @@ func (v *V1PaymentLimitOption1) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1PaymentLimitOption1) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1PaymentLimitOption1) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -617,7 +645,7 @@ func (v *V1PaymentLimitOption2) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1PaymentLimitOption2) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1PaymentLimitOption2) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}

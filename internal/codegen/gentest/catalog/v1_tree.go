@@ -101,14 +101,26 @@ func (v *V1Tree) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1Tree) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1Tree) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1Tree) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Tree) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -116,11 +128,15 @@ func (v *V1Tree) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"root\":"...)
-	if b, err = v.Root.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Root.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	b = append(b, ",\"at\":\""...)
-	b = jsonenc.AppendStringBody(b, v.At)
+	if valid {
+		b = append(b, v.At...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.At)
+	}
 	b = append(b, '"')
 	if len(b) == start {
 		b = append(b, '{')
@@ -166,7 +182,7 @@ func (v *V1TreeNode) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1TreeNode) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TreeNode) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -186,7 +202,7 @@ func (v *V1TreeNode) appendJSON(b []byte, depth int) ([]byte, error) {
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.Children[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.Children[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -195,7 +211,7 @@ func (v *V1TreeNode) appendJSON(b []byte, depth int) ([]byte, error) {
 	}
 	if v.Next != nil {
 		b = append(b, ",\"next\":"...)
-		if b, err = (*v.Next).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Next).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -230,7 +246,7 @@ func (v *V1TreeLink) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1TreeLink) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TreeLink) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -241,7 +257,7 @@ func (v *V1TreeLink) appendJSON(b []byte, depth int) ([]byte, error) {
 	if v.To == nil {
 		b = append(b, "null"...)
 	} else {
-		if b, err = (*v.To).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.To).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
