@@ -18,7 +18,7 @@ type BytePattern struct {
 	// class of every position: a match is a length check and one lookup
 	// per byte.
 	pos []*[256]bool
-	re    *regexp.Regexp // set by BytePatternOf for a pattern without a byte loop
+	re  *regexp.Regexp // set by BytePatternOf for a pattern without a byte loop
 }
 
 // BytePatternOf is what generated code calls for a pattern evctl compiled
