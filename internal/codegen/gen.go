@@ -1231,6 +1231,13 @@ func (g *gen) jsonStruct(j jnode, name string, top bool) (*gtype, error) {
 				pend = "\""
 				continue
 			}
+			if cond == "" && !ptr && fi.t.kind == gNumber {
+				// Validate passed (valid): the text is a JSON number.
+				fmt.Fprintf(&b, "b = append(b, %s...)\n", strconv.Quote(pend+","+string(key)+":"))
+				pend = ""
+				fmt.Fprintf(&b, "if valid && len(%s) != 0 {\nb = append(b, %s...)\n} else if b, err = jsonenc.AppendNumber(b, %s); err != nil {\nreturn b, err\n}\n", x, x, x)
+				continue
+			}
 			if cond != "" {
 				flush()
 				fmt.Fprintf(&b, "if %s {\n", cond)

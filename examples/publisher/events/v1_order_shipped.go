@@ -151,7 +151,9 @@ func (v *V1OrderShipped) appendJSON(b []byte, depth int, valid bool) ([]byte, er
 	b = append(b, "\",\"tracking_number\":\""...)
 	b = jsonenc.AppendStringBody(b, v.TrackingNumber)
 	b = append(b, "\",\"package_weight_g\":"...)
-	if b, err = jsonenc.AppendNumber(b, v.PackageWeightG); err != nil {
+	if valid && len(v.PackageWeightG) != 0 {
+		b = append(b, v.PackageWeightG...)
+	} else if b, err = jsonenc.AppendNumber(b, v.PackageWeightG); err != nil {
 		return b, err
 	}
 	if len(b) == start {

@@ -165,7 +165,9 @@ func (v *V1CheckoutStarted) appendJSON(b []byte, depth int, valid bool) ([]byte,
 	b = append(b, "\",\"customer_id\":\""...)
 	b = jsonenc.AppendStringBody(b, v.CustomerID)
 	b = append(b, "\",\"total_cents\":"...)
-	if b, err = jsonenc.AppendNumber(b, v.TotalCents); err != nil {
+	if valid && len(v.TotalCents) != 0 {
+		b = append(b, v.TotalCents...)
+	} else if b, err = jsonenc.AppendNumber(b, v.TotalCents); err != nil {
 		return b, err
 	}
 	b = append(b, ",\"item_count\":"...)

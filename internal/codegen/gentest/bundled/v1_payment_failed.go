@@ -138,7 +138,9 @@ func (v *V1PaymentFailed) appendJSON(b []byte, depth int, valid bool) ([]byte, e
 	b = append(b, "\",\"order_id\":\""...)
 	b = jsonenc.AppendStringBody(b, v.OrderID)
 	b = append(b, "\",\"amount_cents\":"...)
-	if b, err = jsonenc.AppendNumber(b, v.AmountCents); err != nil {
+	if valid && len(v.AmountCents) != 0 {
+		b = append(b, v.AmountCents...)
+	} else if b, err = jsonenc.AppendNumber(b, v.AmountCents); err != nil {
 		return b, err
 	}
 	b = append(b, ",\"currency\":\""...)

@@ -164,7 +164,9 @@ func (v *V1Fallbacks) appendJSON(b []byte, depth int, valid bool) ([]byte, error
 	b = append(b, ",\"word\":\""...)
 	b = jsonenc.AppendStringBody(b, v.Word)
 	b = append(b, "\",\"amount\":"...)
-	if b, err = jsonenc.AppendNumber(b, v.Amount); err != nil {
+	if valid && len(v.Amount) != 0 {
+		b = append(b, v.Amount...)
+	} else if b, err = jsonenc.AppendNumber(b, v.Amount); err != nil {
 		return b, err
 	}
 	if v.Pair != nil {

@@ -173,7 +173,9 @@ func (v *V1Names) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 		b = jsonenc.AppendString(b, (*v.PartitionKeyField))
 	}
 	b = append(b, ",\"+1\":"...)
-	if b, err = jsonenc.AppendNumber(b, v.Plus1); err != nil {
+	if valid && len(v.Plus1) != 0 {
+		b = append(b, v.Plus1...)
+	} else if b, err = jsonenc.AppendNumber(b, v.Plus1); err != nil {
 		return b, err
 	}
 	if v.Minus1 != nil {
