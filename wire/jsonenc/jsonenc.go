@@ -66,18 +66,27 @@ func anyZero(x uint64) uint64 { return (x - ones) & ^x & high }
 func plainPrefix(s string) int {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		t := s[i : i+8]
-		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
-			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-		if x&high|(x-ones*0x20)&^x&high|anyZero(x^(ones*'"'))|anyZero(x^(ones*'\\'))|
-			anyZero(x^(ones*'<'))|anyZero(x^(ones*'>'))|anyZero(x^(ones*'&')) != 0 {
+		if !plainWord(s[i : i+8]) {
 			break
 		}
+	}
+	// The last partial word: test the last eight bytes as one word (they
+	// overlap bytes already tested).
+	if i < len(s) && i+8 > len(s) && len(s) >= 8 && plainWord(s[len(s)-8:]) {
+		return len(s)
 	}
 	for i < len(s) && plain[s[i]] {
 		i++
 	}
 	return i
+}
+
+// plainWord reports whether the eight bytes of t need no escaping.
+func plainWord(t string) bool {
+	x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+		uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+	return x&high|(x-ones*0x20)&^x&high|anyZero(x^(ones*'"'))|anyZero(x^(ones*'\\'))|
+		anyZero(x^(ones*'<'))|anyZero(x^(ones*'>'))|anyZero(x^(ones*'&')) == 0
 }
 
 // appendEscaped appends the escaped body of s (no quotes), from the first

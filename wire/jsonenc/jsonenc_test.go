@@ -131,13 +131,15 @@ func TestAppendStringBodyIsAppendStringWithoutQuotes(t *testing.T) {
 func TestPlainPrefixEveryByteAtEveryOffset(t *testing.T) {
 	for b := 0; b < 256; b++ {
 		for off := 0; off < 17; off++ {
-			s := strings.Repeat("a", off) + string([]byte{byte(b)}) + strings.Repeat("z", 9)
-			want := len(s)
-			if !plain[b] {
-				want = off
-			}
-			if got := plainPrefix(s); got != want {
-				t.Fatalf("plainPrefix with byte %#x at %d = %d, want %d", b, off, got, want)
+			for tail := 0; tail < 10; tail++ {
+				s := strings.Repeat("a", off) + string([]byte{byte(b)}) + strings.Repeat("z", tail)
+				want := len(s)
+				if !plain[b] {
+					want = off
+				}
+				if got := plainPrefix(s); got != want {
+					t.Fatalf("plainPrefix(%q) = %d, want %d", s, got, want)
+				}
 			}
 		}
 	}

@@ -250,6 +250,17 @@ func BenchmarkEncodeJSON(b *testing.B) {
 		}
 		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 	})
+	b.Run("AppendValidJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		start := cpuTime()
+		for b.Loop() {
+			var err error
+			if buf, err = ev.AppendValidJSON(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	})
 	b.Run("hand-written", func(b *testing.B) {
 		b.ReportAllocs()
 		start := cpuTime()
