@@ -1059,15 +1059,6 @@ func (g *gen) jsonAppend(b *strings.Builder, t *gtype, x string, ptr bool, lvl i
 	}
 }
 
-func hasAny(n *schema.Node, keys ...string) bool {
-	for _, k := range keys {
-		if n.Get(k) != nil {
-			return true
-		}
-	}
-	return false
-}
-
 func stringEnum(n *schema.Node) ([]string, bool) {
 	en := n.Get("enum")
 	if en == nil || en.Kind != schema.Array {
