@@ -96,7 +96,7 @@ func TestPublishRejectsInvalidAndUnregistered(t *testing.T) {
 	b := &captureBroker{}
 	ctx := context.Background()
 	p := &Publisher{Registry: reg, Broker: b}
-	ev := &events.V1OrderShipped{EventID: NewEventID(), CorrelationID: CorrelationID(ctx), OrderID: "o", Carrier: "ups", TrackingNumber: "t"}
+	ev := &events.V1OrderShipped{EventID: NewEventID(), OccurredAt: "2026-11-28T12:00:00Z", CorrelationID: CorrelationID(ctx), OrderID: "o", Carrier: "ups", TrackingNumber: "t"}
 	if err := p.Publish(ctx, "o", ev); !errors.Is(err, wire.ErrNotRegistered) {
 		t.Errorf("unregistered schema: %v, want ErrNotRegistered", err)
 	}
