@@ -625,6 +625,11 @@ func (g *gen) sumOf(j jnode) (string, bool) {
 		if err != nil || !g.objectish(r, 1) || isNullSchema(r.n) {
 			return "", false
 		}
+		// A branch becomes a struct only with properties (an object
+		// without them is a map).
+		if props := r.n.Get("properties"); (props == nil || len(props.Members) == 0) && !g.composedObject(r, 1) {
+			return "", false
+		}
 		if _, null, _ := types(r.n); null {
 			return "", false
 		}
@@ -679,7 +684,7 @@ func (g *gen) jsonSum(j jnode, kw, name string, top bool) (*gtype, error) {
 		if bt.kind != gStruct {
 			return nil, g.errorf(it, "%s branch %d is not an object with properties", kw, i)
 		}
-		check := g.newVar("Branch", fmt.Sprintf("validate.NewFallback(%sJSONDOC, %s)", g.lprefix, strconv.Quote(bj.ptr)))
+		check := g.newVar("Branch", g.fallbackExpr(bj.ptr))
 		td.Branches = append(td.Branches, branchDecl{Name: fn, Type: bt.name, Check: check})
 	}
 	exclusive := kw == "anyOf" || discriminated(g, j, kw)
@@ -699,7 +704,7 @@ func (g *gen) jsonSum(j jnode, kw, name string, top bool) (*gtype, error) {
 			// The set branch's compiled checks decide a valid value; a value
 			// they reject may still match another branch (its JSON is what
 			// counts), so santhosh on the whole node judges the failure.
-			whole := g.newVar("Sum", fmt.Sprintf("validate.NewFallback(%sJSONDOC, %s)", g.lprefix, strconv.Quote(j.ptr)))
+			whole := g.newVar("Sum", g.fallbackExpr(j.ptr))
 			b.WriteString("var err error\nswitch {\n")
 			for _, bd := range td.Branches {
 				fmt.Fprintf(&b, "case u.%s != nil:\nerr = u.%s.validate(p)\n", bd.Name, bd.Name)
@@ -960,7 +965,7 @@ func (g *gen) plainWhenValid(j jnode, t *gtype) bool {
 		}
 		return true
 	}
-	if f, ok := n.Get("format").StringValue(); ok && g.ev.Draft < 2019 {
+	if f, ok := n.Get("format").StringValue(); ok && g.draft(r) < 2019 {
 		switch f {
 		case "uuid", "date", "time", "date-time", "ipv4":
 			return true

@@ -230,7 +230,7 @@ func TestSharedTypesBuild(t *testing.T) {
 	sb.WriteString(`
 func TestShared(t *testing.T) {
 	// One Go type per shared definition, used by both events.
-	var m CommonMoney = CommonMoney{Amount: 5, Currency: CommonMoneyCurrencyEur}
+	var m CommonMoney = CommonMoney{Amount: "5", Currency: CommonMoneyCurrencyEur}
 	p := &V1OrderPlaced{Total: m, SKU: "ABC-1", Lines: []CommonMoney{m}}
 	s := &V1OrderShipped{Refund: m}
 	var _ *CommonMoneyCurrency = s.Currency
@@ -240,13 +240,13 @@ func TestShared(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	p.Lines[0].Amount = -1
+	p.Lines[0].Amount = "-1"
 	if err := p.Validate(); err == nil || err.Error() == "" {
 		t.Fatal("a negative amount in a shared type passed")
 	} else if got := err.Error(); !strings.Contains(got, "/lines/0/amount") {
 		t.Fatalf("error %q does not locate /lines/0/amount", got)
 	}
-	p.Lines[0].Amount = 1
+	p.Lines[0].Amount = "1"
 	p.SKU = "abc"
 	if err := p.Validate(); err == nil {
 		t.Fatal("a sku against the shared pattern passed")

@@ -57,7 +57,7 @@ func (v *LinksEmbeddedlinksarrayItem) validate(p *validate.Path) error {
 	return linksEmbeddedlinksarrayFallback0.Validate(p, v)
 }
 
-func (v *LinksEmbeddedlinksarrayItem) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *LinksEmbeddedlinksarrayItem) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}

@@ -170,21 +170,14 @@ func (*V1Artifactdeleted) ValidateJSON(data []byte) error {
 }
 
 func (v *V1Artifactdeleted) validate(p *validate.Path) error {
-	{
-		pContext := validate.Prop(p, "context")
-		if err := v.Context.validate(&pContext); err != nil {
-			return err
-		}
+	if err := v.Context.validate(&validate.Path{Parent: p, Key: "context"}); err != nil {
+		return err
 	}
-	{
-		pSubjectField := validate.Prop(p, "subject")
-		if err := v.SubjectField.validate(&pSubjectField); err != nil {
-			return err
-		}
+	if err := v.SubjectField.validate(&validate.Path{Parent: p, Key: "subject"}); err != nil {
+		return err
 	}
 	if v.CustomData != nil {
-		pCustomData := validate.Prop(p, "customData")
-		if err := v1ArtifactdeletedFallback0.Validate(&pCustomData, v.CustomData); err != nil {
+		if err := v1ArtifactdeletedFallback0.Validate(&validate.Path{Parent: p, Key: "customData"}, v.CustomData); err != nil {
 			return err
 		}
 	}
@@ -196,14 +189,26 @@ func (v *V1Artifactdeleted) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1Artifactdeleted) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1Artifactdeleted) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1Artifactdeleted) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Artifactdeleted) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -211,11 +216,11 @@ func (v *V1Artifactdeleted) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"context\":"...)
-	if b, err = v.Context.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Context.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	b = append(b, ",\"subject\":"...)
-	if b, err = v.SubjectField.appendJSON(b, depth+1); err != nil {
+	if b, err = v.SubjectField.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.CustomData != nil {
@@ -250,62 +255,47 @@ type V1ArtifactdeletedContext struct {
 
 func (v *V1ArtifactdeletedContext) validate(p *validate.Path) error {
 	{
-		pSpecversion := validate.Prop(p, "specversion")
-		{
-			n := utf8.RuneCountInString(v.Specversion)
-			if n < 1 {
-				return validate.Fail(&pSpecversion, "#/properties/context/properties/specversion/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Specversion)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "specversion"}, "#/properties/context/properties/specversion/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/context/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/context/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	{
-		pSource := validate.Prop(p, "source")
-		{
-			n := utf8.RuneCountInString(v.Source)
-			if n < 1 {
-				return validate.Fail(&pSource, "#/properties/context/properties/source/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Source)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "source"}, "#/properties/context/properties/source/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	{
-		pType := validate.Prop(p, "type")
-		switch string(v.Type) {
-		case "dev.cdevents.artifact.deleted.0.2.0":
-		default:
-			return validate.Fail(&pType, "#/properties/context/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
-		}
+	switch string(v.Type) {
+	case "dev.cdevents.artifact.deleted.0.2.0":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/properties/context/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
 	}
 	if v.SchemaURI != nil {
-		pSchemaURI := validate.Prop(p, "schemaUri")
 		{
 			n := utf8.RuneCountInString((*v.SchemaURI))
 			if n < 1 {
-				return validate.Fail(&pSchemaURI, "#/properties/context/properties/schemaUri/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "schemaUri"}, "#/properties/context/properties/schemaUri/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if v.ChainID != nil {
-		pChainID := validate.Prop(p, "chainId")
 		{
 			n := utf8.RuneCountInString((*v.ChainID))
 			if n < 1 {
-				return validate.Fail(&pChainID, "#/properties/context/properties/chainId/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "chainId"}, "#/properties/context/properties/chainId/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if len(v.Links) > 0 {
-		pLinks := validate.Prop(p, "links")
 		for i := range v.Links {
-			pi := validate.Item(&pLinks, i)
+			pi := validate.Item(&validate.Path{Parent: p, Key: "links"}, i)
 			if err := v.Links[i].validate(&pi); err != nil {
 				return err
 			}
@@ -314,23 +304,28 @@ func (v *V1ArtifactdeletedContext) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1ArtifactdeletedContext) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1ArtifactdeletedContext) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"specversion\":"...)
-	b = jsonenc.AppendString(b, v.Specversion)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
-	b = append(b, ",\"source\":"...)
-	b = jsonenc.AppendString(b, v.Source)
-	b = append(b, ",\"type\":"...)
-	b = jsonenc.AppendString(b, string(v.Type))
-	b = append(b, ",\"timestamp\":"...)
-	b = jsonenc.AppendString(b, v.Timestamp)
+	b = append(b, ",\"specversion\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Specversion)
+	b = append(b, "\",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, "\",\"source\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Source)
+	b = append(b, "\",\"type\":\""...)
+	if valid {
+		b = append(b, string(v.Type)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Type))
+	}
+	b = append(b, "\",\"timestamp\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Timestamp)
+	b = append(b, '"')
 	if v.SchemaURI != nil {
 		b = append(b, ",\"schemaUri\":"...)
 		b = jsonenc.AppendString(b, (*v.SchemaURI))
@@ -349,7 +344,7 @@ func (v *V1ArtifactdeletedContext) appendJSON(b []byte, depth int) ([]byte, erro
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.Links[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.Links[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -390,47 +385,41 @@ type V1ArtifactdeletedSubjectField struct {
 
 func (v *V1ArtifactdeletedSubjectField) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	if v.Source != nil {
-		pSource := validate.Prop(p, "source")
 		{
 			n := utf8.RuneCountInString((*v.Source))
 			if n < 1 {
-				return validate.Fail(&pSource, "#/properties/subject/properties/source/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "source"}, "#/properties/subject/properties/source/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
-	{
-		pContent := validate.Prop(p, "content")
-		if err := v.Content.validate(&pContent); err != nil {
-			return err
-		}
+	if err := v.Content.validate(&validate.Path{Parent: p, Key: "content"}); err != nil {
+		return err
 	}
 	return nil
 }
 
-func (v *V1ArtifactdeletedSubjectField) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1ArtifactdeletedSubjectField) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Source != nil {
 		b = append(b, ",\"source\":"...)
 		b = jsonenc.AppendString(b, (*v.Source))
 	}
 	b = append(b, ",\"content\":"...)
-	if b, err = v.Content.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Content.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if len(b) == start {
@@ -448,18 +437,17 @@ type V1ArtifactdeletedSubjectFieldContent struct {
 
 func (v *V1ArtifactdeletedSubjectFieldContent) validate(p *validate.Path) error {
 	if v.User != nil {
-		pUser := validate.Prop(p, "user")
 		{
 			n := utf8.RuneCountInString((*v.User))
 			if n < 1 {
-				return validate.Fail(&pUser, "#/properties/subject/properties/content/properties/user/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "user"}, "#/properties/subject/properties/content/properties/user/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	return nil
 }
 
-func (v *V1ArtifactdeletedSubjectFieldContent) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1ArtifactdeletedSubjectFieldContent) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}

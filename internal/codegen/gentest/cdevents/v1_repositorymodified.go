@@ -180,21 +180,14 @@ func (*V1Repositorymodified) ValidateJSON(data []byte) error {
 }
 
 func (v *V1Repositorymodified) validate(p *validate.Path) error {
-	{
-		pContext := validate.Prop(p, "context")
-		if err := v.Context.validate(&pContext); err != nil {
-			return err
-		}
+	if err := v.Context.validate(&validate.Path{Parent: p, Key: "context"}); err != nil {
+		return err
 	}
-	{
-		pSubjectField := validate.Prop(p, "subject")
-		if err := v.SubjectField.validate(&pSubjectField); err != nil {
-			return err
-		}
+	if err := v.SubjectField.validate(&validate.Path{Parent: p, Key: "subject"}); err != nil {
+		return err
 	}
 	if v.CustomData != nil {
-		pCustomData := validate.Prop(p, "customData")
-		if err := v1RepositorymodifiedFallback0.Validate(&pCustomData, v.CustomData); err != nil {
+		if err := v1RepositorymodifiedFallback0.Validate(&validate.Path{Parent: p, Key: "customData"}, v.CustomData); err != nil {
 			return err
 		}
 	}
@@ -206,14 +199,26 @@ func (v *V1Repositorymodified) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1Repositorymodified) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1Repositorymodified) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1Repositorymodified) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Repositorymodified) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -221,11 +226,11 @@ func (v *V1Repositorymodified) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"context\":"...)
-	if b, err = v.Context.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Context.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	b = append(b, ",\"subject\":"...)
-	if b, err = v.SubjectField.appendJSON(b, depth+1); err != nil {
+	if b, err = v.SubjectField.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.CustomData != nil {
@@ -260,62 +265,47 @@ type V1RepositorymodifiedContext struct {
 
 func (v *V1RepositorymodifiedContext) validate(p *validate.Path) error {
 	{
-		pSpecversion := validate.Prop(p, "specversion")
-		{
-			n := utf8.RuneCountInString(v.Specversion)
-			if n < 1 {
-				return validate.Fail(&pSpecversion, "#/properties/context/properties/specversion/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Specversion)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "specversion"}, "#/properties/context/properties/specversion/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/context/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/context/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	{
-		pSource := validate.Prop(p, "source")
-		{
-			n := utf8.RuneCountInString(v.Source)
-			if n < 1 {
-				return validate.Fail(&pSource, "#/properties/context/properties/source/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Source)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "source"}, "#/properties/context/properties/source/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	{
-		pType := validate.Prop(p, "type")
-		switch string(v.Type) {
-		case "dev.cdevents.repository.modified.0.3.0":
-		default:
-			return validate.Fail(&pType, "#/properties/context/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
-		}
+	switch string(v.Type) {
+	case "dev.cdevents.repository.modified.0.3.0":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/properties/context/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
 	}
 	if v.SchemaURI != nil {
-		pSchemaURI := validate.Prop(p, "schemaUri")
 		{
 			n := utf8.RuneCountInString((*v.SchemaURI))
 			if n < 1 {
-				return validate.Fail(&pSchemaURI, "#/properties/context/properties/schemaUri/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "schemaUri"}, "#/properties/context/properties/schemaUri/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if v.ChainID != nil {
-		pChainID := validate.Prop(p, "chainId")
 		{
 			n := utf8.RuneCountInString((*v.ChainID))
 			if n < 1 {
-				return validate.Fail(&pChainID, "#/properties/context/properties/chainId/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "chainId"}, "#/properties/context/properties/chainId/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if len(v.Links) > 0 {
-		pLinks := validate.Prop(p, "links")
 		for i := range v.Links {
-			pi := validate.Item(&pLinks, i)
+			pi := validate.Item(&validate.Path{Parent: p, Key: "links"}, i)
 			if err := v.Links[i].validate(&pi); err != nil {
 				return err
 			}
@@ -324,23 +314,28 @@ func (v *V1RepositorymodifiedContext) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1RepositorymodifiedContext) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1RepositorymodifiedContext) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"specversion\":"...)
-	b = jsonenc.AppendString(b, v.Specversion)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
-	b = append(b, ",\"source\":"...)
-	b = jsonenc.AppendString(b, v.Source)
-	b = append(b, ",\"type\":"...)
-	b = jsonenc.AppendString(b, string(v.Type))
-	b = append(b, ",\"timestamp\":"...)
-	b = jsonenc.AppendString(b, v.Timestamp)
+	b = append(b, ",\"specversion\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Specversion)
+	b = append(b, "\",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, "\",\"source\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Source)
+	b = append(b, "\",\"type\":\""...)
+	if valid {
+		b = append(b, string(v.Type)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Type))
+	}
+	b = append(b, "\",\"timestamp\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Timestamp)
+	b = append(b, '"')
 	if v.SchemaURI != nil {
 		b = append(b, ",\"schemaUri\":"...)
 		b = jsonenc.AppendString(b, (*v.SchemaURI))
@@ -359,7 +354,7 @@ func (v *V1RepositorymodifiedContext) appendJSON(b []byte, depth int) ([]byte, e
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.Links[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.Links[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -400,47 +395,41 @@ type V1RepositorymodifiedSubjectField struct {
 
 func (v *V1RepositorymodifiedSubjectField) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	if v.Source != nil {
-		pSource := validate.Prop(p, "source")
 		{
 			n := utf8.RuneCountInString((*v.Source))
 			if n < 1 {
-				return validate.Fail(&pSource, "#/properties/subject/properties/source/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "source"}, "#/properties/subject/properties/source/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
-	{
-		pContent := validate.Prop(p, "content")
-		if err := v.Content.validate(&pContent); err != nil {
-			return err
-		}
+	if err := v.Content.validate(&validate.Path{Parent: p, Key: "content"}); err != nil {
+		return err
 	}
 	return nil
 }
 
-func (v *V1RepositorymodifiedSubjectField) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1RepositorymodifiedSubjectField) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Source != nil {
 		b = append(b, ",\"source\":"...)
 		b = jsonenc.AppendString(b, (*v.Source))
 	}
 	b = append(b, ",\"content\":"...)
-	if b, err = v.Content.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Content.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if len(b) == start {
@@ -463,7 +452,7 @@ func (v *V1RepositorymodifiedSubjectFieldContent) validate(p *validate.Path) err
 	return nil
 }
 
-func (v *V1RepositorymodifiedSubjectFieldContent) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1RepositorymodifiedSubjectFieldContent) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}

@@ -255,21 +255,14 @@ func (*V1Testcaserunqueued) ValidateJSON(data []byte) error {
 }
 
 func (v *V1Testcaserunqueued) validate(p *validate.Path) error {
-	{
-		pContext := validate.Prop(p, "context")
-		if err := v.Context.validate(&pContext); err != nil {
-			return err
-		}
+	if err := v.Context.validate(&validate.Path{Parent: p, Key: "context"}); err != nil {
+		return err
 	}
-	{
-		pSubjectField := validate.Prop(p, "subject")
-		if err := v.SubjectField.validate(&pSubjectField); err != nil {
-			return err
-		}
+	if err := v.SubjectField.validate(&validate.Path{Parent: p, Key: "subject"}); err != nil {
+		return err
 	}
 	if v.CustomData != nil {
-		pCustomData := validate.Prop(p, "customData")
-		if err := v1TestcaserunqueuedFallback0.Validate(&pCustomData, v.CustomData); err != nil {
+		if err := v1TestcaserunqueuedFallback0.Validate(&validate.Path{Parent: p, Key: "customData"}, v.CustomData); err != nil {
 			return err
 		}
 	}
@@ -281,14 +274,26 @@ func (v *V1Testcaserunqueued) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1Testcaserunqueued) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1Testcaserunqueued) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1Testcaserunqueued) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Testcaserunqueued) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -296,11 +301,11 @@ func (v *V1Testcaserunqueued) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"context\":"...)
-	if b, err = v.Context.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Context.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	b = append(b, ",\"subject\":"...)
-	if b, err = v.SubjectField.appendJSON(b, depth+1); err != nil {
+	if b, err = v.SubjectField.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.CustomData != nil {
@@ -335,62 +340,47 @@ type V1TestcaserunqueuedContext struct {
 
 func (v *V1TestcaserunqueuedContext) validate(p *validate.Path) error {
 	{
-		pSpecversion := validate.Prop(p, "specversion")
-		{
-			n := utf8.RuneCountInString(v.Specversion)
-			if n < 1 {
-				return validate.Fail(&pSpecversion, "#/properties/context/properties/specversion/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Specversion)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "specversion"}, "#/properties/context/properties/specversion/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/context/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/context/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	{
-		pSource := validate.Prop(p, "source")
-		{
-			n := utf8.RuneCountInString(v.Source)
-			if n < 1 {
-				return validate.Fail(&pSource, "#/properties/context/properties/source/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Source)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "source"}, "#/properties/context/properties/source/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	{
-		pType := validate.Prop(p, "type")
-		switch string(v.Type) {
-		case "dev.cdevents.testcaserun.queued.0.3.0":
-		default:
-			return validate.Fail(&pType, "#/properties/context/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
-		}
+	switch string(v.Type) {
+	case "dev.cdevents.testcaserun.queued.0.3.0":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/properties/context/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
 	}
 	if v.SchemaURI != nil {
-		pSchemaURI := validate.Prop(p, "schemaUri")
 		{
 			n := utf8.RuneCountInString((*v.SchemaURI))
 			if n < 1 {
-				return validate.Fail(&pSchemaURI, "#/properties/context/properties/schemaUri/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "schemaUri"}, "#/properties/context/properties/schemaUri/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if v.ChainID != nil {
-		pChainID := validate.Prop(p, "chainId")
 		{
 			n := utf8.RuneCountInString((*v.ChainID))
 			if n < 1 {
-				return validate.Fail(&pChainID, "#/properties/context/properties/chainId/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "chainId"}, "#/properties/context/properties/chainId/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if len(v.Links) > 0 {
-		pLinks := validate.Prop(p, "links")
 		for i := range v.Links {
-			pi := validate.Item(&pLinks, i)
+			pi := validate.Item(&validate.Path{Parent: p, Key: "links"}, i)
 			if err := v.Links[i].validate(&pi); err != nil {
 				return err
 			}
@@ -399,23 +389,28 @@ func (v *V1TestcaserunqueuedContext) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1TestcaserunqueuedContext) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunqueuedContext) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"specversion\":"...)
-	b = jsonenc.AppendString(b, v.Specversion)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
-	b = append(b, ",\"source\":"...)
-	b = jsonenc.AppendString(b, v.Source)
-	b = append(b, ",\"type\":"...)
-	b = jsonenc.AppendString(b, string(v.Type))
-	b = append(b, ",\"timestamp\":"...)
-	b = jsonenc.AppendString(b, v.Timestamp)
+	b = append(b, ",\"specversion\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Specversion)
+	b = append(b, "\",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, "\",\"source\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Source)
+	b = append(b, "\",\"type\":\""...)
+	if valid {
+		b = append(b, string(v.Type)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Type))
+	}
+	b = append(b, "\",\"timestamp\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Timestamp)
+	b = append(b, '"')
 	if v.SchemaURI != nil {
 		b = append(b, ",\"schemaUri\":"...)
 		b = jsonenc.AppendString(b, (*v.SchemaURI))
@@ -434,7 +429,7 @@ func (v *V1TestcaserunqueuedContext) appendJSON(b []byte, depth int) ([]byte, er
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.Links[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.Links[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -475,38 +470,33 @@ type V1TestcaserunqueuedSubjectField struct {
 
 func (v *V1TestcaserunqueuedSubjectField) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	{
-		pContent := validate.Prop(p, "content")
-		if err := v.Content.validate(&pContent); err != nil {
-			return err
-		}
+	if err := v.Content.validate(&validate.Path{Parent: p, Key: "content"}); err != nil {
+		return err
 	}
 	return nil
 }
 
-func (v *V1TestcaserunqueuedSubjectField) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunqueuedSubjectField) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Source != nil {
 		b = append(b, ",\"source\":"...)
 		b = jsonenc.AppendString(b, (*v.Source))
 	}
 	b = append(b, ",\"content\":"...)
-	if b, err = v.Content.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Content.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if len(b) == start {
@@ -527,33 +517,27 @@ type V1TestcaserunqueuedSubjectFieldContent struct {
 
 func (v *V1TestcaserunqueuedSubjectFieldContent) validate(p *validate.Path) error {
 	if v.Trigger != nil {
-		pTrigger := validate.Prop(p, "trigger")
-		if err := (*v.Trigger).validate(&pTrigger); err != nil {
+		if err := (*v.Trigger).validate(&validate.Path{Parent: p, Key: "trigger"}); err != nil {
 			return err
 		}
 	}
-	{
-		pEnvironment := validate.Prop(p, "environment")
-		if err := v.Environment.validate(&pEnvironment); err != nil {
-			return err
-		}
+	if err := v.Environment.validate(&validate.Path{Parent: p, Key: "environment"}); err != nil {
+		return err
 	}
 	if v.TestSuiteRun != nil {
-		pTestSuiteRun := validate.Prop(p, "testSuiteRun")
-		if err := (*v.TestSuiteRun).validate(&pTestSuiteRun); err != nil {
+		if err := (*v.TestSuiteRun).validate(&validate.Path{Parent: p, Key: "testSuiteRun"}); err != nil {
 			return err
 		}
 	}
 	if v.TestCase != nil {
-		pTestCase := validate.Prop(p, "testCase")
-		if err := (*v.TestCase).validate(&pTestCase); err != nil {
+		if err := (*v.TestCase).validate(&validate.Path{Parent: p, Key: "testCase"}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (v *V1TestcaserunqueuedSubjectFieldContent) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunqueuedSubjectFieldContent) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -562,23 +546,23 @@ func (v *V1TestcaserunqueuedSubjectFieldContent) appendJSON(b []byte, depth int)
 	start := len(b)
 	if v.Trigger != nil {
 		b = append(b, ",\"trigger\":"...)
-		if b, err = (*v.Trigger).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Trigger).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	b = append(b, ",\"environment\":"...)
-	if b, err = v.Environment.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Environment.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.TestSuiteRun != nil {
 		b = append(b, ",\"testSuiteRun\":"...)
-		if b, err = (*v.TestSuiteRun).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.TestSuiteRun).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	if v.TestCase != nil {
 		b = append(b, ",\"testCase\":"...)
-		if b, err = (*v.TestCase).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.TestCase).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -598,17 +582,16 @@ type V1TestcaserunqueuedSubjectFieldContentTrigger struct {
 
 func (v *V1TestcaserunqueuedSubjectFieldContentTrigger) validate(p *validate.Path) error {
 	if v.Type != nil {
-		pType := validate.Prop(p, "type")
 		switch string((*v.Type)) {
 		case "manual", "pipeline", "event", "schedule", "other":
 		default:
-			return validate.Fail(&pType, "#/properties/subject/properties/content/properties/trigger/properties/type/enum", "value must be one of the enum values, got %q", string((*v.Type)))
+			return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/properties/subject/properties/content/properties/trigger/properties/type/enum", "value must be one of the enum values, got %q", string((*v.Type)))
 		}
 	}
 	return nil
 }
 
-func (v *V1TestcaserunqueuedSubjectFieldContentTrigger) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunqueuedSubjectFieldContentTrigger) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -660,35 +643,32 @@ type V1TestcaserunqueuedSubjectFieldContentEnvironment struct {
 
 func (v *V1TestcaserunqueuedSubjectFieldContentEnvironment) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/content/properties/environment/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/content/properties/environment/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	if v.Source != nil {
-		pSource := validate.Prop(p, "source")
 		{
 			n := utf8.RuneCountInString((*v.Source))
 			if n < 1 {
-				return validate.Fail(&pSource, "#/properties/subject/properties/content/properties/environment/properties/source/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "source"}, "#/properties/subject/properties/content/properties/environment/properties/source/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	return nil
 }
 
-func (v *V1TestcaserunqueuedSubjectFieldContentEnvironment) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunqueuedSubjectFieldContentEnvironment) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Source != nil {
 		b = append(b, ",\"source\":"...)
 		b = jsonenc.AppendString(b, (*v.Source))
@@ -709,26 +689,24 @@ type V1TestcaserunqueuedSubjectFieldContentTestSuiteRun struct {
 
 func (v *V1TestcaserunqueuedSubjectFieldContentTestSuiteRun) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/content/properties/testSuiteRun/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/content/properties/testSuiteRun/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	return nil
 }
 
-func (v *V1TestcaserunqueuedSubjectFieldContentTestSuiteRun) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunqueuedSubjectFieldContentTestSuiteRun) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Source != nil {
 		b = append(b, ",\"source\":"...)
 		b = jsonenc.AppendString(b, (*v.Source))
@@ -752,34 +730,31 @@ type V1TestcaserunqueuedSubjectFieldContentTestCase struct {
 
 func (v *V1TestcaserunqueuedSubjectFieldContentTestCase) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/content/properties/testCase/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/content/properties/testCase/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	if v.Type != nil {
-		pType := validate.Prop(p, "type")
 		switch string((*v.Type)) {
 		case "performance", "functional", "unit", "security", "compliance", "integration", "e2e", "other":
 		default:
-			return validate.Fail(&pType, "#/properties/subject/properties/content/properties/testCase/properties/type/enum", "value must be one of the enum values, got %q", string((*v.Type)))
+			return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/properties/subject/properties/content/properties/testCase/properties/type/enum", "value must be one of the enum values, got %q", string((*v.Type)))
 		}
 	}
 	return nil
 }
 
-func (v *V1TestcaserunqueuedSubjectFieldContentTestCase) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunqueuedSubjectFieldContentTestCase) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Version != nil {
 		b = append(b, ",\"version\":"...)
 		b = jsonenc.AppendString(b, (*v.Version))

@@ -237,21 +237,14 @@ func (*V1Testcaserunskipped) ValidateJSON(data []byte) error {
 }
 
 func (v *V1Testcaserunskipped) validate(p *validate.Path) error {
-	{
-		pContext := validate.Prop(p, "context")
-		if err := v.Context.validate(&pContext); err != nil {
-			return err
-		}
+	if err := v.Context.validate(&validate.Path{Parent: p, Key: "context"}); err != nil {
+		return err
 	}
-	{
-		pSubjectField := validate.Prop(p, "subject")
-		if err := v.SubjectField.validate(&pSubjectField); err != nil {
-			return err
-		}
+	if err := v.SubjectField.validate(&validate.Path{Parent: p, Key: "subject"}); err != nil {
+		return err
 	}
 	if v.CustomData != nil {
-		pCustomData := validate.Prop(p, "customData")
-		if err := v1TestcaserunskippedFallback0.Validate(&pCustomData, v.CustomData); err != nil {
+		if err := v1TestcaserunskippedFallback0.Validate(&validate.Path{Parent: p, Key: "customData"}, v.CustomData); err != nil {
 			return err
 		}
 	}
@@ -263,14 +256,26 @@ func (v *V1Testcaserunskipped) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1Testcaserunskipped) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1Testcaserunskipped) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1Testcaserunskipped) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Testcaserunskipped) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -278,11 +283,11 @@ func (v *V1Testcaserunskipped) appendJSON(b []byte, depth int) ([]byte, error) {
 	_ = err
 	start := len(b)
 	b = append(b, ",\"context\":"...)
-	if b, err = v.Context.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Context.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	b = append(b, ",\"subject\":"...)
-	if b, err = v.SubjectField.appendJSON(b, depth+1); err != nil {
+	if b, err = v.SubjectField.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.CustomData != nil {
@@ -317,62 +322,47 @@ type V1TestcaserunskippedContext struct {
 
 func (v *V1TestcaserunskippedContext) validate(p *validate.Path) error {
 	{
-		pSpecversion := validate.Prop(p, "specversion")
-		{
-			n := utf8.RuneCountInString(v.Specversion)
-			if n < 1 {
-				return validate.Fail(&pSpecversion, "#/properties/context/properties/specversion/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Specversion)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "specversion"}, "#/properties/context/properties/specversion/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/context/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/context/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	{
-		pSource := validate.Prop(p, "source")
-		{
-			n := utf8.RuneCountInString(v.Source)
-			if n < 1 {
-				return validate.Fail(&pSource, "#/properties/context/properties/source/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Source)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "source"}, "#/properties/context/properties/source/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	{
-		pType := validate.Prop(p, "type")
-		switch string(v.Type) {
-		case "dev.cdevents.testcaserun.skipped.0.2.0":
-		default:
-			return validate.Fail(&pType, "#/properties/context/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
-		}
+	switch string(v.Type) {
+	case "dev.cdevents.testcaserun.skipped.0.2.0":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/properties/context/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
 	}
 	if v.SchemaURI != nil {
-		pSchemaURI := validate.Prop(p, "schemaUri")
 		{
 			n := utf8.RuneCountInString((*v.SchemaURI))
 			if n < 1 {
-				return validate.Fail(&pSchemaURI, "#/properties/context/properties/schemaUri/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "schemaUri"}, "#/properties/context/properties/schemaUri/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if v.ChainID != nil {
-		pChainID := validate.Prop(p, "chainId")
 		{
 			n := utf8.RuneCountInString((*v.ChainID))
 			if n < 1 {
-				return validate.Fail(&pChainID, "#/properties/context/properties/chainId/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "chainId"}, "#/properties/context/properties/chainId/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if len(v.Links) > 0 {
-		pLinks := validate.Prop(p, "links")
 		for i := range v.Links {
-			pi := validate.Item(&pLinks, i)
+			pi := validate.Item(&validate.Path{Parent: p, Key: "links"}, i)
 			if err := v.Links[i].validate(&pi); err != nil {
 				return err
 			}
@@ -381,23 +371,28 @@ func (v *V1TestcaserunskippedContext) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1TestcaserunskippedContext) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunskippedContext) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"specversion\":"...)
-	b = jsonenc.AppendString(b, v.Specversion)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
-	b = append(b, ",\"source\":"...)
-	b = jsonenc.AppendString(b, v.Source)
-	b = append(b, ",\"type\":"...)
-	b = jsonenc.AppendString(b, string(v.Type))
-	b = append(b, ",\"timestamp\":"...)
-	b = jsonenc.AppendString(b, v.Timestamp)
+	b = append(b, ",\"specversion\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Specversion)
+	b = append(b, "\",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, "\",\"source\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Source)
+	b = append(b, "\",\"type\":\""...)
+	if valid {
+		b = append(b, string(v.Type)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Type))
+	}
+	b = append(b, "\",\"timestamp\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Timestamp)
+	b = append(b, '"')
 	if v.SchemaURI != nil {
 		b = append(b, ",\"schemaUri\":"...)
 		b = jsonenc.AppendString(b, (*v.SchemaURI))
@@ -416,7 +411,7 @@ func (v *V1TestcaserunskippedContext) appendJSON(b []byte, depth int) ([]byte, e
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.Links[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.Links[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -457,38 +452,33 @@ type V1TestcaserunskippedSubjectField struct {
 
 func (v *V1TestcaserunskippedSubjectField) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	{
-		pContent := validate.Prop(p, "content")
-		if err := v.Content.validate(&pContent); err != nil {
-			return err
-		}
+	if err := v.Content.validate(&validate.Path{Parent: p, Key: "content"}); err != nil {
+		return err
 	}
 	return nil
 }
 
-func (v *V1TestcaserunskippedSubjectField) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunskippedSubjectField) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Source != nil {
 		b = append(b, ",\"source\":"...)
 		b = jsonenc.AppendString(b, (*v.Source))
 	}
 	b = append(b, ",\"content\":"...)
-	if b, err = v.Content.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Content.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if len(b) == start {
@@ -509,27 +499,24 @@ type V1TestcaserunskippedSubjectFieldContent struct {
 
 func (v *V1TestcaserunskippedSubjectFieldContent) validate(p *validate.Path) error {
 	if v.Environment != nil {
-		pEnvironment := validate.Prop(p, "environment")
-		if err := (*v.Environment).validate(&pEnvironment); err != nil {
+		if err := (*v.Environment).validate(&validate.Path{Parent: p, Key: "environment"}); err != nil {
 			return err
 		}
 	}
 	if v.TestSuiteRun != nil {
-		pTestSuiteRun := validate.Prop(p, "testSuiteRun")
-		if err := (*v.TestSuiteRun).validate(&pTestSuiteRun); err != nil {
+		if err := (*v.TestSuiteRun).validate(&validate.Path{Parent: p, Key: "testSuiteRun"}); err != nil {
 			return err
 		}
 	}
 	if v.TestCase != nil {
-		pTestCase := validate.Prop(p, "testCase")
-		if err := (*v.TestCase).validate(&pTestCase); err != nil {
+		if err := (*v.TestCase).validate(&validate.Path{Parent: p, Key: "testCase"}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (v *V1TestcaserunskippedSubjectFieldContent) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunskippedSubjectFieldContent) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -542,19 +529,19 @@ func (v *V1TestcaserunskippedSubjectFieldContent) appendJSON(b []byte, depth int
 	}
 	if v.Environment != nil {
 		b = append(b, ",\"environment\":"...)
-		if b, err = (*v.Environment).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Environment).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	if v.TestSuiteRun != nil {
 		b = append(b, ",\"testSuiteRun\":"...)
-		if b, err = (*v.TestSuiteRun).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.TestSuiteRun).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	if v.TestCase != nil {
 		b = append(b, ",\"testCase\":"...)
-		if b, err = (*v.TestCase).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.TestCase).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -574,35 +561,32 @@ type V1TestcaserunskippedSubjectFieldContentEnvironment struct {
 
 func (v *V1TestcaserunskippedSubjectFieldContentEnvironment) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/content/properties/environment/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/content/properties/environment/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	if v.Source != nil {
-		pSource := validate.Prop(p, "source")
 		{
 			n := utf8.RuneCountInString((*v.Source))
 			if n < 1 {
-				return validate.Fail(&pSource, "#/properties/subject/properties/content/properties/environment/properties/source/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "source"}, "#/properties/subject/properties/content/properties/environment/properties/source/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	return nil
 }
 
-func (v *V1TestcaserunskippedSubjectFieldContentEnvironment) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunskippedSubjectFieldContentEnvironment) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Source != nil {
 		b = append(b, ",\"source\":"...)
 		b = jsonenc.AppendString(b, (*v.Source))
@@ -623,26 +607,24 @@ type V1TestcaserunskippedSubjectFieldContentTestSuiteRun struct {
 
 func (v *V1TestcaserunskippedSubjectFieldContentTestSuiteRun) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/content/properties/testSuiteRun/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/content/properties/testSuiteRun/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	return nil
 }
 
-func (v *V1TestcaserunskippedSubjectFieldContentTestSuiteRun) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunskippedSubjectFieldContentTestSuiteRun) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Source != nil {
 		b = append(b, ",\"source\":"...)
 		b = jsonenc.AppendString(b, (*v.Source))
@@ -666,34 +648,31 @@ type V1TestcaserunskippedSubjectFieldContentTestCase struct {
 
 func (v *V1TestcaserunskippedSubjectFieldContentTestCase) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/content/properties/testCase/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/content/properties/testCase/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	if v.Type != nil {
-		pType := validate.Prop(p, "type")
 		switch string((*v.Type)) {
 		case "performance", "functional", "unit", "security", "compliance", "integration", "e2e", "other":
 		default:
-			return validate.Fail(&pType, "#/properties/subject/properties/content/properties/testCase/properties/type/enum", "value must be one of the enum values, got %q", string((*v.Type)))
+			return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/properties/subject/properties/content/properties/testCase/properties/type/enum", "value must be one of the enum values, got %q", string((*v.Type)))
 		}
 	}
 	return nil
 }
 
-func (v *V1TestcaserunskippedSubjectFieldContentTestCase) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestcaserunskippedSubjectFieldContentTestCase) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Version != nil {
 		b = append(b, ",\"version\":"...)
 		b = jsonenc.AppendString(b, (*v.Version))

@@ -203,21 +203,14 @@ func (*V1Testoutputpublished) ValidateJSON(data []byte) error {
 }
 
 func (v *V1Testoutputpublished) validate(p *validate.Path) error {
-	{
-		pContext := validate.Prop(p, "context")
-		if err := v.Context.validate(&pContext); err != nil {
-			return err
-		}
+	if err := v.Context.validate(&validate.Path{Parent: p, Key: "context"}); err != nil {
+		return err
 	}
-	{
-		pSubjectField := validate.Prop(p, "subject")
-		if err := v.SubjectField.validate(&pSubjectField); err != nil {
-			return err
-		}
+	if err := v.SubjectField.validate(&validate.Path{Parent: p, Key: "subject"}); err != nil {
+		return err
 	}
 	if v.CustomData != nil {
-		pCustomData := validate.Prop(p, "customData")
-		if err := v1TestoutputpublishedFallback1.Validate(&pCustomData, v.CustomData); err != nil {
+		if err := v1TestoutputpublishedFallback1.Validate(&validate.Path{Parent: p, Key: "customData"}, v.CustomData); err != nil {
 			return err
 		}
 	}
@@ -229,14 +222,26 @@ func (v *V1Testoutputpublished) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *V1Testoutputpublished) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *V1Testoutputpublished) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *V1Testoutputpublished) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *V1Testoutputpublished) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -244,11 +249,11 @@ func (v *V1Testoutputpublished) appendJSON(b []byte, depth int) ([]byte, error) 
 	_ = err
 	start := len(b)
 	b = append(b, ",\"context\":"...)
-	if b, err = v.Context.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Context.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	b = append(b, ",\"subject\":"...)
-	if b, err = v.SubjectField.appendJSON(b, depth+1); err != nil {
+	if b, err = v.SubjectField.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.CustomData != nil {
@@ -283,62 +288,47 @@ type V1TestoutputpublishedContext struct {
 
 func (v *V1TestoutputpublishedContext) validate(p *validate.Path) error {
 	{
-		pSpecversion := validate.Prop(p, "specversion")
-		{
-			n := utf8.RuneCountInString(v.Specversion)
-			if n < 1 {
-				return validate.Fail(&pSpecversion, "#/properties/context/properties/specversion/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Specversion)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "specversion"}, "#/properties/context/properties/specversion/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/context/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/context/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	{
-		pSource := validate.Prop(p, "source")
-		{
-			n := utf8.RuneCountInString(v.Source)
-			if n < 1 {
-				return validate.Fail(&pSource, "#/properties/context/properties/source/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Source)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "source"}, "#/properties/context/properties/source/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	{
-		pType := validate.Prop(p, "type")
-		switch string(v.Type) {
-		case "dev.cdevents.testoutput.published.0.3.0":
-		default:
-			return validate.Fail(&pType, "#/properties/context/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
-		}
+	switch string(v.Type) {
+	case "dev.cdevents.testoutput.published.0.3.0":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/properties/context/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
 	}
 	if v.SchemaURI != nil {
-		pSchemaURI := validate.Prop(p, "schemaUri")
 		{
 			n := utf8.RuneCountInString((*v.SchemaURI))
 			if n < 1 {
-				return validate.Fail(&pSchemaURI, "#/properties/context/properties/schemaUri/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "schemaUri"}, "#/properties/context/properties/schemaUri/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if v.ChainID != nil {
-		pChainID := validate.Prop(p, "chainId")
 		{
 			n := utf8.RuneCountInString((*v.ChainID))
 			if n < 1 {
-				return validate.Fail(&pChainID, "#/properties/context/properties/chainId/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "chainId"}, "#/properties/context/properties/chainId/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if len(v.Links) > 0 {
-		pLinks := validate.Prop(p, "links")
 		for i := range v.Links {
-			pi := validate.Item(&pLinks, i)
+			pi := validate.Item(&validate.Path{Parent: p, Key: "links"}, i)
 			if err := v.Links[i].validate(&pi); err != nil {
 				return err
 			}
@@ -347,23 +337,28 @@ func (v *V1TestoutputpublishedContext) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *V1TestoutputpublishedContext) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestoutputpublishedContext) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"specversion\":"...)
-	b = jsonenc.AppendString(b, v.Specversion)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
-	b = append(b, ",\"source\":"...)
-	b = jsonenc.AppendString(b, v.Source)
-	b = append(b, ",\"type\":"...)
-	b = jsonenc.AppendString(b, string(v.Type))
-	b = append(b, ",\"timestamp\":"...)
-	b = jsonenc.AppendString(b, v.Timestamp)
+	b = append(b, ",\"specversion\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Specversion)
+	b = append(b, "\",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, "\",\"source\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Source)
+	b = append(b, "\",\"type\":\""...)
+	if valid {
+		b = append(b, string(v.Type)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Type))
+	}
+	b = append(b, "\",\"timestamp\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Timestamp)
+	b = append(b, '"')
 	if v.SchemaURI != nil {
 		b = append(b, ",\"schemaUri\":"...)
 		b = jsonenc.AppendString(b, (*v.SchemaURI))
@@ -382,7 +377,7 @@ func (v *V1TestoutputpublishedContext) appendJSON(b []byte, depth int) ([]byte, 
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.Links[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.Links[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -423,38 +418,33 @@ type V1TestoutputpublishedSubjectField struct {
 
 func (v *V1TestoutputpublishedSubjectField) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	{
-		pContent := validate.Prop(p, "content")
-		if err := v.Content.validate(&pContent); err != nil {
-			return err
-		}
+	if err := v.Content.validate(&validate.Path{Parent: p, Key: "content"}); err != nil {
+		return err
 	}
 	return nil
 }
 
-func (v *V1TestoutputpublishedSubjectField) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestoutputpublishedSubjectField) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Source != nil {
 		b = append(b, ",\"source\":"...)
 		b = jsonenc.AppendString(b, (*v.Source))
 	}
 	b = append(b, ",\"content\":"...)
-	if b, err = v.Content.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Content.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if len(b) == start {
@@ -474,47 +464,45 @@ type V1TestoutputpublishedSubjectFieldContent struct {
 }
 
 func (v *V1TestoutputpublishedSubjectFieldContent) validate(p *validate.Path) error {
-	{
-		pOutputType := validate.Prop(p, "outputType")
-		switch string(v.OutputType) {
-		case "report", "video", "image", "log", "other":
-		default:
-			return validate.Fail(&pOutputType, "#/properties/subject/properties/content/properties/outputType/enum", "value must be one of the enum values, got %q", string(v.OutputType))
-		}
+	switch string(v.OutputType) {
+	case "report", "video", "image", "log", "other":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "outputType"}, "#/properties/subject/properties/content/properties/outputType/enum", "value must be one of the enum values, got %q", string(v.OutputType))
 	}
-	{
-		pFormat := validate.Prop(p, "format")
-		if err := v1TestoutputpublishedFallback0.Validate(&pFormat, v.Format); err != nil {
-			return err
-		}
+	if err := v1TestoutputpublishedFallback0.Validate(&validate.Path{Parent: p, Key: "format"}, v.Format); err != nil {
+		return err
 	}
 	if v.TestCaseRun != nil {
-		pTestCaseRun := validate.Prop(p, "testCaseRun")
-		if err := (*v.TestCaseRun).validate(&pTestCaseRun); err != nil {
+		if err := (*v.TestCaseRun).validate(&validate.Path{Parent: p, Key: "testCaseRun"}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (v *V1TestoutputpublishedSubjectFieldContent) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestoutputpublishedSubjectFieldContent) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"outputType\":"...)
-	b = jsonenc.AppendString(b, string(v.OutputType))
-	b = append(b, ",\"format\":"...)
-	b = jsonenc.AppendString(b, v.Format)
+	b = append(b, ",\"outputType\":\""...)
+	if valid {
+		b = append(b, string(v.OutputType)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.OutputType))
+	}
+	b = append(b, "\",\"format\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Format)
+	b = append(b, '"')
 	if v.URI != nil {
 		b = append(b, ",\"uri\":"...)
 		b = jsonenc.AppendString(b, (*v.URI))
 	}
 	if v.TestCaseRun != nil {
 		b = append(b, ",\"testCaseRun\":"...)
-		if b, err = (*v.TestCaseRun).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.TestCaseRun).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -555,26 +543,24 @@ type V1TestoutputpublishedSubjectFieldContentTestCaseRun struct {
 
 func (v *V1TestoutputpublishedSubjectFieldContentTestCaseRun) validate(p *validate.Path) error {
 	{
-		pID := validate.Prop(p, "id")
-		{
-			n := utf8.RuneCountInString(v.ID)
-			if n < 1 {
-				return validate.Fail(&pID, "#/properties/subject/properties/content/properties/testCaseRun/properties/id/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.ID)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "id"}, "#/properties/subject/properties/content/properties/testCaseRun/properties/id/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	return nil
 }
 
-func (v *V1TestoutputpublishedSubjectFieldContentTestCaseRun) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *V1TestoutputpublishedSubjectFieldContentTestCaseRun) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"id\":"...)
-	b = jsonenc.AppendString(b, v.ID)
+	b = append(b, ",\"id\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ID)
+	b = append(b, '"')
 	if v.Source != nil {
 		b = append(b, ",\"source\":"...)
 		b = jsonenc.AppendString(b, (*v.Source))

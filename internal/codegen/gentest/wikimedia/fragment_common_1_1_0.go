@@ -91,51 +91,43 @@ type FragmentCommon110Meta struct {
 
 func (v *FragmentCommon110Meta) validate(p *validate.Path) error {
 	if v.Domain != nil {
-		pDomain := validate.Prop(p, "domain")
 		{
 			n := utf8.RuneCountInString((*v.Domain))
 			if n < 1 {
-				return validate.Fail(&pDomain, "#/properties/meta/properties/domain/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "domain"}, "#/properties/meta/properties/domain/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
+	if !validate.DateTime(v.Dt) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "dt"}, "#/properties/meta/properties/dt/format", "%q is not valid date-time", v.Dt)
+	}
 	{
-		pDt := validate.Prop(p, "dt")
-		if !validate.DateTime(v.Dt) {
-			return validate.Fail(&pDt, "#/properties/meta/properties/dt/format", "%q is not valid date-time", v.Dt)
-		}
-		{
-			n := utf8.RuneCountInString(v.Dt)
-			if n > 128 {
-				return validate.Fail(&pDt, "#/properties/meta/properties/dt/maxLength", "length must be <= 128, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Dt)
+		if n > 128 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "dt"}, "#/properties/meta/properties/dt/maxLength", "length must be <= 128, but got %d", n)
 		}
 	}
 	{
-		pStream := validate.Prop(p, "stream")
-		{
-			n := utf8.RuneCountInString(v.Stream)
-			if n < 1 {
-				return validate.Fail(&pStream, "#/properties/meta/properties/stream/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Stream)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "stream"}, "#/properties/meta/properties/stream/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	if v.URI != nil {
-		pURI := validate.Prop(p, "uri")
 		if !fragmentCommon110Format0.Valid((*v.URI)) {
-			return validate.Fail(&pURI, "#/properties/meta/properties/uri/format", "%q is not valid uri-reference", (*v.URI))
+			return validate.Fail(&validate.Path{Parent: p, Key: "uri"}, "#/properties/meta/properties/uri/format", "%q is not valid uri-reference", (*v.URI))
 		}
 		{
 			n := utf8.RuneCountInString((*v.URI))
 			if n > 8192 {
-				return validate.Fail(&pURI, "#/properties/meta/properties/uri/maxLength", "length must be <= 8192, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "uri"}, "#/properties/meta/properties/uri/maxLength", "length must be <= 8192, but got %d", n)
 			}
 		}
 	}
 	return nil
 }
 
-func (v *FragmentCommon110Meta) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *FragmentCommon110Meta) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -146,8 +138,13 @@ func (v *FragmentCommon110Meta) appendJSON(b []byte, depth int) ([]byte, error) 
 		b = append(b, ",\"domain\":"...)
 		b = jsonenc.AppendString(b, (*v.Domain))
 	}
-	b = append(b, ",\"dt\":"...)
-	b = jsonenc.AppendString(b, v.Dt)
+	b = append(b, ",\"dt\":\""...)
+	if valid {
+		b = append(b, v.Dt...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Dt)
+	}
+	b = append(b, '"')
 	if v.ID != nil {
 		b = append(b, ",\"id\":"...)
 		b = jsonenc.AppendString(b, (*v.ID))
@@ -156,8 +153,9 @@ func (v *FragmentCommon110Meta) appendJSON(b []byte, depth int) ([]byte, error) 
 		b = append(b, ",\"request_id\":"...)
 		b = jsonenc.AppendString(b, (*v.RequestID))
 	}
-	b = append(b, ",\"stream\":"...)
-	b = jsonenc.AppendString(b, v.Stream)
+	b = append(b, ",\"stream\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Stream)
+	b = append(b, '"')
 	if v.URI != nil {
 		b = append(b, ",\"uri\":"...)
 		b = jsonenc.AppendString(b, (*v.URI))

@@ -75,18 +75,17 @@ type FragmentHTTP120HTTP struct {
 
 func (v *FragmentHTTP120HTTP) validate(p *validate.Path) error {
 	if v.StatusCode != nil {
-		pStatusCode := validate.Prop(p, "status_code")
 		if (*v.StatusCode) < -9007199254740991 {
-			return validate.Fail(&pStatusCode, "#/properties/http/properties/status_code/minimum", "must be >= -9007199254740991, but got %d", (*v.StatusCode))
+			return validate.Fail(&validate.Path{Parent: p, Key: "status_code"}, "#/properties/http/properties/status_code/minimum", "must be >= -9007199254740991, but got %d", (*v.StatusCode))
 		}
 		if (*v.StatusCode) > 9007199254740991 {
-			return validate.Fail(&pStatusCode, "#/properties/http/properties/status_code/maximum", "must be <= 9007199254740991, but got %d", (*v.StatusCode))
+			return validate.Fail(&validate.Path{Parent: p, Key: "status_code"}, "#/properties/http/properties/status_code/maximum", "must be <= 9007199254740991, but got %d", (*v.StatusCode))
 		}
 	}
 	return nil
 }
 
-func (v *FragmentHTTP120HTTP) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *FragmentHTTP120HTTP) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}

@@ -131,51 +131,43 @@ type FragmentMediawikiCommon100Meta struct {
 
 func (v *FragmentMediawikiCommon100Meta) validate(p *validate.Path) error {
 	if v.URI != nil {
-		pURI := validate.Prop(p, "uri")
 		if !fragmentMediawikiCommon100Format0.Valid((*v.URI)) {
-			return validate.Fail(&pURI, "#/properties/meta/properties/uri/format", "%q is not valid uri-reference", (*v.URI))
+			return validate.Fail(&validate.Path{Parent: p, Key: "uri"}, "#/properties/meta/properties/uri/format", "%q is not valid uri-reference", (*v.URI))
 		}
 		{
 			n := utf8.RuneCountInString((*v.URI))
 			if n > 8192 {
-				return validate.Fail(&pURI, "#/properties/meta/properties/uri/maxLength", "length must be <= 8192, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "uri"}, "#/properties/meta/properties/uri/maxLength", "length must be <= 8192, but got %d", n)
 			}
 		}
 	}
+	if !validate.DateTime(v.Dt) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "dt"}, "#/properties/meta/properties/dt/format", "%q is not valid date-time", v.Dt)
+	}
 	{
-		pDt := validate.Prop(p, "dt")
-		if !validate.DateTime(v.Dt) {
-			return validate.Fail(&pDt, "#/properties/meta/properties/dt/format", "%q is not valid date-time", v.Dt)
-		}
-		{
-			n := utf8.RuneCountInString(v.Dt)
-			if n > 128 {
-				return validate.Fail(&pDt, "#/properties/meta/properties/dt/maxLength", "length must be <= 128, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Dt)
+		if n > 128 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "dt"}, "#/properties/meta/properties/dt/maxLength", "length must be <= 128, but got %d", n)
 		}
 	}
 	if v.Domain != nil {
-		pDomain := validate.Prop(p, "domain")
 		{
 			n := utf8.RuneCountInString((*v.Domain))
 			if n < 1 {
-				return validate.Fail(&pDomain, "#/properties/meta/properties/domain/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "domain"}, "#/properties/meta/properties/domain/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	{
-		pStream := validate.Prop(p, "stream")
-		{
-			n := utf8.RuneCountInString(v.Stream)
-			if n < 1 {
-				return validate.Fail(&pStream, "#/properties/meta/properties/stream/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Stream)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "stream"}, "#/properties/meta/properties/stream/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	return nil
 }
 
-func (v *FragmentMediawikiCommon100Meta) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *FragmentMediawikiCommon100Meta) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -194,14 +186,20 @@ func (v *FragmentMediawikiCommon100Meta) appendJSON(b []byte, depth int) ([]byte
 		b = append(b, ",\"id\":"...)
 		b = jsonenc.AppendString(b, (*v.ID))
 	}
-	b = append(b, ",\"dt\":"...)
-	b = jsonenc.AppendString(b, v.Dt)
+	b = append(b, ",\"dt\":\""...)
+	if valid {
+		b = append(b, v.Dt...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Dt)
+	}
+	b = append(b, '"')
 	if v.Domain != nil {
 		b = append(b, ",\"domain\":"...)
 		b = jsonenc.AppendString(b, (*v.Domain))
 	}
-	b = append(b, ",\"stream\":"...)
-	b = jsonenc.AppendString(b, v.Stream)
+	b = append(b, ",\"stream\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Stream)
+	b = append(b, '"')
 	if len(b) == start {
 		b = append(b, '{')
 	} else {
@@ -228,63 +226,54 @@ type FragmentMediawikiCommon100Performer struct {
 
 func (v *FragmentMediawikiCommon100Performer) validate(p *validate.Path) error {
 	if v.UserID != nil {
-		pUserID := validate.Prop(p, "user_id")
 		if (*v.UserID) < -9007199254740991 {
-			return validate.Fail(&pUserID, "#/properties/performer/properties/user_id/minimum", "must be >= -9007199254740991, but got %d", (*v.UserID))
+			return validate.Fail(&validate.Path{Parent: p, Key: "user_id"}, "#/properties/performer/properties/user_id/minimum", "must be >= -9007199254740991, but got %d", (*v.UserID))
 		}
 		if (*v.UserID) > 9007199254740991 {
-			return validate.Fail(&pUserID, "#/properties/performer/properties/user_id/maximum", "must be <= 9007199254740991, but got %d", (*v.UserID))
+			return validate.Fail(&validate.Path{Parent: p, Key: "user_id"}, "#/properties/performer/properties/user_id/maximum", "must be <= 9007199254740991, but got %d", (*v.UserID))
 		}
 	}
 	{
-		pUserText := validate.Prop(p, "user_text")
+		n := utf8.RuneCountInString(v.UserText)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "user_text"}, "#/properties/performer/properties/user_text/minLength", "length must be >= 1, but got %d", n)
+		}
+	}
+	if v.UserGroups == nil {
+		return validate.Fail(&validate.Path{Parent: p, Key: "user_groups"}, "#/properties/performer/properties/user_groups/type", "got null, want array")
+	}
+	for i := range v.UserGroups {
+		pi := validate.Item(&validate.Path{Parent: p, Key: "user_groups"}, i)
 		{
-			n := utf8.RuneCountInString(v.UserText)
+			n := utf8.RuneCountInString(v.UserGroups[i])
 			if n < 1 {
-				return validate.Fail(&pUserText, "#/properties/performer/properties/user_text/minLength", "length must be >= 1, but got %d", n)
-			}
-		}
-	}
-	{
-		pUserGroups := validate.Prop(p, "user_groups")
-		if v.UserGroups == nil {
-			return validate.Fail(&pUserGroups, "#/properties/performer/properties/user_groups/type", "got null, want array")
-		}
-		for i := range v.UserGroups {
-			pi := validate.Item(&pUserGroups, i)
-			{
-				n := utf8.RuneCountInString(v.UserGroups[i])
-				if n < 1 {
-					return validate.Fail(&pi, "#/properties/performer/properties/user_groups/items/minLength", "length must be >= 1, but got %d", n)
-				}
+				return validate.Fail(&pi, "#/properties/performer/properties/user_groups/items/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	if v.UserRegistrationDt != nil {
-		pUserRegistrationDt := validate.Prop(p, "user_registration_dt")
 		if !validate.DateTime((*v.UserRegistrationDt)) {
-			return validate.Fail(&pUserRegistrationDt, "#/properties/performer/properties/user_registration_dt/format", "%q is not valid date-time", (*v.UserRegistrationDt))
+			return validate.Fail(&validate.Path{Parent: p, Key: "user_registration_dt"}, "#/properties/performer/properties/user_registration_dt/format", "%q is not valid date-time", (*v.UserRegistrationDt))
 		}
 		{
 			n := utf8.RuneCountInString((*v.UserRegistrationDt))
 			if n > 128 {
-				return validate.Fail(&pUserRegistrationDt, "#/properties/performer/properties/user_registration_dt/maxLength", "length must be <= 128, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "user_registration_dt"}, "#/properties/performer/properties/user_registration_dt/maxLength", "length must be <= 128, but got %d", n)
 			}
 		}
 	}
 	if v.UserEditCount != nil {
-		pUserEditCount := validate.Prop(p, "user_edit_count")
 		if (*v.UserEditCount) < 0 {
-			return validate.Fail(&pUserEditCount, "#/properties/performer/properties/user_edit_count/minimum", "must be >= 0, but got %d", (*v.UserEditCount))
+			return validate.Fail(&validate.Path{Parent: p, Key: "user_edit_count"}, "#/properties/performer/properties/user_edit_count/minimum", "must be >= 0, but got %d", (*v.UserEditCount))
 		}
 		if (*v.UserEditCount) > 9007199254740991 {
-			return validate.Fail(&pUserEditCount, "#/properties/performer/properties/user_edit_count/maximum", "must be <= 9007199254740991, but got %d", (*v.UserEditCount))
+			return validate.Fail(&validate.Path{Parent: p, Key: "user_edit_count"}, "#/properties/performer/properties/user_edit_count/maximum", "must be <= 9007199254740991, but got %d", (*v.UserEditCount))
 		}
 	}
 	return nil
 }
 
-func (v *FragmentMediawikiCommon100Performer) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *FragmentMediawikiCommon100Performer) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -295,9 +284,9 @@ func (v *FragmentMediawikiCommon100Performer) appendJSON(b []byte, depth int) ([
 		b = append(b, ",\"user_id\":"...)
 		b = jsonenc.AppendInt(b, (*v.UserID))
 	}
-	b = append(b, ",\"user_text\":"...)
-	b = jsonenc.AppendString(b, v.UserText)
-	b = append(b, ",\"user_groups\":"...)
+	b = append(b, ",\"user_text\":\""...)
+	b = jsonenc.AppendStringBody(b, v.UserText)
+	b = append(b, "\",\"user_groups\":"...)
 	if v.UserGroups == nil {
 		b = append(b, "null"...)
 	} else {

@@ -145,51 +145,43 @@ type FragmentMediawikiCommon200Meta struct {
 
 func (v *FragmentMediawikiCommon200Meta) validate(p *validate.Path) error {
 	if v.Domain != nil {
-		pDomain := validate.Prop(p, "domain")
 		{
 			n := utf8.RuneCountInString((*v.Domain))
 			if n < 1 {
-				return validate.Fail(&pDomain, "#/properties/meta/properties/domain/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "domain"}, "#/properties/meta/properties/domain/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
+	if !validate.DateTime(v.Dt) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "dt"}, "#/properties/meta/properties/dt/format", "%q is not valid date-time", v.Dt)
+	}
 	{
-		pDt := validate.Prop(p, "dt")
-		if !validate.DateTime(v.Dt) {
-			return validate.Fail(&pDt, "#/properties/meta/properties/dt/format", "%q is not valid date-time", v.Dt)
-		}
-		{
-			n := utf8.RuneCountInString(v.Dt)
-			if n > 128 {
-				return validate.Fail(&pDt, "#/properties/meta/properties/dt/maxLength", "length must be <= 128, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Dt)
+		if n > 128 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "dt"}, "#/properties/meta/properties/dt/maxLength", "length must be <= 128, but got %d", n)
 		}
 	}
 	{
-		pStream := validate.Prop(p, "stream")
-		{
-			n := utf8.RuneCountInString(v.Stream)
-			if n < 1 {
-				return validate.Fail(&pStream, "#/properties/meta/properties/stream/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Stream)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "stream"}, "#/properties/meta/properties/stream/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
 	if v.URI != nil {
-		pURI := validate.Prop(p, "uri")
 		if !fragmentMediawikiCommon200Format0.Valid((*v.URI)) {
-			return validate.Fail(&pURI, "#/properties/meta/properties/uri/format", "%q is not valid uri-reference", (*v.URI))
+			return validate.Fail(&validate.Path{Parent: p, Key: "uri"}, "#/properties/meta/properties/uri/format", "%q is not valid uri-reference", (*v.URI))
 		}
 		{
 			n := utf8.RuneCountInString((*v.URI))
 			if n > 8192 {
-				return validate.Fail(&pURI, "#/properties/meta/properties/uri/maxLength", "length must be <= 8192, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "uri"}, "#/properties/meta/properties/uri/maxLength", "length must be <= 8192, but got %d", n)
 			}
 		}
 	}
 	return nil
 }
 
-func (v *FragmentMediawikiCommon200Meta) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *FragmentMediawikiCommon200Meta) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -200,8 +192,13 @@ func (v *FragmentMediawikiCommon200Meta) appendJSON(b []byte, depth int) ([]byte
 		b = append(b, ",\"domain\":"...)
 		b = jsonenc.AppendString(b, (*v.Domain))
 	}
-	b = append(b, ",\"dt\":"...)
-	b = jsonenc.AppendString(b, v.Dt)
+	b = append(b, ",\"dt\":\""...)
+	if valid {
+		b = append(b, v.Dt...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Dt)
+	}
+	b = append(b, '"')
 	if v.ID != nil {
 		b = append(b, ",\"id\":"...)
 		b = jsonenc.AppendString(b, (*v.ID))
@@ -210,8 +207,9 @@ func (v *FragmentMediawikiCommon200Meta) appendJSON(b []byte, depth int) ([]byte
 		b = append(b, ",\"request_id\":"...)
 		b = jsonenc.AppendString(b, (*v.RequestID))
 	}
-	b = append(b, ",\"stream\":"...)
-	b = jsonenc.AppendString(b, v.Stream)
+	b = append(b, ",\"stream\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Stream)
+	b = append(b, '"')
 	if v.URI != nil {
 		b = append(b, ",\"uri\":"...)
 		b = jsonenc.AppendString(b, (*v.URI))
@@ -242,18 +240,16 @@ type FragmentMediawikiCommon200Performer struct {
 
 func (v *FragmentMediawikiCommon200Performer) validate(p *validate.Path) error {
 	if v.UserEditCount != nil {
-		pUserEditCount := validate.Prop(p, "user_edit_count")
 		if (*v.UserEditCount) < 0 {
-			return validate.Fail(&pUserEditCount, "#/properties/performer/properties/user_edit_count/minimum", "must be >= 0, but got %d", (*v.UserEditCount))
+			return validate.Fail(&validate.Path{Parent: p, Key: "user_edit_count"}, "#/properties/performer/properties/user_edit_count/minimum", "must be >= 0, but got %d", (*v.UserEditCount))
 		}
 		if (*v.UserEditCount) > 9007199254740991 {
-			return validate.Fail(&pUserEditCount, "#/properties/performer/properties/user_edit_count/maximum", "must be <= 9007199254740991, but got %d", (*v.UserEditCount))
+			return validate.Fail(&validate.Path{Parent: p, Key: "user_edit_count"}, "#/properties/performer/properties/user_edit_count/maximum", "must be <= 9007199254740991, but got %d", (*v.UserEditCount))
 		}
 	}
 	if len(v.UserGroups) > 0 {
-		pUserGroups := validate.Prop(p, "user_groups")
 		for i := range v.UserGroups {
-			pi := validate.Item(&pUserGroups, i)
+			pi := validate.Item(&validate.Path{Parent: p, Key: "user_groups"}, i)
 			{
 				n := utf8.RuneCountInString(v.UserGroups[i])
 				if n < 1 {
@@ -263,39 +259,36 @@ func (v *FragmentMediawikiCommon200Performer) validate(p *validate.Path) error {
 		}
 	}
 	if v.UserID != nil {
-		pUserID := validate.Prop(p, "user_id")
 		if (*v.UserID) < -9007199254740991 {
-			return validate.Fail(&pUserID, "#/properties/performer/properties/user_id/minimum", "must be >= -9007199254740991, but got %d", (*v.UserID))
+			return validate.Fail(&validate.Path{Parent: p, Key: "user_id"}, "#/properties/performer/properties/user_id/minimum", "must be >= -9007199254740991, but got %d", (*v.UserID))
 		}
 		if (*v.UserID) > 9007199254740991 {
-			return validate.Fail(&pUserID, "#/properties/performer/properties/user_id/maximum", "must be <= 9007199254740991, but got %d", (*v.UserID))
+			return validate.Fail(&validate.Path{Parent: p, Key: "user_id"}, "#/properties/performer/properties/user_id/maximum", "must be <= 9007199254740991, but got %d", (*v.UserID))
 		}
 	}
 	if v.UserRegistrationDt != nil {
-		pUserRegistrationDt := validate.Prop(p, "user_registration_dt")
 		if !validate.DateTime((*v.UserRegistrationDt)) {
-			return validate.Fail(&pUserRegistrationDt, "#/properties/performer/properties/user_registration_dt/format", "%q is not valid date-time", (*v.UserRegistrationDt))
+			return validate.Fail(&validate.Path{Parent: p, Key: "user_registration_dt"}, "#/properties/performer/properties/user_registration_dt/format", "%q is not valid date-time", (*v.UserRegistrationDt))
 		}
 		{
 			n := utf8.RuneCountInString((*v.UserRegistrationDt))
 			if n > 128 {
-				return validate.Fail(&pUserRegistrationDt, "#/properties/performer/properties/user_registration_dt/maxLength", "length must be <= 128, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "user_registration_dt"}, "#/properties/performer/properties/user_registration_dt/maxLength", "length must be <= 128, but got %d", n)
 			}
 		}
 	}
 	if v.UserText != nil {
-		pUserText := validate.Prop(p, "user_text")
 		{
 			n := utf8.RuneCountInString((*v.UserText))
 			if n < 1 {
-				return validate.Fail(&pUserText, "#/properties/performer/properties/user_text/minLength", "length must be >= 1, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "user_text"}, "#/properties/performer/properties/user_text/minLength", "length must be >= 1, but got %d", n)
 			}
 		}
 	}
 	return nil
 }
 
-func (v *FragmentMediawikiCommon200Performer) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *FragmentMediawikiCommon200Performer) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}

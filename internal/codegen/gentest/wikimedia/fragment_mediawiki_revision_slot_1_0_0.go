@@ -60,42 +60,39 @@ type FragmentMediawikiRevisionSlot100 struct {
 
 func (v *FragmentMediawikiRevisionSlot100) validate(p *validate.Path) error {
 	if v.RevSlotOriginRevID != nil {
-		pRevSlotOriginRevID := validate.Prop(p, "rev_slot_origin_rev_id")
 		if (*v.RevSlotOriginRevID) < 0 {
-			return validate.Fail(&pRevSlotOriginRevID, "#/properties/rev_slot_origin_rev_id/minimum", "must be >= 0, but got %d", (*v.RevSlotOriginRevID))
+			return validate.Fail(&validate.Path{Parent: p, Key: "rev_slot_origin_rev_id"}, "#/properties/rev_slot_origin_rev_id/minimum", "must be >= 0, but got %d", (*v.RevSlotOriginRevID))
 		}
 		if (*v.RevSlotOriginRevID) > 9007199254740991 {
-			return validate.Fail(&pRevSlotOriginRevID, "#/properties/rev_slot_origin_rev_id/maximum", "must be <= 9007199254740991, but got %d", (*v.RevSlotOriginRevID))
+			return validate.Fail(&validate.Path{Parent: p, Key: "rev_slot_origin_rev_id"}, "#/properties/rev_slot_origin_rev_id/maximum", "must be <= 9007199254740991, but got %d", (*v.RevSlotOriginRevID))
 		}
 	}
-	{
-		pRevSlotSize := validate.Prop(p, "rev_slot_size")
-		if v.RevSlotSize < 0 {
-			return validate.Fail(&pRevSlotSize, "#/properties/rev_slot_size/minimum", "must be >= 0, but got %d", v.RevSlotSize)
-		}
-		if v.RevSlotSize > 9007199254740991 {
-			return validate.Fail(&pRevSlotSize, "#/properties/rev_slot_size/maximum", "must be <= 9007199254740991, but got %d", v.RevSlotSize)
-		}
+	if v.RevSlotSize < 0 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "rev_slot_size"}, "#/properties/rev_slot_size/minimum", "must be >= 0, but got %d", v.RevSlotSize)
+	}
+	if v.RevSlotSize > 9007199254740991 {
+		return validate.Fail(&validate.Path{Parent: p, Key: "rev_slot_size"}, "#/properties/rev_slot_size/maximum", "must be <= 9007199254740991, but got %d", v.RevSlotSize)
 	}
 	return nil
 }
 
-func (v *FragmentMediawikiRevisionSlot100) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *FragmentMediawikiRevisionSlot100) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"rev_slot_content_model\":"...)
-	b = jsonenc.AppendString(b, v.RevSlotContentModel)
+	b = append(b, ",\"rev_slot_content_model\":\""...)
+	b = jsonenc.AppendStringBody(b, v.RevSlotContentModel)
+	b = append(b, '"')
 	if v.RevSlotOriginRevID != nil {
 		b = append(b, ",\"rev_slot_origin_rev_id\":"...)
 		b = jsonenc.AppendInt(b, (*v.RevSlotOriginRevID))
 	}
-	b = append(b, ",\"rev_slot_sha1\":"...)
-	b = jsonenc.AppendString(b, v.RevSlotSha1)
-	b = append(b, ",\"rev_slot_size\":"...)
+	b = append(b, ",\"rev_slot_sha1\":\""...)
+	b = jsonenc.AppendStringBody(b, v.RevSlotSha1)
+	b = append(b, "\",\"rev_slot_size\":"...)
 	b = jsonenc.AppendInt(b, v.RevSlotSize)
 	if len(b) == start {
 		b = append(b, '{')

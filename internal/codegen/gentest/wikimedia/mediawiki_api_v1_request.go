@@ -3,6 +3,7 @@
 package wikimedia
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 )
@@ -90,7 +91,7 @@ type MediawikiAPIV1Request struct {
 	// Information about the HTTP request that generated this event.
 	HTTP *MediawikiAPIV1RequestHTTP `json:"http,omitempty"`
 	// Elapsed milliseconds to process request as measured by MediaWiki
-	BackendTimeMs *int64 `json:"backend_time_ms,omitempty"`
+	BackendTimeMs *json.Number `json:"backend_time_ms,omitempty"`
 	// List of error codes for any errors encountered, e.g. 'apierror-missingparam' If this field is missing or empty, no errors were encountered.
 	APIErrorCodes []string `json:"api_error_codes,omitempty"`
 	// Request parameters. These might come from http query string, or from the POST body. Sensitive params are redacted.
@@ -135,45 +136,60 @@ func (v *MediawikiAPIV1Request) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiAPIV1Request) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiAPIV1Request) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiAPIV1Request) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiAPIV1Request) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, '"')
 	if v.Database != nil {
 		b = append(b, ",\"database\":"...)
 		b = jsonenc.AppendString(b, (*v.Database))
 	}
 	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.Performer != nil {
 		b = append(b, ",\"performer\":"...)
-		if b, err = (*v.Performer).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Performer).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	if v.HTTP != nil {
 		b = append(b, ",\"http\":"...)
-		if b, err = (*v.HTTP).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.HTTP).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	if v.BackendTimeMs != nil {
 		b = append(b, ",\"backend_time_ms\":"...)
-		b = jsonenc.AppendInt(b, (*v.BackendTimeMs))
+		if b, err = jsonenc.AppendNumber(b, (*v.BackendTimeMs)); err != nil {
+			return b, err
+		}
 	}
 	if len(v.APIErrorCodes) != 0 {
 		b = append(b, ",\"api_error_codes\":"...)
@@ -230,7 +246,7 @@ func (v *MediawikiAPIV1RequestHTTP) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *MediawikiAPIV1RequestHTTP) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiAPIV1RequestHTTP) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}

@@ -153,38 +153,51 @@ func (v *MediawikiCentralnoticeCampaignV1Delete) validate(p *validate.Path) erro
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiCentralnoticeCampaignV1Delete) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiCentralnoticeCampaignV1Delete) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiCentralnoticeCampaignV1Delete) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiCentralnoticeCampaignV1Delete) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"database\":"...)
-	b = jsonenc.AppendString(b, v.Database)
+	b = append(b, ",\"database\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Database)
+	b = append(b, '"')
 	if v.Performer != nil {
 		b = append(b, ",\"performer\":"...)
-		if b, err = (*v.Performer).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Performer).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
-	b = append(b, ",\"campaign_name\":"...)
-	b = jsonenc.AppendString(b, v.CampaignName)
-	b = append(b, ",\"prior_state\":"...)
-	if b, err = v.PriorState.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"campaign_name\":\""...)
+	b = jsonenc.AppendStringBody(b, v.CampaignName)
+	b = append(b, "\",\"prior_state\":"...)
+	if b, err = v.PriorState.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.Summary != nil {
@@ -214,51 +227,50 @@ type MediawikiCentralnoticeCampaignV1DeletePriorState struct {
 }
 
 func (v *MediawikiCentralnoticeCampaignV1DeletePriorState) validate(p *validate.Path) error {
-	{
-		pStartDt := validate.Prop(p, "start_dt")
-		if !validate.DateTime(v.StartDt) {
-			return validate.Fail(&pStartDt, "#/allOf/1/properties/prior_state/properties/start_dt/format", "%q is not valid date-time", v.StartDt)
-		}
-		{
-			n := utf8.RuneCountInString(v.StartDt)
-			if n > 128 {
-				return validate.Fail(&pStartDt, "#/allOf/1/properties/prior_state/properties/start_dt/maxLength", "length must be <= 128, but got %d", n)
-			}
-		}
+	if !validate.DateTime(v.StartDt) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "start_dt"}, "#/allOf/1/properties/prior_state/properties/start_dt/format", "%q is not valid date-time", v.StartDt)
 	}
 	{
-		pEndDt := validate.Prop(p, "end_dt")
-		if !validate.DateTime(v.EndDt) {
-			return validate.Fail(&pEndDt, "#/allOf/1/properties/prior_state/properties/end_dt/format", "%q is not valid date-time", v.EndDt)
-		}
-		{
-			n := utf8.RuneCountInString(v.EndDt)
-			if n > 128 {
-				return validate.Fail(&pEndDt, "#/allOf/1/properties/prior_state/properties/end_dt/maxLength", "length must be <= 128, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.StartDt)
+		if n > 128 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "start_dt"}, "#/allOf/1/properties/prior_state/properties/start_dt/maxLength", "length must be <= 128, but got %d", n)
 		}
 	}
+	if !validate.DateTime(v.EndDt) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "end_dt"}, "#/allOf/1/properties/prior_state/properties/end_dt/format", "%q is not valid date-time", v.EndDt)
+	}
 	{
-		pBanners := validate.Prop(p, "banners")
-		if v.Banners == nil {
-			return validate.Fail(&pBanners, "#/allOf/1/properties/prior_state/properties/banners/type", "got null, want array")
+		n := utf8.RuneCountInString(v.EndDt)
+		if n > 128 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "end_dt"}, "#/allOf/1/properties/prior_state/properties/end_dt/maxLength", "length must be <= 128, but got %d", n)
 		}
+	}
+	if v.Banners == nil {
+		return validate.Fail(&validate.Path{Parent: p, Key: "banners"}, "#/allOf/1/properties/prior_state/properties/banners/type", "got null, want array")
 	}
 	return nil
 }
 
-func (v *MediawikiCentralnoticeCampaignV1DeletePriorState) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiCentralnoticeCampaignV1DeletePriorState) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"start_dt\":"...)
-	b = jsonenc.AppendString(b, v.StartDt)
-	b = append(b, ",\"end_dt\":"...)
-	b = jsonenc.AppendString(b, v.EndDt)
-	b = append(b, ",\"enabled\":"...)
+	b = append(b, ",\"start_dt\":\""...)
+	if valid {
+		b = append(b, v.StartDt...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.StartDt)
+	}
+	b = append(b, "\",\"end_dt\":\""...)
+	if valid {
+		b = append(b, v.EndDt...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.EndDt)
+	}
+	b = append(b, "\",\"enabled\":"...)
 	b = jsonenc.AppendBool(b, v.Enabled)
 	b = append(b, ",\"archived\":"...)
 	b = jsonenc.AppendBool(b, v.Archived)

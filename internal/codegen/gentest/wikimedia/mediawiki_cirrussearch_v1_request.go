@@ -3,9 +3,9 @@
 package wikimedia
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
-	"math"
 )
 
 // Subschemas of mediawiki/cirrussearch/v1.request validated by santhosh-tekuri/jsonschema
@@ -249,8 +249,20 @@ var (
 		{URL: "mem://evctl/fragment/common/1.0.0.yaml", Doc: fragmentCommon100SchemaJSON},
 		{URL: "mem://evctl/fragment/common/1.0.0", Doc: fragmentCommon100SchemaJSON},
 	}
-	mediawikiCirrussearchV1RequestDocument  = validate.NewFallbackIn(mediawikiCirrussearchV1RequestSchemaJSON, "mem://evctl/mediawiki/cirrussearch/v1/request.yaml", "", mediawikiCirrussearchV1RequestResources)
-	mediawikiCirrussearchV1RequestFallback0 = validate.NewFallbackIn(mediawikiCirrussearchV1RequestSchemaJSON, "mem://evctl/mediawiki/cirrussearch/v1/request.yaml", "", mediawikiCirrussearchV1RequestResources)
+	mediawikiCirrussearchV1RequestDocument   = validate.NewFallbackIn(mediawikiCirrussearchV1RequestSchemaJSON, "mem://evctl/mediawiki/cirrussearch/v1/request.yaml", "", mediawikiCirrussearchV1RequestResources)
+	mediawikiCirrussearchV1RequestRange0     = validate.NewRange(true, "", "", "", "")
+	mediawikiCirrussearchV1RequestRange1     = validate.NewRange(false, "", "", "", "")
+	mediawikiCirrussearchV1RequestRange2     = validate.NewRange(true, "", "", "", "")
+	mediawikiCirrussearchV1RequestRange3     = validate.NewRange(false, "", "", "", "")
+	mediawikiCirrussearchV1RequestRange4     = validate.NewRange(true, "", "", "", "")
+	mediawikiCirrussearchV1RequestRange5     = validate.NewRange(true, "", "", "", "")
+	mediawikiCirrussearchV1RequestRange6     = validate.NewRange(true, "0", "", "", "")
+	mediawikiCirrussearchV1RequestRange7     = validate.NewRange(true, "", "", "", "")
+	mediawikiCirrussearchV1RequestRange8     = validate.NewRange(true, "", "", "", "")
+	mediawikiCirrussearchV1RequestRange9     = validate.NewRange(true, "", "", "", "")
+	mediawikiCirrussearchV1RequestRange10    = validate.NewRange(true, "", "", "", "")
+	mediawikiCirrussearchV1RequestRange11    = validate.NewRange(false, "", "", "", "")
+	mediawikiCirrussearchV1RequestFallback12 = validate.NewFallbackIn(mediawikiCirrussearchV1RequestSchemaJSON, "mem://evctl/mediawiki/cirrussearch/v1/request.yaml", "", mediawikiCirrussearchV1RequestResources)
 )
 
 // MediawikiCirrussearchV1Request is the event mediawiki/cirrussearch/v1.request: A set of requests made by CirrusSearch to ElasticSearch for a single PHP execution context.
@@ -275,7 +287,7 @@ type MediawikiCirrussearchV1Request struct {
 	// List of backend tests the requests are participating in
 	BackendUserTests []string `json:"backend_user_tests,omitempty"`
 	// Total time of the CirrusSearch request in milliseconds
-	RequestTimeMs *int64 `json:"request_time_ms,omitempty"`
+	RequestTimeMs *json.Number `json:"request_time_ms,omitempty"`
 	// Final set of result pages returned for the CirrusSearch request
 	Hits []MediawikiCirrussearchV1RequestHitsItem `json:"hits,omitempty"`
 	// True if all Elasticsearch requests were given responses from cache
@@ -316,7 +328,7 @@ func (*MediawikiCirrussearchV1Request) ValidateJSON(data []byte) error {
 }
 
 func (v *MediawikiCirrussearchV1Request) validate(p *validate.Path) error {
-	return mediawikiCirrussearchV1RequestFallback0.Validate(p, v)
+	return mediawikiCirrussearchV1RequestFallback12.Validate(p, v)
 }
 
 // AppendJSON appends the JSON encoding of v to b, without validating it and
@@ -324,29 +336,41 @@ func (v *MediawikiCirrussearchV1Request) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiCirrussearchV1Request) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiCirrussearchV1Request) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiCirrussearchV1Request) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiCirrussearchV1Request) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.HTTP != nil {
 		b = append(b, ",\"http\":"...)
-		if b, err = (*v.HTTP).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.HTTP).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -405,7 +429,9 @@ func (v *MediawikiCirrussearchV1Request) appendJSON(b []byte, depth int) ([]byte
 	}
 	if v.RequestTimeMs != nil {
 		b = append(b, ",\"request_time_ms\":"...)
-		b = jsonenc.AppendInt(b, (*v.RequestTimeMs))
+		if b, err = jsonenc.AppendNumber(b, (*v.RequestTimeMs)); err != nil {
+			return b, err
+		}
 	}
 	if len(v.Hits) != 0 {
 		b = append(b, ",\"hits\":"...)
@@ -417,7 +443,7 @@ func (v *MediawikiCirrussearchV1Request) appendJSON(b []byte, depth int) ([]byte
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.Hits[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.Hits[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -438,7 +464,7 @@ func (v *MediawikiCirrussearchV1Request) appendJSON(b []byte, depth int) ([]byte
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.ElasticsearchRequests[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.ElasticsearchRequests[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -469,7 +495,7 @@ func (v *MediawikiCirrussearchV1RequestHTTP) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *MediawikiCirrussearchV1RequestHTTP) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiCirrussearchV1RequestHTTP) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -519,26 +545,30 @@ type MediawikiCirrussearchV1RequestHitsItem struct {
 	// MediaWiki page title of the result
 	PageTitle *string `json:"page_title,omitempty"`
 	// MediaWiki page id of the result. May be -1 for interwiki results
-	PageID *int64 `json:"page_id,omitempty"`
+	PageID *json.Number `json:"page_id,omitempty"`
 	// ElasticSearch index this result came from
 	Index *string `json:"index,omitempty"`
 	// Score from ElasticSearch for this result
-	Score *float64 `json:"score,omitempty"`
+	Score *json.Number `json:"score,omitempty"`
 	// The profile name for comp_suggest queries
 	ProfileName *string `json:"profile_name,omitempty"`
 }
 
 func (v *MediawikiCirrussearchV1RequestHitsItem) validate(p *validate.Path) error {
+	if v.PageID != nil {
+		if kw := mediawikiCirrussearchV1RequestRange0.Check((*v.PageID)); kw != "" {
+			return mediawikiCirrussearchV1RequestRange0.Fail(&validate.Path{Parent: p, Key: "page_id"}, "#/allOf/1/properties/hits/items/properties/page_id", kw, (*v.PageID))
+		}
+	}
 	if v.Score != nil {
-		pScore := validate.Prop(p, "score")
-		if math.IsNaN((*v.Score)) || math.IsInf((*v.Score), 0) {
-			return validate.Fail(&pScore, "#/allOf/1/properties/hits/items/properties/score/type", "%v is not a JSON number", (*v.Score))
+		if kw := mediawikiCirrussearchV1RequestRange1.Check((*v.Score)); kw != "" {
+			return mediawikiCirrussearchV1RequestRange1.Fail(&validate.Path{Parent: p, Key: "score"}, "#/allOf/1/properties/hits/items/properties/score", kw, (*v.Score))
 		}
 	}
 	return nil
 }
 
-func (v *MediawikiCirrussearchV1RequestHitsItem) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiCirrussearchV1RequestHitsItem) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -551,7 +581,9 @@ func (v *MediawikiCirrussearchV1RequestHitsItem) appendJSON(b []byte, depth int)
 	}
 	if v.PageID != nil {
 		b = append(b, ",\"page_id\":"...)
-		b = jsonenc.AppendInt(b, (*v.PageID))
+		if b, err = jsonenc.AppendNumber(b, (*v.PageID)); err != nil {
+			return b, err
+		}
 	}
 	if v.Index != nil {
 		b = append(b, ",\"index\":"...)
@@ -559,7 +591,7 @@ func (v *MediawikiCirrussearchV1RequestHitsItem) appendJSON(b []byte, depth int)
 	}
 	if v.Score != nil {
 		b = append(b, ",\"score\":"...)
-		if b, err = jsonenc.AppendFloat64(b, (*v.Score)); err != nil {
+		if b, err = jsonenc.AppendNumber(b, (*v.Score)); err != nil {
 			return b, err
 		}
 	}
@@ -584,25 +616,25 @@ type MediawikiCirrussearchV1RequestElasticsearchRequestsItem struct {
 	// The list of indices the request was performed against
 	Indices []string `json:"indices,omitempty"`
 	// Each element is a mediawiki namespace id that was searched
-	Namespaces []int64 `json:"namespaces,omitempty"`
+	Namespaces []json.Number `json:"namespaces,omitempty"`
 	// The number of milliseconds between passing the query to the Elasticsearch client library and getting the response back in the application
-	RequestTimeMs *int64 `json:"request_time_ms,omitempty"`
+	RequestTimeMs *json.Number `json:"request_time_ms,omitempty"`
 	// The number of milliseconds the query took, according to ElasticSearch
-	SearchTimeMs *int64 `json:"search_time_ms,omitempty"`
+	SearchTimeMs *json.Number `json:"search_time_ms,omitempty"`
 	// The maximum number of results requested by the application
-	Limit *int64 `json:"limit,omitempty"`
+	Limit *json.Number `json:"limit,omitempty"`
 	// The approximate total number of documents matching the query
-	HitsTotal *int64 `json:"hits_total,omitempty"`
+	HitsTotal *json.Number `json:"hits_total,omitempty"`
 	// The number of results returned to the application
-	HitsReturned *int64 `json:"hits_returned,omitempty"`
+	HitsReturned *json.Number `json:"hits_returned,omitempty"`
 	// The offset of the query
-	HitsOffset *int64 `json:"hits_offset,omitempty"`
+	HitsOffset *json.Number `json:"hits_offset,omitempty"`
 	// The suggestion generated by Elasticsearch
 	Suggestion *string `json:"suggestion,omitempty"`
 	// If a suggestion was requested from Elasticsearch
 	SuggestionRequested *bool `json:"suggestion_requested,omitempty"`
 	// Max score returned by Elasticsearch. This is the best score in the results before we apply rescore queries. Unfortunately we do not know if it's part of the final result but it can give a rough idea of the score range before we apply the rescore queries.
-	MaxScore *float64 `json:"max_score,omitempty"`
+	MaxScore *json.Number `json:"max_score,omitempty"`
 	// - null if no lang detection attepmted, - "false" is failure to detect - any other string is the language detected
 	Langdetect *string `json:"langdetect,omitempty"`
 	// Tags returned by the query parser describing properties of the query
@@ -614,22 +646,52 @@ type MediawikiCirrussearchV1RequestElasticsearchRequestsItem struct {
 }
 
 func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItem) validate(p *validate.Path) error {
+	if len(v.Namespaces) > 0 {
+		for i := range v.Namespaces {
+			pi := validate.Item(&validate.Path{Parent: p, Key: "namespaces"}, i)
+			if kw := mediawikiCirrussearchV1RequestRange4.Check(v.Namespaces[i]); kw != "" {
+				return mediawikiCirrussearchV1RequestRange4.Fail(&pi, "#/allOf/1/properties/elasticsearch_requests/items/properties/namespaces/items", kw, v.Namespaces[i])
+			}
+		}
+	}
+	if v.RequestTimeMs != nil {
+		if kw := mediawikiCirrussearchV1RequestRange5.Check((*v.RequestTimeMs)); kw != "" {
+			return mediawikiCirrussearchV1RequestRange5.Fail(&validate.Path{Parent: p, Key: "request_time_ms"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/request_time_ms", kw, (*v.RequestTimeMs))
+		}
+	}
 	if v.SearchTimeMs != nil {
-		pSearchTimeMs := validate.Prop(p, "search_time_ms")
-		if (*v.SearchTimeMs) < 0 {
-			return validate.Fail(&pSearchTimeMs, "#/allOf/1/properties/elasticsearch_requests/items/properties/search_time_ms/minimum", "must be >= 0, but got %d", (*v.SearchTimeMs))
+		if kw := mediawikiCirrussearchV1RequestRange6.Check((*v.SearchTimeMs)); kw != "" {
+			return mediawikiCirrussearchV1RequestRange6.Fail(&validate.Path{Parent: p, Key: "search_time_ms"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/search_time_ms", kw, (*v.SearchTimeMs))
+		}
+	}
+	if v.Limit != nil {
+		if kw := mediawikiCirrussearchV1RequestRange7.Check((*v.Limit)); kw != "" {
+			return mediawikiCirrussearchV1RequestRange7.Fail(&validate.Path{Parent: p, Key: "limit"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/limit", kw, (*v.Limit))
+		}
+	}
+	if v.HitsTotal != nil {
+		if kw := mediawikiCirrussearchV1RequestRange8.Check((*v.HitsTotal)); kw != "" {
+			return mediawikiCirrussearchV1RequestRange8.Fail(&validate.Path{Parent: p, Key: "hits_total"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits_total", kw, (*v.HitsTotal))
+		}
+	}
+	if v.HitsReturned != nil {
+		if kw := mediawikiCirrussearchV1RequestRange9.Check((*v.HitsReturned)); kw != "" {
+			return mediawikiCirrussearchV1RequestRange9.Fail(&validate.Path{Parent: p, Key: "hits_returned"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits_returned", kw, (*v.HitsReturned))
+		}
+	}
+	if v.HitsOffset != nil {
+		if kw := mediawikiCirrussearchV1RequestRange10.Check((*v.HitsOffset)); kw != "" {
+			return mediawikiCirrussearchV1RequestRange10.Fail(&validate.Path{Parent: p, Key: "hits_offset"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits_offset", kw, (*v.HitsOffset))
 		}
 	}
 	if v.MaxScore != nil {
-		pMaxScore := validate.Prop(p, "max_score")
-		if math.IsNaN((*v.MaxScore)) || math.IsInf((*v.MaxScore), 0) {
-			return validate.Fail(&pMaxScore, "#/allOf/1/properties/elasticsearch_requests/items/properties/max_score/type", "%v is not a JSON number", (*v.MaxScore))
+		if kw := mediawikiCirrussearchV1RequestRange11.Check((*v.MaxScore)); kw != "" {
+			return mediawikiCirrussearchV1RequestRange11.Fail(&validate.Path{Parent: p, Key: "max_score"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/max_score", kw, (*v.MaxScore))
 		}
 	}
 	if len(v.Hits) > 0 {
-		pHits := validate.Prop(p, "hits")
 		for i := range v.Hits {
-			pi := validate.Item(&pHits, i)
+			pi := validate.Item(&validate.Path{Parent: p, Key: "hits"}, i)
 			if err := v.Hits[i].validate(&pi); err != nil {
 				return err
 			}
@@ -638,7 +700,7 @@ func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItem) validate(p *va
 	return nil
 }
 
-func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItem) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItem) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -678,34 +740,48 @@ func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItem) appendJSON(b [
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				b = jsonenc.AppendInt(b, v.Namespaces[i0])
+				if b, err = jsonenc.AppendNumber(b, v.Namespaces[i0]); err != nil {
+					return b, err
+				}
 			}
 			b = append(b, ']')
 		}
 	}
 	if v.RequestTimeMs != nil {
 		b = append(b, ",\"request_time_ms\":"...)
-		b = jsonenc.AppendInt(b, (*v.RequestTimeMs))
+		if b, err = jsonenc.AppendNumber(b, (*v.RequestTimeMs)); err != nil {
+			return b, err
+		}
 	}
 	if v.SearchTimeMs != nil {
 		b = append(b, ",\"search_time_ms\":"...)
-		b = jsonenc.AppendInt(b, (*v.SearchTimeMs))
+		if b, err = jsonenc.AppendNumber(b, (*v.SearchTimeMs)); err != nil {
+			return b, err
+		}
 	}
 	if v.Limit != nil {
 		b = append(b, ",\"limit\":"...)
-		b = jsonenc.AppendInt(b, (*v.Limit))
+		if b, err = jsonenc.AppendNumber(b, (*v.Limit)); err != nil {
+			return b, err
+		}
 	}
 	if v.HitsTotal != nil {
 		b = append(b, ",\"hits_total\":"...)
-		b = jsonenc.AppendInt(b, (*v.HitsTotal))
+		if b, err = jsonenc.AppendNumber(b, (*v.HitsTotal)); err != nil {
+			return b, err
+		}
 	}
 	if v.HitsReturned != nil {
 		b = append(b, ",\"hits_returned\":"...)
-		b = jsonenc.AppendInt(b, (*v.HitsReturned))
+		if b, err = jsonenc.AppendNumber(b, (*v.HitsReturned)); err != nil {
+			return b, err
+		}
 	}
 	if v.HitsOffset != nil {
 		b = append(b, ",\"hits_offset\":"...)
-		b = jsonenc.AppendInt(b, (*v.HitsOffset))
+		if b, err = jsonenc.AppendNumber(b, (*v.HitsOffset)); err != nil {
+			return b, err
+		}
 	}
 	if v.Suggestion != nil {
 		b = append(b, ",\"suggestion\":"...)
@@ -717,7 +793,7 @@ func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItem) appendJSON(b [
 	}
 	if v.MaxScore != nil {
 		b = append(b, ",\"max_score\":"...)
-		if b, err = jsonenc.AppendFloat64(b, (*v.MaxScore)); err != nil {
+		if b, err = jsonenc.AppendNumber(b, (*v.MaxScore)); err != nil {
 			return b, err
 		}
 	}
@@ -754,7 +830,7 @@ func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItem) appendJSON(b [
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.Hits[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.Hits[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -774,26 +850,30 @@ type MediawikiCirrussearchV1RequestElasticsearchRequestsItemHitsItem struct {
 	// MediaWiki page title of the result
 	PageTitle *string `json:"page_title,omitempty"`
 	// MediaWiki page id of the result. May be -1 for interwiki results
-	PageID *int64 `json:"page_id,omitempty"`
+	PageID *json.Number `json:"page_id,omitempty"`
 	// Elasticsearch index this result came from
 	Index *string `json:"index,omitempty"`
 	// Score from Elasticsearch for this result
-	Score *float64 `json:"score,omitempty"`
+	Score *json.Number `json:"score,omitempty"`
 	// The profile name for comp_suggest queries
 	ProfileName *string `json:"profile_name,omitempty"`
 }
 
 func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItemHitsItem) validate(p *validate.Path) error {
+	if v.PageID != nil {
+		if kw := mediawikiCirrussearchV1RequestRange2.Check((*v.PageID)); kw != "" {
+			return mediawikiCirrussearchV1RequestRange2.Fail(&validate.Path{Parent: p, Key: "page_id"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits/items/properties/page_id", kw, (*v.PageID))
+		}
+	}
 	if v.Score != nil {
-		pScore := validate.Prop(p, "score")
-		if math.IsNaN((*v.Score)) || math.IsInf((*v.Score), 0) {
-			return validate.Fail(&pScore, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits/items/properties/score/type", "%v is not a JSON number", (*v.Score))
+		if kw := mediawikiCirrussearchV1RequestRange3.Check((*v.Score)); kw != "" {
+			return mediawikiCirrussearchV1RequestRange3.Fail(&validate.Path{Parent: p, Key: "score"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits/items/properties/score", kw, (*v.Score))
 		}
 	}
 	return nil
 }
 
-func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItemHitsItem) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItemHitsItem) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -806,7 +886,9 @@ func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItemHitsItem) append
 	}
 	if v.PageID != nil {
 		b = append(b, ",\"page_id\":"...)
-		b = jsonenc.AppendInt(b, (*v.PageID))
+		if b, err = jsonenc.AppendNumber(b, (*v.PageID)); err != nil {
+			return b, err
+		}
 	}
 	if v.Index != nil {
 		b = append(b, ",\"index\":"...)
@@ -814,7 +896,7 @@ func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItemHitsItem) append
 	}
 	if v.Score != nil {
 		b = append(b, ",\"score\":"...)
-		if b, err = jsonenc.AppendFloat64(b, (*v.Score)); err != nil {
+		if b, err = jsonenc.AppendNumber(b, (*v.Score)); err != nil {
 			return b, err
 		}
 	}

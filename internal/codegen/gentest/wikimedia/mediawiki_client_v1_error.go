@@ -145,29 +145,41 @@ func (v *MediawikiClientV1Error) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiClientV1Error) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiClientV1Error) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiClientV1Error) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiClientV1Error) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.HTTP != nil {
 		b = append(b, ",\"http\":"...)
-		if b, err = (*v.HTTP).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.HTTP).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -175,8 +187,9 @@ func (v *MediawikiClientV1Error) appendJSON(b []byte, depth int) ([]byte, error)
 		b = append(b, ",\"error_class\":"...)
 		b = jsonenc.AppendString(b, (*v.ErrorClass))
 	}
-	b = append(b, ",\"message\":"...)
-	b = jsonenc.AppendString(b, v.Message)
+	b = append(b, ",\"message\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Message)
+	b = append(b, '"')
 	if v.URL != nil {
 		b = append(b, ",\"url\":"...)
 		b = jsonenc.AppendString(b, (*v.URL))

@@ -150,39 +150,52 @@ func (v *MediawikiPageV1LinksChange) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiPageV1LinksChange) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiPageV1LinksChange) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiPageV1LinksChange) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiPageV1LinksChange) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"database\":"...)
-	b = jsonenc.AppendString(b, v.Database)
+	b = append(b, ",\"database\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Database)
+	b = append(b, '"')
 	if v.Performer != nil {
 		b = append(b, ",\"performer\":"...)
-		if b, err = (*v.Performer).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Performer).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	b = append(b, ",\"page_id\":"...)
 	b = jsonenc.AppendInt(b, v.PageID)
-	b = append(b, ",\"page_title\":"...)
-	b = jsonenc.AppendString(b, v.PageTitle)
-	b = append(b, ",\"page_namespace\":"...)
+	b = append(b, ",\"page_title\":\""...)
+	b = jsonenc.AppendStringBody(b, v.PageTitle)
+	b = append(b, "\",\"page_namespace\":"...)
 	b = jsonenc.AppendInt(b, v.PageNamespace)
 	b = append(b, ",\"page_is_redirect\":"...)
 	b = jsonenc.AppendBool(b, v.PageIsRedirect)
@@ -198,7 +211,7 @@ func (v *MediawikiPageV1LinksChange) appendJSON(b []byte, depth int) ([]byte, er
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.RemovedLinks[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.RemovedLinks[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -215,7 +228,7 @@ func (v *MediawikiPageV1LinksChange) appendJSON(b []byte, depth int) ([]byte, er
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.AddedLinks[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.AddedLinks[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -242,7 +255,7 @@ func (v *MediawikiPageV1LinksChangeRemovedLinksItem) validate(p *validate.Path) 
 	return nil
 }
 
-func (v *MediawikiPageV1LinksChangeRemovedLinksItem) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiPageV1LinksChangeRemovedLinksItem) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -277,7 +290,7 @@ func (v *MediawikiPageV1LinksChangeAddedLinksItem) validate(p *validate.Path) er
 	return nil
 }
 
-func (v *MediawikiPageV1LinksChangeAddedLinksItem) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiPageV1LinksChangeAddedLinksItem) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}

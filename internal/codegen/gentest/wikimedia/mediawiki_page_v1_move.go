@@ -3,6 +3,7 @@
 package wikimedia
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 	"unicode/utf8"
@@ -117,7 +118,12 @@ var (
 		{URL: "mem://evctl/fragment/mediawiki/page/common/1.0.0", Doc: fragmentMediawikiPageCommon100SchemaJSON},
 	}
 	mediawikiPageV1MoveDocument  = validate.NewFallbackIn(mediawikiPageV1MoveSchemaJSON, "mem://evctl/mediawiki/page/v1/move.yaml", "", mediawikiPageV1MoveResources)
-	mediawikiPageV1MoveFallback0 = validate.NewFallbackIn(mediawikiPageV1MoveSchemaJSON, "mem://evctl/mediawiki/page/v1/move.yaml", "", mediawikiPageV1MoveResources)
+	mediawikiPageV1MoveRange0    = validate.NewRange(true, "", "", "", "")
+	mediawikiPageV1MoveRange1    = validate.NewRange(true, "0", "", "", "")
+	mediawikiPageV1MoveRange2    = validate.NewRange(true, "1", "", "", "")
+	mediawikiPageV1MoveRange3    = validate.NewRange(true, "", "", "", "")
+	mediawikiPageV1MoveRange4    = validate.NewRange(true, "0", "", "", "")
+	mediawikiPageV1MoveFallback5 = validate.NewFallbackIn(mediawikiPageV1MoveSchemaJSON, "mem://evctl/mediawiki/page/v1/move.yaml", "", mediawikiPageV1MoveResources)
 )
 
 // MediawikiPageV1Move is the event mediawiki/page/v1.move: Represents a MW Page Move event.
@@ -179,7 +185,7 @@ func (*MediawikiPageV1Move) ValidateJSON(data []byte) error {
 }
 
 func (v *MediawikiPageV1Move) validate(p *validate.Path) error {
-	return mediawikiPageV1MoveFallback0.Validate(p, v)
+	return mediawikiPageV1MoveFallback5.Validate(p, v)
 }
 
 // AppendJSON appends the JSON encoding of v to b, without validating it and
@@ -187,39 +193,52 @@ func (v *MediawikiPageV1Move) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiPageV1Move) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiPageV1Move) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiPageV1Move) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiPageV1Move) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"database\":"...)
-	b = jsonenc.AppendString(b, v.Database)
+	b = append(b, ",\"database\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Database)
+	b = append(b, '"')
 	if v.Performer != nil {
 		b = append(b, ",\"performer\":"...)
-		if b, err = (*v.Performer).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Performer).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	b = append(b, ",\"page_id\":"...)
 	b = jsonenc.AppendInt(b, v.PageID)
-	b = append(b, ",\"page_title\":"...)
-	b = jsonenc.AppendString(b, v.PageTitle)
-	b = append(b, ",\"page_namespace\":"...)
+	b = append(b, ",\"page_title\":\""...)
+	b = jsonenc.AppendStringBody(b, v.PageTitle)
+	b = append(b, "\",\"page_namespace\":"...)
 	b = jsonenc.AppendInt(b, v.PageNamespace)
 	b = append(b, ",\"page_is_redirect\":"...)
 	b = jsonenc.AppendBool(b, v.PageIsRedirect)
@@ -234,12 +253,12 @@ func (v *MediawikiPageV1Move) appendJSON(b []byte, depth int) ([]byte, error) {
 		b = jsonenc.AppendString(b, (*v.Parsedcomment))
 	}
 	b = append(b, ",\"prior_state\":"...)
-	if b, err = v.PriorState.appendJSON(b, depth+1); err != nil {
+	if b, err = v.PriorState.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.NewRedirectPage != nil {
 		b = append(b, ",\"new_redirect_page\":"...)
-		if b, err = (*v.NewRedirectPage).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.NewRedirectPage).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -256,43 +275,48 @@ type MediawikiPageV1MovePriorState struct {
 	// The normalized title of this page before this event.
 	PageTitle string `json:"page_title"`
 	// The namespace ID this page belonged to before this event.
-	PageNamespace int64 `json:"page_namespace"`
+	PageNamespace json.Number `json:"page_namespace"`
 	// The head revision of this page before this event.
-	RevID int64 `json:"rev_id"`
+	RevID json.Number `json:"rev_id"`
 }
 
 func (v *MediawikiPageV1MovePriorState) validate(p *validate.Path) error {
 	{
-		pPageTitle := validate.Prop(p, "page_title")
-		{
-			n := utf8.RuneCountInString(v.PageTitle)
-			if n < 1 {
-				return validate.Fail(&pPageTitle, "#/allOf/1/properties/prior_state/properties/page_title/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.PageTitle)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "page_title"}, "#/allOf/1/properties/prior_state/properties/page_title/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	{
-		pRevID := validate.Prop(p, "rev_id")
-		if v.RevID < 0 {
-			return validate.Fail(&pRevID, "#/allOf/1/properties/prior_state/properties/rev_id/minimum", "must be >= 0, but got %d", v.RevID)
-		}
+	if kw := mediawikiPageV1MoveRange0.Check(v.PageNamespace); kw != "" {
+		return mediawikiPageV1MoveRange0.Fail(&validate.Path{Parent: p, Key: "page_namespace"}, "#/allOf/1/properties/prior_state/properties/page_namespace", kw, v.PageNamespace)
+	}
+	if kw := mediawikiPageV1MoveRange1.Check(v.RevID); kw != "" {
+		return mediawikiPageV1MoveRange1.Fail(&validate.Path{Parent: p, Key: "rev_id"}, "#/allOf/1/properties/prior_state/properties/rev_id", kw, v.RevID)
 	}
 	return nil
 }
 
-func (v *MediawikiPageV1MovePriorState) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiPageV1MovePriorState) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"page_title\":"...)
-	b = jsonenc.AppendString(b, v.PageTitle)
-	b = append(b, ",\"page_namespace\":"...)
-	b = jsonenc.AppendInt(b, v.PageNamespace)
+	b = append(b, ",\"page_title\":\""...)
+	b = jsonenc.AppendStringBody(b, v.PageTitle)
+	b = append(b, "\",\"page_namespace\":"...)
+	if valid && len(v.PageNamespace) != 0 {
+		b = append(b, v.PageNamespace...)
+	} else if b, err = jsonenc.AppendNumber(b, v.PageNamespace); err != nil {
+		return b, err
+	}
 	b = append(b, ",\"rev_id\":"...)
-	b = jsonenc.AppendInt(b, v.RevID)
+	if valid && len(v.RevID) != 0 {
+		b = append(b, v.RevID...)
+	} else if b, err = jsonenc.AppendNumber(b, v.RevID); err != nil {
+		return b, err
+	}
 	if len(b) == start {
 		b = append(b, '{')
 	} else {
@@ -304,41 +328,35 @@ func (v *MediawikiPageV1MovePriorState) appendJSON(b []byte, depth int) ([]byte,
 // MediawikiPageV1MoveNewRedirectPage: Information about the new redirect page auto-created at the old title as a result of this page move. This field is optional and will be absent if no redirect page was created.
 type MediawikiPageV1MoveNewRedirectPage struct {
 	// The page ID of the newly created redirect page.
-	PageID int64 `json:"page_id"`
+	PageID json.Number `json:"page_id"`
 	// This will be the same as prior_state.page_title.
 	PageTitle string `json:"page_title"`
 	// This will be the same as prior_state.page_namespace.
-	PageNamespace int64 `json:"page_namespace"`
+	PageNamespace json.Number `json:"page_namespace"`
 	// The revision created for the newly created redirect page.
-	RevID int64 `json:"rev_id"`
+	RevID json.Number `json:"rev_id"`
 }
 
 func (v *MediawikiPageV1MoveNewRedirectPage) validate(p *validate.Path) error {
-	{
-		pPageID := validate.Prop(p, "page_id")
-		if v.PageID < 1 {
-			return validate.Fail(&pPageID, "#/allOf/1/properties/new_redirect_page/properties/page_id/minimum", "must be >= 1, but got %d", v.PageID)
-		}
+	if kw := mediawikiPageV1MoveRange2.Check(v.PageID); kw != "" {
+		return mediawikiPageV1MoveRange2.Fail(&validate.Path{Parent: p, Key: "page_id"}, "#/allOf/1/properties/new_redirect_page/properties/page_id", kw, v.PageID)
 	}
 	{
-		pPageTitle := validate.Prop(p, "page_title")
-		{
-			n := utf8.RuneCountInString(v.PageTitle)
-			if n < 1 {
-				return validate.Fail(&pPageTitle, "#/allOf/1/properties/new_redirect_page/properties/page_title/minLength", "length must be >= 1, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.PageTitle)
+		if n < 1 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "page_title"}, "#/allOf/1/properties/new_redirect_page/properties/page_title/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	{
-		pRevID := validate.Prop(p, "rev_id")
-		if v.RevID < 0 {
-			return validate.Fail(&pRevID, "#/allOf/1/properties/new_redirect_page/properties/rev_id/minimum", "must be >= 0, but got %d", v.RevID)
-		}
+	if kw := mediawikiPageV1MoveRange3.Check(v.PageNamespace); kw != "" {
+		return mediawikiPageV1MoveRange3.Fail(&validate.Path{Parent: p, Key: "page_namespace"}, "#/allOf/1/properties/new_redirect_page/properties/page_namespace", kw, v.PageNamespace)
+	}
+	if kw := mediawikiPageV1MoveRange4.Check(v.RevID); kw != "" {
+		return mediawikiPageV1MoveRange4.Fail(&validate.Path{Parent: p, Key: "rev_id"}, "#/allOf/1/properties/new_redirect_page/properties/rev_id", kw, v.RevID)
 	}
 	return nil
 }
 
-func (v *MediawikiPageV1MoveNewRedirectPage) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiPageV1MoveNewRedirectPage) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -346,13 +364,25 @@ func (v *MediawikiPageV1MoveNewRedirectPage) appendJSON(b []byte, depth int) ([]
 	_ = err
 	start := len(b)
 	b = append(b, ",\"page_id\":"...)
-	b = jsonenc.AppendInt(b, v.PageID)
-	b = append(b, ",\"page_title\":"...)
-	b = jsonenc.AppendString(b, v.PageTitle)
-	b = append(b, ",\"page_namespace\":"...)
-	b = jsonenc.AppendInt(b, v.PageNamespace)
+	if valid && len(v.PageID) != 0 {
+		b = append(b, v.PageID...)
+	} else if b, err = jsonenc.AppendNumber(b, v.PageID); err != nil {
+		return b, err
+	}
+	b = append(b, ",\"page_title\":\""...)
+	b = jsonenc.AppendStringBody(b, v.PageTitle)
+	b = append(b, "\",\"page_namespace\":"...)
+	if valid && len(v.PageNamespace) != 0 {
+		b = append(b, v.PageNamespace...)
+	} else if b, err = jsonenc.AppendNumber(b, v.PageNamespace); err != nil {
+		return b, err
+	}
 	b = append(b, ",\"rev_id\":"...)
-	b = jsonenc.AppendInt(b, v.RevID)
+	if valid && len(v.RevID) != 0 {
+		b = append(b, v.RevID...)
+	} else if b, err = jsonenc.AppendNumber(b, v.RevID); err != nil {
+		return b, err
+	}
 	if len(b) == start {
 		b = append(b, '{')
 	} else {

@@ -151,39 +151,52 @@ func (v *MediawikiPageV1RestrictionsChange) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiPageV1RestrictionsChange) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiPageV1RestrictionsChange) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiPageV1RestrictionsChange) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiPageV1RestrictionsChange) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"database\":"...)
-	b = jsonenc.AppendString(b, v.Database)
+	b = append(b, ",\"database\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Database)
+	b = append(b, '"')
 	if v.Performer != nil {
 		b = append(b, ",\"performer\":"...)
-		if b, err = (*v.Performer).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Performer).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	b = append(b, ",\"page_id\":"...)
 	b = jsonenc.AppendInt(b, v.PageID)
-	b = append(b, ",\"page_title\":"...)
-	b = jsonenc.AppendString(b, v.PageTitle)
-	b = append(b, ",\"page_namespace\":"...)
+	b = append(b, ",\"page_title\":\""...)
+	b = jsonenc.AppendStringBody(b, v.PageTitle)
+	b = append(b, "\",\"page_namespace\":"...)
 	b = jsonenc.AppendInt(b, v.PageNamespace)
 	b = append(b, ",\"page_is_redirect\":"...)
 	b = jsonenc.AppendBool(b, v.PageIsRedirect)
@@ -207,11 +220,12 @@ func (v *MediawikiPageV1RestrictionsChange) appendJSON(b []byte, depth int) ([]b
 			b = append(b, '}')
 		}
 	}
-	b = append(b, ",\"reason\":"...)
-	b = jsonenc.AppendString(b, v.Reason)
+	b = append(b, ",\"reason\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Reason)
+	b = append(b, '"')
 	if v.PriorState != nil {
 		b = append(b, ",\"prior_state\":"...)
-		if b, err = (*v.PriorState).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.PriorState).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -232,7 +246,7 @@ func (v *MediawikiPageV1RestrictionsChangePriorState) validate(p *validate.Path)
 	return nil
 }
 
-func (v *MediawikiPageV1RestrictionsChangePriorState) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiPageV1RestrictionsChangePriorState) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}

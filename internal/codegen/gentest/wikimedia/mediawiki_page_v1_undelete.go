@@ -3,6 +3,7 @@
 package wikimedia
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 )
@@ -80,7 +81,8 @@ var (
 		{URL: "mem://evctl/fragment/mediawiki/page/common/1.0.0", Doc: fragmentMediawikiPageCommon100SchemaJSON},
 	}
 	mediawikiPageV1UndeleteDocument  = validate.NewFallbackIn(mediawikiPageV1UndeleteSchemaJSON, "mem://evctl/mediawiki/page/v1/undelete.yaml", "", mediawikiPageV1UndeleteResources)
-	mediawikiPageV1UndeleteFallback0 = validate.NewFallbackIn(mediawikiPageV1UndeleteSchemaJSON, "mem://evctl/mediawiki/page/v1/undelete.yaml", "", mediawikiPageV1UndeleteResources)
+	mediawikiPageV1UndeleteRange0    = validate.NewRange(true, "1", "", "", "")
+	mediawikiPageV1UndeleteFallback1 = validate.NewFallbackIn(mediawikiPageV1UndeleteSchemaJSON, "mem://evctl/mediawiki/page/v1/undelete.yaml", "", mediawikiPageV1UndeleteResources)
 )
 
 // MediawikiPageV1Undelete is the event mediawiki/page/v1.undelete: Represents a MW Page Undelete (restore) event.
@@ -142,7 +144,7 @@ func (*MediawikiPageV1Undelete) ValidateJSON(data []byte) error {
 }
 
 func (v *MediawikiPageV1Undelete) validate(p *validate.Path) error {
-	return mediawikiPageV1UndeleteFallback0.Validate(p, v)
+	return mediawikiPageV1UndeleteFallback1.Validate(p, v)
 }
 
 // AppendJSON appends the JSON encoding of v to b, without validating it and
@@ -150,39 +152,52 @@ func (v *MediawikiPageV1Undelete) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiPageV1Undelete) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiPageV1Undelete) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiPageV1Undelete) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiPageV1Undelete) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"database\":"...)
-	b = jsonenc.AppendString(b, v.Database)
+	b = append(b, ",\"database\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Database)
+	b = append(b, '"')
 	if v.Performer != nil {
 		b = append(b, ",\"performer\":"...)
-		if b, err = (*v.Performer).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Performer).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	b = append(b, ",\"page_id\":"...)
 	b = jsonenc.AppendInt(b, v.PageID)
-	b = append(b, ",\"page_title\":"...)
-	b = jsonenc.AppendString(b, v.PageTitle)
-	b = append(b, ",\"page_namespace\":"...)
+	b = append(b, ",\"page_title\":\""...)
+	b = jsonenc.AppendStringBody(b, v.PageTitle)
+	b = append(b, "\",\"page_namespace\":"...)
 	b = jsonenc.AppendInt(b, v.PageNamespace)
 	b = append(b, ",\"page_is_redirect\":"...)
 	b = jsonenc.AppendBool(b, v.PageIsRedirect)
@@ -202,7 +217,7 @@ func (v *MediawikiPageV1Undelete) appendJSON(b []byte, depth int) ([]byte, error
 	}
 	if v.PriorState != nil {
 		b = append(b, ",\"prior_state\":"...)
-		if b, err = (*v.PriorState).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.PriorState).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -217,20 +232,17 @@ func (v *MediawikiPageV1Undelete) appendJSON(b []byte, depth int) ([]byte, error
 // MediawikiPageV1UndeletePriorState: The prior state of the entity before this event. If a top level entity field is not present in this object, then its value has not changed since the prior event. If prior_state itself is not present, then this event had no relevant prior state, indicating that it is probably the first time this type has been emitted for this entity. For page undeletes, prior_state will be absent unless the page_id is no longer the same as the page_id it had before it was deleted.
 type MediawikiPageV1UndeletePriorState struct {
 	// The page ID before this restore as it was in the archive table.
-	PageID int64 `json:"page_id"`
+	PageID json.Number `json:"page_id"`
 }
 
 func (v *MediawikiPageV1UndeletePriorState) validate(p *validate.Path) error {
-	{
-		pPageID := validate.Prop(p, "page_id")
-		if v.PageID < 1 {
-			return validate.Fail(&pPageID, "#/allOf/1/properties/prior_state/properties/page_id/minimum", "must be >= 1, but got %d", v.PageID)
-		}
+	if kw := mediawikiPageV1UndeleteRange0.Check(v.PageID); kw != "" {
+		return mediawikiPageV1UndeleteRange0.Fail(&validate.Path{Parent: p, Key: "page_id"}, "#/allOf/1/properties/prior_state/properties/page_id", kw, v.PageID)
 	}
 	return nil
 }
 
-func (v *MediawikiPageV1UndeletePriorState) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiPageV1UndeletePriorState) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -238,7 +250,11 @@ func (v *MediawikiPageV1UndeletePriorState) appendJSON(b []byte, depth int) ([]b
 	_ = err
 	start := len(b)
 	b = append(b, ",\"page_id\":"...)
-	b = jsonenc.AppendInt(b, v.PageID)
+	if valid && len(v.PageID) != 0 {
+		b = append(b, v.PageID...)
+	} else if b, err = jsonenc.AppendNumber(b, v.PageID); err != nil {
+		return b, err
+	}
 	if len(b) == start {
 		b = append(b, '{')
 	} else {

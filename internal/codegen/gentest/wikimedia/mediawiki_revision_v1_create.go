@@ -3,6 +3,7 @@
 package wikimedia
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 )
@@ -275,7 +276,9 @@ var (
 		{URL: "mem://evctl/fragment/mediawiki/revision/slot/1.0.0", Doc: fragmentMediawikiRevisionSlot100SchemaJSON},
 	}
 	mediawikiRevisionV1CreateDocument  = validate.NewFallbackIn(mediawikiRevisionV1CreateSchemaJSON, "mem://evctl/mediawiki/revision/v1/create.yaml", "", mediawikiRevisionV1CreateResources)
-	mediawikiRevisionV1CreateFallback0 = validate.NewFallbackIn(mediawikiRevisionV1CreateSchemaJSON, "mem://evctl/mediawiki/revision/v1/create.yaml", "", mediawikiRevisionV1CreateResources)
+	mediawikiRevisionV1CreateRange0    = validate.NewRange(true, "", "", "", "")
+	mediawikiRevisionV1CreateRange1    = validate.NewRange(true, "", "", "", "")
+	mediawikiRevisionV1CreateFallback2 = validate.NewFallbackIn(mediawikiRevisionV1CreateSchemaJSON, "mem://evctl/mediawiki/revision/v1/create.yaml", "", mediawikiRevisionV1CreateResources)
 )
 
 // MediawikiRevisionV1Create is the event mediawiki/revision/v1.create: Represents a MW Revision Create event.
@@ -291,7 +294,7 @@ type MediawikiRevisionV1Create struct {
 	// The sha1 of the revision text.
 	RevSha1 *string `json:"rev_sha1,omitempty"`
 	// The length of the revision text in bytes.
-	RevLen *int64 `json:"rev_len,omitempty"`
+	RevLen *json.Number `json:"rev_len,omitempty"`
 	// Flag identifying if the revision is minor.
 	RevMinorEdit *bool `json:"rev_minor_edit,omitempty"`
 	// The content model of the revision.
@@ -359,7 +362,7 @@ func (*MediawikiRevisionV1Create) ValidateJSON(data []byte) error {
 }
 
 func (v *MediawikiRevisionV1Create) validate(p *validate.Path) error {
-	return mediawikiRevisionV1CreateFallback0.Validate(p, v)
+	return mediawikiRevisionV1CreateFallback2.Validate(p, v)
 }
 
 // AppendJSON appends the JSON encoding of v to b, without validating it and
@@ -367,14 +370,26 @@ func (v *MediawikiRevisionV1Create) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiRevisionV1Create) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiRevisionV1Create) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiRevisionV1Create) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiRevisionV1Create) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -403,7 +418,9 @@ func (v *MediawikiRevisionV1Create) appendJSON(b []byte, depth int) ([]byte, err
 	}
 	if v.RevLen != nil {
 		b = append(b, ",\"rev_len\":"...)
-		b = jsonenc.AppendInt(b, (*v.RevLen))
+		if b, err = jsonenc.AppendNumber(b, (*v.RevLen)); err != nil {
+			return b, err
+		}
 	}
 	if v.RevMinorEdit != nil {
 		b = append(b, ",\"rev_minor_edit\":"...)
@@ -425,35 +442,40 @@ func (v *MediawikiRevisionV1Create) appendJSON(b []byte, depth int) ([]byte, err
 	}
 	if v.RevRevertDetails != nil {
 		b = append(b, ",\"rev_revert_details\":"...)
-		if b, err = (*v.RevRevertDetails).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.RevRevertDetails).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	if v.RevSlots != nil {
 		b = append(b, ",\"rev_slots\":"...)
-		if b, err = (*v.RevSlots).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.RevSlots).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"database\":"...)
-	b = jsonenc.AppendString(b, v.Database)
-	b = append(b, ",\"dt\":"...)
-	b = jsonenc.AppendString(b, v.Dt)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"database\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Database)
+	b = append(b, "\",\"dt\":\""...)
+	if valid {
+		b = append(b, v.Dt...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Dt)
+	}
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	b = append(b, ",\"page_id\":"...)
 	b = jsonenc.AppendInt(b, v.PageID)
 	b = append(b, ",\"page_namespace\":"...)
 	b = jsonenc.AppendInt(b, v.PageNamespace)
-	b = append(b, ",\"page_title\":"...)
-	b = jsonenc.AppendString(b, v.PageTitle)
+	b = append(b, ",\"page_title\":\""...)
+	b = jsonenc.AppendStringBody(b, v.PageTitle)
+	b = append(b, '"')
 	if v.Performer != nil {
 		b = append(b, ",\"performer\":"...)
-		if b, err = (*v.Performer).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Performer).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -463,8 +485,13 @@ func (v *MediawikiRevisionV1Create) appendJSON(b []byte, depth int) ([]byte, err
 		b = append(b, ",\"rev_parent_id\":"...)
 		b = jsonenc.AppendInt(b, (*v.RevParentID))
 	}
-	b = append(b, ",\"rev_timestamp\":"...)
-	b = jsonenc.AppendString(b, v.RevTimestamp)
+	b = append(b, ",\"rev_timestamp\":\""...)
+	if valid {
+		b = append(b, v.RevTimestamp...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.RevTimestamp)
+	}
+	b = append(b, '"')
 	if len(b) == start {
 		b = append(b, '{')
 	} else {
@@ -480,39 +507,48 @@ type MediawikiRevisionV1CreateRevRevertDetails struct {
 	// Flag indicating whether the revert was exact, i.e. the contents of the revert revision and restored revision match.
 	RevIsExactRevert bool `json:"rev_is_exact_revert"`
 	// IDs of revisions that were reverted by this edit, ordered from oldest to newest.
-	RevRevertedRevs []int64 `json:"rev_reverted_revs"`
+	RevRevertedRevs []json.Number `json:"rev_reverted_revs"`
 	// The ID of an earlier revision that is being repeated or restored.
-	RevOriginalRevID *int64 `json:"rev_original_rev_id,omitempty"`
+	RevOriginalRevID *json.Number `json:"rev_original_rev_id,omitempty"`
 }
 
 func (v *MediawikiRevisionV1CreateRevRevertDetails) validate(p *validate.Path) error {
-	{
-		pRevRevertMethod := validate.Prop(p, "rev_revert_method")
-		switch string(v.RevRevertMethod) {
-		case "rollback", "undo", "manual":
-		default:
-			return validate.Fail(&pRevRevertMethod, "#/properties/rev_revert_details/properties/rev_revert_method/enum", "value must be one of the enum values, got %q", string(v.RevRevertMethod))
+	switch string(v.RevRevertMethod) {
+	case "rollback", "undo", "manual":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "rev_revert_method"}, "#/properties/rev_revert_details/properties/rev_revert_method/enum", "value must be one of the enum values, got %q", string(v.RevRevertMethod))
+	}
+	if v.RevRevertedRevs == nil {
+		return validate.Fail(&validate.Path{Parent: p, Key: "rev_reverted_revs"}, "#/properties/rev_revert_details/properties/rev_reverted_revs/type", "got null, want array")
+	}
+	for i := range v.RevRevertedRevs {
+		pi := validate.Item(&validate.Path{Parent: p, Key: "rev_reverted_revs"}, i)
+		if kw := mediawikiRevisionV1CreateRange0.Check(v.RevRevertedRevs[i]); kw != "" {
+			return mediawikiRevisionV1CreateRange0.Fail(&pi, "#/properties/rev_revert_details/properties/rev_reverted_revs/items", kw, v.RevRevertedRevs[i])
 		}
 	}
-	{
-		pRevRevertedRevs := validate.Prop(p, "rev_reverted_revs")
-		if v.RevRevertedRevs == nil {
-			return validate.Fail(&pRevRevertedRevs, "#/properties/rev_revert_details/properties/rev_reverted_revs/type", "got null, want array")
+	if v.RevOriginalRevID != nil {
+		if kw := mediawikiRevisionV1CreateRange1.Check((*v.RevOriginalRevID)); kw != "" {
+			return mediawikiRevisionV1CreateRange1.Fail(&validate.Path{Parent: p, Key: "rev_original_rev_id"}, "#/properties/rev_revert_details/properties/rev_original_rev_id", kw, (*v.RevOriginalRevID))
 		}
 	}
 	return nil
 }
 
-func (v *MediawikiRevisionV1CreateRevRevertDetails) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiRevisionV1CreateRevRevertDetails) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"rev_revert_method\":"...)
-	b = jsonenc.AppendString(b, string(v.RevRevertMethod))
-	b = append(b, ",\"rev_is_exact_revert\":"...)
+	b = append(b, ",\"rev_revert_method\":\""...)
+	if valid {
+		b = append(b, string(v.RevRevertMethod)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.RevRevertMethod))
+	}
+	b = append(b, "\",\"rev_is_exact_revert\":"...)
 	b = jsonenc.AppendBool(b, v.RevIsExactRevert)
 	b = append(b, ",\"rev_reverted_revs\":"...)
 	if v.RevRevertedRevs == nil {
@@ -523,13 +559,17 @@ func (v *MediawikiRevisionV1CreateRevRevertDetails) appendJSON(b []byte, depth i
 			if i0 > 0 {
 				b = append(b, ',')
 			}
-			b = jsonenc.AppendInt(b, v.RevRevertedRevs[i0])
+			if b, err = jsonenc.AppendNumber(b, v.RevRevertedRevs[i0]); err != nil {
+				return b, err
+			}
 		}
 		b = append(b, ']')
 	}
 	if v.RevOriginalRevID != nil {
 		b = append(b, ",\"rev_original_rev_id\":"...)
-		b = jsonenc.AppendInt(b, (*v.RevOriginalRevID))
+		if b, err = jsonenc.AppendNumber(b, (*v.RevOriginalRevID)); err != nil {
+			return b, err
+		}
 	}
 	if len(b) == start {
 		b = append(b, '{')
@@ -564,16 +604,13 @@ type MediawikiRevisionV1CreateRevSlots struct {
 }
 
 func (v *MediawikiRevisionV1CreateRevSlots) validate(p *validate.Path) error {
-	{
-		pMain := validate.Prop(p, "main")
-		if err := v.Main.validate(&pMain); err != nil {
-			return err
-		}
+	if err := v.Main.validate(&validate.Path{Parent: p, Key: "main"}); err != nil {
+		return err
 	}
 	return nil
 }
 
-func (v *MediawikiRevisionV1CreateRevSlots) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiRevisionV1CreateRevSlots) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -581,7 +618,7 @@ func (v *MediawikiRevisionV1CreateRevSlots) appendJSON(b []byte, depth int) ([]b
 	_ = err
 	start := len(b)
 	b = append(b, ",\"main\":"...)
-	if b, err = v.Main.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Main.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if len(b) == start {

@@ -3,9 +3,9 @@
 package wikimedia
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
-	"math"
 )
 
 // Subschemas of mediawiki/revision/v1.score validated by santhosh-tekuri/jsonschema
@@ -140,7 +140,8 @@ var (
 		{URL: "mem://evctl/fragment/mediawiki/revision/common/3.0.0", Doc: fragmentMediawikiRevisionCommon300SchemaJSON},
 	}
 	mediawikiRevisionV1ScoreDocument  = validate.NewFallbackIn(mediawikiRevisionV1ScoreSchemaJSON, "mem://evctl/mediawiki/revision/v1/score.yaml", "", mediawikiRevisionV1ScoreResources)
-	mediawikiRevisionV1ScoreFallback0 = validate.NewFallbackIn(mediawikiRevisionV1ScoreSchemaJSON, "mem://evctl/mediawiki/revision/v1/score.yaml", "", mediawikiRevisionV1ScoreResources)
+	mediawikiRevisionV1ScoreRange0    = validate.NewRange(false, "", "", "", "")
+	mediawikiRevisionV1ScoreFallback1 = validate.NewFallbackIn(mediawikiRevisionV1ScoreSchemaJSON, "mem://evctl/mediawiki/revision/v1/score.yaml", "", mediawikiRevisionV1ScoreResources)
 )
 
 // MediawikiRevisionV1Score is the event mediawiki/revision/v1.score: Represents a MW Revision Score event (from ORES).
@@ -204,7 +205,7 @@ func (*MediawikiRevisionV1Score) ValidateJSON(data []byte) error {
 }
 
 func (v *MediawikiRevisionV1Score) validate(p *validate.Path) error {
-	return mediawikiRevisionV1ScoreFallback0.Validate(p, v)
+	return mediawikiRevisionV1ScoreFallback1.Validate(p, v)
 }
 
 // AppendJSON appends the JSON encoding of v to b, without validating it and
@@ -212,14 +213,26 @@ func (v *MediawikiRevisionV1Score) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiRevisionV1Score) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiRevisionV1Score) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiRevisionV1Score) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiRevisionV1Score) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -239,7 +252,7 @@ func (v *MediawikiRevisionV1Score) appendJSON(b []byte, depth int) ([]byte, erro
 				b = jsonenc.AppendString(b, k0)
 				b = append(b, ':')
 				e0 := v.Scores[k0]
-				if b, err = e0.appendJSON(b, depth+1); err != nil {
+				if b, err = e0.appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -259,23 +272,28 @@ func (v *MediawikiRevisionV1Score) appendJSON(b []byte, depth int) ([]byte, erro
 				b = jsonenc.AppendString(b, k0)
 				b = append(b, ':')
 				e0 := v.Errors[k0]
-				if b, err = e0.appendJSON(b, depth+1); err != nil {
+				if b, err = e0.appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
 			b = append(b, '}')
 		}
 	}
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, '"')
 	if v.Database != nil {
 		b = append(b, ",\"database\":"...)
 		b = jsonenc.AppendString(b, (*v.Database))
 	}
-	b = append(b, ",\"dt\":"...)
-	b = jsonenc.AppendString(b, v.Dt)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"dt\":\""...)
+	if valid {
+		b = append(b, v.Dt...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Dt)
+	}
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.PageID != nil {
@@ -296,7 +314,7 @@ func (v *MediawikiRevisionV1Score) appendJSON(b []byte, depth int) ([]byte, erro
 	}
 	if v.Performer != nil {
 		b = append(b, ",\"performer\":"...)
-		if b, err = (*v.Performer).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Performer).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -329,43 +347,37 @@ type MediawikiRevisionV1ScoreScoresValue struct {
 	// A list of predictions made by this model.
 	Prediction []string `json:"prediction"`
 	// A list of probabilities made by this model. Each element is a key/value with a probability name and a probability value.
-	Probability map[string]float64 `json:"probability"`
+	Probability map[string]json.Number `json:"probability"`
 }
 
 func (v *MediawikiRevisionV1ScoreScoresValue) validate(p *validate.Path) error {
-	{
-		pPrediction := validate.Prop(p, "prediction")
-		if v.Prediction == nil {
-			return validate.Fail(&pPrediction, "#/properties/scores/additionalProperties/properties/prediction/type", "got null, want array")
-		}
+	if v.Prediction == nil {
+		return validate.Fail(&validate.Path{Parent: p, Key: "prediction"}, "#/properties/scores/additionalProperties/properties/prediction/type", "got null, want array")
 	}
-	{
-		pProbability := validate.Prop(p, "probability")
-		if v.Probability == nil {
-			return validate.Fail(&pProbability, "#/properties/scores/additionalProperties/properties/probability/type", "got null, want object")
-		}
-		for k, e := range v.Probability {
-			pe := validate.Prop(&pProbability, k)
-			if math.IsNaN(e) || math.IsInf(e, 0) {
-				return validate.Fail(&pe, "#/properties/scores/additionalProperties/properties/probability/additionalProperties/type", "%v is not a JSON number", e)
-			}
+	if v.Probability == nil {
+		return validate.Fail(&validate.Path{Parent: p, Key: "probability"}, "#/properties/scores/additionalProperties/properties/probability/type", "got null, want object")
+	}
+	for k, e := range v.Probability {
+		pe := validate.Prop(&validate.Path{Parent: p, Key: "probability"}, k)
+		if kw := mediawikiRevisionV1ScoreRange0.Check(e); kw != "" {
+			return mediawikiRevisionV1ScoreRange0.Fail(&pe, "#/properties/scores/additionalProperties/properties/probability/additionalProperties", kw, e)
 		}
 	}
 	return nil
 }
 
-func (v *MediawikiRevisionV1ScoreScoresValue) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiRevisionV1ScoreScoresValue) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"model_name\":"...)
-	b = jsonenc.AppendString(b, v.ModelName)
-	b = append(b, ",\"model_version\":"...)
-	b = jsonenc.AppendString(b, v.ModelVersion)
-	b = append(b, ",\"prediction\":"...)
+	b = append(b, ",\"model_name\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ModelName)
+	b = append(b, "\",\"model_version\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ModelVersion)
+	b = append(b, "\",\"prediction\":"...)
 	if v.Prediction == nil {
 		b = append(b, "null"...)
 	} else {
@@ -390,7 +402,7 @@ func (v *MediawikiRevisionV1ScoreScoresValue) appendJSON(b []byte, depth int) ([
 			b = jsonenc.AppendString(b, k0)
 			b = append(b, ':')
 			e0 := v.Probability[k0]
-			if b, err = jsonenc.AppendFloat64(b, e0); err != nil {
+			if b, err = jsonenc.AppendNumber(b, e0); err != nil {
 				return b, err
 			}
 		}
@@ -420,21 +432,22 @@ func (v *MediawikiRevisionV1ScoreErrorsValue) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *MediawikiRevisionV1ScoreErrorsValue) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiRevisionV1ScoreErrorsValue) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"model_name\":"...)
-	b = jsonenc.AppendString(b, v.ModelName)
-	b = append(b, ",\"model_version\":"...)
-	b = jsonenc.AppendString(b, v.ModelVersion)
-	b = append(b, ",\"type\":"...)
-	b = jsonenc.AppendString(b, v.Type)
-	b = append(b, ",\"message\":"...)
-	b = jsonenc.AppendString(b, v.Message)
+	b = append(b, ",\"model_name\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ModelName)
+	b = append(b, "\",\"model_version\":\""...)
+	b = jsonenc.AppendStringBody(b, v.ModelVersion)
+	b = append(b, "\",\"type\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Type)
+	b = append(b, "\",\"message\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Message)
+	b = append(b, '"')
 	if len(b) == start {
 		b = append(b, '{')
 	} else {

@@ -3,6 +3,7 @@
 package wikimedia
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 )
@@ -194,7 +195,7 @@ type MediawikiRevisionV1VisibilityChange struct {
 	// The sha1 of the revision text.
 	RevSha1 *string `json:"rev_sha1,omitempty"`
 	// The length of the revision text in bytes.
-	RevLen *int64 `json:"rev_len,omitempty"`
+	RevLen *json.Number `json:"rev_len,omitempty"`
 	// Flag identifying if the revision is minor.
 	RevMinorEdit *bool `json:"rev_minor_edit,omitempty"`
 	// The content model of the revision.
@@ -253,39 +254,52 @@ func (v *MediawikiRevisionV1VisibilityChange) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiRevisionV1VisibilityChange) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiRevisionV1VisibilityChange) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiRevisionV1VisibilityChange) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiRevisionV1VisibilityChange) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"database\":"...)
-	b = jsonenc.AppendString(b, v.Database)
+	b = append(b, ",\"database\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Database)
+	b = append(b, '"')
 	if v.Performer != nil {
 		b = append(b, ",\"performer\":"...)
-		if b, err = (*v.Performer).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Performer).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	b = append(b, ",\"page_id\":"...)
 	b = jsonenc.AppendInt(b, v.PageID)
-	b = append(b, ",\"page_title\":"...)
-	b = jsonenc.AppendString(b, v.PageTitle)
-	b = append(b, ",\"page_namespace\":"...)
+	b = append(b, ",\"page_title\":\""...)
+	b = jsonenc.AppendStringBody(b, v.PageTitle)
+	b = append(b, "\",\"page_namespace\":"...)
 	b = jsonenc.AppendInt(b, v.PageNamespace)
 	b = append(b, ",\"page_is_redirect\":"...)
 	b = jsonenc.AppendBool(b, v.PageIsRedirect)
@@ -295,8 +309,13 @@ func (v *MediawikiRevisionV1VisibilityChange) appendJSON(b []byte, depth int) ([
 		b = append(b, ",\"rev_parent_id\":"...)
 		b = jsonenc.AppendInt(b, (*v.RevParentID))
 	}
-	b = append(b, ",\"rev_timestamp\":"...)
-	b = jsonenc.AppendString(b, v.RevTimestamp)
+	b = append(b, ",\"rev_timestamp\":\""...)
+	if valid {
+		b = append(b, v.RevTimestamp...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.RevTimestamp)
+	}
+	b = append(b, '"')
 	if v.ChronologyID != nil {
 		b = append(b, ",\"chronology_id\":"...)
 		b = jsonenc.AppendString(b, (*v.ChronologyID))
@@ -315,7 +334,9 @@ func (v *MediawikiRevisionV1VisibilityChange) appendJSON(b []byte, depth int) ([
 	}
 	if v.RevLen != nil {
 		b = append(b, ",\"rev_len\":"...)
-		b = jsonenc.AppendInt(b, (*v.RevLen))
+		if b, err = jsonenc.AppendNumber(b, (*v.RevLen)); err != nil {
+			return b, err
+		}
 	}
 	if v.RevMinorEdit != nil {
 		b = append(b, ",\"rev_minor_edit\":"...)
@@ -330,11 +351,11 @@ func (v *MediawikiRevisionV1VisibilityChange) appendJSON(b []byte, depth int) ([
 		b = jsonenc.AppendString(b, (*v.RevContentFormat))
 	}
 	b = append(b, ",\"visibility\":"...)
-	if b, err = v.Visibility.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Visibility.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	b = append(b, ",\"prior_state\":"...)
-	if b, err = v.PriorState.appendJSON(b, depth+1); err != nil {
+	if b, err = v.PriorState.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if len(b) == start {
@@ -359,7 +380,7 @@ func (v *MediawikiRevisionV1VisibilityChangeVisibility) validate(p *validate.Pat
 	return nil
 }
 
-func (v *MediawikiRevisionV1VisibilityChangeVisibility) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiRevisionV1VisibilityChangeVisibility) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -388,15 +409,14 @@ type MediawikiRevisionV1VisibilityChangePriorState struct {
 
 func (v *MediawikiRevisionV1VisibilityChangePriorState) validate(p *validate.Path) error {
 	if v.Visibility != nil {
-		pVisibility := validate.Prop(p, "visibility")
-		if err := (*v.Visibility).validate(&pVisibility); err != nil {
+		if err := (*v.Visibility).validate(&validate.Path{Parent: p, Key: "visibility"}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (v *MediawikiRevisionV1VisibilityChangePriorState) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiRevisionV1VisibilityChangePriorState) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -405,7 +425,7 @@ func (v *MediawikiRevisionV1VisibilityChangePriorState) appendJSON(b []byte, dep
 	start := len(b)
 	if v.Visibility != nil {
 		b = append(b, ",\"visibility\":"...)
-		if b, err = (*v.Visibility).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Visibility).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -428,7 +448,7 @@ func (v *MediawikiRevisionV1VisibilityChangePriorStateVisibility) validate(p *va
 	return nil
 }
 
-func (v *MediawikiRevisionV1VisibilityChangePriorStateVisibility) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiRevisionV1VisibilityChangePriorStateVisibility) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}

@@ -3,6 +3,7 @@
 package wikimedia
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 	"unicode/utf8"
@@ -171,7 +172,9 @@ var (
 		{URL: "mem://evctl/fragment/mediawiki/common/1.0.0", Doc: fragmentMediawikiCommon100SchemaJSON},
 	}
 	mediawikiUserV1BlocksChangeDocument  = validate.NewFallbackIn(mediawikiUserV1BlocksChangeSchemaJSON, "mem://evctl/mediawiki/user/v1/blocks-change.yaml", "", mediawikiUserV1BlocksChangeResources)
-	mediawikiUserV1BlocksChangeFallback0 = validate.NewFallbackIn(mediawikiUserV1BlocksChangeSchemaJSON, "mem://evctl/mediawiki/user/v1/blocks-change.yaml", "", mediawikiUserV1BlocksChangeResources)
+	mediawikiUserV1BlocksChangeRange0    = validate.NewRange(true, "", "", "", "")
+	mediawikiUserV1BlocksChangeRange1    = validate.NewRange(true, "", "", "", "")
+	mediawikiUserV1BlocksChangeFallback2 = validate.NewFallbackIn(mediawikiUserV1BlocksChangeSchemaJSON, "mem://evctl/mediawiki/user/v1/blocks-change.yaml", "", mediawikiUserV1BlocksChangeResources)
 )
 
 // MediawikiUserV1BlocksChange is the event mediawiki/user/v1.blocks-change: Represents a MW User Blocks Change event
@@ -186,7 +189,7 @@ type MediawikiUserV1BlocksChange struct {
 	// The comment left by the user that performed this change.
 	Comment *string `json:"comment,omitempty"`
 	// The user id for the target user. This is optional, and will not be present for anonymous users.
-	UserID *int64 `json:"user_id,omitempty"`
+	UserID *json.Number `json:"user_id,omitempty"`
 	// The text representation of the target user.
 	UserText string `json:"user_text"`
 	// A list of the groups the target user belongs to. E.g. bot, sysop etc.
@@ -229,7 +232,7 @@ func (*MediawikiUserV1BlocksChange) ValidateJSON(data []byte) error {
 }
 
 func (v *MediawikiUserV1BlocksChange) validate(p *validate.Path) error {
-	return mediawikiUserV1BlocksChangeFallback0.Validate(p, v)
+	return mediawikiUserV1BlocksChangeFallback2.Validate(p, v)
 }
 
 // AppendJSON appends the JSON encoding of v to b, without validating it and
@@ -237,31 +240,44 @@ func (v *MediawikiUserV1BlocksChange) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiUserV1BlocksChange) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiUserV1BlocksChange) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiUserV1BlocksChange) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiUserV1BlocksChange) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"database\":"...)
-	b = jsonenc.AppendString(b, v.Database)
+	b = append(b, ",\"database\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Database)
+	b = append(b, '"')
 	if v.Performer != nil {
 		b = append(b, ",\"performer\":"...)
-		if b, err = (*v.Performer).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Performer).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -271,10 +287,13 @@ func (v *MediawikiUserV1BlocksChange) appendJSON(b []byte, depth int) ([]byte, e
 	}
 	if v.UserID != nil {
 		b = append(b, ",\"user_id\":"...)
-		b = jsonenc.AppendInt(b, (*v.UserID))
+		if b, err = jsonenc.AppendNumber(b, (*v.UserID)); err != nil {
+			return b, err
+		}
 	}
-	b = append(b, ",\"user_text\":"...)
-	b = jsonenc.AppendString(b, v.UserText)
+	b = append(b, ",\"user_text\":\""...)
+	b = jsonenc.AppendStringBody(b, v.UserText)
+	b = append(b, '"')
 	if len(v.UserGroups) != 0 {
 		b = append(b, ",\"user_groups\":"...)
 		if v.UserGroups == nil {
@@ -291,12 +310,12 @@ func (v *MediawikiUserV1BlocksChange) appendJSON(b []byte, depth int) ([]byte, e
 		}
 	}
 	b = append(b, ",\"blocks\":"...)
-	if b, err = v.Blocks.appendJSON(b, depth+1); err != nil {
+	if b, err = v.Blocks.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.PriorState != nil {
 		b = append(b, ",\"prior_state\":"...)
-		if b, err = (*v.PriorState).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.PriorState).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -328,21 +347,19 @@ type MediawikiUserV1BlocksChangeBlocks struct {
 
 func (v *MediawikiUserV1BlocksChangeBlocks) validate(p *validate.Path) error {
 	if v.ExpiryDt != nil {
-		pExpiryDt := validate.Prop(p, "expiry_dt")
 		if !validate.DateTime((*v.ExpiryDt)) {
-			return validate.Fail(&pExpiryDt, "#/allOf/1/properties/blocks/properties/expiry_dt/format", "%q is not valid date-time", (*v.ExpiryDt))
+			return validate.Fail(&validate.Path{Parent: p, Key: "expiry_dt"}, "#/allOf/1/properties/blocks/properties/expiry_dt/format", "%q is not valid date-time", (*v.ExpiryDt))
 		}
 		{
 			n := utf8.RuneCountInString((*v.ExpiryDt))
 			if n > 128 {
-				return validate.Fail(&pExpiryDt, "#/allOf/1/properties/blocks/properties/expiry_dt/maxLength", "length must be <= 128, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "expiry_dt"}, "#/allOf/1/properties/blocks/properties/expiry_dt/maxLength", "length must be <= 128, but got %d", n)
 			}
 		}
 	}
 	if len(v.Restrictions) > 0 {
-		pRestrictions := validate.Prop(p, "restrictions")
 		for i := range v.Restrictions {
-			pi := validate.Item(&pRestrictions, i)
+			pi := validate.Item(&validate.Path{Parent: p, Key: "restrictions"}, i)
 			if err := v.Restrictions[i].validate(&pi); err != nil {
 				return err
 			}
@@ -351,7 +368,7 @@ func (v *MediawikiUserV1BlocksChangeBlocks) validate(p *validate.Path) error {
 	return nil
 }
 
-func (v *MediawikiUserV1BlocksChangeBlocks) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiUserV1BlocksChangeBlocks) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -384,7 +401,7 @@ func (v *MediawikiUserV1BlocksChangeBlocks) appendJSON(b []byte, depth int) ([]b
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.Restrictions[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.Restrictions[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -404,32 +421,40 @@ type MediawikiUserV1BlocksChangeBlocksRestrictionsItem struct {
 	// Type of the restriction
 	Type MediawikiUserV1BlocksChangeBlocksRestrictionsItemType `json:"type"`
 	// Namespace ID for namespace restrictions, page ID for page restrictions.
-	Value int64 `json:"value"`
+	Value json.Number `json:"value"`
 }
 
 func (v *MediawikiUserV1BlocksChangeBlocksRestrictionsItem) validate(p *validate.Path) error {
-	{
-		pType := validate.Prop(p, "type")
-		switch string(v.Type) {
-		case "page", "ns":
-		default:
-			return validate.Fail(&pType, "#/allOf/1/properties/blocks/properties/restrictions/items/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
-		}
+	switch string(v.Type) {
+	case "page", "ns":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/allOf/1/properties/blocks/properties/restrictions/items/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
+	}
+	if kw := mediawikiUserV1BlocksChangeRange0.Check(v.Value); kw != "" {
+		return mediawikiUserV1BlocksChangeRange0.Fail(&validate.Path{Parent: p, Key: "value"}, "#/allOf/1/properties/blocks/properties/restrictions/items/properties/value", kw, v.Value)
 	}
 	return nil
 }
 
-func (v *MediawikiUserV1BlocksChangeBlocksRestrictionsItem) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiUserV1BlocksChangeBlocksRestrictionsItem) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"type\":"...)
-	b = jsonenc.AppendString(b, string(v.Type))
-	b = append(b, ",\"value\":"...)
-	b = jsonenc.AppendInt(b, v.Value)
+	b = append(b, ",\"type\":\""...)
+	if valid {
+		b = append(b, string(v.Type)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Type))
+	}
+	b = append(b, "\",\"value\":"...)
+	if valid && len(v.Value) != 0 {
+		b = append(b, v.Value...)
+	} else if b, err = jsonenc.AppendNumber(b, v.Value); err != nil {
+		return b, err
+	}
 	if len(b) == start {
 		b = append(b, '{')
 	} else {
@@ -464,15 +489,14 @@ type MediawikiUserV1BlocksChangePriorState struct {
 
 func (v *MediawikiUserV1BlocksChangePriorState) validate(p *validate.Path) error {
 	if v.Blocks != nil {
-		pBlocks := validate.Prop(p, "blocks")
-		if err := (*v.Blocks).validate(&pBlocks); err != nil {
+		if err := (*v.Blocks).validate(&validate.Path{Parent: p, Key: "blocks"}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (v *MediawikiUserV1BlocksChangePriorState) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiUserV1BlocksChangePriorState) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -481,7 +505,7 @@ func (v *MediawikiUserV1BlocksChangePriorState) appendJSON(b []byte, depth int) 
 	start := len(b)
 	if v.Blocks != nil {
 		b = append(b, ",\"blocks\":"...)
-		if b, err = (*v.Blocks).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Blocks).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -513,21 +537,19 @@ type MediawikiUserV1BlocksChangePriorStateBlocks struct {
 
 func (v *MediawikiUserV1BlocksChangePriorStateBlocks) validate(p *validate.Path) error {
 	if v.ExpiryDt != nil {
-		pExpiryDt := validate.Prop(p, "expiry_dt")
 		if !validate.DateTime((*v.ExpiryDt)) {
-			return validate.Fail(&pExpiryDt, "#/allOf/1/properties/prior_state/properties/blocks/properties/expiry_dt/format", "%q is not valid date-time", (*v.ExpiryDt))
+			return validate.Fail(&validate.Path{Parent: p, Key: "expiry_dt"}, "#/allOf/1/properties/prior_state/properties/blocks/properties/expiry_dt/format", "%q is not valid date-time", (*v.ExpiryDt))
 		}
 		{
 			n := utf8.RuneCountInString((*v.ExpiryDt))
 			if n > 128 {
-				return validate.Fail(&pExpiryDt, "#/allOf/1/properties/prior_state/properties/blocks/properties/expiry_dt/maxLength", "length must be <= 128, but got %d", n)
+				return validate.Fail(&validate.Path{Parent: p, Key: "expiry_dt"}, "#/allOf/1/properties/prior_state/properties/blocks/properties/expiry_dt/maxLength", "length must be <= 128, but got %d", n)
 			}
 		}
 	}
 	if len(v.Restrictions) > 0 {
-		pRestrictions := validate.Prop(p, "restrictions")
 		for i := range v.Restrictions {
-			pi := validate.Item(&pRestrictions, i)
+			pi := validate.Item(&validate.Path{Parent: p, Key: "restrictions"}, i)
 			if err := v.Restrictions[i].validate(&pi); err != nil {
 				return err
 			}
@@ -536,7 +558,7 @@ func (v *MediawikiUserV1BlocksChangePriorStateBlocks) validate(p *validate.Path)
 	return nil
 }
 
-func (v *MediawikiUserV1BlocksChangePriorStateBlocks) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiUserV1BlocksChangePriorStateBlocks) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -569,7 +591,7 @@ func (v *MediawikiUserV1BlocksChangePriorStateBlocks) appendJSON(b []byte, depth
 				if i0 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = v.Restrictions[i0].appendJSON(b, depth+1); err != nil {
+				if b, err = v.Restrictions[i0].appendJSON(b, depth+1, valid); err != nil {
 					return b, err
 				}
 			}
@@ -589,32 +611,40 @@ type MediawikiUserV1BlocksChangePriorStateBlocksRestrictionsItem struct {
 	// Type of the restriction
 	Type MediawikiUserV1BlocksChangePriorStateBlocksRestrictionsItemType `json:"type"`
 	// Namespace ID for namespace restrictions, page ID for page restrictions.
-	Value int64 `json:"value"`
+	Value json.Number `json:"value"`
 }
 
 func (v *MediawikiUserV1BlocksChangePriorStateBlocksRestrictionsItem) validate(p *validate.Path) error {
-	{
-		pType := validate.Prop(p, "type")
-		switch string(v.Type) {
-		case "page", "ns":
-		default:
-			return validate.Fail(&pType, "#/allOf/1/properties/prior_state/properties/blocks/properties/restrictions/items/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
-		}
+	switch string(v.Type) {
+	case "page", "ns":
+	default:
+		return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/allOf/1/properties/prior_state/properties/blocks/properties/restrictions/items/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
+	}
+	if kw := mediawikiUserV1BlocksChangeRange1.Check(v.Value); kw != "" {
+		return mediawikiUserV1BlocksChangeRange1.Fail(&validate.Path{Parent: p, Key: "value"}, "#/allOf/1/properties/prior_state/properties/blocks/properties/restrictions/items/properties/value", kw, v.Value)
 	}
 	return nil
 }
 
-func (v *MediawikiUserV1BlocksChangePriorStateBlocksRestrictionsItem) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiUserV1BlocksChangePriorStateBlocksRestrictionsItem) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"type\":"...)
-	b = jsonenc.AppendString(b, string(v.Type))
-	b = append(b, ",\"value\":"...)
-	b = jsonenc.AppendInt(b, v.Value)
+	b = append(b, ",\"type\":\""...)
+	if valid {
+		b = append(b, string(v.Type)...)
+	} else {
+		b = jsonenc.AppendStringBody(b, string(v.Type))
+	}
+	b = append(b, "\",\"value\":"...)
+	if valid && len(v.Value) != 0 {
+		b = append(b, v.Value...)
+	} else if b, err = jsonenc.AppendNumber(b, v.Value); err != nil {
+		return b, err
+	}
 	if len(b) == start {
 		b = append(b, '{')
 	} else {

@@ -3,6 +3,7 @@
 package wikimedia
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 	"unicode/utf8"
@@ -110,7 +111,7 @@ type MediawikiV1Job struct {
 	// type of the job
 	Type string `json:"type"`
 	// the namespace of the page that the job was triggered for
-	PageNamespace *int64 `json:"page_namespace,omitempty"`
+	PageNamespace *json.Number `json:"page_namespace,omitempty"`
 	// the title of the page that the job was triggered for
 	PageTitle *string `json:"page_title,omitempty"`
 	// don't execute the job until a particular time
@@ -163,33 +164,48 @@ func (v *MediawikiV1Job) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiV1Job) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiV1Job) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiV1Job) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiV1Job) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
-	b = append(b, ",\"database\":"...)
-	b = jsonenc.AppendString(b, v.Database)
-	b = append(b, ",\"type\":"...)
-	b = jsonenc.AppendString(b, v.Type)
+	b = append(b, ",\"database\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Database)
+	b = append(b, "\",\"type\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Type)
+	b = append(b, '"')
 	if v.PageNamespace != nil {
 		b = append(b, ",\"page_namespace\":"...)
-		b = jsonenc.AppendInt(b, (*v.PageNamespace))
+		if b, err = jsonenc.AppendNumber(b, (*v.PageNamespace)); err != nil {
+			return b, err
+		}
 	}
 	if v.PageTitle != nil {
 		b = append(b, ",\"page_title\":"...)
@@ -205,7 +221,7 @@ func (v *MediawikiV1Job) appendJSON(b []byte, depth int) ([]byte, error) {
 	}
 	if v.RootEvent != nil {
 		b = append(b, ",\"root_event\":"...)
-		if b, err = (*v.RootEvent).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.RootEvent).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
@@ -250,32 +266,34 @@ type MediawikiV1JobRootEvent struct {
 }
 
 func (v *MediawikiV1JobRootEvent) validate(p *validate.Path) error {
+	if !validate.DateTime(v.Dt) {
+		return validate.Fail(&validate.Path{Parent: p, Key: "dt"}, "#/allOf/1/properties/root_event/properties/dt/format", "%q is not valid date-time", v.Dt)
+	}
 	{
-		pDt := validate.Prop(p, "dt")
-		if !validate.DateTime(v.Dt) {
-			return validate.Fail(&pDt, "#/allOf/1/properties/root_event/properties/dt/format", "%q is not valid date-time", v.Dt)
-		}
-		{
-			n := utf8.RuneCountInString(v.Dt)
-			if n > 128 {
-				return validate.Fail(&pDt, "#/allOf/1/properties/root_event/properties/dt/maxLength", "length must be <= 128, but got %d", n)
-			}
+		n := utf8.RuneCountInString(v.Dt)
+		if n > 128 {
+			return validate.Fail(&validate.Path{Parent: p, Key: "dt"}, "#/allOf/1/properties/root_event/properties/dt/maxLength", "length must be <= 128, but got %d", n)
 		}
 	}
 	return nil
 }
 
-func (v *MediawikiV1JobRootEvent) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiV1JobRootEvent) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"dt\":"...)
-	b = jsonenc.AppendString(b, v.Dt)
-	b = append(b, ",\"signature\":"...)
-	b = jsonenc.AppendString(b, v.Signature)
+	b = append(b, ",\"dt\":\""...)
+	if valid {
+		b = append(b, v.Dt...)
+	} else {
+		b = jsonenc.AppendStringBody(b, v.Dt)
+	}
+	b = append(b, "\",\"signature\":\""...)
+	b = jsonenc.AppendStringBody(b, v.Signature)
+	b = append(b, '"')
 	if len(b) == start {
 		b = append(b, '{')
 	} else {

@@ -3,6 +3,7 @@
 package wikimedia
 
 import (
+	"encoding/json"
 	"github.com/evctl/evctl/wire/jsonenc"
 	"github.com/evctl/evctl/wire/validate"
 )
@@ -160,7 +161,11 @@ var (
 		{URL: "mem://evctl/fragment/common/1.0.0", Doc: fragmentCommon100SchemaJSON},
 	}
 	mediawikiV1RecentchangeDocument  = validate.NewFallbackIn(mediawikiV1RecentchangeSchemaJSON, "mem://evctl/mediawiki/v1/recentchange.yaml", "", mediawikiV1RecentchangeResources)
-	mediawikiV1RecentchangeFallback0 = validate.NewFallbackIn(mediawikiV1RecentchangeSchemaJSON, "mem://evctl/mediawiki/v1/recentchange.yaml", "", mediawikiV1RecentchangeResources)
+	mediawikiV1RecentchangeRange0    = validate.NewRange(true, "", "", "", "")
+	mediawikiV1RecentchangeRange1    = validate.NewRange(true, "", "", "", "")
+	mediawikiV1RecentchangeRange2    = validate.NewRange(true, "", "", "", "")
+	mediawikiV1RecentchangeRange3    = validate.NewRange(true, "", "", "", "")
+	mediawikiV1RecentchangeFallback4 = validate.NewFallbackIn(mediawikiV1RecentchangeSchemaJSON, "mem://evctl/mediawiki/v1/recentchange.yaml", "", mediawikiV1RecentchangeResources)
 )
 
 // MediawikiV1Recentchange is the event mediawiki/v1.recentchange: Represents a MW RecentChange event. https://www.mediawiki.org/wiki/Manual:RCFeed
@@ -169,19 +174,19 @@ type MediawikiV1Recentchange struct {
 	SchemaField string                `json:"$schema"`
 	Meta        FragmentCommon100Meta `json:"meta"`
 	// ID of the recentchange event (rcid).
-	ID *int64 `json:"id,omitempty"`
+	ID *json.Number `json:"id,omitempty"`
 	// Type of recentchange event (rc_type). One of "edit", "new", "log", "categorize", or "external"; or a number. (See Manual:Recentchanges table#rc_type)
 	Type *string `json:"type,omitempty"`
 	// Full page name, from Title::getPrefixedText.
 	Title *string `json:"title,omitempty"`
 	// ID of relevant namespace of affected page (rc_namespace, page_namespace). This is -1 ("Special") for log events.
-	Namespace *int64 `json:"namespace,omitempty"`
+	Namespace *json.Number `json:"namespace,omitempty"`
 	// (rc_comment)
 	Comment *string `json:"comment,omitempty"`
 	// The rc_comment parsed into simple HTML. Optional
 	Parsedcomment *string `json:"parsedcomment,omitempty"`
 	// Unix timestamp (derived from rc_timestamp).
-	Timestamp *int64 `json:"timestamp,omitempty"`
+	Timestamp *json.Number `json:"timestamp,omitempty"`
 	// (rc_user_text)
 	User *string `json:"user,omitempty"`
 	// (rc_bot)
@@ -203,7 +208,7 @@ type MediawikiV1Recentchange struct {
 	// Old and new revision IDs
 	Revision *MediawikiV1RecentchangeRevision `json:"revision,omitempty"`
 	// (rc_log_id)
-	LogID *int64 `json:"log_id,omitempty"`
+	LogID *json.Number `json:"log_id,omitempty"`
 	// (rc_log_type)
 	LogType *string `json:"log_type,omitempty"`
 	// (rc_log_action)
@@ -243,7 +248,7 @@ func (*MediawikiV1Recentchange) ValidateJSON(data []byte) error {
 }
 
 func (v *MediawikiV1Recentchange) validate(p *validate.Path) error {
-	return mediawikiV1RecentchangeFallback0.Validate(p, v)
+	return mediawikiV1RecentchangeFallback4.Validate(p, v)
 }
 
 // AppendJSON appends the JSON encoding of v to b, without validating it and
@@ -251,29 +256,43 @@ func (v *MediawikiV1Recentchange) validate(p *validate.Path) error {
 // HTML escaping, floats, times, omitempty, nil as null). It is what
 // wire.Serializer uses. On error b is returned unchanged.
 func (v *MediawikiV1Recentchange) AppendJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0)
+	out, err := v.appendJSON(b, 0, false)
 	if err != nil {
 		return b, err
 	}
 	return out, nil
 }
 
-func (v *MediawikiV1Recentchange) appendJSON(b []byte, depth int) ([]byte, error) {
+// AppendValidJSON is AppendJSON for a value whose Validate() just returned
+// nil: strings that validation proved need no escaping (uuids, date-times,
+// enum values, patterns of plain ASCII classes) are copied without
+// scanning. The bytes are the same. wire.Serializer.Append uses it.
+func (v *MediawikiV1Recentchange) AppendValidJSON(b []byte) ([]byte, error) {
+	out, err := v.appendJSON(b, 0, true)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
+func (v *MediawikiV1Recentchange) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
 	var err error
 	_ = err
 	start := len(b)
-	b = append(b, ",\"$schema\":"...)
-	b = jsonenc.AppendString(b, v.SchemaField)
-	b = append(b, ",\"meta\":"...)
-	if b, err = v.Meta.appendJSON(b, depth+1); err != nil {
+	b = append(b, ",\"$schema\":\""...)
+	b = jsonenc.AppendStringBody(b, v.SchemaField)
+	b = append(b, "\",\"meta\":"...)
+	if b, err = v.Meta.appendJSON(b, depth+1, valid); err != nil {
 		return b, err
 	}
 	if v.ID != nil {
 		b = append(b, ",\"id\":"...)
-		b = jsonenc.AppendInt(b, (*v.ID))
+		if b, err = jsonenc.AppendNumber(b, (*v.ID)); err != nil {
+			return b, err
+		}
 	}
 	if v.Type != nil {
 		b = append(b, ",\"type\":"...)
@@ -285,7 +304,9 @@ func (v *MediawikiV1Recentchange) appendJSON(b []byte, depth int) ([]byte, error
 	}
 	if v.Namespace != nil {
 		b = append(b, ",\"namespace\":"...)
-		b = jsonenc.AppendInt(b, (*v.Namespace))
+		if b, err = jsonenc.AppendNumber(b, (*v.Namespace)); err != nil {
+			return b, err
+		}
 	}
 	if v.Comment != nil {
 		b = append(b, ",\"comment\":"...)
@@ -297,7 +318,9 @@ func (v *MediawikiV1Recentchange) appendJSON(b []byte, depth int) ([]byte, error
 	}
 	if v.Timestamp != nil {
 		b = append(b, ",\"timestamp\":"...)
-		b = jsonenc.AppendInt(b, (*v.Timestamp))
+		if b, err = jsonenc.AppendNumber(b, (*v.Timestamp)); err != nil {
+			return b, err
+		}
 	}
 	if v.User != nil {
 		b = append(b, ",\"user\":"...)
@@ -333,19 +356,21 @@ func (v *MediawikiV1Recentchange) appendJSON(b []byte, depth int) ([]byte, error
 	}
 	if v.Length != nil {
 		b = append(b, ",\"length\":"...)
-		if b, err = (*v.Length).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Length).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	if v.Revision != nil {
 		b = append(b, ",\"revision\":"...)
-		if b, err = (*v.Revision).appendJSON(b, depth+1); err != nil {
+		if b, err = (*v.Revision).appendJSON(b, depth+1, valid); err != nil {
 			return b, err
 		}
 	}
 	if v.LogID != nil {
 		b = append(b, ",\"log_id\":"...)
-		b = jsonenc.AppendInt(b, (*v.LogID))
+		if b, err = jsonenc.AppendNumber(b, (*v.LogID)); err != nil {
+			return b, err
+		}
 	}
 	if v.LogType != nil {
 		b = append(b, ",\"log_type\":"...)
@@ -376,16 +401,26 @@ func (v *MediawikiV1Recentchange) appendJSON(b []byte, depth int) ([]byte, error
 // MediawikiV1RecentchangeLength: Length of old and new change
 type MediawikiV1RecentchangeLength struct {
 	// (rc_old_len)
-	Old *int64 `json:"old,omitempty"`
+	Old *json.Number `json:"old,omitempty"`
 	// (rc_new_len)
-	New *int64 `json:"new,omitempty"`
+	New *json.Number `json:"new,omitempty"`
 }
 
 func (v *MediawikiV1RecentchangeLength) validate(p *validate.Path) error {
+	if v.Old != nil {
+		if kw := mediawikiV1RecentchangeRange0.Check((*v.Old)); kw != "" {
+			return mediawikiV1RecentchangeRange0.Fail(&validate.Path{Parent: p, Key: "old"}, "#/allOf/1/properties/length/properties/old", kw, (*v.Old))
+		}
+	}
+	if v.New != nil {
+		if kw := mediawikiV1RecentchangeRange1.Check((*v.New)); kw != "" {
+			return mediawikiV1RecentchangeRange1.Fail(&validate.Path{Parent: p, Key: "new"}, "#/allOf/1/properties/length/properties/new", kw, (*v.New))
+		}
+	}
 	return nil
 }
 
-func (v *MediawikiV1RecentchangeLength) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiV1RecentchangeLength) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -394,11 +429,15 @@ func (v *MediawikiV1RecentchangeLength) appendJSON(b []byte, depth int) ([]byte,
 	start := len(b)
 	if v.Old != nil {
 		b = append(b, ",\"old\":"...)
-		b = jsonenc.AppendInt(b, (*v.Old))
+		if b, err = jsonenc.AppendNumber(b, (*v.Old)); err != nil {
+			return b, err
+		}
 	}
 	if v.New != nil {
 		b = append(b, ",\"new\":"...)
-		b = jsonenc.AppendInt(b, (*v.New))
+		if b, err = jsonenc.AppendNumber(b, (*v.New)); err != nil {
+			return b, err
+		}
 	}
 	if len(b) == start {
 		b = append(b, '{')
@@ -411,16 +450,26 @@ func (v *MediawikiV1RecentchangeLength) appendJSON(b []byte, depth int) ([]byte,
 // MediawikiV1RecentchangeRevision: Old and new revision IDs
 type MediawikiV1RecentchangeRevision struct {
 	// (rc_last_oldid)
-	New *int64 `json:"new,omitempty"`
+	New *json.Number `json:"new,omitempty"`
 	// (rc_this_oldid)
-	Old *int64 `json:"old,omitempty"`
+	Old *json.Number `json:"old,omitempty"`
 }
 
 func (v *MediawikiV1RecentchangeRevision) validate(p *validate.Path) error {
+	if v.New != nil {
+		if kw := mediawikiV1RecentchangeRange2.Check((*v.New)); kw != "" {
+			return mediawikiV1RecentchangeRange2.Fail(&validate.Path{Parent: p, Key: "new"}, "#/allOf/1/properties/revision/properties/new", kw, (*v.New))
+		}
+	}
+	if v.Old != nil {
+		if kw := mediawikiV1RecentchangeRange3.Check((*v.Old)); kw != "" {
+			return mediawikiV1RecentchangeRange3.Fail(&validate.Path{Parent: p, Key: "old"}, "#/allOf/1/properties/revision/properties/old", kw, (*v.Old))
+		}
+	}
 	return nil
 }
 
-func (v *MediawikiV1RecentchangeRevision) appendJSON(b []byte, depth int) ([]byte, error) {
+func (v *MediawikiV1RecentchangeRevision) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if depth > jsonenc.MaxDepth {
 		return b, jsonenc.ErrTooDeep
 	}
@@ -429,11 +478,15 @@ func (v *MediawikiV1RecentchangeRevision) appendJSON(b []byte, depth int) ([]byt
 	start := len(b)
 	if v.New != nil {
 		b = append(b, ",\"new\":"...)
-		b = jsonenc.AppendInt(b, (*v.New))
+		if b, err = jsonenc.AppendNumber(b, (*v.New)); err != nil {
+			return b, err
+		}
 	}
 	if v.Old != nil {
 		b = append(b, ",\"old\":"...)
-		b = jsonenc.AppendInt(b, (*v.Old))
+		if b, err = jsonenc.AppendNumber(b, (*v.Old)); err != nil {
+			return b, err
+		}
 	}
 	if len(b) == start {
 		b = append(b, '{')
