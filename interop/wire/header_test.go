@@ -3,6 +3,8 @@ package interop_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"fmt"
 	"testing"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -98,7 +100,7 @@ func TestConfluentHeaderModeDecodesWithOurs(t *testing.T) {
 	}
 	// Through the broker-neutral Decoder too, as an adapter hands it over.
 	dec := &wire.Decoder{Deserializer: d, New: func(string) wire.Event { return &bundled.V1OrderPlaced{} }}
-	m := &wire.Message{Value: ap, Headers: wire.Headers{{wire.HeaderEventType, "v1.OrderPlaced"}, {ah[0].Key, string(ah[0].Value)}}}
+	m := &wire.Message{Value: ap, Headers: wire.Headers{{Key: wire.HeaderEventType, Value: "v1.OrderPlaced"}, {Key: ah[0].Key, Value: string(ah[0].Value)}}}
 	if _, _, err := dec.Decode(ctx, m); err != nil || m.SchemaGUID != guids[0] {
 		t.Errorf("Decoder on a header-mode record: %v, guid %s", err, m.SchemaGUID)
 	}
@@ -168,5 +170,29 @@ func TestOurHeaderModeDecodesWithConfluent(t *testing.T) {
 	}
 	if diff := cmp.Diff(shipped, gotShipped); diff != "" {
 		t.Errorf("json (-sent +got):\n%s", diff)
+	}
+}
+
+// TestCLIDecodesConfluentHeaderMode: `evctl wire decode` reads records
+// from confluent-kafka-go in header mode, given the __value_schema_id
+// header with --header (hex, or base64:), and finds the schema by GUID in
+// evctl's registry; auto picks confluent-header from the header.
+func TestCLIDecodesConfluentHeaderMode(t *testing.T) {
+	ctx := context.Background()
+	url, reg := evctltest.Registry(t)
+	placed, shipped := orderPlaced(), orderShipped()
+	for _, ev := range []wire.Event{placed, shipped} {
+		if _, err := wire.NewSerializer(ctx, reg, ev, wire.SerializerOptions{AutoRegister: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ah, ap, jh, jp := confluentHeaderFrames(t, url, placed, shipped)
+	got := decodeWithCLI(t, url, ap, "--header", fmt.Sprintf("%s=0x%x", ah[0].Key, ah[0].Value))
+	if got["order_id"] != "ord-1" || got["coupon_code"] != "WELCOME" || got["total_cents"] != 4200.0 || got["occurred_at"] != "2025-11-26T10:00:00.123Z" {
+		t.Errorf("avro: %v", got)
+	}
+	got = decodeWithCLI(t, url, jp, "--framing", "confluent-header", "--header", ah[0].Key+"=base64:"+base64.StdEncoding.EncodeToString(jh[0].Value))
+	if got["order_id"] != "ord-1" || got["carrier"] != "dhl" || got["package_weight_g"] != 1200.0 {
+		t.Errorf("json: %v", got)
 	}
 }

@@ -361,11 +361,14 @@ type Registered struct {
 	Subject string
 	Version int
 	ID      int
+	// GUID is the schema's GUID (Confluent Platform 8.x registries and
+	// evctl registry serve), "" when the registry gives none.
+	GUID string
 	Schema
 }
 
 func fromSR(ss sr.SubjectSchema) Registered {
-	r := Registered{Subject: ss.Subject, Version: ss.Version, ID: ss.ID, Schema: Schema{Text: ss.Schema.Schema, Type: ss.Type.String()}}
+	r := Registered{Subject: ss.Subject, Version: ss.Version, ID: ss.ID, GUID: ss.GUID, Schema: Schema{Text: ss.Schema.Schema, Type: ss.Type.String()}}
 	for _, ref := range ss.References {
 		r.References = append(r.References, Reference{Name: ref.Name, Subject: ref.Subject, Version: ref.Version})
 	}
