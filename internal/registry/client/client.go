@@ -119,6 +119,9 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	rt := opts.Transport
 	if rt == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
+		// Keep a connection per concurrent request (push runs several at
+		// once) instead of the default 2 per host.
+		tr.MaxIdleConnsPerHost = 64
 		if u.Scheme == "https" {
 			tc, err := tlsConfig(opts)
 			if err != nil {
