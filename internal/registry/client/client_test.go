@@ -120,8 +120,12 @@ func TestClientRegisterLookupAndFetch(t *testing.T) {
 	if err != nil || !found {
 		t.Fatalf("lookup: found=%v err=%v", found, err)
 	}
-	if diff := cmp.Diff(Registered{Subject: "orders", Version: 2, ID: id2, Schema: Schema{Text: r.Text, Type: "AVRO"}}, r); diff != "" {
+	if diff := cmp.Diff(Registered{Subject: "orders", Version: 2, ID: id2, GUID: r.GUID, Schema: Schema{Text: r.Text, Type: "AVRO"}}, r); diff != "" {
 		t.Errorf("lookup (-want +got):\n%s", diff)
+	}
+	// The GUID names the same schema.
+	if byGUID, err := c.SchemaByGUID(ctx, r.GUID); err != nil || len(r.GUID) != 36 || byGUID.Text != r.Text || byGUID.Type != "AVRO" {
+		t.Errorf("SchemaByGUID(%q) = %+v, %v", r.GUID, byGUID, err)
 	}
 	// The stored text keeps docs and defaults.
 	if !strings.Contains(r.Text, `"default":"none"`) || !strings.Contains(r.Text, `"doc":"An order."`) {
