@@ -3,10 +3,6 @@ package nats_test
 import (
 	"context"
 	"errors"
-	registryserver "github.com/evctl/evctl/internal/registry/server"
-	"github.com/evctl/evctl/internal/registry/store/sqlite"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -20,23 +16,9 @@ import (
 	evnats "github.com/evctl/evctl/adapters/nats"
 	"github.com/evctl/evctl/adapters/otelmsg"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
+	"github.com/evctl/evctl/internal/testreg"
 	"github.com/evctl/evctl/wire"
 )
-
-func testRegistry(t *testing.T) *wire.SRRegistry {
-	t.Helper()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(registryserver.NewServer(store, registryserver.ServerOptions{}))
-	t.Cleanup(func() { srv.Close(); store.Close() })
-	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reg
-}
 
 // jetStream starts an in-process nats-server with JetStream on a random
 // local port and returns a JetStream context with the ORDERS and DLQ
@@ -101,7 +83,7 @@ func next(t *testing.T, c jetstream.Consumer) jetstream.Msg {
 // the evctl headers, the trace context and Nats-Msg-Id = event_id.
 func TestSameEventTwiceStoredOnce(t *testing.T) {
 	js := jetStream(t)
-	reg := testRegistry(t)
+	reg := testreg.Registry(t)
 	rec := tracetest.NewSpanRecorder()
 	tr := otelmsg.Tracing{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)), Propagator: propagation.TraceContext{}}
 	p := evnats.NewProducer(js, &wire.Preparer{Registry: reg, AutoRegister: true}, evnats.Options{Tracing: tr})
@@ -180,7 +162,7 @@ func TestSameEventTwiceStoredOnce(t *testing.T) {
 // message goes to the dead-letter subject and is acknowledged.
 func TestDeadLetterAfterRedeliveries(t *testing.T) {
 	js := jetStream(t)
-	reg := testRegistry(t)
+	reg := testreg.Registry(t)
 	ctx := context.Background()
 	p := evnats.NewProducer(js, &wire.Preparer{Registry: reg, AutoRegister: true}, evnats.Options{})
 	if _, err := p.Publish(ctx, shipped("ord-2")); err != nil {

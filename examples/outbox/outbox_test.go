@@ -3,10 +3,6 @@ package outbox_test
 import (
 	"context"
 	"errors"
-	registryserver "github.com/evctl/evctl/internal/registry/server"
-	"github.com/evctl/evctl/internal/registry/store/sqlite"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,24 +13,10 @@ import (
 	evnats "github.com/evctl/evctl/adapters/nats"
 	"github.com/evctl/evctl/examples/outbox"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
+	"github.com/evctl/evctl/internal/testreg"
 	"github.com/evctl/evctl/wire"
 	"github.com/evctl/evctl/wire/validate"
 )
-
-func testRegistry(t *testing.T) *wire.SRRegistry {
-	t.Helper()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(registryserver.NewServer(store, registryserver.ServerOptions{}))
-	t.Cleanup(func() { srv.Close(); store.Close() })
-	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reg
-}
 
 func jetStream(t *testing.T) jetstream.JetStream {
 	t.Helper()
@@ -81,7 +63,7 @@ func TestOutboxEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	js := jetStream(t)
-	reg := testRegistry(t)
+	reg := testreg.Registry(t)
 	prep := &wire.Preparer{Registry: reg, AutoRegister: true}
 	scalar := func(q string) int {
 		var n int
