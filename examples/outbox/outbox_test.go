@@ -6,45 +6,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	evnats "github.com/evctl/evctl/adapters/nats"
+	"github.com/evctl/evctl/adapters/nats/natstest"
 	"github.com/evctl/evctl/examples/outbox"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
 	"github.com/evctl/evctl/internal/testreg"
 	"github.com/evctl/evctl/wire"
 	"github.com/evctl/evctl/wire/validate"
 )
-
-func jetStream(t *testing.T) jetstream.JetStream {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	t.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(30 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	nc, err := natsgo.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, subj := range map[string]string{"ORDERS": "orders.>", "DLQ": "dlq.>"} {
-		if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: name, Subjects: []string{subj}, Duplicates: time.Hour}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return js
-}
 
 func placed(order string, cents int64) *bundled.V1OrderPlaced {
 	return &bundled.V1OrderPlaced{OrderID: order, CustomerID: "cust-1", TotalCents: cents, Currency: "EUR",
@@ -62,7 +33,7 @@ func TestOutboxEndToEnd(t *testing.T) {
 	if _, err := db.Exec(ctx, outbox.Schema); err != nil {
 		t.Fatal(err)
 	}
-	js := jetStream(t)
+	js := natstest.JetStream(t, map[string]string{"ORDERS": "orders.>", "DLQ": "dlq.>"})
 	reg := testreg.Registry(t)
 	prep := &wire.Preparer{Registry: reg, AutoRegister: true}
 	scalar := func(q string) int {
