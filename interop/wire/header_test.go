@@ -30,26 +30,13 @@ func orderShipped() *bundled.V1OrderShipped {
 // the schemas evctl registered.
 func confluentHeaderFrames(t *testing.T, url string, placed *bundled.V1OrderPlaced, shipped *bundled.V1OrderShipped) (avroHdr []kafka.Header, avroPayload []byte, jsonHdr []kafka.Header, jsonPayload []byte) {
 	t.Helper()
-	client := confluentClient(t, url)
-	acfg := avrov2.NewSerializerConfig()
-	acfg.AutoRegisterSchemas, acfg.UseLatestVersion = false, true
-	aser, err := avrov2.NewSerializer(client, serde.ValueSerde, acfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aser.SubjectNameStrategy = subjectOf(placed)
+	aser, jser := confluentSerializers(t, url, placed, shipped)
 	aser.SchemaIDSerializer = serde.HeaderSchemaIDSerializer
+	jser.SchemaIDSerializer = serde.HeaderSchemaIDSerializer
+	var err error
 	if avroHdr, avroPayload, err = aser.SerializeWithHeaders(topic, placed); err != nil {
 		t.Fatalf("confluent avro, header mode: %v", err)
 	}
-	jcfg := jsonschema.NewSerializerConfig()
-	jcfg.AutoRegisterSchemas, jcfg.UseLatestVersion = false, true
-	jser, err := jsonschema.NewSerializer(client, serde.ValueSerde, jcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jser.SubjectNameStrategy = subjectOf(shipped)
-	jser.SchemaIDSerializer = serde.HeaderSchemaIDSerializer
 	if jsonHdr, jsonPayload, err = jser.SerializeWithHeaders(topic, shipped); err != nil {
 		t.Fatalf("confluent json, header mode: %v", err)
 	}
@@ -195,4 +182,27 @@ func TestCLIDecodesConfluentHeaderMode(t *testing.T) {
 	if got["order_id"] != "ord-1" || got["carrier"] != "dhl" || got["package_weight_g"] != 1200.0 {
 		t.Errorf("json: %v", got)
 	}
+}
+
+// confluentSerializers returns confluent-kafka-go's Avro and JSON Schema
+// serializers for placed and shipped, using the schemas evctl registered
+// (UseLatestVersion under the events' own subjects), in prefix mode.
+func confluentSerializers(t *testing.T, url string, placed *bundled.V1OrderPlaced, shipped *bundled.V1OrderShipped) (*avrov2.Serializer, *jsonschema.Serializer) {
+	t.Helper()
+	client := confluentClient(t, url)
+	acfg := avrov2.NewSerializerConfig()
+	acfg.AutoRegisterSchemas, acfg.UseLatestVersion = false, true
+	aser, err := avrov2.NewSerializer(client, serde.ValueSerde, acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aser.SubjectNameStrategy = subjectOf(placed)
+	jcfg := jsonschema.NewSerializerConfig()
+	jcfg.AutoRegisterSchemas, jcfg.UseLatestVersion = false, true
+	jser, err := jsonschema.NewSerializer(client, serde.ValueSerde, jcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jser.SubjectNameStrategy = subjectOf(shipped)
+	return aser, jser
 }
