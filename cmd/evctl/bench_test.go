@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/evctl/evctl/internal/cli"
+	"github.com/evctl/evctl/internal/testpg"
 )
 
 // buildEvctl builds the evctl binary once per benchmark;
@@ -310,33 +311,46 @@ func startServe(b *testing.B, bin string, args ...string) (url string, stop func
 
 // BenchmarkPushProcess2000 runs the whole `evctl push` process on a
 // generated 2,000-event catalog against `evctl registry serve` (a separate
-// process, loopback HTTP, SQLite): fresh (every event created: 4 requests
-// each; a new registry per run, started outside the timer) and no-op
-// (every event unchanged: 2 requests each), serial and at the default
+// process, loopback HTTP) on SQLite and on PostgreSQL (a throwaway cluster,
+// internal/testpg): fresh (every event created: 4 requests each; a new
+// store per run, the server started outside the timer) and no-op (every
+// event unchanged: 2 requests each), serial and at the default
 // concurrency. Goals (issue 12): no-op 0.8 s, fresh 2.5 s.
 func BenchmarkPushProcess2000(b *testing.B) {
 	bin := buildEvctl(b)
 	dir := b.TempDir()
 	writeCatalog(b, dir, 2000, 0)
-	for _, conc := range []string{"1", "8"} {
-		b.Run("sqlite/fresh/concurrency="+conc, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				url, stop := startServe(b, bin, "--data", filepath.Join(b.TempDir(), "registry.db"))
-				b.StartTimer()
-				run(b, dir, bin, "push", "--registry-url", url, "--concurrency", conc)
-				b.StopTimer()
-				stop()
-				b.StartTimer()
+	var pg *testpg.Cluster
+	stores := map[string]func() []string{
+		"sqlite": func() []string { return []string{"--data", filepath.Join(b.TempDir(), "registry.db")} },
+		"postgres": func() []string {
+			if pg == nil {
+				pg = testpg.Start(b)
 			}
-		})
-		b.Run("sqlite/noop/concurrency="+conc, func(b *testing.B) {
-			url, _ := startServe(b, bin, "--data", filepath.Join(b.TempDir(), "registry.db"))
-			run(b, dir, bin, "push", "--registry-url", url)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				run(b, dir, bin, "push", "--registry-url", url, "--concurrency", conc)
-			}
-		})
+			return []string{"--store", pg.NewDB(b)}
+		},
+	}
+	for _, store := range []string{"sqlite", "postgres"} {
+		for _, conc := range []string{"1", "8"} {
+			b.Run(store+"/fresh/concurrency="+conc, func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					url, stop := startServe(b, bin, stores[store]()...)
+					b.StartTimer()
+					run(b, dir, bin, "push", "--registry-url", url, "--concurrency", conc)
+					b.StopTimer()
+					stop()
+					b.StartTimer()
+				}
+			})
+			b.Run(store+"/noop/concurrency="+conc, func(b *testing.B) {
+				url, _ := startServe(b, bin, stores[store]()...)
+				run(b, dir, bin, "push", "--registry-url", url)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					run(b, dir, bin, "push", "--registry-url", url, "--concurrency", conc)
+				}
+			})
+		}
 	}
 }
