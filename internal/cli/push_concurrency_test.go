@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evctl/evctl/internal/registry"
+	"github.com/evctl/evctl/internal/registry/client"
+	"github.com/evctl/evctl/internal/registry/server"
+	"github.com/evctl/evctl/internal/registry/store/sqlite"
 )
 
 // writeRefCatalog writes a JSON Schema catalog of n events: every third
@@ -71,11 +73,11 @@ type pushRegistry struct {
 
 func startPushRegistry(t *testing.T, gate bool, fail ...string) *pushRegistry {
 	t.Helper()
-	st, err := registry.OpenSQLite(filepath.Join(t.TempDir(), "registry.db"))
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "registry.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := registry.NewServer(st, registry.ServerOptions{})
+	h := server.NewServer(st, server.ServerOptions{})
 	p := &pushRegistry{gate: gate, second: make(chan struct{}), fail: map[string]bool{}}
 	for _, f := range fail {
 		p.fail[f] = true
@@ -131,7 +133,7 @@ func startPushRegistry(t *testing.T, gate bool, fail ...string) *pushRegistry {
 func TestPushConcurrentReferencesFirst(t *testing.T) {
 	dir, refs := writeRefCatalog(t, 40)
 	reg := startPushRegistry(t, true)
-	env := map[string]string{registry.EnvURL: reg.srv.URL}
+	env := map[string]string{client.EnvURL: reg.srv.URL}
 	code, out, errOut := runCLI(t, dir, env, "push", "--concurrency", "8")
 	if code != ExitOK {
 		t.Fatalf("push: exit %d\n%s%s", code, out, errOut)
@@ -180,7 +182,7 @@ func TestPushConcurrentReferencesFirst(t *testing.T) {
 func TestPushConcurrentRejectionsDeterministic(t *testing.T) {
 	dir, _ := writeRefCatalog(t, 40)
 	reg := startPushRegistry(t, false)
-	env := map[string]string{registry.EnvURL: reg.srv.URL}
+	env := map[string]string{client.EnvURL: reg.srv.URL}
 	if code, out, errOut := runCLI(t, dir, env, "push"); code != ExitOK {
 		t.Fatalf("push: exit %d\n%s%s", code, out, errOut)
 	}
@@ -225,7 +227,7 @@ func TestPushConcurrentFailsClosed(t *testing.T) {
 	for _, n := range []string{"1", "8"} {
 		dir, _ := writeRefCatalog(t, 40)
 		reg := startPushRegistry(t, false, "v1.E05", "v1.E17")
-		env := map[string]string{registry.EnvURL: reg.srv.URL}
+		env := map[string]string{client.EnvURL: reg.srv.URL}
 		code, out, errOut := runCLI(t, dir, env, "push", "--concurrency", n)
 		if code != ExitRegistry {
 			t.Fatalf("--concurrency %s: exit %d\n%s%s", n, code, out, errOut)

@@ -221,7 +221,7 @@ func runWireDecode(ctx context.Context, app *App, o *wireOptions, rf *registryFl
 		if err != nil {
 			return err
 		}
-		var s registry.Schema
+		var s client.Schema
 		name := fmt.Sprintf("schema-%d", fr.SchemaID)
 		if fr.SchemaGUID != "" {
 			s, err = c.SchemaByGUID(ctx, fr.SchemaGUID)
