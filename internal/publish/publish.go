@@ -229,9 +229,15 @@ func Resolve(ctx context.Context, c *client.Client, items []*Item, level string,
 
 func resolveItem(ctx context.Context, c *client.Client, it *Item, level string) error {
 	if it.FillRefs() {
-		r, found, err := c.Lookup(ctx, it.Subject, it.Schema)
+		r, found, missing, err := c.LookupSubject(ctx, it.Subject, it.Schema)
 		if err != nil {
 			return err
+		}
+		if missing {
+			// The registry said the subject has no live version: a
+			// Versions request would say the same.
+			it.Action, it.Level = ActionCreate, level
+			return nil
 		}
 		if found {
 			lvl, _, err := c.Level(ctx, it.Subject)

@@ -437,16 +437,27 @@ func (c *Client) Version(ctx context.Context, subject string, version int) (Regi
 // when the subject does not exist or does not hold s, and when the registry
 // finds s invalid (registering it will say why).
 func (c *Client) Lookup(ctx context.Context, subject string, s Schema) (r Registered, found bool, err error) {
+	r, found, _, err = c.LookupSubject(ctx, subject, s)
+	return r, found, err
+}
+
+// LookupSubject is Lookup that also tells when the registry answered that
+// subject has no live version (error 40401): then subjectMissing is set,
+// and a caller needs no further request to know the subject is new.
+func (c *Client) LookupSubject(ctx context.Context, subject string, s Schema) (r Registered, found, subjectMissing bool, err error) {
 	ss, err := c.sr.LookupSchema(ctx, subject, s.sr())
 	if err != nil {
 		werr := c.wrap("look up "+subject, err)
 		var e *Error
-		if errors.As(werr, &e) && (e.notFound(srSubjectNotFound) || e.notFound(srSchemaNotFound) || e.Incompatible()) {
-			return Registered{}, false, nil
+		if errors.As(werr, &e) && e.notFound(srSubjectNotFound) {
+			return Registered{}, false, true, nil
 		}
-		return Registered{}, false, werr
+		if errors.As(werr, &e) && (e.notFound(srSchemaNotFound) || e.Incompatible()) {
+			return Registered{}, false, false, nil
+		}
+		return Registered{}, false, false, werr
 	}
-	return fromSR(ss), true, nil
+	return fromSR(ss), true, false, nil
 }
 
 // Register registers s under subject and returns its id and version. The
