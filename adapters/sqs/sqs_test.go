@@ -276,6 +276,13 @@ func TestRawFrameRejected(t *testing.T) {
 	if _, err := evsqs.Encode(many, evsqs.BodyAuto, false); !errors.Is(err, evsqs.ErrBody) {
 		t.Errorf("11 attributes: %v", err)
 	}
+	// Header mode's schema id header is binary (0x01 + GUID): refused as an
+	// attribute value, so a header-mode message is never sent half-labelled.
+	hdr := &wire.Message{Value: []byte("payload"), ContentType: wire.ContentTypeAvro, SchemaGUID: wire.GUID{1},
+		Headers: wire.Headers{{Key: wire.ValueSchemaIDHeader, Value: string(wire.AppendGUIDHeader(nil, wire.GUID{1}))}}}
+	if _, err := evsqs.Encode(hdr, evsqs.BodyAuto, false); !errors.Is(err, evsqs.ErrBody) {
+		t.Errorf("binary schema id header: %v", err)
+	}
 	bad := &wire.Message{Value: frame, ContentType: wire.ContentTypeAvro, GroupID: "a b", DedupID: "e"}
 	if _, err := evsqs.Encode(bad, evsqs.BodyAuto, true); !errors.Is(err, evsqs.ErrBody) {
 		t.Errorf("group id with a space: %v", err)
