@@ -91,7 +91,8 @@ func TestRetriedProduceIsWrittenOnce(t *testing.T) {
 				opts = append(opts, kgo.DisableIdempotentWrite())
 			}
 			cl := client(t, c, opts...)
-			p, err := kafka.NewProducer(cl, &wire.Preparer{Registry: testreg.Registry(t), AutoRegister: true},
+			_, reg := testreg.Server(t)
+			p, err := kafka.NewProducer(cl, &wire.Preparer{Registry: reg, AutoRegister: true},
 				kafka.Options{Topic: func(*wire.Message) string { return topic }, AllowNonIdempotent: !idem})
 			if err != nil {
 				t.Fatal(err)
@@ -138,7 +139,7 @@ func TestRefusesNonIdempotentClient(t *testing.T) {
 // the record headers, and a redelivered record runs the handler once.
 func TestConsumeLinkedAndOnce(t *testing.T) {
 	c := cluster(t)
-	reg := testreg.Registry(t)
+	_, reg := testreg.Server(t)
 	rec := tracetest.NewSpanRecorder()
 	tr := otelmsg.Tracing{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)), Propagator: propagation.TraceContext{}}
 	p, err := kafka.NewProducer(client(t, c), &wire.Preparer{Registry: reg, AutoRegister: true},

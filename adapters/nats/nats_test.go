@@ -51,7 +51,7 @@ func next(t *testing.T, c jetstream.Consumer) jetstream.Msg {
 // the evctl headers, the trace context and Nats-Msg-Id = event_id.
 func TestSameEventTwiceStoredOnce(t *testing.T) {
 	js := natstest.JetStream(t, map[string]string{"ORDERS": "v1.>", "DLQ": "dlq.>"})
-	reg := testreg.Registry(t)
+	_, reg := testreg.Server(t)
 	rec := tracetest.NewSpanRecorder()
 	tr := otelmsg.Tracing{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)), Propagator: propagation.TraceContext{}}
 	p := evnats.NewProducer(js, &wire.Preparer{Registry: reg, AutoRegister: true}, evnats.Options{Tracing: tr})
@@ -130,7 +130,7 @@ func TestSameEventTwiceStoredOnce(t *testing.T) {
 // message goes to the dead-letter subject and is acknowledged.
 func TestDeadLetterAfterRedeliveries(t *testing.T) {
 	js := natstest.JetStream(t, map[string]string{"ORDERS": "v1.>", "DLQ": "dlq.>"})
-	reg := testreg.Registry(t)
+	_, reg := testreg.Server(t)
 	ctx := context.Background()
 	p := evnats.NewProducer(js, &wire.Preparer{Registry: reg, AutoRegister: true}, evnats.Options{})
 	if _, err := p.Publish(ctx, shipped("ord-2")); err != nil {

@@ -102,7 +102,7 @@ func consumer(t *testing.T, queueURL string, reg wire.Registry, tr otelmsg.Traci
 func TestFIFOTopicToFIFOQueue(t *testing.T) {
 	topicARN, queueURL := topicToQueue(t, "orders-raw.fifo", true)
 	_, sn := clients()
-	reg := testreg.Registry(t)
+	_, reg := testreg.Server(t)
 	rec := tracetest.NewSpanRecorder()
 	tr := otelmsg.Tracing{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)), Propagator: propagation.TraceContext{}}
 	p := &evsqs.TopicPublisher{Client: sn, TopicARN: topicARN, Preparer: &wire.Preparer{Registry: reg, AutoRegister: true}, Options: evsqs.Options{Tracing: tr}}
@@ -193,7 +193,7 @@ func evsqsBase64(b []byte) string {
 func TestSNSEnvelope(t *testing.T) {
 	topicARN, queueURL := topicToQueue(t, "orders-wrapped", false)
 	_, sn := clients()
-	reg := testreg.Registry(t)
+	_, reg := testreg.Server(t)
 	p := &evsqs.TopicPublisher{Client: sn, TopicARN: topicARN, Preparer: &wire.Preparer{Registry: reg, AutoRegister: true}}
 	sent, _, err := p.Publish(context.Background(), placed("ord-3"))
 	if err != nil {
@@ -219,7 +219,7 @@ func TestSNSEnvelope(t *testing.T) {
 func TestQueueFIFODedup(t *testing.T) {
 	sq, _ := clients()
 	url, _ := createQueue(t, sq, "payments.fifo")
-	reg := testreg.Registry(t)
+	_, reg := testreg.Server(t)
 	p := &evsqs.QueuePublisher{Client: sq, QueueURL: url, Preparer: &wire.Preparer{Registry: reg, AutoRegister: true}}
 	ev := placed("ord-4")
 	m, id1, err := p.Publish(context.Background(), ev)

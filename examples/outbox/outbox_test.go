@@ -34,7 +34,7 @@ func TestOutboxEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	js := natstest.JetStream(t, map[string]string{"ORDERS": "orders.>", "DLQ": "dlq.>"})
-	reg := testreg.Registry(t)
+	_, reg := testreg.Server(t)
 	prep := &wire.Preparer{Registry: reg, AutoRegister: true}
 	scalar := func(q string) int {
 		var n int

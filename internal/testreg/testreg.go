@@ -33,10 +33,3 @@ func Server(t testing.TB) (string, *wire.SRRegistry) {
 	}
 	return srv.URL, reg
 }
-
-// Registry is Server without the URL.
-func Registry(t testing.TB) *wire.SRRegistry {
-	t.Helper()
-	_, reg := Server(t)
-	return reg
-}
