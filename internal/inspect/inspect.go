@@ -190,7 +190,7 @@ func ParseHeaderValue(s string) ([]byte, error) {
 	}
 	b, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
 	if err != nil {
-		return nil, fmt.Errorf("header value %q: want the bytes in hex (0x0102...) or base64:...", s)
+		return nil, fmt.Errorf("header value %q: want its bytes in hex (0x0102…) or base64 after base64: (base64:AQI=)", s)
 	}
 	return b, nil
 }
@@ -215,7 +215,7 @@ func ParseSchemaRef(s string) (wire.SchemaRef, error) {
 	}
 	b, err := ParseHeaderValue(s)
 	if err != nil {
-		return wire.SchemaRef{}, fmt.Errorf("schema id %q: want an integer, a schema GUID, or a schema id header's bytes in hex or base64:", s)
+		return wire.SchemaRef{}, fmt.Errorf("schema id %q: want an integer, a schema GUID, or a schema id header's bytes in hex (0x01…) or base64 (base64:AQ…)", s)
 	}
 	ref, n, err := wire.ParseSchemaID(b)
 	if err != nil || n != len(b) {
