@@ -44,14 +44,20 @@ func (d *Decoder) Decode(ctx context.Context, m *Message) (Event, context.Contex
 	if ev == nil {
 		return nil, ctx, fmt.Errorf("decode: %w %q", ErrUnknownEventType, typ)
 	}
-	id, _, err := SplitFrame(m.Value)
+	// Header mode (a __value_schema_id header) or the 5-byte prefix, as
+	// Confluent's DualSchemaIDDeserializer reads them.
+	var idHeader []byte
+	if h := m.Headers.Get(ValueSchemaIDHeader); h != "" {
+		idHeader = []byte(h)
+	}
+	ref, _, err := SplitDual(idHeader, m.Value)
 	if err != nil {
 		return nil, ctx, fmt.Errorf("decode %s: %w", typ, err)
 	}
-	if h := m.Headers.Get(HeaderSchemaID); h != "" && h != strconv.FormatUint(uint64(id), 10) {
-		return nil, ctx, fmt.Errorf("decode %s: %w: the frame has schema id %d, the %s header says %s", typ, ErrBadFrame, id, HeaderSchemaID, h)
+	if h := m.Headers.Get(HeaderSchemaID); h != "" && !ref.IsGUID && h != strconv.FormatUint(uint64(ref.ID), 10) {
+		return nil, ctx, fmt.Errorf("decode %s: %w: the frame has schema id %d, the %s header says %s", typ, ErrBadFrame, ref.ID, HeaderSchemaID, h)
 	}
-	if err := d.Deserializer.Deserialize(ctx, m.Value, ev); err != nil {
+	if err := d.Deserializer.DeserializeHeader(ctx, idHeader, m.Value, ev); err != nil {
 		return nil, ctx, fmt.Errorf("decode %s: %w", typ, err)
 	}
 	if !d.Deserializer.Validate {
@@ -59,7 +65,15 @@ func (d *Decoder) Decode(ctx context.Context, m *Message) (Event, context.Contex
 			return nil, ctx, fmt.Errorf("decode %s: %w: %w", typ, ErrInvalidEvent, err)
 		}
 	}
-	m.EventType, m.SchemaID = typ, id
+	m.EventType = typ
+	if ref.IsGUID {
+		m.SchemaGUID = ref.GUID
+		if id, err := strconv.ParseUint(m.Headers.Get(HeaderSchemaID), 10, 32); err == nil {
+			m.SchemaID = uint32(id)
+		}
+	} else {
+		m.SchemaID = ref.ID
+	}
 	if env, ok := ev.(Enveloped); ok {
 		m.EventID, m.CorrelationID, m.OccurredAt = env.EnvelopeEventID(), env.EnvelopeCorrelationID(), env.EnvelopeOccurredAt()
 		m.DedupID = m.EventID

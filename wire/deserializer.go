@@ -39,16 +39,26 @@ type writerSchema struct {
 	avro avro.Schema
 }
 
-// schemaKey names a writer schema: a Confluent id or a Glue version id.
+// schemaKey names a writer schema: a Confluent id, a schema GUID or a
+// Glue version id.
 type schemaKey struct {
-	id     uint32
-	glue   GlueVersionID
-	isGlue bool
+	id   uint32
+	uuid [16]byte
+	kind uint8
 }
 
+const (
+	keyID uint8 = iota
+	keyGUID
+	keyGlue
+)
+
 func (k schemaKey) String() string {
-	if k.isGlue {
-		return "version " + k.glue.String()
+	switch k.kind {
+	case keyGlue:
+		return "version " + GlueVersionID(k.uuid).String()
+	case keyGUID:
+		return "guid " + GUID(k.uuid).String()
 	}
 	return fmt.Sprint(k.id)
 }
@@ -68,8 +78,20 @@ func NewDeserializer(reg Registry) *Deserializer {
 	return &Deserializer{reg: reg, writers: map[schemaKey]*writerSchema{}, readers: map[string]avro.Schema{}, resolved: map[resolvedKey]avro.Schema{}}
 }
 
-// Deserialize decodes frame into into.
+// Deserialize decodes frame into into. The frame starts with 0x00 and a
+// 4-byte schema id, 0x01 and a 16-byte schema GUID or (with a GlueRegistry)
+// a Glue header.
 func (d *Deserializer) Deserialize(ctx context.Context, frame []byte, into Event) error {
+	return d.DeserializeHeader(ctx, nil, frame, into)
+}
+
+// DeserializeHeader decodes a record in either mode, as Confluent's
+// DualSchemaIDDeserializer does: header is the value of the record's
+// __value_schema_id (or __key_schema_id) header, nil when it has none.
+// When the header is non-empty and parses (0x01 and a GUID, or 0x00 and an
+// id) it names the schema and data is the bare payload; otherwise data is
+// a frame as Deserialize reads it.
+func (d *Deserializer) DeserializeHeader(ctx context.Context, header, data []byte, into Event) error {
 	var (
 		id      schemaKey
 		payload []byte
@@ -77,23 +99,32 @@ func (d *Deserializer) Deserialize(ctx context.Context, frame []byte, into Event
 		err     error
 	)
 	switch {
-	case len(frame) > 0 && frame[0] == GlueHeaderVersion:
+	case len(header) == 0 && len(data) > 0 && data[0] == GlueHeaderVersion:
 		if d.glue == nil {
 			return fmt.Errorf("%w: %w", ErrBadFrame, errNoGlue)
 		}
-		id.isGlue = true
-		if id.glue, payload, err = SplitGlueFrame(frame); err != nil {
+		id.kind = keyGlue
+		var gid GlueVersionID
+		if gid, payload, err = SplitGlueFrame(data); err != nil {
 			return err
 		}
-		w, err = d.glueWriter(ctx, id.glue)
+		id.uuid = gid
+		w, err = d.glueWriter(ctx, gid)
 	default:
-		if d.reg == nil && len(frame) > 0 && frame[0] == Magic {
+		if d.reg == nil && (len(header) > 0 || len(data) > 0 && (data[0] == Magic || data[0] == MagicGUID)) {
 			return fmt.Errorf("%w: %w", ErrBadFrame, errNoConfluent)
 		}
-		if id.id, payload, err = SplitFrame(frame); err != nil {
+		var ref SchemaRef
+		if ref, payload, err = SplitDual(header, data); err != nil {
 			return err
 		}
-		w, err = d.writer(ctx, id.id)
+		if ref.IsGUID {
+			id.kind, id.uuid = keyGUID, ref.GUID
+			w, err = d.guidWriter(ctx, ref.GUID)
+		} else {
+			id.id = ref.ID
+			w, err = d.writer(ctx, ref.ID)
+		}
 	}
 	if err != nil {
 		return err
@@ -148,6 +179,25 @@ func (d *Deserializer) writer(ctx context.Context, id uint32) (*writerSchema, er
 		return nil, err
 	}
 	return d.addWriter(schemaKey{id: id}, typ, text)
+}
+
+func (d *Deserializer) guidWriter(ctx context.Context, g GUID) (*writerSchema, error) {
+	key := schemaKey{kind: keyGUID, uuid: g}
+	d.mu.Lock()
+	w, ok := d.writers[key]
+	d.mu.Unlock()
+	if ok {
+		return w, nil
+	}
+	greg, ok := d.reg.(GUIDRegistry)
+	if !ok {
+		return nil, fmt.Errorf("schema guid %s: the registry client does not look up schema guids (a wire.GUIDRegistry); %T is not one", g, d.reg)
+	}
+	typ, text, err := greg.SchemaByGUID(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	return d.addWriter(key, typ, text)
 }
 
 func (d *Deserializer) addWriter(id schemaKey, typ, text string) (*writerSchema, error) {

@@ -235,7 +235,7 @@ var (
 
 // glueWriter fetches (once) the writer schema of a Glue version id.
 func (d *Deserializer) glueWriter(ctx context.Context, id GlueVersionID) (*writerSchema, error) {
-	key := schemaKey{glue: id, isGlue: true}
+	key := schemaKey{kind: keyGlue, uuid: id}
 	d.mu.Lock()
 	w, ok := d.writers[key]
 	d.mu.Unlock()

@@ -129,8 +129,10 @@ type Message struct {
 	// Key is the partition key: the event's entity id (PartitionKey), or
 	// nil when the event has none.
 	Key []byte
-	// Value is the Confluent frame: 0x00, the schema id, the payload. It
-	// is binary: never put it raw into a text body (SQS, SNS).
+	// Value is the Confluent frame: 0x00, the schema id, the payload; in
+	// header mode (SchemaGUID set) the bare payload, and the headers hold
+	// __value_schema_id. It is binary: never put it raw into a text body
+	// (SQS, SNS).
 	Value []byte
 	// Headers hold the evctl-* headers, content-type and the trace
 	// context.
@@ -144,6 +146,8 @@ type Message struct {
 	ContentType string
 	EventType   string
 	SchemaID    uint32
+	// SchemaGUID is the schema GUID in header mode (zero otherwise).
+	SchemaGUID GUID
 	// EventID, CorrelationID and OccurredAt are the envelope as sent.
 	EventID       string
 	CorrelationID string
@@ -153,6 +157,9 @@ type Message struct {
 // Payload returns the frame without its header (JSON text for JSON Schema
 // events, Avro binary for Avro events).
 func (m *Message) Payload() []byte {
+	if !m.SchemaGUID.IsZero() {
+		return m.Value
+	}
 	if len(m.Value) < HeaderSize {
 		return nil
 	}
@@ -212,6 +219,11 @@ type Preparer struct {
 	// propagator: func(ctx context.Context, h *wire.Headers) { prop.Inject(ctx, h) }.
 	// Nil writes no trace context.
 	Inject func(ctx context.Context, h *Headers)
+	// SchemaIDHeader selects header mode (see SerializerOptions): Value is
+	// the bare payload and the schema GUID goes in a __value_schema_id
+	// header (binary: 0x01 and 16 bytes, for Kafka record headers). The
+	// Registry must be a GUIDRegistry.
+	SchemaIDHeader bool
 	// Now returns the time filled into an empty occurred_at (time.Now
 	// when nil).
 	Now func() time.Time
@@ -228,7 +240,7 @@ func (p *Preparer) Serializer(ctx context.Context, ev Event) (*Serializer, error
 	if s, ok := p.sers[ev.EventType()]; ok {
 		return s, nil
 	}
-	opts := SerializerOptions{AutoRegister: p.AutoRegister}
+	opts := SerializerOptions{AutoRegister: p.AutoRegister, SchemaIDHeader: p.SchemaIDHeader}
 	if p.Subject != nil {
 		opts.Subject = p.Subject(ev)
 	}
@@ -284,6 +296,7 @@ func (p *Preparer) Prepare(ctx context.Context, ev Event) (*Message, error) {
 		Value:         value,
 		EventType:     ev.EventType(),
 		SchemaID:      s.ID(),
+		SchemaGUID:    s.GUID(),
 		EventID:       env.EnvelopeEventID(),
 		CorrelationID: env.EnvelopeCorrelationID(),
 		OccurredAt:    env.EnvelopeOccurredAt(),
@@ -298,7 +311,7 @@ func (p *Preparer) Prepare(ctx context.Context, ev Event) (*Message, error) {
 		m.Key = []byte(k.PartitionKey())
 		m.GroupID = k.PartitionKey()
 	}
-	m.Headers = make(Headers, 0, 7)
+	m.Headers = make(Headers, 0, 8)
 	m.Headers = append(m.Headers,
 		Header{HeaderEventType, m.EventType},
 		Header{HeaderSchemaID, strconv.FormatUint(uint64(m.SchemaID), 10)},
@@ -306,6 +319,9 @@ func (p *Preparer) Prepare(ctx context.Context, ev Event) (*Message, error) {
 		Header{HeaderCorrelationID, m.CorrelationID},
 		Header{HeaderContentType, m.ContentType},
 	)
+	if k := s.HeaderKey(); k != "" {
+		m.Headers = append(m.Headers, Header{k, string(s.HeaderValue())})
+	}
 	if p.Inject != nil {
 		p.Inject(ctx, &m.Headers)
 	}

@@ -95,3 +95,53 @@ func (r *SRRegistry) SchemaByID(ctx context.Context, id int) (string, string, er
 	}
 	return s.Type.String(), s.Schema, nil
 }
+
+// GUIDRegistry is a Registry that also serves schema GUIDs (Confluent
+// Platform 8.x, evctl registry serve): what header mode needs.
+type GUIDRegistry interface {
+	Registry
+	// LookupGUID returns the id and GUID of schema (exact text) under
+	// subject, or an error wrapping ErrNotRegistered.
+	LookupGUID(ctx context.Context, subject, schemaType, schema string) (int, GUID, error)
+	// SchemaByGUID returns the type and text of the schema with GUID g,
+	// or an error wrapping ErrUnknownSchemaID.
+	SchemaByGUID(ctx context.Context, g GUID) (schemaType, schema string, err error)
+}
+
+// LookupGUID implements GUIDRegistry. A registry that answers without a
+// guid (older than Confluent Platform 8) is an error.
+func (r *SRRegistry) LookupGUID(ctx context.Context, subject, schemaType, schema string) (int, GUID, error) {
+	st, err := srType(schemaType)
+	if err != nil {
+		return 0, GUID{}, err
+	}
+	ss, err := r.Client.LookupSchema(ctx, subject, sr.Schema{Schema: schema, Type: st})
+	if err != nil {
+		var re *sr.ResponseError
+		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+			return 0, GUID{}, fmt.Errorf("look up %s: %w: %w", subject, ErrNotRegistered, err)
+		}
+		return 0, GUID{}, fmt.Errorf("look up %s: %w", subject, err)
+	}
+	if ss.GUID == "" {
+		return 0, GUID{}, fmt.Errorf("look up %s: the registry answered without a schema guid (header mode needs Confluent Platform 8 or evctl registry serve)", subject)
+	}
+	g, err := ParseGUID(ss.GUID)
+	if err != nil {
+		return 0, GUID{}, fmt.Errorf("look up %s: %w", subject, err)
+	}
+	return ss.ID, g, nil
+}
+
+// SchemaByGUID implements GUIDRegistry.
+func (r *SRRegistry) SchemaByGUID(ctx context.Context, g GUID) (string, string, error) {
+	s, err := r.Client.SchemaByGUID(ctx, g.String())
+	if err != nil {
+		var re *sr.ResponseError
+		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+			return "", "", fmt.Errorf("schema guid %s: %w: %w", g, ErrUnknownSchemaID, err)
+		}
+		return "", "", fmt.Errorf("schema guid %s: %w", g, err)
+	}
+	return s.Type.String(), s.Schema.Schema, nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -26,6 +27,14 @@ type SerializerOptions struct {
 	// UseEncodingJSON encodes JSON events with encoding/json even when they
 	// have a generated AppendJSON encoder (slower; the bytes are the same).
 	UseEncodingJSON bool
+	// SchemaIDHeader selects header mode (Confluent Platform 8.x): frames
+	// are the bare payload and the schema is named by its GUID in a
+	// record header, whose name and value HeaderKey and HeaderValue
+	// return. The registry must be a GUIDRegistry.
+	SchemaIDHeader bool
+	// Key names the header __key_schema_id instead of __value_schema_id
+	// (for events serialized as record keys).
+	Key bool
 }
 
 // AvroAppender is implemented by generated Avro events: AppendAvro encodes
@@ -58,6 +67,10 @@ type Serializer struct {
 	schemaType string
 	useHamba   bool
 	useStdJSON bool
+	// header mode: the GUID and the header that names it
+	guid      GUID
+	headerKey string
+	headerVal []byte
 }
 
 // NewSerializer resolves the schema id of the event type of proto once,
@@ -72,9 +85,28 @@ func NewSerializer(ctx context.Context, reg Registry, proto Event, opts Serializ
 		s.subject = opts.Subject
 	}
 	text := RegistrySchema(proto)
-	id, err := reg.Lookup(ctx, s.subject, s.schemaType, text)
-	if err != nil && opts.AutoRegister {
-		id, err = reg.Register(ctx, s.subject, s.schemaType, text)
+	var id int
+	if opts.SchemaIDHeader {
+		greg, ok := reg.(GUIDRegistry)
+		if !ok {
+			return nil, fmt.Errorf("serializer for %s: header mode needs a registry that serves schema guids (a wire.GUIDRegistry); %T is not one", s.eventType, reg)
+		}
+		id, s.guid, err = greg.LookupGUID(ctx, s.subject, s.schemaType, text)
+		if errors.Is(err, ErrNotRegistered) && opts.AutoRegister {
+			if _, err = reg.Register(ctx, s.subject, s.schemaType, text); err == nil {
+				id, s.guid, err = greg.LookupGUID(ctx, s.subject, s.schemaType, text)
+			}
+		}
+		s.headerKey = ValueSchemaIDHeader
+		if opts.Key {
+			s.headerKey = KeySchemaIDHeader
+		}
+		s.headerVal = AppendGUIDHeader(make([]byte, 0, GUIDHeaderSize), s.guid)
+	} else {
+		id, err = reg.Lookup(ctx, s.subject, s.schemaType, text)
+		if err != nil && opts.AutoRegister {
+			id, err = reg.Register(ctx, s.subject, s.schemaType, text)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("serializer for %s: %w", s.eventType, err)
@@ -106,6 +138,19 @@ func newEncoder(proto Event, useHamba bool) (*Serializer, error) {
 
 // ID returns the schema id frames carry.
 func (s *Serializer) ID() uint32 { return s.id }
+
+// GUID returns the schema GUID (header mode; zero otherwise).
+func (s *Serializer) GUID() GUID { return s.guid }
+
+// HeaderKey returns the name of the schema id header in header mode
+// (__value_schema_id, or __key_schema_id with SerializerOptions.Key), or
+// "" when frames carry the id as a prefix.
+func (s *Serializer) HeaderKey() string { return s.headerKey }
+
+// HeaderValue returns the value of the schema id header every frame must
+// be sent with in header mode (0x01 and the 16-byte GUID), or nil when
+// frames carry the id as a prefix. The slice is shared: do not modify it.
+func (s *Serializer) HeaderValue() []byte { return s.headerVal }
 
 // Subject returns the subject the id was resolved under.
 func (s *Serializer) Subject() string { return s.subject }
@@ -145,13 +190,18 @@ func (s *Serializer) Append(dst []byte, ev Event) ([]byte, error) {
 }
 
 // AppendUnchecked encodes and frames ev without validating it.
+// In header mode the frame is the bare payload (send it with HeaderKey and
+// HeaderValue).
 func (s *Serializer) AppendUnchecked(dst []byte, ev Event) ([]byte, error) {
-	dst = AppendHeader(dst, s.id)
+	start := len(dst)
+	if s.headerVal == nil {
+		dst = AppendHeader(dst, s.id)
+	}
 	if s.avro != nil {
 		if a, ok := ev.(AvroAppender); ok && !s.useHamba {
 			out, err := a.AppendAvro(dst)
 			if err != nil {
-				return dst[:len(dst)-HeaderSize], fmt.Errorf("encode %s: %w", s.eventType, err)
+				return dst[:start], fmt.Errorf("encode %s: %w", s.eventType, err)
 			}
 			return out, nil
 		}
@@ -161,7 +211,7 @@ func (s *Serializer) AppendUnchecked(dst []byte, ev Event) ([]byte, error) {
 		if err := b.w.Error; err != nil {
 			b.w.Error = nil
 			avroPool.Put(b)
-			return dst[:len(dst)-HeaderSize], fmt.Errorf("encode %s: %w", s.eventType, err)
+			return dst[:start], fmt.Errorf("encode %s: %w", s.eventType, err)
 		}
 		dst = append(dst, b.w.Buffer()...)
 		avroPool.Put(b)
@@ -170,7 +220,7 @@ func (s *Serializer) AppendUnchecked(dst []byte, ev Event) ([]byte, error) {
 	if a, ok := ev.(JSONAppender); ok && !s.useStdJSON {
 		out, err := a.AppendJSON(dst)
 		if err != nil {
-			return dst[:len(dst)-HeaderSize], fmt.Errorf("encode %s: %w", s.eventType, err)
+			return dst[:start], fmt.Errorf("encode %s: %w", s.eventType, err)
 		}
 		return out, nil
 	}
@@ -178,7 +228,7 @@ func (s *Serializer) AppendUnchecked(dst []byte, ev Event) ([]byte, error) {
 	b.buf.Reset()
 	if err := b.enc.Encode(ev); err != nil {
 		jsonPool.Put(b)
-		return dst[:len(dst)-HeaderSize], fmt.Errorf("encode %s: %w", s.eventType, err)
+		return dst[:start], fmt.Errorf("encode %s: %w", s.eventType, err)
 	}
 	out := b.buf.Bytes()
 	dst = append(dst, out[:len(out)-1]...) // Encode adds a newline

@@ -9,6 +9,13 @@
 // decodes, resolving Avro writer schemas to the generated reader schema
 // with hamba/avro.
 //
+// Header mode (Confluent Platform 8.x, SerializerOptions.SchemaIDHeader)
+// frames nothing: the payload goes bare and the schema's GUID travels in a
+// __value_schema_id (or __key_schema_id) record header, 0x01 then the 16
+// GUID bytes. Deserializer.DeserializeHeader reads either mode as
+// Confluent's DualSchemaIDDeserializer does: the header when present and
+// valid, else the payload prefix (0x00 and an id, or 0x01 and a GUID).
+//
 // Avro schema texts are parsed through internal/avroparse, which keeps
 // hamba/avro from panicking on a recursive record whose field default
 // holds a record of an enclosing type: such a default is checked by evctl

@@ -3,10 +3,6 @@ package kafka_test
 import (
 	"context"
 	"errors"
-	"github.com/evctl/evctl/internal/registry/server"
-	"github.com/evctl/evctl/internal/registry/store/sqlite"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,25 +17,11 @@ import (
 	"github.com/evctl/evctl/adapters/kafka"
 	"github.com/evctl/evctl/adapters/otelmsg"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
+	"github.com/evctl/evctl/internal/testreg"
 	"github.com/evctl/evctl/wire"
 )
 
 const topic = "orders"
-
-func testRegistry(t *testing.T) *wire.SRRegistry {
-	t.Helper()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.NewServer(store, server.ServerOptions{}))
-	t.Cleanup(func() { srv.Close(); store.Close() })
-	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reg
-}
 
 func cluster(t *testing.T) *kfake.Cluster {
 	t.Helper()
@@ -109,7 +91,8 @@ func TestRetriedProduceIsWrittenOnce(t *testing.T) {
 				opts = append(opts, kgo.DisableIdempotentWrite())
 			}
 			cl := client(t, c, opts...)
-			p, err := kafka.NewProducer(cl, &wire.Preparer{Registry: testRegistry(t), AutoRegister: true},
+			_, reg := testreg.Server(t)
+			p, err := kafka.NewProducer(cl, &wire.Preparer{Registry: reg, AutoRegister: true},
 				kafka.Options{Topic: func(*wire.Message) string { return topic }, AllowNonIdempotent: !idem})
 			if err != nil {
 				t.Fatal(err)
@@ -156,7 +139,7 @@ func TestRefusesNonIdempotentClient(t *testing.T) {
 // the record headers, and a redelivered record runs the handler once.
 func TestConsumeLinkedAndOnce(t *testing.T) {
 	c := cluster(t)
-	reg := testRegistry(t)
+	_, reg := testreg.Server(t)
 	rec := tracetest.NewSpanRecorder()
 	tr := otelmsg.Tracing{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)), Propagator: propagation.TraceContext{}}
 	p, err := kafka.NewProducer(client(t, c), &wire.Preparer{Registry: reg, AutoRegister: true},

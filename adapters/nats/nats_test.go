@@ -3,14 +3,9 @@ package nats_test
 import (
 	"context"
 	"errors"
-	registryserver "github.com/evctl/evctl/internal/registry/server"
-	"github.com/evctl/evctl/internal/registry/store/sqlite"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/propagation"
@@ -18,57 +13,12 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	evnats "github.com/evctl/evctl/adapters/nats"
+	"github.com/evctl/evctl/adapters/nats/natstest"
 	"github.com/evctl/evctl/adapters/otelmsg"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
+	"github.com/evctl/evctl/internal/testreg"
 	"github.com/evctl/evctl/wire"
 )
-
-func testRegistry(t *testing.T) *wire.SRRegistry {
-	t.Helper()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(registryserver.NewServer(store, registryserver.ServerOptions{}))
-	t.Cleanup(func() { srv.Close(); store.Close() })
-	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reg
-}
-
-// jetStream starts an in-process nats-server with JetStream on a random
-// local port and returns a JetStream context with the ORDERS and DLQ
-// streams.
-func jetStream(t *testing.T) jetstream.JetStream {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	t.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(30 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	nc, err := natsgo.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	for name, subj := range map[string]string{"ORDERS": "v1.>", "DLQ": "dlq.>"} {
-		if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{subj}, Duplicates: time.Hour}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return js
-}
 
 func shipped(order string) *bundled.V1OrderShipped {
 	return &bundled.V1OrderShipped{OrderID: order, Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD1", PackageWeightG: "900"}
@@ -100,8 +50,8 @@ func next(t *testing.T, c jetstream.Consumer) jetstream.Msg {
 // is acknowledged as a duplicate and the stream holds one message, with
 // the evctl headers, the trace context and Nats-Msg-Id = event_id.
 func TestSameEventTwiceStoredOnce(t *testing.T) {
-	js := jetStream(t)
-	reg := testRegistry(t)
+	js := natstest.JetStream(t, map[string]string{"ORDERS": "v1.>", "DLQ": "dlq.>"})
+	_, reg := testreg.Server(t)
 	rec := tracetest.NewSpanRecorder()
 	tr := otelmsg.Tracing{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)), Propagator: propagation.TraceContext{}}
 	p := evnats.NewProducer(js, &wire.Preparer{Registry: reg, AutoRegister: true}, evnats.Options{Tracing: tr})
@@ -179,8 +129,8 @@ func TestSameEventTwiceStoredOnce(t *testing.T) {
 // message again (Nak, redelivery by JetStream) until MaxAttempts, then the
 // message goes to the dead-letter subject and is acknowledged.
 func TestDeadLetterAfterRedeliveries(t *testing.T) {
-	js := jetStream(t)
-	reg := testRegistry(t)
+	js := natstest.JetStream(t, map[string]string{"ORDERS": "v1.>", "DLQ": "dlq.>"})
+	_, reg := testreg.Server(t)
 	ctx := context.Background()
 	p := evnats.NewProducer(js, &wire.Preparer{Registry: reg, AutoRegister: true}, evnats.Options{})
 	if _, err := p.Publish(ctx, shipped("ord-2")); err != nil {

@@ -3,9 +3,6 @@ package sqs_test
 import (
 	"bufio"
 	"context"
-	"github.com/evctl/evctl/internal/registry/server"
-	"github.com/evctl/evctl/internal/registry/store/sqlite"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
-	"github.com/evctl/evctl/wire"
 )
 
 // endpoint is the URL of the fauxqs SNS/SQS emulator TestMain starts.
@@ -82,19 +77,4 @@ func clients() (*sqs.Client, *sns.Client) {
 	cfg := awsConfig()
 	return sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) }),
 		sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(endpoint) })
-}
-
-func testRegistry(t *testing.T) *wire.SRRegistry {
-	t.Helper()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.NewServer(store, server.ServerOptions{}))
-	t.Cleanup(func() { srv.Close(); store.Close() })
-	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reg
 }

@@ -181,48 +181,31 @@ type QueuePublisher struct {
 // Publish prepares ev under a producer span and sends it. It returns the
 // message sent and the SQS message id.
 func (p *QueuePublisher) Publish(ctx context.Context, ev wire.Event) (*wire.Message, string, error) {
-	dest := queueName(p.QueueURL)
-	ctx, span := p.Options.Tracing.StartSend(ctx, otelmsg.SystemSQS, dest)
-	m, err := p.Options.Tracing.Prepare(ctx, span, p.Preparer, ev)
-	if err != nil {
-		otelmsg.End(span, err)
-		return nil, "", err
-	}
-	id, err := p.send(ctx, m)
-	otelmsg.End(span, err)
-	return m, id, err
+	return p.dest().publish(ctx, p.Preparer, ev)
 }
 
 // Send sends a message prepared earlier (an outbox relay).
 func (p *QueuePublisher) Send(ctx context.Context, m *wire.Message) (string, error) {
-	ctx, span := p.Options.Tracing.StartSend(ctx, otelmsg.SystemSQS, queueName(p.QueueURL))
-	otelmsg.SetMessage(span, m)
-	if m.Headers.Get(wire.HeaderTraceparent) == "" {
-		p.Options.Tracing.Inject(ctx, &m.Headers)
-	}
-	id, err := p.send(ctx, m)
-	otelmsg.End(span, err)
-	return id, err
+	return p.dest().sendPrepared(ctx, m)
 }
 
-func (p *QueuePublisher) send(ctx context.Context, m *wire.Message) (string, error) {
-	e, err := Encode(m, p.Options.Body, isFIFO(p.QueueURL))
-	if err != nil {
-		return "", err
-	}
-	in := &sqs.SendMessageInput{QueueUrl: aws.String(p.QueueURL), MessageBody: aws.String(e.Body),
-		MessageAttributes: make(map[string]sqstypes.MessageAttributeValue, len(e.Attributes))}
-	for k, v := range e.Attributes {
-		in.MessageAttributes[k] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
-	}
-	if e.GroupID != "" {
-		in.MessageGroupId, in.MessageDeduplicationId = aws.String(e.GroupID), aws.String(e.DedupID)
-	}
-	out, err := p.Client.SendMessage(ctx, in)
-	if err != nil {
-		return "", fmt.Errorf("send %s %s to %s: %w", m.EventType, m.EventID, p.QueueURL, err)
-	}
-	return aws.ToString(out.MessageId), nil
+func (p *QueuePublisher) dest() destination {
+	return destination{system: otelmsg.SystemSQS, name: queueName(p.QueueURL), target: p.QueueURL, verb: "send", options: &p.Options,
+		send: func(ctx context.Context, e *Encoded) (*string, error) {
+			in := &sqs.SendMessageInput{QueueUrl: aws.String(p.QueueURL), MessageBody: aws.String(e.Body),
+				MessageAttributes: make(map[string]sqstypes.MessageAttributeValue, len(e.Attributes))}
+			for k, v := range e.Attributes {
+				in.MessageAttributes[k] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+			}
+			if e.GroupID != "" {
+				in.MessageGroupId, in.MessageDeduplicationId = aws.String(e.GroupID), aws.String(e.DedupID)
+			}
+			out, err := p.Client.SendMessage(ctx, in)
+			if err != nil {
+				return nil, err
+			}
+			return out.MessageId, nil
+		}}
 }
 
 // TopicPublisher publishes events to one SNS topic.
@@ -236,48 +219,80 @@ type TopicPublisher struct {
 // Publish prepares ev under a producer span and publishes it. It returns
 // the message sent and the SNS message id.
 func (p *TopicPublisher) Publish(ctx context.Context, ev wire.Event) (*wire.Message, string, error) {
-	dest := topicName(p.TopicARN)
-	ctx, span := p.Options.Tracing.StartSend(ctx, otelmsg.SystemSNS, dest)
-	m, err := p.Options.Tracing.Prepare(ctx, span, p.Preparer, ev)
-	if err != nil {
-		otelmsg.End(span, err)
-		return nil, "", err
-	}
-	id, err := p.send(ctx, m)
-	otelmsg.End(span, err)
-	return m, id, err
+	return p.dest().publish(ctx, p.Preparer, ev)
 }
 
 // Send publishes a message prepared earlier (an outbox relay).
 func (p *TopicPublisher) Send(ctx context.Context, m *wire.Message) (string, error) {
-	ctx, span := p.Options.Tracing.StartSend(ctx, otelmsg.SystemSNS, topicName(p.TopicARN))
+	return p.dest().sendPrepared(ctx, m)
+}
+
+func (p *TopicPublisher) dest() destination {
+	return destination{system: otelmsg.SystemSNS, name: topicName(p.TopicARN), target: p.TopicARN, verb: "publish", options: &p.Options,
+		send: func(ctx context.Context, e *Encoded) (*string, error) {
+			in := &sns.PublishInput{TopicArn: aws.String(p.TopicARN), Message: aws.String(e.Body),
+				MessageAttributes: make(map[string]snstypes.MessageAttributeValue, len(e.Attributes))}
+			for k, v := range e.Attributes {
+				in.MessageAttributes[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+			}
+			if e.GroupID != "" {
+				in.MessageGroupId, in.MessageDeduplicationId = aws.String(e.GroupID), aws.String(e.DedupID)
+			}
+			out, err := p.Client.Publish(ctx, in)
+			if err != nil {
+				return nil, err
+			}
+			return out.MessageId, nil
+		}}
+}
+
+// destination is what a queue and a topic publisher share: the span, the
+// encoding and the error; only the SDK call (send) differs.
+type destination struct {
+	system  string // otelmsg.SystemSQS or otelmsg.SystemSNS
+	name    string // queue or topic name, for spans
+	target  string // queue URL or topic ARN
+	verb    string // "send" or "publish", for errors
+	options *Options
+	send    func(ctx context.Context, e *Encoded) (*string, error)
+}
+
+// publish prepares ev under a producer span and delivers it.
+func (d destination) publish(ctx context.Context, prep *wire.Preparer, ev wire.Event) (*wire.Message, string, error) {
+	ctx, span := d.options.Tracing.StartSend(ctx, d.system, d.name)
+	m, err := d.options.Tracing.Prepare(ctx, span, prep, ev)
+	if err != nil {
+		otelmsg.End(span, err)
+		return nil, "", err
+	}
+	id, err := d.deliver(ctx, m)
+	otelmsg.End(span, err)
+	return m, id, err
+}
+
+// sendPrepared delivers a message prepared earlier under a producer span,
+// injecting the trace context when the message carries none.
+func (d destination) sendPrepared(ctx context.Context, m *wire.Message) (string, error) {
+	ctx, span := d.options.Tracing.StartSend(ctx, d.system, d.name)
 	otelmsg.SetMessage(span, m)
 	if m.Headers.Get(wire.HeaderTraceparent) == "" {
-		p.Options.Tracing.Inject(ctx, &m.Headers)
+		d.options.Tracing.Inject(ctx, &m.Headers)
 	}
-	id, err := p.send(ctx, m)
+	id, err := d.deliver(ctx, m)
 	otelmsg.End(span, err)
 	return id, err
 }
 
-func (p *TopicPublisher) send(ctx context.Context, m *wire.Message) (string, error) {
-	e, err := Encode(m, p.Options.Body, isFIFO(p.TopicARN))
+func (d destination) deliver(ctx context.Context, m *wire.Message) (string, error) {
+	e, err := Encode(m, d.options.Body, isFIFO(d.target))
 	if err != nil {
 		return "", err
 	}
-	in := &sns.PublishInput{TopicArn: aws.String(p.TopicARN), Message: aws.String(e.Body),
-		MessageAttributes: make(map[string]snstypes.MessageAttributeValue, len(e.Attributes))}
-	for k, v := range e.Attributes {
-		in.MessageAttributes[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
-	}
-	if e.GroupID != "" {
-		in.MessageGroupId, in.MessageDeduplicationId = aws.String(e.GroupID), aws.String(e.DedupID)
-	}
-	out, err := p.Client.Publish(ctx, in)
+	id, err := d.send(ctx, e)
 	if err != nil {
-		return "", fmt.Errorf("publish %s %s to %s: %w", m.EventType, m.EventID, p.TopicARN, err)
+		return "", fmt.Errorf("%s %s %s to %s: %w", d.verb, m.EventType, m.EventID, d.target, err)
 	}
-	return aws.ToString(out.MessageId), nil
+	return aws.ToString(id), nil
 }
 
 func queueName(url string) string {

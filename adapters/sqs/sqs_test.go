@@ -17,6 +17,7 @@ import (
 	"github.com/evctl/evctl/adapters/otelmsg"
 	evsqs "github.com/evctl/evctl/adapters/sqs"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
+	"github.com/evctl/evctl/internal/testreg"
 	"github.com/evctl/evctl/wire"
 )
 
@@ -101,7 +102,7 @@ func consumer(t *testing.T, queueURL string, reg wire.Registry, tr otelmsg.Traci
 func TestFIFOTopicToFIFOQueue(t *testing.T) {
 	topicARN, queueURL := topicToQueue(t, "orders-raw.fifo", true)
 	_, sn := clients()
-	reg := testRegistry(t)
+	_, reg := testreg.Server(t)
 	rec := tracetest.NewSpanRecorder()
 	tr := otelmsg.Tracing{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)), Propagator: propagation.TraceContext{}}
 	p := &evsqs.TopicPublisher{Client: sn, TopicARN: topicARN, Preparer: &wire.Preparer{Registry: reg, AutoRegister: true}, Options: evsqs.Options{Tracing: tr}}
@@ -192,7 +193,7 @@ func evsqsBase64(b []byte) string {
 func TestSNSEnvelope(t *testing.T) {
 	topicARN, queueURL := topicToQueue(t, "orders-wrapped", false)
 	_, sn := clients()
-	reg := testRegistry(t)
+	_, reg := testreg.Server(t)
 	p := &evsqs.TopicPublisher{Client: sn, TopicARN: topicARN, Preparer: &wire.Preparer{Registry: reg, AutoRegister: true}}
 	sent, _, err := p.Publish(context.Background(), placed("ord-3"))
 	if err != nil {
@@ -218,7 +219,7 @@ func TestSNSEnvelope(t *testing.T) {
 func TestQueueFIFODedup(t *testing.T) {
 	sq, _ := clients()
 	url, _ := createQueue(t, sq, "payments.fifo")
-	reg := testRegistry(t)
+	_, reg := testreg.Server(t)
 	p := &evsqs.QueuePublisher{Client: sq, QueueURL: url, Preparer: &wire.Preparer{Registry: reg, AutoRegister: true}}
 	ev := placed("ord-4")
 	m, id1, err := p.Publish(context.Background(), ev)
@@ -274,6 +275,13 @@ func TestRawFrameRejected(t *testing.T) {
 	}
 	if _, err := evsqs.Encode(many, evsqs.BodyAuto, false); !errors.Is(err, evsqs.ErrBody) {
 		t.Errorf("11 attributes: %v", err)
+	}
+	// Header mode's schema id header is binary (0x01 + GUID): refused as an
+	// attribute value, so a header-mode message is never sent half-labelled.
+	hdr := &wire.Message{Value: []byte("payload"), ContentType: wire.ContentTypeAvro, SchemaGUID: wire.GUID{1},
+		Headers: wire.Headers{{Key: wire.ValueSchemaIDHeader, Value: string(wire.AppendGUIDHeader(nil, wire.GUID{1}))}}}
+	if _, err := evsqs.Encode(hdr, evsqs.BodyAuto, false); !errors.Is(err, evsqs.ErrBody) {
+		t.Errorf("binary schema id header: %v", err)
 	}
 	bad := &wire.Message{Value: frame, ContentType: wire.ContentTypeAvro, GroupID: "a b", DedupID: "e"}
 	if _, err := evsqs.Encode(bad, evsqs.BodyAuto, true); !errors.Is(err, evsqs.ErrBody) {

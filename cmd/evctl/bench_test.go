@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/evctl/evctl/internal/cli"
+	"github.com/evctl/evctl/internal/testpg"
 )
 
 // buildEvctl builds the evctl binary once per benchmark;
@@ -260,4 +264,93 @@ func BenchmarkGenGo2000(b *testing.B) {
 	b.ReportMetric(buildT.Seconds()/float64(b.N), "build-s")
 	b.ReportMetric(float64(genRSS)/1024, "gen-peak-MiB")
 	b.ReportMetric(float64(buildRSS)/1024, "build-peak-MiB")
+}
+
+// startServe runs `evctl registry serve` on a loopback port with the given
+// store arguments and returns its URL; the process is killed at the end of
+// the benchmark (or by the returned stop).
+func startServe(b *testing.B, bin string, args ...string) (url string, stop func()) {
+	b.Helper()
+	cmd := exec.Command(bin, append([]string{"registry", "serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	stop = func() {
+		cmd.Process.Kill()
+		<-done
+	}
+	b.Cleanup(stop)
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "registry listening" {
+				addr <- rec.Addr
+				break
+			}
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case a := <-addr:
+		return "http://" + a, stop
+	case <-done:
+		b.Fatal("evctl registry serve exited before listening")
+	case <-time.After(time.Minute):
+		b.Fatal("evctl registry serve did not listen within a minute")
+	}
+	return "", stop
+}
+
+// BenchmarkPushProcess2000 runs the whole `evctl push` process on a
+// generated 2,000-event catalog against `evctl registry serve` (a separate
+// process, loopback HTTP) on SQLite and on PostgreSQL (a throwaway cluster,
+// internal/testpg): fresh (every event created: 4 requests each; a new
+// store per run, the server started outside the timer) and no-op (every
+// event unchanged: 2 requests each), serial and at the default
+// concurrency. Goals (issue 12): no-op 0.8 s, fresh 2.5 s.
+func BenchmarkPushProcess2000(b *testing.B) {
+	bin := buildEvctl(b)
+	dir := b.TempDir()
+	writeCatalog(b, dir, 2000, 0)
+	var pg *testpg.Cluster
+	stores := map[string]func() []string{
+		"sqlite": func() []string { return []string{"--data", filepath.Join(b.TempDir(), "registry.db")} },
+		"postgres": func() []string {
+			if pg == nil {
+				pg = testpg.Start(b)
+			}
+			return []string{"--store", pg.NewDB(b)}
+		},
+	}
+	for _, store := range []string{"sqlite", "postgres"} {
+		for _, conc := range []string{"1", "8"} {
+			b.Run(store+"/fresh/concurrency="+conc, func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					url, stop := startServe(b, bin, stores[store]()...)
+					b.StartTimer()
+					run(b, dir, bin, "push", "--registry-url", url, "--concurrency", conc)
+					b.StopTimer()
+					stop()
+					b.StartTimer()
+				}
+			})
+			b.Run(store+"/noop/concurrency="+conc, func(b *testing.B) {
+				url, _ := startServe(b, bin, stores[store]()...)
+				run(b, dir, bin, "push", "--registry-url", url)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					run(b, dir, bin, "push", "--registry-url", url, "--concurrency", conc)
+				}
+			})
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -188,6 +189,20 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"action":       actionStep,
 		"workflow":     workflowCmd,
 		"configschema": configSchemaCmd,
+		// envfrom VAR FILE REGEXP sets VAR to the first submatch of REGEXP
+		// in FILE (e.g. a value a command printed on stderr).
+		"envfrom": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 3 {
+				ts.Fatalf("usage: envfrom VAR FILE REGEXP")
+			}
+			re, err := regexp.Compile(args[2])
+			ts.Check(err)
+			m := re.FindStringSubmatch(ts.ReadFile(args[1]))
+			if len(m) < 2 {
+				ts.Fatalf("envfrom: %s has no match for %s", args[1], args[2])
+			}
+			ts.Setenv(args[0], m[1])
+		},
 		"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) < 2 {
 				ts.Fatalf("usage: exitcode N command [args...]")

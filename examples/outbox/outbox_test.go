@@ -3,66 +3,19 @@ package outbox_test
 import (
 	"context"
 	"errors"
-	registryserver "github.com/evctl/evctl/internal/registry/server"
-	"github.com/evctl/evctl/internal/registry/store/sqlite"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	evnats "github.com/evctl/evctl/adapters/nats"
+	"github.com/evctl/evctl/adapters/nats/natstest"
 	"github.com/evctl/evctl/examples/outbox"
 	"github.com/evctl/evctl/internal/codegen/gentest/bundled"
+	"github.com/evctl/evctl/internal/testreg"
 	"github.com/evctl/evctl/wire"
 	"github.com/evctl/evctl/wire/validate"
 )
-
-func testRegistry(t *testing.T) *wire.SRRegistry {
-	t.Helper()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(registryserver.NewServer(store, registryserver.ServerOptions{}))
-	t.Cleanup(func() { srv.Close(); store.Close() })
-	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reg
-}
-
-func jetStream(t *testing.T) jetstream.JetStream {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	t.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(30 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	nc, err := natsgo.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, subj := range map[string]string{"ORDERS": "orders.>", "DLQ": "dlq.>"} {
-		if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: name, Subjects: []string{subj}, Duplicates: time.Hour}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return js
-}
 
 func placed(order string, cents int64) *bundled.V1OrderPlaced {
 	return &bundled.V1OrderPlaced{OrderID: order, CustomerID: "cust-1", TotalCents: cents, Currency: "EUR",
@@ -80,8 +33,8 @@ func TestOutboxEndToEnd(t *testing.T) {
 	if _, err := db.Exec(ctx, outbox.Schema); err != nil {
 		t.Fatal(err)
 	}
-	js := jetStream(t)
-	reg := testRegistry(t)
+	js := natstest.JetStream(t, map[string]string{"ORDERS": "orders.>", "DLQ": "dlq.>"})
+	_, reg := testreg.Server(t)
 	prep := &wire.Preparer{Registry: reg, AutoRegister: true}
 	scalar := func(q string) int {
 		var n int

@@ -14,8 +14,9 @@ import (
 )
 
 type pushOptions struct {
-	Paths  []string
-	DryRun bool
+	Paths       []string
+	DryRun      bool
+	Concurrency int
 }
 
 func newPushCmd(app *App) *cobra.Command {
@@ -48,9 +49,14 @@ or the JSON Schema title), topic (Confluent's TopicNameStrategy,
 (<topic>-<record full name>), with topics from registry.topics or an
 x-evctl-topic annotation.
 
+Up to --concurrency events are planned and registered at once (an event
+only after the events it references). The plan and the results are printed
+in catalog order whatever order the requests finish in.
+
 A schema the registry rejects (incompatible or invalid) is reported with the
 registry's reasons and makes the exit status 1; network and auth failures
-make it 4.
+make it 4: no further event is started, and the events registered before
+the failure are listed.
 ` + registryHelp + "\n" + exitStatusHelp,
 		Example: `  $ evctl push --dry-run
   $ evctl push
@@ -61,12 +67,16 @@ make it 4.
 		},
 	}
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan and register nothing")
+	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", publish.DefaultConcurrency, "events planned and registered at once (1 = one request at a time)")
 	addRegistryFlags(cmd, rf)
 	return cmd
 }
 
 // publish.Item is one event on its way to the registry.
 func runPush(ctx context.Context, app *App, opts *pushOptions, rf *registryFlags) error {
+	if opts.Concurrency < 1 {
+		return usageError("--concurrency %d: want 1 or more", opts.Concurrency)
+	}
 	cfg, err := app.Config()
 	if err != nil {
 		return err
@@ -100,7 +110,7 @@ func runPush(ctx context.Context, app *App, opts *pushOptions, rf *registryFlags
 	if err != nil {
 		return err
 	}
-	if err := publish.Resolve(ctx, c, items, string(level)); err != nil {
+	if err := publish.Resolve(ctx, c, items, string(level), opts.Concurrency); err != nil {
 		return registryFailure(err)
 	}
 	printPlan(app, items)
@@ -115,20 +125,19 @@ func runPush(ctx context.Context, app *App, opts *pushOptions, rf *registryFlags
 	}
 	rejected := 0
 	done := map[string]int{}
-	for _, it := range items {
-		if it.Action == publish.ActionUnchanged {
-			continue
-		}
-		if rej, ok := publish.Apply(ctx, c, it); !ok {
-			if rej.Err != nil {
-				return registryFailure(rej.Err)
-			}
+	results, err := publish.ApplyAll(ctx, c, items, opts.Concurrency)
+	for _, r := range results {
+		it := r.Item
+		if !r.Registered {
 			rejected++
-			printRejection(app, it, rej)
+			printRejection(app, it, r.Rejection)
 			continue
 		}
 		done[it.Action]++
 		fmt.Fprintf(app.IO.Out, "%s: registered %s as id %d, version %d\n", it.Subject, it.Event.Path, it.ID, it.Version)
+	}
+	if err != nil {
+		return registryFailure(err)
 	}
 	summary := fmt.Sprintf("%d created, %d new version(s), %d unchanged", done[publish.ActionCreate], done[publish.ActionNewVersion], counts[publish.ActionUnchanged])
 	if rejected > 0 {

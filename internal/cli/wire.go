@@ -15,6 +15,7 @@ import (
 
 	"github.com/evctl/evctl/internal/inspect"
 	"github.com/evctl/evctl/internal/schema"
+	"github.com/evctl/evctl/wire"
 )
 
 type wireOptions struct {
@@ -25,6 +26,7 @@ type wireOptions struct {
 	Event    string
 	Alias    string // --registry, alias of --registry-url
 	Paths    []string
+	Headers  []string
 }
 
 func newWireCmd(app *App) *cobra.Command {
@@ -37,13 +39,17 @@ does the reverse for an event type of the catalog.
 
 Framings:
   confluent         0x00, the schema id (4 bytes, big-endian), the payload
-  confluent-header  the bare payload; the schema id is in the __value_schema_id
-                    header (pass it with --schema-id, as an integer or the
-                    header's bytes in hex)
+                    (or 0x01, the schema GUID (16 bytes), the payload)
+  confluent-header  the bare payload; the schema id is in the record header
+                    __value_schema_id (or __key_schema_id): 0x01 and the
+                    schema GUID in Confluent Platform 8.x header mode. Give it
+                    with --header __value_schema_id=0x01... (hex, or
+                    base64:...) or --schema-id; encode prints it
   glue              AWS Glue Schema Registry: 0x03, compression, schema version
                     UUID, payload (decode only; pass the schema with --schema)
   none              the bare payload (pass the schema with --schema or --schema-id)
-  auto              detect from the first byte (decode; the default)
+  auto              confluent-header when a schema id header is given, else
+                    detect from the first byte (decode; the default)
 ` + registryHelp,
 	}
 	cmd.AddCommand(newWireDecodeCmd(app), newWireEncodeCmd(app))
@@ -55,7 +61,7 @@ func addWireFlags(cmd *cobra.Command, o *wireOptions, rf *registryFlags) {
 	f := cmd.Flags()
 	f.StringVar(&o.Alias, "registry", "", "alias of --registry-url")
 	f.BoolVar(&o.Base64, "base64", false, "the message is base64 text (decode input, encode output)")
-	f.StringVar(&o.SchemaID, "schema-id", "", "schema id when the frame does not carry one: an integer, or a __value_schema_id header value in hex")
+	f.StringVar(&o.SchemaID, "schema-id", "", "schema id when the frame does not carry one: an integer, a schema GUID, or a __value_schema_id header value in hex (0x01 and a GUID, 0x00 and an id) or base64:...")
 }
 
 func (o *wireOptions) registryURL(rf *registryFlags) error {
@@ -82,6 +88,7 @@ func newWireDecodeCmd(app *App) *cobra.Command {
 	addWireFlags(cmd, o, rf)
 	cmd.Flags().StringVar(&o.Framing, "framing", "auto", "auto, confluent, confluent-header, glue or none")
 	cmd.Flags().StringVar(&o.Schema, "schema", "", "schema file (.avsc, .json, .yaml) to decode with instead of the registry's")
+	cmd.Flags().StringArrayVar(&o.Headers, "header", nil, "a record header KEY=VALUE, VALUE in hex (0x...) or base64:...; the schema id headers __value_schema_id and __key_schema_id are read (repeatable)")
 	return cmd
 }
 
@@ -160,23 +167,30 @@ func runWireDecode(ctx context.Context, app *App, o *wireOptions, rf *registryFl
 			return inputError(fmt.Errorf("%s: not base64: %w", from, err))
 		}
 	}
-	fr, err := inspect.Split(data, framing)
+	idHeader, err := schemaIDHeader(o.Headers)
+	if err != nil {
+		return err
+	}
+	if idHeader != nil && framing != inspect.Auto && framing != inspect.ConfluentHeader {
+		return usageError("a schema id header (--header) is for --framing confluent-header or auto, not %s", framing)
+	}
+	fr, err := inspect.SplitRecord(data, idHeader, framing)
 	if err != nil {
 		return inputError(fmt.Errorf("%s: %w", from, err))
 	}
 	if o.SchemaID != "" {
-		if fr.SchemaID >= 0 {
-			return usageError("the %s frame carries schema id %d; --schema-id is for frames without one", fr.Framing, fr.SchemaID)
+		if fr.HasSchema() {
+			return usageError("the %s frame carries schema %s; --schema-id is for frames without one", fr.Framing, frameSchema(fr))
 		}
-		id, err := inspect.ParseHeaderSchemaID(o.SchemaID)
+		ref, err := inspect.ParseSchemaRef(o.SchemaID)
 		if err != nil {
 			return usageError("--schema-id: %w", err)
 		}
-		fr.SchemaID = id
+		fr.SetSchema(ref)
 	}
 	desc := fmt.Sprintf("framing %s", fr.Framing)
-	if fr.SchemaID >= 0 {
-		desc += fmt.Sprintf(", schema id %d", fr.SchemaID)
+	if fr.HasSchema() {
+		desc += ", schema " + frameSchema(fr)
 	}
 	if fr.GlueSchemaVersion != "" {
 		desc += ", Glue schema version " + fr.GlueSchemaVersion
@@ -198,7 +212,7 @@ func runWireDecode(ctx context.Context, app *App, o *wireOptions, rf *registryFl
 		}
 		ev = all[0]
 		desc += ", schema " + o.Schema
-	case fr.SchemaID >= 0:
+	case fr.HasSchema():
 		cfg, err := app.Config()
 		if err != nil {
 			return err
@@ -207,16 +221,23 @@ func runWireDecode(ctx context.Context, app *App, o *wireOptions, rf *registryFl
 		if err != nil {
 			return err
 		}
-		s, err := c.SchemaByID(ctx, int(fr.SchemaID))
+		var s client.Schema
+		name := fmt.Sprintf("schema-%d", fr.SchemaID)
+		if fr.SchemaGUID != "" {
+			s, err = c.SchemaByGUID(ctx, fr.SchemaGUID)
+			name = "schema-" + fr.SchemaGUID
+		} else {
+			s, err = c.SchemaByID(ctx, int(fr.SchemaID))
+		}
 		if err != nil {
 			return registryError(err)
 		}
-		if ev, err = eventFromText(fmt.Sprintf("schema-%d", fr.SchemaID), s.Type, []byte(s.Text)); err != nil {
+		if ev, err = eventFromText(name, s.Type, []byte(s.Text)); err != nil {
 			return err
 		}
 		desc += fmt.Sprintf(" (%s, from %s)", s.Type, c.URL())
 	default:
-		return usageError("the %s frame carries no schema id; pass --schema FILE or --schema-id ID", fr.Framing)
+		return usageError("the %s frame carries no schema id; pass --schema FILE, --schema-id ID or --header __value_schema_id=VALUE", fr.Framing)
 	}
 	fmt.Fprintf(app.IO.ErrOut, "%s: %s\n", from, desc)
 	out, err := inspect.Decode(ev, fr.Payload)
@@ -286,11 +307,15 @@ func runWireEncode(ctx context.Context, app *App, o *wireOptions, rf *registryFl
 	if err != nil {
 		return inputError(err)
 	}
-	var id int64 = -1
+	var (
+		ref    wire.SchemaRef
+		hasRef bool
+	)
 	if o.SchemaID != "" {
-		if id, err = inspect.ParseHeaderSchemaID(o.SchemaID); err != nil {
+		if ref, err = inspect.ParseSchemaRef(o.SchemaID); err != nil {
 			return usageError("--schema-id: %w", err)
 		}
+		hasRef = true
 	} else if framing != inspect.None {
 		c, err := app.registryClient(cfg, rf)
 		if err != nil {
@@ -323,17 +348,45 @@ func runWireEncode(ctx context.Context, app *App, o *wireOptions, rf *registryFl
 		if !found {
 			return registryError(fmt.Errorf("subject %s of %s does not hold %s; push it first (evctl push)", subj, c.URL(), ev.Path))
 		}
-		id = int64(r.ID)
+		ref, hasRef = wire.SchemaRef{ID: uint32(r.ID)}, true
+		if framing == inspect.ConfluentHeader {
+			// Header mode names the schema by GUID (Confluent Platform 8.x).
+			if r.GUID == "" {
+				return registryError(fmt.Errorf("registry %s gives no schema guid for %s; header mode needs Confluent Platform 8 or evctl registry serve (or pass --schema-id)", c.URL(), subj))
+			}
+			g, err := wire.ParseGUID(r.GUID)
+			if err != nil {
+				return registryError(fmt.Errorf("registry %s: %w", c.URL(), err))
+			}
+			ref = wire.SchemaRef{GUID: g, IsGUID: true}
+		}
+	}
+	var idBytes []byte
+	if hasRef {
+		if ref.IsGUID {
+			idBytes = wire.AppendGUIDHeader(nil, ref.GUID)
+		} else {
+			idBytes = wire.AppendHeader(nil, ref.ID)
+		}
 	}
 	var frame []byte
 	switch framing {
 	case inspect.Confluent:
-		frame = append([]byte{0, byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)}, payload...)
+		frame = append(idBytes, payload...)
 	default:
 		frame = payload
 	}
-	if id >= 0 {
-		fmt.Fprintf(app.IO.ErrOut, "%s: %s, framing %s, schema id %d\n", from, ev.Type, framing, id)
+	if hasRef {
+		what := fmt.Sprintf("schema id %d", ref.ID)
+		if ref.IsGUID {
+			what = "schema guid " + ref.GUID.String()
+		}
+		fmt.Fprintf(app.IO.ErrOut, "%s: %s, framing %s, %s\n", from, ev.Type, framing, what)
+		if framing == inspect.ConfluentHeader {
+			// The record header to send with the payload, in the form
+			// wire decode --header reads.
+			fmt.Fprintf(app.IO.ErrOut, "header %s=0x%x\n", wire.ValueSchemaIDHeader, idBytes)
+		}
 	}
 	if o.Base64 {
 		_, err = fmt.Fprintln(app.IO.Out, base64.StdEncoding.EncodeToString(frame))
@@ -341,4 +394,43 @@ func runWireEncode(ctx context.Context, app *App, o *wireOptions, rf *registryFl
 	}
 	_, err = app.IO.Out.Write(frame)
 	return err
+}
+
+// frameSchema names the schema a frame carries: its id or GUID.
+func frameSchema(fr *inspect.Frame) string {
+	if fr.SchemaGUID != "" {
+		return "guid " + fr.SchemaGUID
+	}
+	return fmt.Sprintf("id %d", fr.SchemaID)
+}
+
+// schemaIDHeader returns the value of the schema id header among --header
+// KEY=VALUE flags (nil when none). Other headers are refused rather than
+// silently ignored: wire decode reads none of them.
+func schemaIDHeader(flags []string) ([]byte, error) {
+	var (
+		val []byte
+		key string
+	)
+	for _, h := range flags {
+		k, v, ok := strings.Cut(h, "=")
+		if !ok {
+			return nil, usageError("--header %q: want KEY=VALUE", h)
+		}
+		if k != wire.ValueSchemaIDHeader && k != wire.KeySchemaIDHeader {
+			return nil, usageError("--header %s: wire decode reads the schema id headers %s and %s only", k, wire.ValueSchemaIDHeader, wire.KeySchemaIDHeader)
+		}
+		if key != "" {
+			return nil, usageError("--header %s and %s: give the schema id header of the one part (value or key) you decode", key, k)
+		}
+		b, err := inspect.ParseHeaderValue(v)
+		if err != nil {
+			return nil, usageError("--header %s: %w", k, err)
+		}
+		if len(b) == 0 {
+			return nil, usageError("--header %s: empty value", k)
+		}
+		key, val = k, b
+	}
+	return val, nil
 }

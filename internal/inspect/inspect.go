@@ -7,7 +7,7 @@ package inspect
 
 import (
 	"bytes"
-	"encoding/binary"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -47,13 +47,16 @@ type Framing string
 
 // Framings.
 const (
-	// Auto detects the framing from the first byte: 0x00 Confluent, 0x03
-	// Glue, anything else none.
+	// Auto detects the framing: a schema id header given with the message
+	// means ConfluentHeader; otherwise by the first byte: 0x00 (or 0x01, a
+	// GUID prefix) Confluent, 0x03 Glue, anything else none.
 	Auto Framing = "auto"
-	// Confluent: 0x00, the schema id (4 bytes, big-endian), the payload.
+	// Confluent: 0x00, the schema id (4 bytes, big-endian), the payload;
+	// or 0x01, the schema GUID (16 bytes), the payload.
 	Confluent Framing = "confluent"
 	// ConfluentHeader: the bare payload; the schema id travels in the
-	// __value_schema_id record header (confluent-kafka-go's header mode).
+	// __value_schema_id (or __key_schema_id) record header: 0x01 and the
+	// schema GUID in Confluent Platform 8.x header mode.
 	ConfluentHeader Framing = "confluent-header"
 	// Glue: AWS Glue Schema Registry: 0x03, a compression byte (0 none,
 	// 5 zlib), the schema version UUID (16 bytes), the payload.
@@ -76,6 +79,9 @@ type Frame struct {
 	Framing Framing
 	// SchemaID is the Confluent schema id (-1 when the frame has none).
 	SchemaID int64
+	// SchemaGUID is the schema GUID of a header-mode record or a
+	// GUID-prefixed frame ("" when the frame has none).
+	SchemaGUID string
 	// GlueSchemaVersion is the Glue schema version UUID ("" unless Glue).
 	GlueSchemaVersion string
 	Payload           []byte
@@ -87,9 +93,23 @@ var ErrBadFrame = wire.ErrBadFrame
 
 // Split splits data in framing f (Auto detects it).
 func Split(data []byte, f Framing) (*Frame, error) {
+	return SplitRecord(data, nil, f)
+}
+
+// SplitRecord splits a record whose schema id header (__value_schema_id or
+// __key_schema_id) has value idHeader (nil when the record has none) in
+// framing f. Auto picks ConfluentHeader when there is a header, as
+// Confluent's DualSchemaIDDeserializer reads the header first. Unlike that
+// deserializer, a header that does not parse is an error, not a silent
+// fall-back to the payload prefix.
+func SplitRecord(data, idHeader []byte, f Framing) (*Frame, error) {
 	if f == Auto {
 		switch {
-		case len(data) >= 5 && data[0] == 0x00:
+		case len(idHeader) > 0:
+			f = ConfluentHeader
+		case len(data) >= 5 && data[0] == wire.Magic:
+			f = Confluent
+		case len(data) >= wire.GUIDHeaderSize && data[0] == wire.MagicGUID:
 			f = Confluent
 		case len(data) >= 18 && data[0] == 0x03:
 			f = Glue
@@ -97,14 +117,18 @@ func Split(data []byte, f Framing) (*Frame, error) {
 			f = None
 		}
 	}
+	if len(idHeader) > 0 && f != ConfluentHeader {
+		return nil, fmt.Errorf("a schema id header is for --framing confluent-header (or auto), not %s", f)
+	}
 	fr := &Frame{Framing: f, SchemaID: -1}
 	switch f {
 	case Confluent:
-		if len(data) < 5 || data[0] != 0x00 {
-			return nil, fmt.Errorf("%w: a Confluent frame starts with 0x00 and a 4-byte schema id; got %d bytes starting %s", ErrBadFrame, len(data), head(data))
+		ref, n, err := wire.ParseSchemaID(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: a Confluent frame starts with 0x00 and a 4-byte schema id (or 0x01 and a 16-byte schema GUID); got %d bytes starting %s", ErrBadFrame, len(data), head(data))
 		}
-		fr.SchemaID = int64(binary.BigEndian.Uint32(data[1:5]))
-		fr.Payload = data[5:]
+		fr.setRef(ref)
+		fr.Payload = data[n:]
 	case Glue:
 		// The wire runtime owns the Glue frame: the same checks, and a
 		// zlib payload that inflates beyond its limit is an error, not
@@ -115,13 +139,37 @@ func Split(data []byte, f Framing) (*Frame, error) {
 		}
 		fr.GlueSchemaVersion = id.String()
 		fr.Payload = p
-	case ConfluentHeader, None:
+	case ConfluentHeader:
+		if len(idHeader) > 0 {
+			ref, n, err := wire.ParseSchemaID(idHeader)
+			if err != nil || n != len(idHeader) {
+				return nil, fmt.Errorf("%w: the schema id header %s is neither 0x01 and a 16-byte GUID nor 0x00 and a 4-byte id", ErrBadFrame, head(idHeader))
+			}
+			fr.setRef(ref)
+		}
+		fr.Payload = data
+	case None:
 		fr.Payload = data
 	default:
 		return nil, fmt.Errorf("unknown framing %q", f)
 	}
 	return fr, nil
 }
+
+func (fr *Frame) setRef(ref wire.SchemaRef) {
+	if ref.IsGUID {
+		fr.SchemaGUID = ref.GUID.String()
+	} else {
+		fr.SchemaID = int64(ref.ID)
+	}
+}
+
+// HasSchema reports whether the frame names its schema (an id or a GUID).
+func (fr *Frame) HasSchema() bool { return fr.SchemaID >= 0 || fr.SchemaGUID != "" }
+
+// SetSchema names the schema of a frame that carries none, from a
+// --schema-id value (ParseSchemaRef).
+func (fr *Frame) SetSchema(ref wire.SchemaRef) { fr.setRef(ref) }
 
 func head(b []byte) string {
 	if len(b) > 8 {
@@ -130,26 +178,50 @@ func head(b []byte) string {
 	return "0x" + hex.EncodeToString(b)
 }
 
-// ParseHeaderSchemaID reads a __value_schema_id header value given as an
-// integer id, or as the header's bytes in hex: 0x00 and a 4-byte id.
-// confluent-kafka-go's header mode writes 0x01 and a 16-byte schema GUID,
-// which evctl's registry does not serve; that is an error naming the GUID.
-func ParseHeaderSchemaID(s string) (int64, error) {
-	var id int64
-	if _, err := fmt.Sscanf(s, "%d", &id); err == nil && fmt.Sprint(id) == s && id >= 0 && id <= math.MaxUint32 {
-		return id, nil
+// ParseHeaderValue decodes the value of a header given on the command line:
+// its bytes in hex (an optional 0x prefix), or base64 after "base64:".
+func ParseHeaderValue(s string) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(s, "base64:"); ok {
+		b, err := base64.StdEncoding.DecodeString(rest)
+		if err != nil {
+			return nil, fmt.Errorf("header value %q: not base64: %w", s, err)
+		}
+		return b, nil
 	}
 	b, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
 	if err != nil {
-		return 0, fmt.Errorf("schema id %q: want an integer or the header's bytes in hex", s)
+		return nil, fmt.Errorf("header value %q: want its bytes in hex (0x0102…) or base64 after base64: (base64:AQI=)", s)
 	}
-	switch {
-	case len(b) == 5 && b[0] == 0x00:
-		return int64(binary.BigEndian.Uint32(b[1:])), nil
-	case len(b) == 17 && b[0] == 0x01:
-		return 0, fmt.Errorf("schema id header holds schema GUID %x: look it up by GUID and pass the schema with --schema", b[1:])
+	return b, nil
+}
+
+// ParseSchemaRef reads a --schema-id value: an integer id, a schema GUID
+// (8-4-4-4-12), or a schema id header's bytes as ParseHeaderValue reads
+// them: 0x00 and a 4-byte id, or 0x01 and a 16-byte GUID.
+func ParseSchemaRef(s string) (wire.SchemaRef, error) {
+	var id int64
+	if _, err := fmt.Sscanf(s, "%d", &id); err == nil && fmt.Sprint(id) == s {
+		if id < 0 || id > math.MaxUint32 {
+			return wire.SchemaRef{}, fmt.Errorf("schema id %s: want 0 to %d", s, uint32(math.MaxUint32))
+		}
+		return wire.SchemaRef{ID: uint32(id)}, nil
 	}
-	return 0, fmt.Errorf("schema id header %q: want 0x00 and a 4-byte id", s)
+	if len(s) == 36 && strings.Count(s, "-") == 4 {
+		g, err := wire.ParseGUID(s)
+		if err != nil {
+			return wire.SchemaRef{}, err
+		}
+		return wire.SchemaRef{GUID: g, IsGUID: true}, nil
+	}
+	b, err := ParseHeaderValue(s)
+	if err != nil {
+		return wire.SchemaRef{}, fmt.Errorf("schema id %q: want an integer, a schema GUID, or a schema id header's bytes in hex (0x01…) or base64 (base64:AQ…)", s)
+	}
+	ref, n, err := wire.ParseSchemaID(b)
+	if err != nil || n != len(b) {
+		return wire.SchemaRef{}, fmt.Errorf("schema id header %q: want 0x00 and a 4-byte id, or 0x01 and a 16-byte GUID", s)
+	}
+	return ref, nil
 }
 
 // InvalidError: the payload does not decode with, or does not validate

@@ -217,36 +217,50 @@ func Plan(cfg *config.Config, cat *schema.Catalog) ([]*Item, error) {
 	return order, nil
 }
 
-func Resolve(ctx context.Context, c *client.Client, items []*Item, level string) error {
-	for _, it := range items {
-		if it.FillRefs() {
-			r, found, err := c.Lookup(ctx, it.Subject, it.Schema)
+// Resolve decides each item's action against the registry (create,
+// new-version or unchanged, with the subject's level and, when unchanged,
+// its id and version), working on at most concurrency items at a time and
+// on an item only once the items it references are resolved (their
+// versions become its references for the lookup). The first failure in the
+// order of items is returned; after a failure no further item starts.
+func Resolve(ctx context.Context, c *client.Client, items []*Item, level string, concurrency int) error {
+	return each(items, concurrency, func(it *Item) error { return resolveItem(ctx, c, it, level) })
+}
+
+func resolveItem(ctx context.Context, c *client.Client, it *Item, level string) error {
+	if it.FillRefs() {
+		r, found, missing, err := c.LookupSubject(ctx, it.Subject, it.Schema)
+		if err != nil {
+			return err
+		}
+		if missing {
+			// The registry said the subject has no live version: a
+			// Versions request would say the same.
+			it.Action, it.Level = ActionCreate, level
+			return nil
+		}
+		if found {
+			lvl, _, err := c.Level(ctx, it.Subject)
 			if err != nil {
 				return err
 			}
-			if found {
-				lvl, _, err := c.Level(ctx, it.Subject)
-				if err != nil {
-					return err
-				}
-				it.Action, it.Level, it.ID, it.Version, it.Known = ActionUnchanged, lvl, r.ID, r.Version, true
-				continue
-			}
+			it.Action, it.Level, it.ID, it.Version, it.Known = ActionUnchanged, lvl, r.ID, r.Version, true
+			return nil
 		}
-		versions, err := c.Versions(ctx, it.Subject)
-		if err != nil {
-			return err
-		}
-		if len(versions) == 0 {
-			it.Action, it.Level = ActionCreate, level
-			continue
-		}
-		lvl, _, err := c.Level(ctx, it.Subject)
-		if err != nil {
-			return err
-		}
-		it.Action, it.Level = ActionNewVersion, lvl
 	}
+	versions, err := c.Versions(ctx, it.Subject)
+	if err != nil {
+		return err
+	}
+	if len(versions) == 0 {
+		it.Action, it.Level = ActionCreate, level
+		return nil
+	}
+	lvl, _, err := c.Level(ctx, it.Subject)
+	if err != nil {
+		return err
+	}
+	it.Action, it.Level = ActionNewVersion, lvl
 	return nil
 }
 

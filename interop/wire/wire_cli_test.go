@@ -7,13 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde"
-	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/avrov2"
-	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/jsonschema"
-
-	bundled "github.com/evctl/evctl/examples/publisher/events"
 	"github.com/evctl/evctl/interop/internal/evctltest"
 	"github.com/evctl/evctl/wire"
 )
@@ -48,8 +42,7 @@ func TestCLIDecodesConfluentFrames(t *testing.T) {
 	ctx := context.Background()
 	url, reg := evctltest.Registry(t)
 	placed := orderPlaced()
-	shipped := &bundled.V1OrderShipped{EventID: "6f1c2a4e-8b3d-4c1a-9e2f-0a1b2c3d4e5f", OccurredAt: placed.OccurredAt.Format(time.RFC3339Nano), CorrelationID: "corr-1",
-		OrderID: "ord-1", Carrier: bundled.V1OrderShippedCarrierDhl, TrackingNumber: "JD0001", PackageWeightG: "1200"}
+	shipped := orderShipped()
 	frames := map[string][]byte{}
 	for _, ev := range []wire.Event{placed, shipped} {
 		s, err := wire.NewSerializer(ctx, reg, ev, wire.SerializerOptions{AutoRegister: true})
@@ -60,26 +53,11 @@ func TestCLIDecodesConfluentFrames(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	client := confluentClient(t, url)
-
-	acfg := avrov2.NewSerializerConfig()
-	acfg.AutoRegisterSchemas, acfg.UseLatestVersion = false, true
-	aser, err := avrov2.NewSerializer(client, serde.ValueSerde, acfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aser.SubjectNameStrategy = subjectOf(placed)
+	aser, jser := confluentSerializers(t, url, placed, shipped)
+	var err error
 	if frames["confluent avro"], err = aser.Serialize(topic, placed); err != nil {
 		t.Fatalf("confluent avro: %v", err)
 	}
-
-	jcfg := jsonschema.NewSerializerConfig()
-	jcfg.AutoRegisterSchemas, jcfg.UseLatestVersion = false, true
-	jser, err := jsonschema.NewSerializer(client, serde.ValueSerde, jcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jser.SubjectNameStrategy = subjectOf(shipped)
 	if frames["confluent json"], err = jser.Serialize(topic, shipped); err != nil {
 		t.Fatalf("confluent json: %v", err)
 	}

@@ -119,6 +119,9 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	rt := opts.Transport
 	if rt == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
+		// Keep a connection per concurrent request (push runs several at
+		// once) instead of the default 2 per host.
+		tr.MaxIdleConnsPerHost = 64
 		if u.Scheme == "https" {
 			tc, err := tlsConfig(opts)
 			if err != nil {
@@ -361,11 +364,14 @@ type Registered struct {
 	Subject string
 	Version int
 	ID      int
+	// GUID is the schema's GUID (Confluent Platform 8.x registries and
+	// evctl registry serve), "" when the registry gives none.
+	GUID string
 	Schema
 }
 
 func fromSR(ss sr.SubjectSchema) Registered {
-	r := Registered{Subject: ss.Subject, Version: ss.Version, ID: ss.ID, Schema: Schema{Text: ss.Schema.Schema, Type: ss.Type.String()}}
+	r := Registered{Subject: ss.Subject, Version: ss.Version, ID: ss.ID, GUID: ss.GUID, Schema: Schema{Text: ss.Schema.Schema, Type: ss.Type.String()}}
 	for _, ref := range ss.References {
 		r.References = append(r.References, Reference{Name: ref.Name, Subject: ref.Subject, Version: ref.Version})
 	}
@@ -431,16 +437,27 @@ func (c *Client) Version(ctx context.Context, subject string, version int) (Regi
 // when the subject does not exist or does not hold s, and when the registry
 // finds s invalid (registering it will say why).
 func (c *Client) Lookup(ctx context.Context, subject string, s Schema) (r Registered, found bool, err error) {
+	r, found, _, err = c.LookupSubject(ctx, subject, s)
+	return r, found, err
+}
+
+// LookupSubject is Lookup that also tells when the registry answered that
+// subject has no live version (error 40401): then subjectMissing is set,
+// and a caller needs no further request to know the subject is new.
+func (c *Client) LookupSubject(ctx context.Context, subject string, s Schema) (r Registered, found, subjectMissing bool, err error) {
 	ss, err := c.sr.LookupSchema(ctx, subject, s.sr())
 	if err != nil {
 		werr := c.wrap("look up "+subject, err)
 		var e *Error
-		if errors.As(werr, &e) && (e.notFound(srSubjectNotFound) || e.notFound(srSchemaNotFound) || e.Incompatible()) {
-			return Registered{}, false, nil
+		if errors.As(werr, &e) && e.notFound(srSubjectNotFound) {
+			return Registered{}, false, true, nil
 		}
-		return Registered{}, false, werr
+		if errors.As(werr, &e) && (e.notFound(srSchemaNotFound) || e.Incompatible()) {
+			return Registered{}, false, false, nil
+		}
+		return Registered{}, false, false, werr
 	}
-	return fromSR(ss), true, nil
+	return fromSR(ss), true, false, nil
 }
 
 // Register registers s under subject and returns its id and version. The

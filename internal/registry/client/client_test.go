@@ -91,8 +91,8 @@ func TestClientRegisterLookupAndFetch(t *testing.T) {
 	c := newTestClient(t, ClientOptions{URL: srv.URL + "/"})
 	ctx := context.Background()
 
-	if _, found, err := c.Lookup(ctx, "orders", Schema{Text: clientOrderV1}); err != nil || found {
-		t.Fatalf("lookup in a missing subject: found=%v err=%v", found, err)
+	if _, found, missing, err := c.LookupSubject(ctx, "orders", Schema{Text: clientOrderV1}); err != nil || found || !missing {
+		t.Fatalf("lookup in a missing subject: found=%v missing=%v err=%v", found, missing, err)
 	}
 	if vs, err := c.Versions(ctx, "orders"); err != nil || vs != nil {
 		t.Fatalf("versions of a missing subject = %v, %v; want none", vs, err)
@@ -101,8 +101,8 @@ func TestClientRegisterLookupAndFetch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, found, err := c.Lookup(ctx, "orders", Schema{Text: clientOrderV2}); err != nil || found {
-		t.Fatalf("lookup of an unregistered schema in an existing subject: found=%v err=%v", found, err)
+	if _, found, missing, err := c.LookupSubject(ctx, "orders", Schema{Text: clientOrderV2}); err != nil || found || missing {
+		t.Fatalf("lookup of an unregistered schema in an existing subject: found=%v missing=%v err=%v", found, missing, err)
 	}
 	id2, v2, err := c.Register(ctx, "orders", Schema{Text: clientOrderV2})
 	if err != nil {
@@ -120,8 +120,12 @@ func TestClientRegisterLookupAndFetch(t *testing.T) {
 	if err != nil || !found {
 		t.Fatalf("lookup: found=%v err=%v", found, err)
 	}
-	if diff := cmp.Diff(Registered{Subject: "orders", Version: 2, ID: id2, Schema: Schema{Text: r.Text, Type: "AVRO"}}, r); diff != "" {
+	if diff := cmp.Diff(Registered{Subject: "orders", Version: 2, ID: id2, GUID: r.GUID, Schema: Schema{Text: r.Text, Type: "AVRO"}}, r); diff != "" {
 		t.Errorf("lookup (-want +got):\n%s", diff)
+	}
+	// The GUID names the same schema.
+	if byGUID, err := c.SchemaByGUID(ctx, r.GUID); err != nil || len(r.GUID) != 36 || byGUID.Text != r.Text || byGUID.Type != "AVRO" {
+		t.Errorf("SchemaByGUID(%q) = %+v, %v", r.GUID, byGUID, err)
 	}
 	// The stored text keeps docs and defaults.
 	if !strings.Contains(r.Text, `"default":"none"`) || !strings.Contains(r.Text, `"doc":"An order."`) {

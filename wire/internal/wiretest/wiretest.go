@@ -5,14 +5,13 @@ package wiretest
 
 import (
 	"context"
-	"github.com/evctl/evctl/internal/registry/server"
-	"github.com/evctl/evctl/internal/registry/store/sqlite"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
 
 	glueserver "github.com/evctl/evctl/internal/glue/server"
+	"github.com/evctl/evctl/internal/testreg"
 	"github.com/evctl/evctl/wire"
 )
 
@@ -20,20 +19,7 @@ import (
 // wire.Registry talking to it.
 func Registry(t testing.TB) (string, *wire.SRRegistry) {
 	t.Helper()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.NewServer(store, server.ServerOptions{}))
-	t.Cleanup(func() {
-		srv.Close()
-		store.Close()
-	})
-	reg, err := wire.NewSRRegistry(srv.URL, srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv.URL, reg
+	return testreg.Server(t)
 }
 
 // GlueRegistry starts evctl's Glue-API server (versions PENDING for 20ms)
