@@ -3,6 +3,7 @@ package wire_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -201,5 +202,47 @@ func TestPrepareDecodeHeaderMode(t *testing.T) {
 	noHeader := &wire.Message{Value: m.Value, Headers: wire.Headers{{wire.HeaderEventType, "v1.OrderPlaced"}}}
 	if _, _, err := d.Decode(ctx, noHeader); !errors.Is(err, wire.ErrBadFrame) {
 		t.Errorf("payload without header: %v, want ErrBadFrame", err)
+	}
+}
+
+// TestHeaderModeJSON: in header mode a JSON Schema event's payload is the
+// bare JSON document on every encoding path (validated append, unchecked
+// append, encoding/json), never a prefixed frame.
+func TestHeaderModeJSON(t *testing.T) {
+	ctx := context.Background()
+	_, reg := wiretest.Registry(t)
+	ev := orderShipped()
+	for _, opts := range []wire.SerializerOptions{
+		{AutoRegister: true, SchemaIDHeader: true},
+		{AutoRegister: true, SchemaIDHeader: true, UseEncodingJSON: true},
+	} {
+		hs, err := wire.NewSerializer(ctx, reg, ev, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload, err := hs.Serialize(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unchecked, err := hs.AppendUnchecked(nil, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(payload, want) || !bytes.Equal(unchecked, want) {
+			t.Fatalf("std json %v: header-mode payload %q / unchecked %q, want the bare document %q", opts.UseEncodingJSON, payload, unchecked, want)
+		}
+		d := wire.NewDeserializer(reg)
+		d.Validate = true
+		var got bundled.V1OrderShipped
+		if err := d.DeserializeHeader(ctx, hs.HeaderValue(), payload, &got); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(ev, &got); diff != "" {
+			t.Errorf("(-sent +got):\n%s", diff)
+		}
 	}
 }

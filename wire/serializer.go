@@ -180,7 +180,11 @@ func (s *Serializer) Append(dst []byte, ev Event) ([]byte, error) {
 		return dst, fmt.Errorf("%s: %w: %w", s.eventType, ErrInvalidEvent, err)
 	}
 	if a, ok := ev.(validJSONAppender); ok && s.avro == nil && !s.useStdJSON {
-		out, err := a.AppendValidJSON(AppendHeader(dst, s.id))
+		framed := dst
+		if s.headerVal == nil {
+			framed = AppendHeader(dst, s.id)
+		}
+		out, err := a.AppendValidJSON(framed)
 		if err != nil {
 			return dst, fmt.Errorf("encode %s: %w", s.eventType, err)
 		}
