@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/evctl/evctl/internal/diag"
@@ -140,7 +141,7 @@ func runEnvelope(p *Pass) {
 	}
 	avro := ev.Format == schema.Avro
 	for _, ef := range envelopeFields(p) {
-		f, optional := fieldAt(t, ef.name)
+		f, optional, in := fieldAt(p.Catalog, ev, t, ef.name)
 		want, decl := ef.wantJSON, ef.declJSON
 		if avro {
 			want, decl = ef.wantAvro, ef.declAvro
@@ -153,6 +154,12 @@ func runEnvelope(p *Pass) {
 			p.Reportf(namePos(ev), "missing envelope field %q; add it as a required %s", name, decl)
 			continue
 		}
+		// A field declared in another file (a shared fragment reached
+		// through $ref) is reported at the event, naming that file.
+		pos, where := f.Pos, ""
+		if in != ev {
+			pos, where = namePos(ev), fmt.Sprintf(" (declared in %s)", in.Path)
+		}
 		if optional != "" {
 			how := `list it in "required"`
 			if avro {
@@ -163,9 +170,9 @@ func runEnvelope(p *Pass) {
 				if strings.Contains(ef.name, ".") {
 					shown = ef.name
 				}
-				p.Reportf(f.Pos, "envelope field %q must be required; %s", shown, how)
+				p.Reportf(pos, "envelope field %q%s must be required; %s", shown, where, how)
 			} else {
-				p.Reportf(f.Pos, "envelope field %q is inside %q, which must be required; %s", ef.name, optional, how)
+				p.Reportf(pos, "envelope field %q%s is inside %q, which must be required; %s", ef.name, where, optional, how)
 			}
 		}
 		ft := f.Type.NonNull()
@@ -177,41 +184,57 @@ func runEnvelope(p *Pass) {
 			shown = ef.name
 		}
 		if want == "a string" {
-			p.Reportf(f.Pos, "envelope field %q must be a string", shown)
+			p.Reportf(pos, "envelope field %q%s must be a string", shown, where)
 			continue
 		}
 		if ef.okField != nil {
-			p.Reportf(f.Pos, "envelope field %q must be %s, like %s, or an epoch integer with its unit stated (%s, a format like \"unix-time\" or a description like \"milliseconds since the epoch\")", shown, want, decl, unitAttr(ev))
+			p.Reportf(pos, "envelope field %q%s must be %s, like %s, or an epoch integer with its unit stated (%s, a format like \"unix-time\" or a description like \"milliseconds since the epoch\")", shown, where, want, decl, unitAttr(ev))
 			continue
 		}
-		p.Reportf(f.Pos, "envelope field %q must be %s, like %s", shown, want, decl)
+		p.Reportf(pos, "envelope field %q%s must be %s, like %s", shown, where, want, decl)
 	}
 }
 
 // fieldAt finds an envelope field by name or dotted path (context.id), each
 // segment as written or in camelCase. It also returns the name of the first
-// segment that is not required ("" when all are).
-func fieldAt(t *schema.Type, path string) (*schema.Field, string) {
+// segment that is not required ("" when all are), and the catalog file that
+// declares the field. In JSON Schema it follows allOf branches and $refs,
+// local and to other catalog files (by path or $id): a property declared in
+// any branch counts, and it is required when any branch lists it.
+func fieldAt(cat *schema.Catalog, ev *schema.Event, t *schema.Type, path string) (*schema.Field, string, *schema.Event) {
 	segs := strings.Split(path, ".")
-	cur := t
 	optional := ""
 	var f *schema.Field
+	if ev.Format == schema.JSONSchema && ev.Root != nil {
+		cur := jsonNode{ev, ev.Root}
+		for _, seg := range segs {
+			f, cur = jsonProperty(cat, cur, seg)
+			if f == nil {
+				return nil, "", nil
+			}
+			if !f.Required && optional == "" {
+				optional = f.Name
+			}
+		}
+		return f, optional, cur.doc
+	}
+	cur := t
 	for i, seg := range segs {
 		f = cur.Field(seg)
 		if f == nil {
 			f = cur.Field(camelOf(seg))
 		}
 		if f == nil {
-			return nil, ""
+			return nil, "", nil
 		}
 		if !f.Required && optional == "" {
 			optional = f.Name
 		}
 		if i < len(segs)-1 {
 			if cur = record(f.Type); cur == nil {
-				return nil, ""
+				return nil, "", nil
 			}
 		}
 	}
-	return f, optional
+	return f, optional, ev
 }

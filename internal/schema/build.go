@@ -346,3 +346,9 @@ func (b *jsonBuilder) single(n *Node, kind string, depth int) *Type {
 	}
 	return t
 }
+
+// JSONType builds the format-neutral view of node n of JSON Schema document
+// ev (local $refs resolve against ev), as Event.Top is built for the root.
+func JSONType(ev *Event, n *Node) *Type {
+	return buildJSONType(ev, n)
+}

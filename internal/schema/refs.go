@@ -122,3 +122,42 @@ func jsonRefs(root *Node, docPath string, lookup func(string) *Node) []Ref {
 	visit(root, docPath, 0)
 	return out
 }
+
+// ResolveRef resolves a JSON Schema $ref written in document from: the
+// catalog document it names (from itself for a "#..." ref), found by path
+// or by $id as the compatibility engine finds it, and the node its JSON
+// pointer fragment selects. It returns nils when the catalog has no such
+// document or node, or when the fragment is an anchor rather than a pointer.
+func (c *Catalog) ResolveRef(from *Event, ref string) (*Event, *Node) {
+	if from == nil || from.Format != JSONSchema {
+		return nil, nil
+	}
+	file, frag := ref, ""
+	if i := strings.IndexByte(ref, '#'); i >= 0 {
+		file, frag = ref[:i], ref[i+1:]
+	}
+	doc := from
+	if file != "" {
+		r, err := url.Parse(file)
+		if err != nil {
+			return nil, nil
+		}
+		c.index()
+		u := docBase(from.Path, from.Root).ResolveReference(r)
+		u.Fragment = ""
+		if doc = c.byURL[u.String()]; doc == nil {
+			return nil, nil
+		}
+	}
+	if f, err := url.PathUnescape(frag); err == nil {
+		frag = f
+	}
+	if frag != "" && !strings.HasPrefix(frag, "/") {
+		return nil, nil
+	}
+	n := doc.Root.Pointer(frag)
+	if n == nil {
+		return nil, nil
+	}
+	return doc, n
+}
