@@ -16,6 +16,19 @@ import (
 // with a CloudEvents-shaped context object, $ref-ing shared link files).
 var cdeventsCatalog = filepath.Join("..", "..", "cmd", "evctl", "testdata", "catalogs", "cdevents", "schemas")
 
+// envelopeCatalogs are the publishers whose events are linted as a whole
+// catalog (their events $ref shared files), by the directory of their
+// schemas; envelope.tsv names their events <publisher>/<path under it>.
+// Wikimedia's events take their envelope (meta) from shared fragment files
+// through allOf and $refs by $id.
+// A catalog is loaded as evctl loads it: from its directory, with its
+// schema root "schemas" (so Wikimedia's two v1.create are in different
+// domains).
+var envelopeCatalogs = map[string]struct{ dir, under string }{
+	"cdevents":  {filepath.Dir(cdeventsCatalog), "schemas/v1"},
+	"wikimedia": {filepath.Join("..", "..", "cmd", "evctl", "testdata", "catalogs", "wikimedia"), "schemas"},
+}
+
 // envelopeKeys are the envelope fields in the order of envelope.tsv.
 var envelopeKeys = []string{"event_id", "occurred_at", "correlation_id"}
 
@@ -81,7 +94,7 @@ func TestCorpusEnvelope(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfgs := map[string]*config.Config{}
-	var cdevents map[string][]diag.Diagnostic
+	catalogs := map[string]map[string][]diag.Diagnostic{}
 	var s score
 	items, schemas := 0, 0
 	for i, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
@@ -99,13 +112,14 @@ func TestCorpusEnvelope(t *testing.T) {
 			cfgs[publisher] = cfg
 		}
 		var ds []diag.Diagnostic
-		if publisher == "cdevents" {
-			if cdevents == nil {
-				cdevents = lintCatalogByFile(t, cdeventsCatalog, cfg)
+		if where, ok := envelopeCatalogs[publisher]; ok {
+			dir := filepath.Join(where.dir, filepath.FromSlash(where.under))
+			if catalogs[publisher] == nil {
+				catalogs[publisher] = lintCatalogByFile(t, where.dir, where.under, cfg)
 			}
-			var ok bool
-			if ds, ok = cdevents[strings.TrimPrefix(file, "cdevents/")]; !ok {
-				if _, err := os.Stat(filepath.Join(cdeventsCatalog, "v1", strings.TrimPrefix(file, "cdevents/"))); err != nil {
+			rel := strings.TrimPrefix(file, publisher+"/")
+			if ds, ok = catalogs[publisher][rel]; !ok {
+				if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
 					t.Fatalf("envelope.tsv:%d: %v", i+1, err)
 				}
 			}
@@ -129,23 +143,30 @@ func TestCorpusEnvelope(t *testing.T) {
 	s.check(t, "envelope", items)
 }
 
-// lintCatalogByFile lints a whole catalog with cfg and groups the findings
-// by the base name of their file.
-func lintCatalogByFile(t *testing.T, root string, cfg *config.Config) map[string][]diag.Diagnostic {
+// lintCatalogByFile lints the catalog in dir (schema root "schemas") with
+// cfg and groups the findings by the path of their file under under.
+func lintCatalogByFile(t *testing.T, dir, under string, cfg *config.Config) map[string][]diag.Diagnostic {
 	t.Helper()
-	cat, err := schema.Load([]string{root}, schema.LoadOptions{})
+	cat, err := schema.Load([]string{"schemas"}, schema.LoadOptions{Dir: dir, Roots: []string{"schemas"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range cat.Errors {
-		t.Errorf("%s does not load: %v", root, e)
+		t.Errorf("%s does not load: %v", dir, e)
+	}
+	rel := func(p string) string {
+		r, err := filepath.Rel(filepath.FromSlash(under), filepath.FromSlash(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return filepath.ToSlash(r)
 	}
 	out := map[string][]diag.Diagnostic{}
-	for _, e := range cat.All() {
-		out[filepath.Base(e.Path)] = nil
+	for _, e := range cat.Events {
+		out[rel(e.Path)] = nil
 	}
 	for _, d := range Run(cat, cfg) {
-		out[filepath.Base(d.File)] = append(out[filepath.Base(d.File)], d)
+		out[rel(d.File)] = append(out[rel(d.File)], d)
 	}
 	return out
 }
