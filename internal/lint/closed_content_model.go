@@ -75,7 +75,7 @@ func runClosedContentModel(p *Pass) {
 		}
 	}
 	collect := func(skip map[*schema.Node]bool) openObjects {
-		o := openObjects{root: root, skip: skip}
+		o := openObjects{root: root, skip: skip, cat: p.Catalog, doc: p.Event}
 		if top(p.Event) != nil || root.Get("properties") != nil {
 			o.check(root, "", at)
 		}
@@ -128,6 +128,9 @@ func runClosedContentModel(p *Pass) {
 // openObjects collects the objects of an event with an open content model.
 type openObjects struct {
 	root *schema.Node
+	// cat and doc resolve a $ref to another catalog file.
+	cat *schema.Catalog
+	doc *schema.Event
 	// skip are the schemas of embedded entities, not checked with their
 	// objects.
 	skip map[*schema.Node]bool
@@ -138,7 +141,9 @@ type openObjects struct {
 	first     schema.Pos
 }
 
-// resolve follows a local "$ref" ("#/$defs/Name", "#/definitions/Name").
+// resolve follows a local "$ref" ("#/$defs/Name", "#/definitions/Name")
+// or one to another catalog file (by path or $id, as Wikimedia's events
+// $ref their shared fragments).
 func (o *openObjects) resolve(n *schema.Node) *schema.Node {
 	ref, ok := n.Get("$ref").StringValue()
 	if !ok {
@@ -147,6 +152,11 @@ func (o *openObjects) resolve(n *schema.Node) *schema.Node {
 	for _, pre := range []string{"#/$defs/", "#/definitions/"} {
 		if name, found := strings.CutPrefix(ref, pre); found {
 			return o.root.Get(pre[2 : len(pre)-1]).Get(name)
+		}
+	}
+	if o.cat != nil && !strings.HasPrefix(ref, "#") {
+		if _, t := o.cat.ResolveRef(o.doc, ref); t != nil {
+			return t
 		}
 	}
 	return n

@@ -23,7 +23,10 @@ envelope, as CloudEvents-shaped payloads have it:
       event_id: context.id
       occurred_at: meta.occurred_at
 A nested field counts as required only when every object on its path is
-required. occurred_at is an Avro timestamp logicalType, a JSON Schema
+required. In JSON Schema the fields are found through allOf branches and
+$refs, local and to other catalog files (by path or $id), as Wikimedia's
+events take their meta object from a shared fragment: the properties and
+"required" of every allOf branch count, merged with their siblings. occurred_at is an Avro timestamp logicalType, a JSON Schema
 date-time string, or an epoch integer whose unit is stated (a "unit" or
 "x-unit" annotation, a format like "unix-time", or a description like
 "milliseconds since the Unix epoch"). A configured name that can never match
