@@ -145,11 +145,14 @@ func (t *SQLTx) SchemaByHash(ctx, hash string) (StoredSchema, error) {
 	return t.scanSchema("schema by hash", t.queryRow(`SELECT `+schemaCols+` FROM schemas WHERE context = ? AND hash = ?`, contextKey(ctx), hash))
 }
 
-// MaxSchemaID implements Tx.
+// MaxSchemaID implements Tx. The highest id is read as ORDER BY id DESC
+// LIMIT 1 so that PostgreSQL walks the (context, id) key backwards: with
+// max(id) and stale statistics after a bulk load its planner chose the
+// (context, hash) key and read every schema of the context.
 func (t *SQLTx) MaxSchemaID(ctx string) (int64, error) {
 	ctx = contextKey(ctx)
 	var seq, maxID int64
-	if err := t.queryRow(`SELECT coalesce((SELECT value FROM id_seq WHERE name = ?), 0), coalesce((SELECT max(id) FROM schemas WHERE context = ?), 0)`,
+	if err := t.queryRow(`SELECT coalesce((SELECT value FROM id_seq WHERE name = ?), 0), coalesce((SELECT id FROM schemas WHERE context = ? ORDER BY id DESC LIMIT 1), 0)`,
 		sequenceName(ctx), ctx).Scan(&seq, &maxID); err != nil {
 		return 0, t.d.Wrap("max schema id", err)
 	}
