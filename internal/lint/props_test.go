@@ -18,13 +18,13 @@ func TestJSONPropertyCycles(t *testing.T) {
   "title": "v1.Looped",
   "type": "object",
   "required": ["id"],
-  "allOf": [{"$ref": "#"}, {"$ref": "#/definitions/a"}, {"$ref": "../shared/other.json"}],
+  "allOf": [{"$ref": "#"}, {"$ref": "#/definitions/a"}, {"$ref": "../common/other.json"}],
   "definitions": {
     "a": {"allOf": [{"$ref": "#/definitions/b"}]},
     "b": {"allOf": [{"$ref": "#/definitions/a"}], "properties": {"id": {"type": "string"}}}
   }
 }`,
-		"schemas/shared/other.json": `{
+		"schemas/common/other.json": `{
   "allOf": [{"$ref": "../v1/Looped.json"}, {"$ref": "#"}],
   "properties": {"time": {"$ref": "#/definitions/t"}},
   "definitions": {"t": {"$ref": "#/definitions/t2"}, "t2": {"$ref": "#/definitions/t"}}
@@ -60,7 +60,7 @@ func TestJSONPropertyCycles(t *testing.T) {
 		t.Errorf("id: got %+v, want a required string", f)
 	}
 	f, in := jsonProperty(cat, start, "time")
-	if f == nil || f.Required || in.doc.Path != "schemas/shared/other.json" {
+	if f == nil || f.Required || in.doc.Path != "schemas/common/other.json" {
 		t.Errorf("time: got %+v in %v, want an optional field of the shared file", f, in.doc)
 	}
 	if f, _ := jsonProperty(cat, start, "missing"); f != nil {
