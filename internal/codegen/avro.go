@@ -201,7 +201,8 @@ func (g *gen) goNameFor(a anode, top bool) (string, error) {
 	if prev, ok := g.typeNames[cand]; ok && prev != full {
 		cand = g.prefix + exported(ns) + exported(short)
 		if prev2, ok := g.typeNames[cand]; ok && prev2 != full {
-			return "", g.errorf(a.n, "Avro types %s and %s both give the Go name %s", prev2, full, cand)
+			// a.b.X and a_b.X: the caller's take numbers the second.
+			return cand, nil
 		}
 	}
 	g.typeNames[cand] = full

@@ -128,9 +128,23 @@ func (c *catGen) foreignType(g *gen, r jnode) (*gtype, bool, error) {
 	if t, ok := sg.byPtr[r.ptr]; ok {
 		return t, null, nil
 	}
+	had := make(map[string]bool, len(sg.imports))
+	for imp := range sg.imports {
+		had[imp] = true
+	}
+	declared := len(sg.f.Types)
 	t, null, err := sg.jsonType(jnode{n: r.n, ptr: r.ptr}, sg.prefix+ptrName(r.ptr))
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", r.doc.Path, err)
+	}
+	if len(sg.f.Types) == declared {
+		// Nothing declared in sg's file (a json.Number, a []string...):
+		// the imports the type needs belong to g's file only.
+		for imp := range sg.imports {
+			if !had[imp] {
+				delete(sg.imports, imp)
+			}
+		}
 	}
 	g.noteImports(t.name)
 	return t, null, nil
@@ -162,9 +176,13 @@ func ptrName(ptr string) string {
 
 // noteImports adds the imports a type spelled in g's file needs.
 func (g *gen) noteImports(name string) {
-	for pkg, imp := range map[string]string{"time.": "time", "big.": "math/big", "avro.": "github.com/hamba/avro/v2"} {
-		if strings.Contains(name, pkg) {
-			g.imports[imp] = true
+	for pkg, imp := range map[string]string{"time.": "time", "big.": "math/big", "avro.": "github.com/hamba/avro/v2", "json.": "encoding/json"} {
+		for i := strings.Index(name, pkg); i >= 0; i = strings.Index(name, pkg) {
+			if i == 0 || !isIdentByte(name[i-1]) {
+				g.imports[imp] = true
+				break
+			}
+			name = name[i+len(pkg):]
 		}
 	}
 }
@@ -288,6 +306,13 @@ func (c *catGen) foreignAvro(g *gen, ref anode) (*gtype, bool, error) {
 	sg := c.genFor(def.doc)
 	_, dfull, _ := namedNS(def.a)
 	t, ok := sg.avroNamed[dfull]
+	if !ok && def.a.ptr == "" && !def.doc.Shared {
+		// The top-level record of another event: that event's own type,
+		// which its gen declares with the event methods.
+		t = &gtype{kind: gStruct, name: sg.prefix}
+		sg.avroNamed[dfull] = t
+		ok = true
+	}
 	if !ok {
 		var err error
 		if t, _, err = sg.avroType(def.a, "", false); err != nil {
@@ -296,4 +321,8 @@ func (c *catGen) foreignAvro(g *gen, ref anode) (*gtype, bool, error) {
 	}
 	g.noteImports(t.name)
 	return t, true, nil
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }

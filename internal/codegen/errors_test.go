@@ -2,6 +2,7 @@ package codegen_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -50,6 +51,9 @@ func TestGenerateFailsClearly(t *testing.T) {
 			`$ref "../common/Defs.json#X" uses an anchor; gen go follows JSON pointers only`},
 		{"avro top level not a record", map[string]string{"v1/A.avsc": `{"type":"enum","name":"E","symbols":["A"]}`},
 			`top-level Avro schema must be a record`},
+		{"oneOf root with a branch that is not an object", map[string]string{"v1/A.json": `{"oneOf":[{"type":"object","properties":{"a":{"type":"string"}}},{"type":"string"}]}`},
+			`top-level schema must be of type object, or have properties, or allOf/oneOf/anyOf of such schemas`},
+		{"$ref chain too long", map[string]string{"v1/A.json": refChain(40)}, `$ref chain too long`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var srcs []schema.FileSource
@@ -68,6 +72,33 @@ func TestGenerateFailsClearly(t *testing.T) {
 	}
 	if _, _, err := codegen.Generate(&schema.Catalog{}, codegen.Options{Package: "func"}); err == nil {
 		t.Errorf("a keyword as package name was accepted")
+	}
+}
+
+// refChain is an event whose property $refs a definition that $refs the
+// next, n times, ending in a string.
+func refChain(n int) string {
+	var sb strings.Builder
+	sb.WriteString(`{"type":"object","properties":{"x":{"$ref":"#/definitions/d0"}},"definitions":{`)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&sb, `"d%d":{"$ref":"#/definitions/d%d"},`, i, i+1)
+	}
+	fmt.Fprintf(&sb, `"d%d":{"type":"string"}}}`, n)
+	return sb.String()
+}
+
+// TestRefToFileOutsideCatalog: a catalog loaded without checks (the loader
+// refuses such a $ref itself) with a $ref to a file that is not part of it
+// is refused by gen go, naming the $ref.
+func TestRefToFileOutsideCatalog(t *testing.T) {
+	cat := schema.LoadSourcesWith([]schema.FileSource{{Path: "v1/A.json", Data: []byte(`{"type":"object","properties":{"x":{"$ref":"../common/other.json"}}}`)}},
+		schema.LoadOptions{Unchecked: true})
+	if len(cat.Errors) > 0 {
+		t.Fatal(cat.Errors[0])
+	}
+	_, _, err := codegen.Generate(cat, codegen.Options{Package: "p"})
+	if want := `$ref "../common/other.json" names no file of the catalog; pass the referenced files to gen go too`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Generate error = %v, want it to contain %q", err, want)
 	}
 }
 

@@ -313,3 +313,81 @@ func TestShared(t *testing.T) {
 	test := strings.Replace(sb.String(), "import (\n", "import (\n\t\"strings\"\n", 1)
 	buildModule(t, map[string]genPackage{"shared": {files: files, tests: map[string]string{"shared_test.go": test}}})
 }
+
+// TestCatalogCorpusRegressions builds the shapes the octokit webhook
+// catalog (generated whole by TestCorpus) and the Avro corpus exposed:
+//   - a shared file whose root is a scalar with a wide Go type (json.Number):
+//     the event's file imports encoding/json, the shared file does not;
+//   - shared files with relative $ids ("common/a.json" in common/, as
+//     octokit's) that $ref each other by those ids: ValidateJSON serves a
+//     document found by its $id with the $id resolved once, so the chain
+//     reaches the last file's required property;
+//   - an Avro event using another event's top-level record by name: the
+//     field has that event's type, which keeps its event methods;
+//   - Avro types a.b.X and a_b.X in one event, whose namespace-qualified Go
+//     names are the same: the second is numbered (it was refused).
+func TestCatalogCorpusRegressions(t *testing.T) {
+	files := map[string]string{
+		"common/count.json": `{"$schema":"http://json-schema.org/draft-07/schema","$id":"common/count.json","type":"integer","title":"Count"}`,
+		"common/a.json":     `{"$schema":"http://json-schema.org/draft-07/schema","$id":"common/a.json","type":"object","required":["b"],"properties":{"b":{"$ref":"b.json"}}}`,
+		"common/b.json":     `{"$schema":"http://json-schema.org/draft-07/schema","$id":"common/b.json","type":"object","required":["c"],"properties":{"c":{"$ref":"c.json"}}}`,
+		"common/c.json":     `{"$schema":"http://json-schema.org/draft-07/schema","$id":"common/c.json","type":"object","required":["n"],"properties":{"n":{"$ref":"count.json"}},"additionalProperties":false}`,
+		"v1/Counted.json": `{"$schema":"http://json-schema.org/draft-07/schema","$id":"counted","type":"object","required":["count","a"],
+			"properties":{"count":{"$ref":"../common/count.json"},"a":{"$ref":"../common/a.json"},"extra":{"anyOf":[{"$ref":"../common/count.json"},{"type":"string","pattern":"^x"}]}}}`,
+		"v1/Application.avsc": `{"type":"record","name":"Application","namespace":"app","fields":[{"name":"doc","type":"model.Document"},{"name":"docs","type":{"type":"array","items":"model.Document"}}]}`,
+		"v1/Document.avsc":    `{"type":"record","name":"Document","namespace":"model","fields":[{"name":"id","type":"int"}]}`,
+		"v1/ThreeX.avsc": `{"type":"record","name":"ThreeX","fields":[{"name":"x","type":{"type":"record","name":"X","fields":[{"name":"i","type":"int"}]}},
+			{"name":"y","type":{"type":"record","name":"X","namespace":"a.b","fields":[{"name":"i","type":"int"}]}},
+			{"name":"z","type":{"type":"enum","name":"X","namespace":"a_b","symbols":["S"]}}]}`,
+	}
+	gen, err := generateSources(t, "corpusreg", files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(gen["common_count.go"]); strings.Contains(s, `"encoding/json"`) {
+		t.Errorf("the shared file of a scalar imports encoding/json it does not use:\n%s", s)
+	}
+	test := `package corpusreg
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestCorpusRegressions(t *testing.T) {
+	var n json.Number = (&V1Counted{}).Count
+	_ = n
+	for _, c := range []struct {
+		doc  string
+		want bool
+	}{
+		{` + "`" + `{"count":1,"a":{"b":{"c":{"n":2}}}}` + "`" + `, true},
+		{` + "`" + `{"count":1,"a":{"b":{"c":{}}}}` + "`" + `, false},
+		{` + "`" + `{"count":1,"a":{"b":{"c":{"n":2,"x":1}}}}` + "`" + `, false},
+		{` + "`" + `{"count":1,"a":{"b":{"c":{"n":2.5}}}}` + "`" + `, false},
+		{` + "`" + `{"count":1,"a":{"b":{"c":{"n":2}}},"extra":"y"}` + "`" + `, false},
+		{` + "`" + `{"count":1,"a":{"b":{"c":{"n":2}}},"extra":"xy"}` + "`" + `, true},
+	} {
+		err := (*V1Counted)(nil).ValidateJSON([]byte(c.doc))
+		if (err == nil) != c.want {
+			t.Errorf("ValidateJSON(%s) = %v, want valid %v", c.doc, err, c.want)
+		}
+	}
+	// Three Avro types named X: the short name, the namespace, a number.
+	three := V1ThreeX{X: V1ThreeXX{I: 1}, Y: V1ThreeXABX{I: 2}, Z: V1ThreeXABX2S}
+	if err := three.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var ev Event = &V1Document{}
+	app := &V1Application{Doc: V1Document{ID: 1}, Docs: []V1Document{{ID: 2}}}
+	if ev.EventType() != "v1.Document" || app.EventType() != "v1.Application" {
+		t.Fatal("event types")
+	}
+	b, err := app.AppendAvro(nil)
+	if err != nil || string(b) != "\x02\x02\x04\x00" {
+		t.Fatalf("AppendAvro: %x %v", b, err)
+	}
+}
+`
+	buildModule(t, map[string]genPackage{"corpusreg": {files: files, tests: map[string]string{"corpusreg_test.go": test}}})
+}

@@ -692,8 +692,10 @@ func compileJSON(events []*Event, cat *Catalog, opts LoadOptions) map[*Event]boo
 		byURL[urls[i]] = ev
 	}
 	// Documents are found by their $id too (resolved against their URL).
+	ids := map[*Event]string{}
 	for i, ev := range events {
 		if b := idURL(urls[i], ev.Root); b != urls[i] {
+			ids[ev] = b
 			if _, taken := byURL[b]; !taken {
 				byURL[b] = ev
 			}
@@ -701,7 +703,7 @@ func compileJSON(events []*Event, cat *Catalog, opts LoadOptions) map[*Event]boo
 	}
 	// Each compiler loads, through the catalog loader, only the documents
 	// the schemas it compiles reference.
-	loader := catalogLoader{docs: byURL}
+	loader := catalogLoader{docs: byURL, ids: ids}
 	errs := make([]*Error, len(events))
 	var wg sync.WaitGroup
 	n := workers(len(events))
@@ -758,12 +760,26 @@ func compileJSON(events []*Event, cat *Catalog, opts LoadOptions) map[*Event]boo
 }
 
 // catalogLoader serves the catalog's documents by URL and by $id; nothing
-// else is fetched.
-type catalogLoader struct{ docs map[string]*Event }
+// else is fetched. A document with a relative $id is served with its $id
+// resolved against its file's URL: santhosh resolves a root $id against
+// the URL it loaded the document from, so a document found by its $id
+// ("common/user.json" in v1/common/user.json is v1/common/common/user.json)
+// would otherwise get the $id resolved twice, and its own $refs would
+// point nowhere (octokit's webhook schemas).
+type catalogLoader struct {
+	docs map[string]*Event
+	ids  map[*Event]string // the $id resolved against the file's URL
+}
 
 func (l catalogLoader) Load(u string) (any, error) {
 	if e, ok := l.docs[strings.TrimSuffix(u, "#")]; ok {
-		return e.Root.Interface(), nil
+		doc := e.Root.Interface()
+		if m, ok := doc.(map[string]any); ok && l.ids[e] != "" {
+			if _, has := m["$id"].(string); has {
+				m["$id"] = l.ids[e]
+			}
+		}
+		return doc, nil
 	}
 	return nil, fmt.Errorf("%s is not a file of the catalog (evctl never fetches schemas from the network)", u)
 }

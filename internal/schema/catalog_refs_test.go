@@ -92,3 +92,31 @@ func TestCatalogDuplicateWithinDomain(t *testing.T) {
 		t.Fatalf("errors = %v, events = %d", cat.Errors, len(cat.Events))
 	}
 }
+
+// TestRelativeIDsChain: shared files whose relative $ids ("common/a.json"
+// in common/, as octokit's webhook schemas) $ref each other by those ids.
+// A document found by its $id is served with the $id resolved once, so the
+// chain compiles and validates to its last file.
+func TestRelativeIDsChain(t *testing.T) {
+	t.Parallel()
+	cat := LoadSources([]FileSource{
+		{Path: "common/a.json", Data: []byte(`{"$id":"common/a.json","type":"object","required":["b"],"properties":{"b":{"$ref":"b.json"}}}`)},
+		{Path: "common/b.json", Data: []byte(`{"$id":"common/b.json","type":"object","required":["c"],"properties":{"c":{"$ref":"c.json"}}}`)},
+		{Path: "common/c.json", Data: []byte(`{"$id":"common/c.json","type":"object","required":["n"],"properties":{"n":{"type":"integer"}}}`)},
+		{Path: "v1/E.json", Data: []byte(`{"$id":"e","type":"object","properties":{"a":{"$ref":"../common/a.json"}}}`)},
+	})
+	if len(cat.Errors) > 0 {
+		t.Fatal(cat.Errors[0])
+	}
+	if len(cat.Events) != 1 || cat.Events[0].JSON == nil {
+		t.Fatalf("events %v", cat.Events)
+	}
+	ok := map[string]any{"a": map[string]any{"b": map[string]any{"c": map[string]any{"n": 1}}}}
+	bad := map[string]any{"a": map[string]any{"b": map[string]any{"c": map[string]any{"n": "x"}}}}
+	if err := cat.Events[0].JSON.Validate(ok); err != nil {
+		t.Errorf("valid instance: %v", err)
+	}
+	if err := cat.Events[0].JSON.Validate(bad); err == nil {
+		t.Errorf("an instance failing the last file's type passed")
+	}
+}

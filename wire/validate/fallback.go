@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -31,22 +32,58 @@ type Fallback struct {
 }
 
 // Resource is a JSON Schema document that another one references: its URL
-// and its JSON text. A $ref finds it by the URL or by its $id.
+// and its JSON text. A $ref finds it by the URL or by its $id. The same
+// document may be listed under several URLs (its path, its $id); a
+// relative $id resolves against the URL of its first entry.
 type Resource struct {
 	URL string
 	Doc string
 }
 
 // resourceLoader serves the referenced documents; any other URL is an
-// error (nothing is fetched).
-type resourceLoader map[string]string
+// error (nothing is fetched). A document is served with its $id resolved
+// against the URL of its first entry: santhosh resolves a root $id against
+// the URL it loads the document from, so a relative $id would otherwise be
+// resolved twice for a document found by its $id ("common/user.json" at
+// mem://evctl/v1/common/user.json is mem://evctl/v1/common/common/user.json),
+// and the document's own $refs would point nowhere.
+type resourceLoader struct {
+	docs map[string]string // URL -> document
+	ids  map[string]string // document -> its first entry's URL
+}
 
-func (l resourceLoader) Load(url string) (any, error) {
-	doc, ok := l[url]
-	if !ok {
-		return nil, fmt.Errorf("%s is not an embedded schema", url)
+func newResourceLoader(refs []Resource) resourceLoader {
+	l := resourceLoader{docs: map[string]string{}, ids: map[string]string{}}
+	for _, r := range refs {
+		l.docs[r.URL] = r.Doc
+		if _, ok := l.ids[r.Doc]; !ok {
+			l.ids[r.Doc] = r.URL
+		}
 	}
-	return jsonschema.UnmarshalJSON(strings.NewReader(doc))
+	return l
+}
+
+func (l resourceLoader) Load(u string) (any, error) {
+	doc, ok := l.docs[u]
+	if !ok {
+		return nil, fmt.Errorf("%s is not an embedded schema", u)
+	}
+	v, err := jsonschema.UnmarshalJSON(strings.NewReader(doc))
+	if err != nil {
+		return nil, err
+	}
+	if m, ok := v.(map[string]any); ok {
+		if id, ok := m["$id"].(string); ok {
+			base, err1 := url.Parse(l.ids[doc])
+			ref, err2 := url.Parse(id)
+			if err1 == nil && err2 == nil {
+				r := base.ResolveReference(ref)
+				r.Fragment = ""
+				m["$id"] = r.String()
+			}
+		}
+	}
+	return v, nil
 }
 
 // NewFallback returns a fallback for the subschema at pointer (a JSON
@@ -83,11 +120,7 @@ func (f *Fallback) compile() {
 	if len(f.refs) > 0 {
 		// Served on demand by URL: a document is loaded once, under the
 		// URL its $ref names (its path, or its $id).
-		docs := map[string]string{}
-		for _, r := range f.refs {
-			docs[r.URL] = r.Doc
-		}
-		c.UseLoader(resourceLoader(docs))
+		c.UseLoader(newResourceLoader(f.refs))
 	}
 	f.sch, f.err = c.Compile(u + "#" + f.pointer)
 	if f.err != nil {
