@@ -105,6 +105,10 @@ type typeDecl struct {
 	OneOf bool
 	// Keyword is "oneOf" or "anyOf" (sum types).
 	Keyword string
+	// DiscKey is the property every branch of a sum type requires with a
+	// distinct string constant ("" when none): UnmarshalJSON reads it from
+	// the received text and validates only the branch it names.
+	DiscKey string
 }
 
 type fieldDecl struct{ Name, Type, Tag, Doc string }
@@ -117,6 +121,8 @@ type branchDecl struct {
 	// Check is the validator of the branch's subschema that a sum type's
 	// UnmarshalJSON runs on the received text (JSON Schema).
 	Check string
+	// Disc is the branch's constant of the sum type's DiscKey.
+	Disc string
 }
 
 type gen struct {
@@ -687,7 +693,13 @@ func (g *gen) jsonSum(j jnode, kw, name string, top bool) (*gtype, error) {
 		check := g.newVar("Branch", g.fallbackExpr(bj.ptr))
 		td.Branches = append(td.Branches, branchDecl{Name: fn, Type: bt.name, Check: check})
 	}
-	exclusive := kw == "anyOf" || discriminated(g, j, kw)
+	if key, consts := discriminator(g, j, kw); key != "" {
+		td.DiscKey = key
+		for i := range td.Branches {
+			td.Branches[i].Disc = consts[i]
+		}
+	}
+	exclusive := kw == "anyOf" || td.DiscKey != ""
 	g.pending = append(g.pending, func() error {
 		var b strings.Builder
 		b.WriteString("n := 0\n")
@@ -739,12 +751,25 @@ func (g *gen) jsonSum(j jnode, kw, name string, top bool) (*gtype, error) {
 // an enum of one string): a value valid for one branch then fails every
 // other.
 func discriminated(g *gen, j jnode, kw string) bool {
+	key, _ := discriminator(g, j, kw)
+	return key != ""
+}
+
+// discriminator returns the property (the first in byte order, of several)
+// that every branch of the oneOf/anyOf at j requires with a distinct string
+// constant (a const from draft-06 on, or an enum of one string), and each
+// branch's constant; "" when there is none. A value can then validate
+// against at most the branch whose constant its property holds.
+func discriminator(g *gen, j jnode, kw string) (string, []string) {
 	br := j.n.Get(kw)
+	if br == nil || len(br.Items) == 0 {
+		return "", nil
+	}
 	consts := make([]map[string]string, len(br.Items))
 	for i, it := range br.Items {
 		r, err := g.resolve(jnode{n: it, ptr: ptrJoin(j.ptr, kw, strconv.Itoa(i))})
 		if err != nil {
-			return false
+			return "", nil
 		}
 		consts[i] = map[string]string{}
 		req := map[string]bool{}
@@ -755,15 +780,18 @@ func discriminated(g *gen, j jnode, kw string) bool {
 		}
 		props := r.n.Get("properties")
 		if props == nil {
-			return false
+			return "", nil
 		}
 		for _, m := range props.Members {
-			if !req[m.Key] || m.Value.Kind != schema.Object {
+			if !req[m.Key] || m.Value.Kind != schema.Object || m.Value.Get("$ref") != nil {
 				continue
 			}
 			c, ok := m.Value.Get("const").StringValue()
+			if ok && g.draft(r) < 6 {
+				ok = false // const is no keyword of draft-04
+			}
 			if !ok {
-				if e, ok2 := stringEnum(m.Value); ok2 && len(e) == 1 {
+				if e, ok2 := stringEnum(m.Value); ok2 && len(e) == 1 && m.Value.Get("const") == nil {
 					c, ok = e[0], true
 				}
 			}
@@ -772,9 +800,15 @@ func discriminated(g *gen, j jnode, kw string) bool {
 			}
 		}
 	}
+	var keys []string
 	for k := range consts[0] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
 		seen := map[string]bool{}
 		ok := true
+		out := make([]string, len(consts))
 		for i := range consts {
 			c, has := consts[i][k]
 			if !has || seen[c] {
@@ -782,12 +816,13 @@ func discriminated(g *gen, j jnode, kw string) bool {
 				break
 			}
 			seen[c] = true
+			out[i] = c
 		}
 		if ok {
-			return true
+			return k, out
 		}
 	}
-	return false
+	return "", nil
 }
 
 func hasType(n *schema.Node, t string) bool {

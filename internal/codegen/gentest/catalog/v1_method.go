@@ -32,7 +32,8 @@ var (
 // V1Method is the event v1.Method: An event that is a oneOf: a sum type at the root.
 //
 // It is a sum type: exactly one branch is set. UnmarshalJSON sets the branch
-// the JSON text validates against (exactly one must);
+// the JSON text validates against (exactly one must; only the branch
+// named by the "op" property's constant is validated);
 // MarshalJSON and AppendJSON write the set branch.
 type V1Method struct {
 	Added   *V1MethodAdded
@@ -67,18 +68,24 @@ func (*V1Method) ValidateJSON(data []byte) error { return v1MethodDocument.Valid
 func (u *V1Method) UnmarshalJSON(data []byte) error {
 	*u = V1Method{}
 	matched := 0
-	if v1MethodBranch0.ValidateJSON(nil, data) == nil {
-		matched++
-		u.Added = new(V1MethodAdded)
-		if err := validate.DecodeJSON(data, u.Added); err != nil {
-			return err
+	// Only the branch whose "op" constant the value holds can match.
+	d, _ := validate.Discriminator(data, "op")
+	switch d {
+	case "added":
+		if v1MethodBranch0.ValidateJSON(nil, data) == nil {
+			matched++
+			u.Added = new(V1MethodAdded)
+			if err := validate.DecodeJSON(data, u.Added); err != nil {
+				return err
+			}
 		}
-	}
-	if v1MethodBranch1.ValidateJSON(nil, data) == nil {
-		matched++
-		u.Removed = new(V1MethodRemoved)
-		if err := validate.DecodeJSON(data, u.Removed); err != nil {
-			return err
+	case "removed":
+		if v1MethodBranch1.ValidateJSON(nil, data) == nil {
+			matched++
+			u.Removed = new(V1MethodRemoved)
+			if err := validate.DecodeJSON(data, u.Removed); err != nil {
+				return err
+			}
 		}
 	}
 	if matched != 1 {

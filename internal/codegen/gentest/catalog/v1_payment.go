@@ -197,7 +197,8 @@ func (v *V1Payment) appendJSON(b []byte, depth int, valid bool) ([]byte, error) 
 // V1PaymentMethod: How the customer pays.
 //
 // It is a sum type: exactly one branch is set. UnmarshalJSON sets the branch
-// the JSON text validates against (exactly one must);
+// the JSON text validates against (exactly one must; only the branch
+// named by the "kind" property's constant is validated);
 // MarshalJSON and AppendJSON write the set branch.
 type V1PaymentMethod struct {
 	Card     *V1PaymentCard
@@ -209,18 +210,24 @@ type V1PaymentMethod struct {
 func (u *V1PaymentMethod) UnmarshalJSON(data []byte) error {
 	*u = V1PaymentMethod{}
 	matched := 0
-	if v1PaymentBranch0.ValidateJSON(nil, data) == nil {
-		matched++
-		u.Card = new(V1PaymentCard)
-		if err := validate.DecodeJSON(data, u.Card); err != nil {
-			return err
+	// Only the branch whose "kind" constant the value holds can match.
+	d, _ := validate.Discriminator(data, "kind")
+	switch d {
+	case "card":
+		if v1PaymentBranch0.ValidateJSON(nil, data) == nil {
+			matched++
+			u.Card = new(V1PaymentCard)
+			if err := validate.DecodeJSON(data, u.Card); err != nil {
+				return err
+			}
 		}
-	}
-	if v1PaymentBranch1.ValidateJSON(nil, data) == nil {
-		matched++
-		u.Transfer = new(V1PaymentTransfer)
-		if err := validate.DecodeJSON(data, u.Transfer); err != nil {
-			return err
+	case "transfer":
+		if v1PaymentBranch1.ValidateJSON(nil, data) == nil {
+			matched++
+			u.Transfer = new(V1PaymentTransfer)
+			if err := validate.DecodeJSON(data, u.Transfer); err != nil {
+				return err
+			}
 		}
 	}
 	if matched != 1 {
