@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,9 +53,10 @@ func TestCorpus(t *testing.T) {
 	type stat struct{ files, shared, valid, generated, built int }
 	stats := map[string]*stat{}
 	type unit struct {
-		pub    string
-		label  string // the event's path, or the catalog's directory
-		events int
+		pub     string
+		label   string // the event's path, or the catalog's directory
+		events  int
+		catalog bool
 	}
 	units := map[string]unit{} // package -> what it holds
 	pkgs := map[string]map[string][]byte{}
@@ -76,7 +76,7 @@ func TestCorpus(t *testing.T) {
 			st.valid = len(cat.Events)
 			st.shared = len(cat.Shared)
 			pkg := fmt.Sprintf("c%04d", len(units))
-			units[pkg] = unit{pub: pub.dir, label: pub.dir + " (catalog)", events: len(cat.Events)}
+			units[pkg] = unit{pub: pub.dir, label: pub.dir + " (catalog)", events: len(cat.Events), catalog: true}
 			files, _, err := codegen.Generate(&schema.Catalog{Events: cat.Events, Shared: cat.Shared}, codegen.Options{Package: pkg})
 			if err != nil {
 				failures = append(failures, fmt.Sprintf("generate %s catalog: %v", pub.dir, oneLine(err.Error())))
@@ -148,15 +148,18 @@ func TestCorpus(t *testing.T) {
 		}
 		delete(pkgs, pkg)
 	}
-	var appendPkgs []string
+	appendPkgs := map[string]int{} // package -> random values per event
 	for pkg := range pkgs {
 		if _, bad := failed[pkg]; !bad {
-			appendPkgs = append(appendPkgs, pkg)
+			appendPkgs[pkg] = appendValuesPerEvent
+			if units[pkg].catalog {
+				appendPkgs[pkg] = catalogAppendValuesPerEvent
+			}
 		}
 	}
 	for pkg := range extraPkgs {
 		if _, bad := failed[pkg]; !bad {
-			appendPkgs = append(appendPkgs, pkg)
+			appendPkgs[pkg] = appendValuesPerEvent
 		}
 	}
 	for pkg := range pkgs {
@@ -252,10 +255,10 @@ func makeInstancesFrom(t *testing.T, ev *schema.Event, pkg string, base any, n i
 // decoded valid event.
 //
 // It also runs the AppendJSON differential over appendPkgs: every JSON
-// Schema event, filled with appendValuesPerEvent seeded random values (and
+// Schema event, filled with its package's count of seeded random values (and
 // every decoded valid instance), must append exactly what json.Marshal
 // writes, or fail where json.Marshal fails.
-func runInstances(t *testing.T, tmp string, instances map[string]corpusInstances, appendPkgs []string) {
+func runInstances(t *testing.T, tmp string, instances map[string]corpusInstances, appendPkgs map[string]int) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(tmp, "instances"), 0o755); err != nil {
 		t.Fatal(err)
@@ -282,10 +285,14 @@ func runInstances(t *testing.T, tmp string, instances map[string]corpusInstances
 		}
 		fmt.Fprintf(&entries, "\t%q: func(s string) any { return %s.NewEvent(s) },\n", name, pkg)
 	}
-	sort.Strings(appendPkgs)
+	appendNames := make([]string, 0, len(appendPkgs))
+	for pkg := range appendPkgs {
+		appendNames = append(appendNames, pkg)
+	}
+	sort.Strings(appendNames)
 	var allEvents strings.Builder
-	for _, pkg := range appendPkgs {
-		fmt.Fprintf(&allEvents, "\t%q: {%s.EventTypes, func(s string) any { return %s.NewEvent(s) }},\n", pkg, pkg, pkg)
+	for _, pkg := range appendNames {
+		fmt.Fprintf(&allEvents, "\t%q: {%s.EventTypes, func(s string) any { return %s.NewEvent(s) }, %d},\n", pkg, pkg, pkg, appendPkgs[pkg])
 		if !imported[pkg] {
 			imported[pkg] = true
 			fmt.Fprintf(&imports, "\t%s \"example.com/evctlgen/%s\"\n", pkg, pkg)
@@ -311,12 +318,11 @@ var newEvent = map[string]func(string) any{
 ` + entries.String() + `}
 
 var allEvents = map[string]struct {
-	types []string
-	nf    func(string) any
+	types  []string
+	nf     func(string) any
+	values int
 }{
 ` + allEvents.String() + `}
-
-const appendValuesPerEvent = ` + strconv.Itoa(appendValuesPerEvent) + `
 
 ` + appendDiffSource + `
 
@@ -419,7 +425,7 @@ func TestInstances(t *testing.T) {
 	if n := kinds["APPEND-DIFFERS"]; n > 0 {
 		t.Errorf("AppendJSON differs from json.Marshal on %d values", n)
 	}
-	if appendEvents < 100 || appendValues < appendEvents*appendValuesPerEvent || appendErrors == 0 || appendValid < 10000 {
+	if appendEvents < 100 || appendValues < appendEvents*catalogAppendValuesPerEvent || appendErrors == 0 || appendValid < 10000 {
 		t.Errorf("the AppendJSON differential compared too little: %d events, %d values, %d refused, %d valid", appendEvents, appendValues, appendErrors, appendValid)
 	}
 	if pct < 99.9 {
@@ -531,8 +537,12 @@ func dirSources(t *testing.T, dir string) []schema.FileSource {
 }
 
 // appendValuesPerEvent is how many random values each JSON Schema event
-// gets in the AppendJSON differential.
-const appendValuesPerEvent = 300
+// gets in the AppendJSON differential; catalogAppendValuesPerEvent, each
+// event of a multi-file catalog (octokit's: large nested structs).
+const (
+	appendValuesPerEvent        = 300
+	catalogAppendValuesPerEvent = 50
+)
 
 // appendDiffSource is the AppendJSON differential that runs inside the
 // generated module: a seeded filler sets every field by reflection (nasty
@@ -730,7 +740,7 @@ func TestAppendJSON(t *testing.T) {
 			}
 			events++
 			r := rand.New(rand.NewPCG(uint64(len(pkg)*1000+i), 7))
-			for n := 0; n < appendValuesPerEvent; n++ {
+			for n := 0; n < p.values; n++ {
 				e := p.nf(typ)
 				fillValue(r, reflect.ValueOf(e).Elem(), 0)
 				compareAppend(pkg, e)

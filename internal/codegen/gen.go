@@ -746,15 +746,6 @@ func (g *gen) jsonSum(j jnode, kw, name string, top bool) (*gtype, error) {
 	return t, nil
 }
 
-// discriminated reports whether the branches of a oneOf are kept apart by
-// a property every branch requires with a distinct constant (a const, or
-// an enum of one string): a value valid for one branch then fails every
-// other.
-func discriminated(g *gen, j jnode, kw string) bool {
-	key, _ := discriminator(g, j, kw)
-	return key != ""
-}
-
 // discriminator returns the property (the first in byte order, of several)
 // that every branch of the oneOf/anyOf at j requires with a distinct string
 // constant (a const from draft-06 on, or an enum of one string), and each
