@@ -164,6 +164,7 @@ func (s *server) routes() {
 		{"DELETE", "/subjects/{subject}/versions/{version}", true, s.handleDeleteVersion},
 		{"GET", "/subjects/{subject}/versions/{version}/schema", false, s.handleGetVersionSchema},
 		{"GET", "/subjects/{subject}/versions/{version}/referencedby", false, s.handleReferencedBy},
+		{"POST", "/subjects/{subject}/versions/{version}/tags", true, s.handleModifyTags},
 		{"POST", "/subjects/{subject}", false, s.handleLookup},
 		{"GET", "/subjects/{subject}/metadata", false, s.handleLatestWithMetadata},
 		{"DELETE", "/subjects/{subject}", true, s.handleDeleteSubject},
