@@ -509,7 +509,8 @@ func TestChecklist22Modes(t *testing.T) {
 	wantOK(t, ts.do(t, "GET", "/subjects/s/versions/1", nil), fmt.Sprintf(`{"subject":"s","version":1,"id":1,"schema":%q}`, orderV1))
 	ts.register(t, "t", reg(orderV2))
 	wantOK(t, ts.do(t, "DELETE", "/mode/s", nil), `{"mode":"READONLY"}`)
-	wantErr(t, ts.do(t, "DELETE", "/mode/s", nil), 404, 40409)
+	wantErr(t, ts.do(t, "DELETE", "/mode/s", nil), 404, 40401) // Confluent: subjectNotFoundException, not 40409 as GET
+	wantOK(t, ts.do(t, "DELETE", "/mode/s?recursive=true", nil), `{"mode":null}`)
 
 	// Global READONLY.
 	wantOK(t, ts.do(t, "PUT", "/mode", `{"mode":"READONLY"}`), `{"mode":"READONLY"}`)

@@ -262,7 +262,7 @@ func matchesProperties(m *api.Metadata, want map[string]string) bool {
 // handleLatestWithMetadata is GET /subjects/{subject}/metadata?key=&value=:
 // the latest version whose metadata properties hold every key=value pair.
 func (s *server) handleLatestWithMetadata(w http.ResponseWriter, r *http.Request) error {
-	if err := checkFormat(r); err != nil {
+	if err := checkFormat(r, false); err != nil {
 		return err
 	}
 	subj, err := subjectParam(r)

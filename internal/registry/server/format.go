@@ -14,17 +14,20 @@ import (
 	"github.com/evctl/evctl/internal/registry/store"
 )
 
-// checkFormat refuses a ?format= Confluent does not know, instead of
-// answering in the default format as if it had. "resolved" inlines an Avro
-// schema's references (see applyFormat); "serialized" is a Protobuf format,
-// for which Confluent answers Avro and JSON schemas in the default one.
-func checkFormat(r *http.Request) error {
-	switch f := r.URL.Query().Get("format"); f {
-	case "", "default", "resolved", "serialized":
-		return nil
-	default:
-		return errf(http.StatusBadRequest, api.CodeBadRequest, "format %q is not supported by this registry (default, resolved or serialized)", f)
+// checkFormat accepts every ?format= as Confluent does: a format it does
+// not know answers the default ("for forward compatibility of formats",
+// AvroSchema and JsonSchema.formattedString), "resolved" inlines an Avro
+// schema's references (see applyFormat) and "serialized" is a Protobuf
+// format, for which Confluent answers Avro and JSON schemas in the default
+// one. The exception is "logical" where logical is true (GET
+// /subjects/{s}/versions/{v} and registration): there Confluent converts
+// to or from its Logical Type form, which this registry cannot, so it is
+// refused rather than answered (or read) in the native form.
+func checkFormat(r *http.Request, logical bool) error {
+	if f := r.URL.Query().Get("format"); logical && strings.EqualFold(f, "logical") {
+		return errf(http.StatusBadRequest, api.CodeBadRequest, "format %q (Confluent's Logical Type form) is not supported by this registry; leave format out for the native schema", f)
 	}
+	return nil
 }
 
 // applyFormat rewrites sc's text as ?format= asks: with "resolved", an Avro
@@ -32,7 +35,7 @@ func checkFormat(r *http.Request) error {
 // where it is first used, as Avro's Schema.toString() writes it (Confluent's
 // RESOLVED format). JSON schemas are answered as stored, as Confluent does.
 func applyFormat(tx store.Tx, r *http.Request, sc *store.StoredSchema) error {
-	if r.URL.Query().Get("format") != "resolved" || sc.Type != compat.Avro || len(sc.References) == 0 {
+	if !strings.EqualFold(r.URL.Query().Get("format"), "resolved") || sc.Type != compat.Avro || len(sc.References) == 0 {
 		return nil
 	}
 	texts := map[string][]byte{}

@@ -325,7 +325,7 @@ func pickVersion(subject string, rows []store.VersionRow, v int, deleted bool) (
 
 // loadVersion reads subject/version with its schema.
 func (s *server) loadVersion(r *http.Request) (schemaObject, error) {
-	if err := checkFormat(r); err != nil {
+	if err := checkFormat(r, true); err != nil {
 		return schemaObject{}, err
 	}
 	subj, err := subjectParam(r)
@@ -429,14 +429,14 @@ func (s *server) handleReferencedBy(w http.ResponseWriter, r *http.Request) erro
 // ---- schemas by id ----
 
 func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error {
-	if err := checkFormat(r); err != nil {
+	if err := checkFormat(r, false); err != nil {
 		return err
 	}
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if q := r.URL.Query(); boolParam(r, "fetchMaxId") || q.Has("subject") || q.Get("format") == "resolved" {
+	if q := r.URL.Query(); boolParam(r, "fetchMaxId") || q.Has("subject") || strings.EqualFold(q.Get("format"), "resolved") {
 		return s.schemaByIDUncached(w, r, id)
 	}
 	if s.generation != nil {
@@ -476,7 +476,7 @@ func newSchemaString(sc store.StoredSchema) schemaString {
 // handleSchemaByGUID is GET /schemas/guids/{guid}: the schema with that
 // GUID while some version, live or soft-deleted, holds it.
 func (s *server) handleSchemaByGUID(w http.ResponseWriter, r *http.Request) error {
-	if err := checkFormat(r); err != nil {
+	if err := checkFormat(r, false); err != nil {
 		return err
 	}
 	var sc store.StoredSchema
@@ -700,7 +700,7 @@ func schemaVersions(tx store.Tx, r *http.Request, id int64) ([]store.VersionRow,
 }
 
 func (s *server) handleSchemaTextByID(w http.ResponseWriter, r *http.Request) error {
-	if err := checkFormat(r); err != nil {
+	if err := checkFormat(r, false); err != nil {
 		return err
 	}
 	id, err := parseID(r.PathValue("id"))
@@ -788,6 +788,9 @@ type registerResponse struct {
 func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	subj, err := subjectParam(r)
 	if err != nil {
+		return err
+	}
+	if err := checkFormat(r, true); err != nil {
 		return err
 	}
 	body, err := readBody(r)
@@ -1219,7 +1222,7 @@ func (s *server) importSchema(tx store.Tx, subj string, p *preparedSchema, req *
 // ---- lookup ----
 
 func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
-	if err := checkFormat(r); err != nil {
+	if err := checkFormat(r, false); err != nil {
 		return err
 	}
 	subj, err := subjectParam(r)
@@ -1889,13 +1892,15 @@ func (s *server) handlePutMode(w http.ResponseWriter, r *http.Request) error {
 func (s *server) handleDeleteMode(w http.ResponseWriter, r *http.Request) error {
 	subj, scoped, err := scopeParam(r)
 	if err != nil {
-		return errf(http.StatusNotFound, api.CodeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", r.PathValue("subject"))
+		return errSubjectNotFound(r.PathValue("subject"))
 	}
 	// recursive=true on the global scope or a context (":.ctx:") also
 	// deletes the modes of the subjects in it, as Confluent does: the
-	// default context's subjects for the global scope.
+	// default context's subjects for the global scope. On a subject it
+	// only turns "no mode" into {"mode":null}, as in Confluent.
 	ctx, name := api.SplitSubject(subj)
-	recursive := boolParam(r, "recursive") && name == ""
+	askedRecursive := boolParam(r, "recursive")
+	recursive := askedRecursive && name == ""
 	var old *string
 	err = s.update(r.Context(), func(tx store.Tx) error {
 		old = nil
@@ -1912,8 +1917,9 @@ func (s *server) handleDeleteMode(w http.ResponseWriter, r *http.Request) error 
 			// No global mode set: the default stays.
 			rw := modeReadWrite
 			old = &rw
-		case !recursive:
-			return errf(http.StatusNotFound, api.CodeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", subj)
+		case !askedRecursive:
+			// Confluent's ModeResource.deleteSubjectMode answers 40401.
+			return errSubjectNotFound(subj)
 		}
 		if !recursive {
 			return nil

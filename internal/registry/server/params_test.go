@@ -29,12 +29,28 @@ func TestAPIParametersAndSmallEndpoints(t *testing.T) {
 	wantErr(t, ts.do(t, "GET", "/subjects?limit=x", nil), 400, api.CodeBadRequest)
 	wantErr(t, ts.do(t, "GET", "/subjects/p-value/versions?offset=-2", nil), 400, api.CodeBadRequest)
 
-	// Formats Confluent does not know are refused, not ignored; resolved
-	// and serialized without references (or for JSON) are the default.
-	wantErr(t, ts.do(t, "GET", "/schemas/ids/1?format=bogus", nil), 400, api.CodeBadRequest)
-	wantErr(t, ts.do(t, "GET", "/subjects/p-value/versions/1?format=bogus", nil), 400, api.CodeBadRequest)
-	for _, f := range []string{"default", "resolved", "serialized"} {
+	// A format Confluent does not know answers the default, as Confluent
+	// does (AvroSchema/JsonSchema.formattedString: "for forward
+	// compatibility of formats"), and so do resolved and serialized
+	// without references (or for JSON). format=logical, Confluent's
+	// Logical Type form of GET /subjects/{s}/versions/{v} and of a
+	// registration's body, is refused: evctl cannot write or read it.
+	for _, f := range []string{"default", "resolved", "RESOLVED", "serialized", "bogus", "logical"} {
 		wantOK(t, ts.do(t, "GET", "/schemas/ids/1?format="+f, nil), `{"schema":`+jsonString(docSchema(1))+`}`)
+		wantOK(t, ts.do(t, "POST", "/subjects/p-value?format="+f, reg(docSchema(1))),
+			`{"subject":"p-value","version":1,"id":1,"schema":`+jsonString(docSchema(1))+`}`)
+	}
+	for _, f := range []string{"bogus", "Default", ""} {
+		wantOK(t, ts.do(t, "GET", "/subjects/p-value/versions/1?format="+f, nil),
+			`{"subject":"p-value","version":1,"id":1,"schema":`+jsonString(docSchema(1))+`}`)
+		if r := ts.do(t, "GET", "/subjects/p-value/versions/1/schema?format="+f, nil); r.status != 200 || string(r.body) != docSchema(1) {
+			t.Errorf("GET …/schema?format=%s: %d %s", f, r.status, r.body)
+		}
+	}
+	for _, f := range []string{"logical", "LOGICAL"} {
+		wantErr(t, ts.do(t, "GET", "/subjects/p-value/versions/1?format="+f, nil), 400, api.CodeBadRequest)
+		wantErr(t, ts.do(t, "GET", "/subjects/p-value/versions/1/schema?format="+f, nil), 400, api.CodeBadRequest)
+		wantErr(t, ts.do(t, "POST", "/subjects/p-value/versions?format="+f, reg(docSchema(1))), 400, api.CodeBadRequest)
 	}
 
 	// fetchMaxId adds the largest id.
@@ -61,7 +77,7 @@ func TestAPIParametersAndSmallEndpoints(t *testing.T) {
 	wantOK(t, ts.do(t, "DELETE", "/mode/:.c:?recursive=true", nil), `{"mode":"READONLY"}`)
 	wantErr(t, ts.do(t, "GET", "/mode/:.c:x", nil), 404, api.CodeSubjectModeNotFound)
 	wantOK(t, ts.do(t, "DELETE", "/mode/:.c:?recursive=true", nil), `{"mode":null}`)
-	wantErr(t, ts.do(t, "DELETE", "/mode/:.c:", nil), 404, api.CodeSubjectModeNotFound)
+	wantErr(t, ts.do(t, "DELETE", "/mode/:.c:", nil), 404, api.CodeSubjectNotFound)
 
 	// force=true skips the compatibility check, as IMPORT mode does.
 	wantOK(t, ts.do(t, "PUT", "/config/q-value", `{"compatibility":"FULL"}`), `{"compatibility":"FULL"}`)

@@ -58,6 +58,9 @@ func TestPostgresConformance(t *testing.T) {
 		{"Contexts", TestContexts},
 		{"ContextPaths", TestContextPaths},
 		{"ContextsJSClient", TestContextsWithConfluentJSClient},
+		{"TagsBasic", TestTagsBasic},
+		{"TagsErrors", TestTagsErrors},
+		{"TagsRuleSet", TestTagsIncrementalRuleSet},
 	} {
 		t.Run(tc.name, tc.fn)
 	}
