@@ -823,11 +823,16 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	tagged, err := registerTags(&req)
+	if err != nil {
+		return err
+	}
 	p, err := s.prepareSchema(&req)
 	if err != nil {
 		return err
 	}
-	if req.ID == 0 && req.Version <= 0 {
+	p.Tagged, p.Propagate = tagged, req.PropagateSchemaTags
+	if req.ID == 0 && req.Version <= 0 && !p.Tagged && !p.Propagate {
 		// Re-registration is the common case (every producer start): answer
 		// it from a read transaction, without queueing for the writer.
 		var done *registerResponse
@@ -1082,12 +1087,28 @@ func planRegister(tx store.Tx, subj string, p *preparedSchema) (*registration, e
 // transitive, so the 10,000th version costs what the 10th does.
 //
 // force (?force=true) skips the compatibility check, as Confluent does.
+//
+// As in Confluent (maybeSetMetadataRuleSet), the new version's metadata
+// gets confluent:version when the request asks for a version or carries
+// schema tags, and has it updated when it inherits one; a request with
+// schema tags or an explicit version never re-uses an existing version.
 func (s *server) register(tx store.Tx, subj string, p *preparedSchema, wantVersion int, force bool) (registerResponse, error) {
+	if p.Propagate {
+		_, latest, ok, err := latestLive(tx, subj)
+		if err != nil {
+			return registerResponse{}, err
+		}
+		if ok {
+			if err := s.propagateTags(latest, p); err != nil {
+				return registerResponse{}, err
+			}
+		}
+	}
 	g, err := planRegister(tx, subj, p)
 	if err != nil {
 		return registerResponse{}, err
 	}
-	if g.done != nil {
+	if g.done != nil && wantVersion <= 0 && !p.Tagged {
 		return *g.done, nil
 	}
 	maxV, err := tx.MaxVersion(subj)
@@ -1097,6 +1118,18 @@ func (s *server) register(tx store.Tx, subj string, p *preparedSchema, wantVersi
 	next := maxV + 1
 	if wantVersion > 0 && wantVersion != next {
 		return registerResponse{}, errInvalidSchema("Version is not one more than previous version: want %d, next is %d", wantVersion, next)
+	}
+	cv, hasCV := confluentVersion(g.meta)
+	if (wantVersion != 0 || p.Tagged || hasCV) && cv != strconv.Itoa(next) {
+		g.meta = normalizeMetadata(withConfluentVersion(g.meta, next))
+		if g.hash, err = contractHash(p.Type, p.Canonical, g.refs, g.meta, g.rules); err != nil {
+			return registerResponse{}, err
+		}
+		g.existing, err = tx.SchemaByHash(api.ContextOf(subj), g.hash)
+		g.found = err == nil
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return registerResponse{}, err
+		}
 	}
 	if err := parseSchema(p.Type, []byte(p.Text), g.refTexts); err != nil {
 		return registerResponse{}, errInvalidSchema("%s", err.Error())

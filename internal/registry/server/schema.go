@@ -31,6 +31,11 @@ type schemaRequest struct {
 	RuleSet    json.RawMessage `json:"ruleSet"`
 	ID         int64           `json:"id"`
 	Version    int             `json:"version"`
+	// Schema tags to write into the schema before it is registered, and
+	// whether to carry over the latest version's (Confluent 7.x/8.x).
+	SchemaTagsToAdd     []schemaTags `json:"schemaTagsToAdd"`
+	SchemaTagsToRemove  []schemaTags `json:"schemaTagsToRemove"`
+	PropagateSchemaTags bool         `json:"propagateSchemaTags"`
 }
 
 // preparedSchema is a request schema after the checks that need no store.
@@ -49,6 +54,13 @@ type preparedSchema struct {
 	RuleSet     *api.RuleSet
 	HasMetadata bool
 	HasRuleSet  bool
+	// Tagged is true when the request carried schema tags: as in
+	// Confluent, it then always registers a new version, whose metadata
+	// gets confluent:version.
+	Tagged bool
+	// Propagate copies the latest version's confluent:tags into the
+	// schema (propagateSchemaTags).
+	Propagate bool
 }
 
 // parseSchemaType maps the request's schemaType; empty means AVRO.

@@ -61,6 +61,7 @@ func TestPostgresConformance(t *testing.T) {
 		{"TagsBasic", TestTagsBasic},
 		{"TagsErrors", TestTagsErrors},
 		{"TagsRuleSet", TestTagsIncrementalRuleSet},
+		{"RegisterWithSchemaTags", TestRegisterWithSchemaTags},
 	} {
 		t.Run(tc.name, tc.fn)
 	}

@@ -736,3 +736,150 @@ func tagRuleBase(tx store.Tx, subj string, rows []store.VersionRow, newVersion *
 	}
 	return sc.RuleSet, nil
 }
+
+// avroTaggedEntities is AvroSchema.inlineTaggedEntities: every record and
+// field of the schema text with "confluent:tags", by full name, in the
+// order Avro's schema walk meets them (each named record once).
+func avroTaggedEntities(text string) ([]*tagEntity, error) {
+	root, err := decodeOrdered([]byte(text))
+	if err != nil {
+		return nil, &store.Error{Op: "decode stored schema", Err: err}
+	}
+	var out []*tagEntity
+	visited := map[string]bool{}
+	var walk func(v any, ns string) error
+	walk = func(v any, ns string) error {
+		switch x := v.(type) {
+		case []any:
+			for _, b := range x {
+				if err := walk(b, ns); err != nil {
+					return err
+				}
+			}
+		case *ordObj:
+			t, _ := x.str("type")
+			switch t {
+			case "array":
+				return walk(x.m["items"], ns)
+			case "map":
+				return walk(x.m["values"], ns)
+			case "record", "error":
+				name, _ := x.str("name")
+				full, inner := avroFullName(name, x.m["namespace"], ns)
+				if visited[full] {
+					return nil
+				}
+				visited[full] = true
+				tags, err := inlineTags(x, full)
+				if err != nil {
+					return err
+				}
+				if len(tags) > 0 {
+					out = append(out, &tagEntity{path: full, typ: entityRecord, add: tags})
+				}
+				fields, _ := x.m["fields"].([]any)
+				for _, f := range fields {
+					fo, ok := f.(*ordObj)
+					if !ok {
+						continue
+					}
+					fname, _ := fo.str("name")
+					tags, err := inlineTags(fo, full+"."+fname)
+					if err != nil {
+						return err
+					}
+					if len(tags) > 0 {
+						out = append(out, &tagEntity{path: full + "." + fname, typ: entityField, add: tags})
+					}
+					if err := walk(fo.m["type"], inner); err != nil {
+						return err
+					}
+				}
+			default:
+				if _, isObj := x.m["type"].(*ordObj); isObj {
+					return walk(x.m["type"], ns)
+				}
+				if arr, isArr := x.m["type"].([]any); isArr {
+					return walk(arr, ns)
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(root, ""); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// hasInlineTags reports whether a schema text carries "confluent:tags"
+// anywhere.
+func hasInlineTags(text string) bool {
+	return strings.Contains(text, `"`+inlineTagsKey+`"`)
+}
+
+// registerTags applies a registration's schemaTagsToAdd and
+// schemaTagsToRemove to its schema text, as Confluent's
+// AbstractSchemaRegistry.toSchemaWithTags does; it reports whether there
+// were any.
+func registerTags(req *schemaRequest) (bool, error) {
+	if len(req.SchemaTagsToAdd) == 0 && len(req.SchemaTagsToRemove) == 0 {
+		return false, nil
+	}
+	entities, err := tagEntities(req.SchemaTagsToAdd, req.SchemaTagsToRemove)
+	if err != nil {
+		return false, err
+	}
+	typ, err := parseSchemaType(req.SchemaType)
+	if err != nil {
+		return false, err
+	}
+	if req.Schema == nil || strings.TrimSpace(*req.Schema) == "" {
+		return false, errf(statusForUnprocessableEntity, api.CodeInvalidSchema, "Empty schema: schema tags need a \"schema\"")
+	}
+	if _, err := canonicalJSON([]byte(*req.Schema), typ == compat.Avro); err != nil {
+		return false, errInvalidSchema("%s", err.Error())
+	}
+	text, err := applySchemaTags(typ, *req.Schema, entities)
+	if err != nil {
+		return false, err
+	}
+	req.Schema = &text
+	return true, nil
+}
+
+// propagateTags copies the inline tags of the subject's latest version
+// into p's text (propagateSchemaTags, AbstractSchemaRegistry's
+// maybePropagateSchemaTags), tags p already has first.
+func (s *server) propagateTags(latest store.StoredSchema, p *preparedSchema) error {
+	if !hasInlineTags(latest.Text) {
+		return nil
+	}
+	if latest.Type != compat.Avro || p.Type != compat.Avro {
+		return errf(statusForUnprocessableEntity, api.CodeInvalidSchema,
+			"Invalid schema: propagateSchemaTags is supported by this registry for AVRO schemas only (the latest version is %s and carries confluent:tags)", latest.Type)
+	}
+	entities, err := avroTaggedEntities(latest.Text)
+	if err != nil {
+		return err
+	}
+	text, err := applySchemaTags(p.Type, p.Text, entities)
+	if err != nil {
+		return err
+	}
+	q, err := s.prepareSchema(&schemaRequest{Schema: &text, SchemaType: string(p.Type), References: p.References})
+	if err != nil {
+		return err
+	}
+	p.Text, p.Canonical = q.Text, q.Canonical
+	return nil
+}
+
+// confluentVersion returns m's confluent:version property, if any.
+func confluentVersion(m *api.Metadata) (string, bool) {
+	if m == nil || m.Properties == nil {
+		return "", false
+	}
+	v, ok := m.Properties[confluentVersionKey]
+	return v, ok
+}

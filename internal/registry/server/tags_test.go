@@ -270,3 +270,53 @@ func TestTagsJSONSchema(t *testing.T) {
 	}
 	wantText(t, ts.do(t, "GET", "/subjects/c/versions/2/schema", nil), condTagged)
 }
+
+// RestApiRegisterSchemaTagsTest.testRegisterSchemaTagsBasic: schema tags
+// on a registration (schemaTagsToAdd, schemaTagsToRemove) and
+// propagateSchemaTags.
+func TestRegisterWithSchemaTags(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	ts.register(t, "test", reg(tagRecord))
+	tagged := `{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"}],"confluent:tags":["TAG1","TAG2"]}`
+	wantOK(t, ts.do(t, "POST", "/subjects/test/versions",
+		reg(tagRecord, "version", 2, "schemaTagsToAdd", []map[string]any{entity("myrecord", "sr_record", "TAG1", "TAG2")})), `{"id":2,"version":2}`)
+	wantOK(t, ts.do(t, "GET", "/subjects/test/versions/latest", nil),
+		fmt.Sprintf(`{"subject":"test","version":2,"id":2,"metadata":{"properties":{"confluent:version":"2"}},"schema":%q}`, tagged))
+
+	one := `{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"}],"confluent:tags":["TAG1"]}`
+	wantOK(t, ts.do(t, "POST", "/subjects/test/versions",
+		reg(tagged, "version", 3, "schemaTagsToRemove", []map[string]any{entity("myrecord", "sr_record", "TAG2")})), `{"id":3,"version":3}`)
+	wantOK(t, ts.do(t, "GET", "/subjects/test/versions/latest", nil),
+		fmt.Sprintf(`{"subject":"test","version":3,"id":3,"metadata":{"properties":{"confluent:version":"3"}},"schema":%q}`, one))
+
+	// propagateSchemaTags carries the latest version's tags over; the
+	// inherited confluent:version follows the new version.
+	evolved := `{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"},{"name":"f2","type":"string","default":"hi"}]}`
+	wantOK(t, ts.do(t, "POST", "/subjects/test/versions", reg(evolved, "propagateSchemaTags", true)), `{"id":4,"version":4}`)
+	wantOK(t, ts.do(t, "GET", "/subjects/test/versions/latest", nil),
+		fmt.Sprintf(`{"subject":"test","version":4,"id":4,"metadata":{"properties":{"confluent:version":"4"}},"schema":%q}`,
+			`{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"},{"name":"f2","type":"string","default":"hi"}],"confluent:tags":["TAG1"]}`))
+	evolved2 := `{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string","confluent:tags":["TAG2"]},{"name":"f2","type":"string","default":"hi"}]}`
+	wantOK(t, ts.do(t, "POST", "/subjects/test/versions", reg(evolved2, "propagateSchemaTags", true)), `{"id":5,"version":5}`)
+	wantText(t, ts.do(t, "GET", "/subjects/test/versions/5/schema", nil),
+		`{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string","confluent:tags":["TAG2"]},{"name":"f2","type":"string","default":"hi"}],"confluent:tags":["TAG1"]}`)
+	// The same registration again is the same version.
+	wantOK(t, ts.do(t, "POST", "/subjects/test/versions", reg(evolved2, "propagateSchemaTags", true)), `{"id":5,"version":5}`)
+
+	// testRegisterSchemaWithoutNewVersionInput: no version, still a new one.
+	wantOK(t, ts.do(t, "POST", "/subjects/u/versions", reg(tagRecord)), `{"id":1,"version":1}`)
+	wantOK(t, ts.do(t, "POST", "/subjects/u/versions",
+		reg(tagRecord, "schemaTagsToAdd", []map[string]any{entity("myrecord", "sr_record", "TAG1", "TAG2")})), `{"id":2,"version":2}`) // the schema of test v2: same id
+	wantOK(t, ts.do(t, "GET", "/subjects/u/versions/latest", nil),
+		fmt.Sprintf(`{"subject":"u","version":2,"id":2,"metadata":{"properties":{"confluent:version":"2"}},"schema":%q}`, tagged))
+
+	// testRegisterSchemaTagsWithInvalidSchema / WithInvalidTags.
+	wantErr(t, ts.do(t, "POST", "/subjects/test/versions",
+		reg(tagRecord, "version", 1, "schemaTagsToAdd", []map[string]any{entity("myrecord", "sr_record", "TAG1")})), 422, 42201)
+	wantErr(t, ts.do(t, "POST", "/subjects/test/versions",
+		reg(tagRecord, "version", 6, "schemaTagsToAdd", []map[string]any{entity("does.not.exist", "sr_field", "TAG1")})), 422, 42201)
+	// Propagation into a schema without the tagged field fails as in Confluent.
+	ts.do(t, "PUT", "/config/test", `{"compatibility":"NONE"}`)
+	wantErr(t, ts.do(t, "POST", "/subjects/test/versions",
+		reg(`{"type":"record","name":"other","fields":[{"name":"f1","type":"string"}]}`, "propagateSchemaTags", true)), 422, 42201)
+}
