@@ -9,6 +9,11 @@ const (
 	DefaultContext = "."
 	// ContextWildcard as a subject prefix matches every context.
 	ContextWildcard = ":*:"
+	// GlobalContext holds no subjects: its config and mode (GlobalScope,
+	// ":.__GLOBAL:") are the last fallback of every subject and context,
+	// and the FORWARD mode may only be set there.
+	GlobalContext = ".__GLOBAL"
+	GlobalScope   = ":" + GlobalContext + ":"
 )
 
 // SplitSubject splits a subject into its context and its name within it:

@@ -20,6 +20,10 @@ const (
 	modeReadOnly         = "READONLY"
 	modeReadOnlyOverride = "READONLY_OVERRIDE"
 	modeImport           = "IMPORT"
+	// modeForward is IMPORT set on the global context ":.__GLOBAL:" (in
+	// Confluent Platform it also forwards to another registry; here a
+	// registration is treated as under IMPORT).
+	modeForward = "FORWARD"
 )
 
 const defaultLevel = compat.Backward
@@ -163,6 +167,11 @@ func subjectParam(r *http.Request) (string, error) {
 		return "", err
 	}
 	if _, ok := api.NormalizeContext(ctx); !ok {
+		return "", errInvalidSubject(subj)
+	}
+	// Confluent's QualifiedSubject.isValidSubject: no subject lives in the
+	// global context, and __GLOBAL and __EMPTY are reserved names.
+	if ctx == api.GlobalContext || name == "__GLOBAL" || name == "__EMPTY" {
 		return "", errInvalidSubject(subj)
 	}
 	return api.QualifySubject(ctx, name), nil
@@ -876,7 +885,7 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 		switch mode {
 		case modeReadOnly, modeReadOnlyOverride:
 			return errNotPermitted("Subject %s is in read-only mode", subj)
-		case modeImport:
+		case modeImport, modeForward:
 			if req.ID == 0 {
 				return errNotPermitted("Subject %s is in import mode: a registration must carry an id", subj)
 			}
@@ -947,19 +956,19 @@ func effectiveConfig(tx store.Tx, subj string) (store.SubjectConfig, error) {
 
 // scopesOf lists where a subject's config and mode come from, nearest
 // first: the subject, its context (":.ctx:", outside the default context),
-// then the global scope "".
+// the global scope "", then the global context's ":.__GLOBAL:".
 func scopesOf(subj string) []string {
+	if subj == api.GlobalScope {
+		return []string{subj}
+	}
 	if subj == "" {
-		return []string{""}
+		return []string{"", api.GlobalScope}
 	}
 	ctx, name := api.SplitSubject(subj)
-	if ctx == api.DefaultContext {
-		return []string{subj, ""}
+	if ctx == api.DefaultContext || name == "" {
+		return []string{subj, "", api.GlobalScope}
 	}
-	if name == "" {
-		return []string{subj, ""}
-	}
-	return []string{subj, api.QualifySubject(ctx, ""), ""}
+	return []string{subj, api.QualifySubject(ctx, ""), "", api.GlobalScope}
 }
 
 // effectiveLevel is the subject's level, else the global one, else BACKWARD.
@@ -1664,7 +1673,12 @@ func scopeParam(r *http.Request) (string, bool, error) {
 	if _, ok := api.NormalizeContext(ctx); !ok {
 		return "", true, errInvalidSubject(subj)
 	}
-	return api.QualifySubject(ctx, name), true, nil
+	if name == "__GLOBAL" || name == "__EMPTY" {
+		return "", true, errInvalidSubject(subj)
+	}
+	// ":.__GLOBAL:" answers like the global scope: a default when unset.
+	q := api.QualifySubject(ctx, name)
+	return q, q != api.GlobalScope, nil
 }
 
 // configGet is the config as GET and DELETE answer it.
@@ -1709,6 +1723,11 @@ func (s *server) handleGetConfig(w http.ResponseWriter, r *http.Request) error {
 			return err
 		case err != nil && scoped && !toGlobal:
 			return errf(http.StatusNotFound, api.CodeSubjectConfigNotFound, "Subject '%s' does not have subject-level compatibility configured", subj)
+		case err != nil && !toGlobal:
+			// The global scope unset: the default, not the global
+			// context's config (Confluent's getConfig without defaultToGlobal).
+			cfg = store.SubjectConfig{Compatibility: defaultLevel}
+			return nil
 		}
 		cfg, err = effectiveConfig(tx, subj)
 		return err
@@ -1866,8 +1885,13 @@ func (s *server) handleGetMode(w http.ResponseWriter, r *http.Request) error {
 			return err
 		case scoped && !toGlobal:
 			return errf(http.StatusNotFound, api.CodeSubjectModeNotFound, "Subject '%s' does not have subject-level mode configured", subj)
+		case !toGlobal:
+			// The global scope unset: the default, not the global
+			// context's mode (Confluent's getMode without defaultToGlobal).
+			mode = modeReadWrite
+			return nil
 		}
-		mode, err = effectiveMode(tx, "")
+		mode, err = effectiveMode(tx, subj)
 		return err
 	})
 	if err != nil {
@@ -1889,8 +1913,13 @@ func (s *server) handlePutMode(w http.ResponseWriter, r *http.Request) error {
 	mode := strings.ToUpper(strings.TrimSpace(body.Mode))
 	switch mode {
 	case modeReadWrite, modeReadOnly, modeReadOnlyOverride, modeImport:
+	case modeForward:
+		// As Confluent: FORWARD only on the global context.
+		if subj != api.GlobalScope {
+			return errf(statusForUnprocessableEntity, api.CodeInvalidMode, "Forward mode only supported on global level")
+		}
 	default:
-		return errf(statusForUnprocessableEntity, api.CodeInvalidMode, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT")
+		return errf(statusForUnprocessableEntity, api.CodeInvalidMode, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, IMPORT and FORWARD")
 	}
 	force := boolParam(r, "force")
 	err = s.update(r.Context(), func(tx store.Tx) error {

@@ -62,6 +62,7 @@ func TestPostgresConformance(t *testing.T) {
 		{"TagsErrors", TestTagsErrors},
 		{"TagsRuleSet", TestTagsIncrementalRuleSet},
 		{"RegisterWithSchemaTags", TestRegisterWithSchemaTags},
+		{"GlobalContextForwardMode", TestGlobalContextAndForwardMode},
 	} {
 		t.Run(tc.name, tc.fn)
 	}
