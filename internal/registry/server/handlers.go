@@ -202,11 +202,14 @@ func subjectMatcher(r *http.Request) func(subject string) bool {
 }
 
 // page applies ?offset= and ?limit= to a list answer, as Confluent does on
-// its list endpoints: offset skips, a positive limit caps, -1 or absent is
-// no limit. Anything else is 400.
+// its list endpoints: offset skips, a positive limit caps, and a limit of 0
+// or below (or none) is the default, which here is no limit (Confluent's
+// normalizeLimit; its default configuration caps /schemas and
+// /referencedby at 1000, the others not). A value that is not a number, or
+// a negative offset, is 400.
 func page[T any](r *http.Request, out []T) ([]T, error) {
 	q := r.URL.Query()
-	offset, limit := 0, -1
+	offset, limit := 0, 0
 	var err error
 	if v := q.Get("offset"); v != "" {
 		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
@@ -214,12 +217,12 @@ func page[T any](r *http.Request, out []T) ([]T, error) {
 		}
 	}
 	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < -1 {
-			return nil, errf(http.StatusBadRequest, api.CodeBadRequest, "Invalid limit %q: want a number >= 0, or -1 for no limit", v)
+		if limit, err = strconv.Atoi(v); err != nil {
+			return nil, errf(http.StatusBadRequest, api.CodeBadRequest, "Invalid limit %q: want a number (0 or below: no limit)", v)
 		}
 	}
 	out = out[min(offset, len(out)):]
-	if limit >= 0 && limit < len(out) {
+	if limit > 0 && limit < len(out) {
 		out = out[:limit]
 	}
 	return out, nil

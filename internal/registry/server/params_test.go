@@ -25,7 +25,10 @@ func TestAPIParametersAndSmallEndpoints(t *testing.T) {
 	if r := ts.do(t, "GET", "/schemas?offset=5&limit=1", nil); r.status != 200 || !strings.Contains(string(r.body), `"subject":"q-value"`) {
 		t.Errorf("GET /schemas?offset=5&limit=1: %d %s", r.status, r.body)
 	}
-	wantOK(t, ts.do(t, "GET", "/schemas/ids/6/subjects?limit=0", nil), `[]`)
+	// A limit of 0 or below is Confluent's default: no limit.
+	wantOK(t, ts.do(t, "GET", "/schemas/ids/6/subjects?limit=0", nil), `["q-value"]`)
+	wantOK(t, ts.do(t, "GET", "/subjects/p-value/versions?offset=3&limit=-5", nil), `[4,5]`)
+	wantOK(t, ts.do(t, "GET", "/subjects/p-value/versions?offset=9", nil), `[]`)
 	wantErr(t, ts.do(t, "GET", "/subjects?limit=x", nil), 400, api.CodeBadRequest)
 	wantErr(t, ts.do(t, "GET", "/subjects/p-value/versions?offset=-2", nil), 400, api.CodeBadRequest)
 

@@ -1,0 +1,37 @@
+package server
+
+import (
+	"fmt"
+	"testing"
+)
+
+// offset and limit on the list endpoints the other tests do not page:
+// /schemas/ids/{id}/versions, /schemas/ids/{id}/subjects and
+// /subjects/{s}/versions/{v}/referencedby.
+func TestPagingOfIDAndReferenceLists(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	for _, s := range []string{"a", "b", "c"} {
+		ts.register(t, s, reg(orderV1))
+	}
+	wantOK(t, ts.do(t, "GET", "/schemas/ids/1/versions", nil), `[{"subject":"a","version":1},{"subject":"b","version":1},{"subject":"c","version":1}]`)
+	wantOK(t, ts.do(t, "GET", "/schemas/ids/1/versions?offset=1&limit=1", nil), `[{"subject":"b","version":1}]`)
+	wantOK(t, ts.do(t, "GET", "/schemas/ids/1/versions?offset=2&limit=0", nil), `[{"subject":"c","version":1}]`)
+	wantOK(t, ts.do(t, "GET", "/schemas/ids/1/subjects?offset=1&limit=1", nil), `["b"]`)
+	wantOK(t, ts.do(t, "GET", "/schemas/ids/1/subjects?offset=3", nil), `[]`)
+
+	ts.register(t, "addr", reg(addressV1))
+	refs := []map[string]any{{"name": "com.acme.Address", "subject": "addr", "version": 1}}
+	var ids []int64
+	for _, s := range []string{"r1", "r2", "r3"} {
+		ids = append(ids, ts.register(t, s, reg(customerRef, "references", refs)))
+	}
+	if ids[0] != ids[1] || ids[1] != ids[2] {
+		// One schema in three subjects: one id.
+		t.Fatalf("ids %v", ids)
+	}
+	ts.register(t, "r4", reg(`{"type":"record","name":"Customer2","namespace":"com.acme","fields":[{"name":"addr","type":"com.acme.Address"}]}`, "references", refs))
+	wantOK(t, ts.do(t, "GET", "/subjects/addr/versions/1/referencedby", nil), fmt.Sprintf(`[%d,%d]`, ids[0], ids[0]+1))
+	wantOK(t, ts.do(t, "GET", "/subjects/addr/versions/1/referencedby?offset=1&limit=1", nil), fmt.Sprintf(`[%d]`, ids[0]+1))
+	wantOK(t, ts.do(t, "GET", "/subjects/addr/versions/1/referencedby?limit=1", nil), fmt.Sprintf(`[%d]`, ids[0]))
+	wantErr(t, ts.do(t, "GET", "/subjects/addr/versions/1/referencedby?offset=-1", nil), 400, 400)
+}
