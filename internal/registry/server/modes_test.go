@@ -55,3 +55,20 @@ func TestGlobalContextAndForwardMode(t *testing.T) {
 	wantOK(t, ts.do(t, "PUT", "/mode/fwd", `{"mode":"READWRITE"}`), `{"mode":"READWRITE"}`)
 	ts.register(t, "fwd", reg(`{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"street","type":"string"},{"name":"zip","type":"string","default":""}]}`))
 }
+
+// READONLY_OVERRIDE (deprecated in Confluent) is READONLY:
+// AbstractSchemaRegistry.isReadOnlyMode counts both.
+func TestReadOnlyOverrideMode(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	ts.register(t, "s", reg(orderV1))
+	wantOK(t, ts.do(t, "PUT", "/mode/s", `{"mode":"readonly_override"}`), `{"mode":"READONLY_OVERRIDE"}`)
+	wantOK(t, ts.do(t, "GET", "/mode/s", nil), `{"mode":"READONLY_OVERRIDE"}`)
+	wantErr(t, ts.do(t, "POST", "/subjects/s/versions", reg(orderV2)), 422, 42205)
+	wantErr(t, ts.do(t, "POST", "/subjects/s/versions/1/tags", `{"tagsToAdd":[{"schemaEntity":{"entityPath":"com.acme.Order","entityType":"sr_record"},"tags":["T"]}]}`), 422, 42205)
+	wantErr(t, ts.do(t, "DELETE", "/subjects/s/versions/1", nil), 422, 42205)
+	wantErr(t, ts.do(t, "DELETE", "/subjects/s", nil), 422, 42205)
+	wantOK(t, ts.do(t, "POST", "/subjects/s", reg(orderV1)), `{"subject":"s","version":1,"id":1,"schema":`+jsonString(orderV1)+`}`)
+	ts.register(t, "t", reg(orderV2))
+	wantOK(t, ts.do(t, "PUT", "/mode", `{"mode":"READONLY_OVERRIDE"}`), `{"mode":"READONLY_OVERRIDE"}`)
+	wantErr(t, ts.do(t, "POST", "/subjects/u/versions", reg(orderV2)), 422, 42205)
+}
