@@ -39,6 +39,7 @@ type schemaObject struct {
 	Metadata   *api.Metadata   `json:"metadata,omitempty"`
 	RuleSet    *api.RuleSet    `json:"ruleSet,omitempty"`
 	Schema     string          `json:"schema"`
+	SchemaTags []schemaTagsOut `json:"schemaTags,omitempty"`
 }
 
 func newSchemaObject(subj string, row store.VersionRow, sc store.StoredSchema) schemaObject {
@@ -363,10 +364,15 @@ func (s *server) loadVersion(r *http.Request) (schemaObject, error) {
 		if err != nil {
 			return err
 		}
+		tags, _, err := findTags(r, sc)
+		if err != nil {
+			return err
+		}
 		if err := applyFormat(tx, r, &sc); err != nil {
 			return err
 		}
 		obj = newSchemaObject(subj, row, sc)
+		obj.SchemaTags = tags
 		return nil
 	})
 	return obj, err
@@ -448,7 +454,7 @@ func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if q := r.URL.Query(); boolParam(r, "fetchMaxId") || q.Has("subject") || strings.EqualFold(q.Get("format"), "resolved") {
+	if q := r.URL.Query(); boolParam(r, "fetchMaxId") || q.Has("subject") || q.Has("findTags") || strings.EqualFold(q.Get("format"), "resolved") {
 		return s.schemaByIDUncached(w, r, id)
 	}
 	if s.generation != nil {
@@ -479,10 +485,11 @@ type schemaString struct {
 	Metadata   *api.Metadata   `json:"metadata,omitempty"`
 	RuleSet    *api.RuleSet    `json:"ruleSet,omitempty"`
 	GUID       string          `json:"guid,omitempty"`
+	SchemaTags []schemaTagsOut `json:"schemaTags,omitempty"`
 }
 
 func newSchemaString(sc store.StoredSchema) schemaString {
-	return schemaString{sc.Text, schemaTypeField(sc.Type), sc.References, sc.Metadata, sc.RuleSet, sc.GUID}
+	return schemaString{Schema: sc.Text, SchemaType: schemaTypeField(sc.Type), References: sc.References, Metadata: sc.Metadata, RuleSet: sc.RuleSet, GUID: sc.GUID}
 }
 
 // handleSchemaByGUID is GET /schemas/guids/{guid}: the schema with that
@@ -563,8 +570,12 @@ func (s *server) schemaByIDUncached(w http.ResponseWriter, r *http.Request, id i
 	if err != nil {
 		return err
 	}
+	ss := newSchemaString(sc)
+	if ss.SchemaTags, _, err = findTags(r, sc); err != nil {
+		return err
+	}
 	if !boolParam(r, "fetchMaxId") {
-		writeJSON(w, http.StatusOK, newSchemaString(sc))
+		writeJSON(w, http.StatusOK, ss)
 		return nil
 	}
 	var maxID int64
@@ -577,7 +588,7 @@ func (s *server) schemaByIDUncached(w http.ResponseWriter, r *http.Request, id i
 	writeJSON(w, http.StatusOK, struct {
 		schemaString
 		MaxID int64 `json:"maxId"`
-	}{newSchemaString(sc), max(maxID, id)})
+	}{ss, max(maxID, id)})
 	return nil
 }
 

@@ -883,3 +883,42 @@ func confluentVersion(m *api.Metadata) (string, bool) {
 	v, ok := m.Properties[confluentVersionKey]
 	return v, ok
 }
+
+// schemaTagsOut is Confluent's SchemaTags as answered by ?findTags=.
+type schemaTagsOut struct {
+	SchemaEntity schemaEntityOut `json:"schemaEntity"`
+	Tags         []string        `json:"tags"`
+}
+
+type schemaEntityOut struct {
+	EntityPath string `json:"entityPath"`
+	EntityType string `json:"entityType"`
+}
+
+// findTags answers ?findTags= (repeatable; "*" for every tag) as
+// Confluent's extractSchemaTags does: the schema's tagged records and
+// fields carrying any of the tags. ok is false without the parameter.
+func findTags(r *http.Request, sc store.StoredSchema) (out []schemaTagsOut, ok bool, err error) {
+	want := slices.DeleteFunc(slices.Clone(r.URL.Query()["findTags"]), func(s string) bool { return s == "" })
+	if len(want) == 0 {
+		return nil, false, nil
+	}
+	if !hasInlineTags(sc.Text) {
+		return nil, true, nil
+	}
+	if sc.Type != compat.Avro {
+		return nil, true, errf(statusForUnprocessableEntity, api.CodeInvalidSchema,
+			"findTags is supported by this registry for AVRO schemas only (this %s schema carries confluent:tags, and Confluent names JSON Schema entities after its everit model, which evctl does not reproduce)", sc.Type)
+	}
+	entities, err := avroTaggedEntities(sc.Text)
+	if err != nil {
+		return nil, true, err
+	}
+	all := slices.Contains(want, "*")
+	for _, e := range entities {
+		if all || slices.ContainsFunc(e.add, func(t string) bool { return slices.Contains(want, t) }) {
+			out = append(out, schemaTagsOut{SchemaEntity: schemaEntityOut{EntityPath: e.path, EntityType: e.typ}, Tags: e.add})
+		}
+	}
+	return out, true, nil
+}
