@@ -280,3 +280,23 @@ func encodeOrdered(buf *bytes.Buffer, v any) error {
 	}
 	return nil
 }
+
+// qualifyRefs answers ?referenceFormat=qualified as Confluent does for a
+// schema read in a context other than the default one: each reference
+// subject without a context of its own is written with that context
+// (QualifiedSubject.qualifySubjectWithParent). Other values, and schemas
+// of the default context, keep the references as registered.
+func qualifyRefs(r *http.Request, ctx string, refs []api.Reference) []api.Reference {
+	if r.URL.Query().Get("referenceFormat") != "qualified" || ctx == api.DefaultContext || len(refs) == 0 {
+		return refs
+	}
+	out := make([]api.Reference, len(refs))
+	for i, ref := range refs {
+		rctx, name := api.SplitSubject(ref.Subject)
+		if rctx == api.DefaultContext {
+			ref.Subject = api.QualifySubject(ctx, name)
+		}
+		out[i] = ref
+	}
+	return out
+}

@@ -373,6 +373,7 @@ func (s *server) loadVersion(r *http.Request) (schemaObject, error) {
 		}
 		obj = newSchemaObject(subj, row, sc)
 		obj.SchemaTags = tags
+		obj.References = qualifyRefs(r, api.ContextOf(subj), obj.References)
 		return nil
 	})
 	return obj, err
@@ -454,7 +455,7 @@ func (s *server) handleSchemaByID(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if q := r.URL.Query(); boolParam(r, "fetchMaxId") || q.Has("subject") || q.Has("findTags") || strings.EqualFold(q.Get("format"), "resolved") {
+	if q := r.URL.Query(); boolParam(r, "fetchMaxId") || q.Has("subject") || q.Has("findTags") || q.Has("referenceFormat") || strings.EqualFold(q.Get("format"), "resolved") {
 		return s.schemaByIDUncached(w, r, id)
 	}
 	if s.generation != nil {
@@ -571,6 +572,7 @@ func (s *server) schemaByIDUncached(w http.ResponseWriter, r *http.Request, id i
 		return err
 	}
 	ss := newSchemaString(sc)
+	ss.References = qualifyRefs(r, sc.Context, ss.References)
 	if ss.SchemaTags, _, err = findTags(r, sc); err != nil {
 		return err
 	}

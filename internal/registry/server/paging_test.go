@@ -35,3 +35,30 @@ func TestPagingOfIDAndReferenceLists(t *testing.T) {
 	wantOK(t, ts.do(t, "GET", "/subjects/addr/versions/1/referencedby?limit=1", nil), fmt.Sprintf(`[%d]`, ids[0]))
 	wantErr(t, ts.do(t, "GET", "/subjects/addr/versions/1/referencedby?offset=-1", nil), 400, 400)
 }
+
+// ?referenceFormat=qualified writes a bare reference subject of a schema
+// read in another context with that context, as Confluent does; in the
+// default context, and without it, references are as registered.
+func TestReferenceFormatQualified(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	ts.register(t, ":.ctx1:addr", reg(addressV1))
+	ts.register(t, ":.ctx1:other", reg(`{"type":"record","name":"Zip","namespace":"com.acme","fields":[{"name":"z","type":"string"}]}`))
+	refs := []map[string]any{{"name": "com.acme.Address", "subject": "addr", "version": 1}}
+	custID := ts.register(t, ":.ctx1:cust", reg(customerRef, "references", refs))
+	bare := `[{"name":"com.acme.Address","subject":"addr","version":1}]`
+	qualified := `[{"name":"com.acme.Address","subject":":.ctx1:addr","version":1}]`
+	want := func(refs string) string {
+		return fmt.Sprintf(`{"subject":":.ctx1:cust","version":1,"id":%d,"references":%s,"schema":%q}`, custID, refs, customerRef)
+	}
+	wantOK(t, ts.do(t, "GET", "/subjects/:.ctx1:cust/versions/1", nil), want(bare))
+	wantOK(t, ts.do(t, "GET", "/subjects/:.ctx1:cust/versions/1?referenceFormat=qualified", nil), want(qualified))
+	wantOK(t, ts.do(t, "GET", "/subjects/:.ctx1:cust/versions/1?referenceFormat=other", nil), want(bare))
+	byID := func(refs string) string { return fmt.Sprintf(`{"schema":%q,"references":%s}`, customerRef, refs) }
+	wantOK(t, ts.do(t, "GET", fmt.Sprintf("/schemas/ids/%d?subject=:.ctx1:cust&referenceFormat=qualified", custID), nil), byID(qualified))
+	wantOK(t, ts.do(t, "GET", fmt.Sprintf("/schemas/ids/%d?subject=:.ctx1:cust", custID), nil), byID(bare))
+
+	// The default context: unchanged.
+	ts.register(t, "addr", reg(addressV1))
+	id := ts.register(t, "cust", reg(customerRef, "references", refs))
+	wantOK(t, ts.do(t, "GET", fmt.Sprintf("/schemas/ids/%d?referenceFormat=qualified", id), nil), fmt.Sprintf(`{"schema":%q,"references":%s}`, customerRef, bare))
+}
