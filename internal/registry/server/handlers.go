@@ -643,8 +643,17 @@ func idContext(tx store.Tx, r *http.Request, id int64) (ctx, holder string, err 
 func (s *server) handleListSchemas(w http.ResponseWriter, r *http.Request) error {
 	match := subjectMatcher(r)
 	deleted, latestOnly := boolParam(r, "deleted"), boolParam(r, "latestOnly")
+	ruleType := r.URL.Query().Get("ruleType")
+	keepUnassociated, err := associationFilter(r)
+	if err != nil {
+		return err
+	}
 	out := []schemaObject{}
-	err := s.store.View(r.Context(), func(tx store.Tx) error {
+	if !keepUnassociated {
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+	err = s.store.View(r.Context(), func(tx store.Tx) error {
 		subjects, err := tx.Subjects()
 		if err != nil {
 			return err
@@ -671,6 +680,9 @@ func (s *server) handleListSchemas(w http.ResponseWriter, r *http.Request) error
 				if err != nil {
 					return err
 				}
+				if ruleType != "" && !hasRuleOfType(sc.RuleSet, ruleType) {
+					continue
+				}
 				out = append(out, newSchemaObject(row.Subject, row, sc))
 			}
 		}
@@ -685,6 +697,40 @@ func (s *server) handleListSchemas(w http.ResponseWriter, r *http.Request) error
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// hasRuleOfType is Confluent's RuleSet.hasRulesWithType (?ruleType= of
+// GET /schemas).
+func hasRuleOfType(rs *api.RuleSet, typ string) bool {
+	if rs == nil {
+		return false
+	}
+	is := func(r api.Rule) bool { return r.Type == typ }
+	return slices.ContainsFunc(rs.DomainRules, is) || slices.ContainsFunc(rs.MigrationRules, is) || slices.ContainsFunc(rs.EncodingRules, is)
+}
+
+// associationFilter reads the association filters of GET /schemas
+// (resourceType, associationType, lifecycle: Confluent 8.x associations).
+// This registry keeps no associations, so every subject is unassociated:
+// with any of them, Confluent keeps a schema only when lifecycle lists
+// NONE. keep reports whether unassociated schemas stay.
+func associationFilter(r *http.Request) (keep bool, err error) {
+	q := r.URL.Query()
+	lcs := q["lifecycle"]
+	none := false
+	for _, l := range lcs {
+		switch l {
+		case "NONE":
+			none = true
+		case "STRONG", "WEAK":
+		default:
+			return false, errf(http.StatusBadRequest, api.CodeBadRequest, "Invalid lifecycle %q: want NONE, STRONG or WEAK", l)
+		}
+	}
+	if !q.Has("resourceType") && len(q["associationType"]) == 0 && len(lcs) == 0 {
+		return true, nil
+	}
+	return none, nil
 }
 
 // visibleSchema returns schema id of the context ?subject= selects (see

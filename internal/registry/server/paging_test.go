@@ -62,3 +62,20 @@ func TestReferenceFormatQualified(t *testing.T) {
 	id := ts.register(t, "cust", reg(customerRef, "references", refs))
 	wantOK(t, ts.do(t, "GET", fmt.Sprintf("/schemas/ids/%d?referenceFormat=qualified", id), nil), fmt.Sprintf(`{"schema":%q,"references":%s}`, customerRef, bare))
 }
+
+// GET /schemas?ruleType= keeps the schemas with a rule of that type; the
+// association filters (Confluent 8.x) keep nothing, since this registry
+// has no associations, unless lifecycle=NONE asks for unassociated ones.
+func TestListSchemasRuleTypeAndAssociations(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	ts.register(t, "plain", reg(orderV1))
+	rules := map[string]any{"domainRules": []map[string]any{{"name": "checkAmount", "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": "message.id != ''"}}}
+	id := ts.register(t, "ruled", reg(addressV1, "ruleSet", rules))
+	only := fmt.Sprintf(`[{"subject":"ruled","version":1,"id":%d,"ruleSet":{"domainRules":[{"name":"checkAmount","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"message.id != ''"}]},"schema":%q}]`, id, addressV1)
+	wantOK(t, ts.do(t, "GET", "/schemas?ruleType=CEL", nil), only)
+	wantOK(t, ts.do(t, "GET", "/schemas?ruleType=JSONATA", nil), `[]`)
+	wantOK(t, ts.do(t, "GET", "/schemas?associationType=value", nil), `[]`)
+	wantOK(t, ts.do(t, "GET", "/schemas?resourceType=topic&lifecycle=STRONG", nil), `[]`)
+	wantOK(t, ts.do(t, "GET", "/schemas?lifecycle=NONE&ruleType=CEL", nil), only)
+	wantErr(t, ts.do(t, "GET", "/schemas?lifecycle=SOMETIMES", nil), 400, 400)
+}
