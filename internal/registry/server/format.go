@@ -24,6 +24,9 @@ import (
 // to or from its Logical Type form, which this registry cannot, so it is
 // refused rather than answered (or read) in the native form.
 func checkFormat(r *http.Request, logical bool) error {
+	if !logical || r.URL.RawQuery == "" {
+		return nil
+	}
 	if f := r.URL.Query().Get("format"); logical && strings.EqualFold(f, "logical") {
 		return errf(http.StatusBadRequest, api.CodeBadRequest, "format %q (Confluent's Logical Type form) is not supported by this registry; leave format out for the native schema", f)
 	}
@@ -287,7 +290,7 @@ func encodeOrdered(buf *bytes.Buffer, v any) error {
 // (QualifiedSubject.qualifySubjectWithParent). Other values, and schemas
 // of the default context, keep the references as registered.
 func qualifyRefs(r *http.Request, ctx string, refs []api.Reference) []api.Reference {
-	if r.URL.Query().Get("referenceFormat") != "qualified" || ctx == api.DefaultContext || len(refs) == 0 {
+	if r.URL.RawQuery == "" || ctx == api.DefaultContext || len(refs) == 0 || r.URL.Query().Get("referenceFormat") != "qualified" {
 		return refs
 	}
 	out := make([]api.Reference, len(refs))

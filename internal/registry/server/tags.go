@@ -899,6 +899,9 @@ type schemaEntityOut struct {
 // Confluent's extractSchemaTags does: the schema's tagged records and
 // fields carrying any of the tags. ok is false without the parameter.
 func findTags(r *http.Request, sc store.StoredSchema) (out []schemaTagsOut, ok bool, err error) {
+	if r.URL.RawQuery == "" {
+		return nil, false, nil
+	}
 	want := slices.DeleteFunc(slices.Clone(r.URL.Query()["findTags"]), func(s string) bool { return s == "" })
 	if len(want) == 0 {
 		return nil, false, nil

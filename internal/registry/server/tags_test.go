@@ -91,6 +91,11 @@ func TestTagsWithoutNewVersionAndInContext(t *testing.T) {
 			fmt.Sprintf(`{"id":3,"version":3,"schemaType":"AVRO","metadata":{"properties":{"confluent:version":"3"}},"schema":%q}`,
 				`{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"}],"confluent:tags":["TAG1"]}`))
 	}
+	// The /contexts/{ctx}/ URL prefix names the same subject.
+	wantOK(t, ts.do(t, "POST", "/contexts/.ctx/subjects/testSubject/versions/3/tags",
+		tagBody(4, nil, []map[string]any{entity("myrecord", "sr_record", "TAG1")})),
+		fmt.Sprintf(`{"id":4,"version":4,"schemaType":"AVRO","metadata":{"properties":{"confluent:version":"4"}},"schema":%q}`, tagRecord))
+	wantOK(t, ts.do(t, "DELETE", "/subjects/:.ctx:testSubject/versions/4", nil), `4`)
 	wantOK(t, ts.do(t, "GET", "/subjects/:.ctx:testSubject/versions/latest", nil),
 		fmt.Sprintf(`{"subject":":.ctx:testSubject","version":3,"id":3,"metadata":{"properties":{"confluent:version":"3"}},"schema":%q}`,
 			`{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"}],"confluent:tags":["TAG1"]}`))
