@@ -1141,6 +1141,32 @@ func planRegister(tx store.Tx, subj string, p *preparedSchema) (*registration, e
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	if ok && (!p.HasMetadata || !p.HasRuleSet) {
+		// Confluent looks the schema up as sent before it inherits the
+		// latest version's contract (registerOrForward), unless the config
+		// has defaults or overrides: a schema sent without a contract is
+		// the version that holds it without one.
+		asSent, err := contractHash(p.Type, p.Canonical, g.refs, p.Metadata, p.RuleSet)
+		if err != nil {
+			return nil, err
+		}
+		if asSent != g.hash {
+			done, err := liveVersionWithHash(tx, subj, asSent)
+			if err != nil {
+				return nil, err
+			}
+			if done != nil {
+				cfg, err := effectiveConfig(tx, subj)
+				if err != nil {
+					return nil, err
+				}
+				if cfg.DefaultMetadata == nil && cfg.OverrideMetadata == nil && cfg.DefaultRuleSet == nil && cfg.OverrideRuleSet == nil {
+					g.done = done
+					return &g, nil
+				}
+			}
+		}
+	}
 	if g.found && ok {
 		// Already registered here: same id and version, no check.
 		v, err := tx.LiveVersionOf(subj, g.existing.ID)
@@ -1151,6 +1177,26 @@ func planRegister(tx store.Tx, subj string, p *preparedSchema) (*registration, e
 		}
 	}
 	return &g, nil
+}
+
+// liveVersionWithHash is the answer of a re-registration of the schema
+// with identity hash h in subj, if a live version of subj holds it.
+func liveVersionWithHash(tx store.Tx, subj, h string) (*registerResponse, error) {
+	sc, err := tx.SchemaByHash(api.ContextOf(subj), h)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	v, err := tx.LiveVersionOf(subj, sc.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &registerResponse{ID: sc.ID, Version: v.Version, GUID: sc.GUID}, nil
 }
 
 // register is a normal (READWRITE) registration inside the write

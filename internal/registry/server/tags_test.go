@@ -367,3 +367,26 @@ func TestFindTags(t *testing.T) {
 	ts.register(t, "k", reg(`{"type":"object","properties":{"a":{"type":"string","confluent:tags":["PII"]}}}`, "schemaType", "JSON"))
 	wantErr(t, ts.do(t, "GET", "/subjects/k/versions/1?findTags=*", nil), 422, 42201)
 }
+
+// A re-registration is looked up as sent before the latest version's
+// contract is inherited (Confluent's registerOrForward): the plain text of
+// version 1 is version 1 even after a tagged version 2 with
+// confluent:version; a version asked for must be the next one.
+func TestReregisterAfterTags(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	ts.register(t, "test", reg(tagRecord))
+	wantOK(t, ts.do(t, "POST", "/subjects/test/versions/1/tags",
+		tagBody(2, []map[string]any{entity("myrecord", "sr_record", "T")}, nil)), fmt.Sprintf(
+		`{"id":2,"version":2,"schemaType":"AVRO","metadata":{"properties":{"confluent:version":"2"}},"schema":%q}`,
+		`{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"}],"confluent:tags":["T"]}`))
+	wantOK(t, ts.do(t, "POST", "/subjects/test/versions", reg(tagRecord)), `{"id":1,"version":1}`)
+	wantOK(t, ts.do(t, "POST", "/subjects/test", reg(tagRecord)), fmt.Sprintf(`{"subject":"test","version":1,"id":1,"schema":%q}`, tagRecord))
+	// The tagged text without metadata is version 2 (its inherited contract).
+	wantOK(t, ts.do(t, "POST", "/subjects/test/versions",
+		reg(`{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"}],"confluent:tags":["T"]}`)), `{"id":2,"version":2}`)
+	wantErr(t, ts.do(t, "POST", "/subjects/test/versions", reg(orderV1, "version", 9)), 422, 42201)
+	wantOK(t, ts.do(t, "GET", "/subjects/test/versions", nil), `[1,2]`)
+	// With a config default, Confluent skips the lookup as sent.
+	wantOK(t, ts.do(t, "PUT", "/config/test", `{"defaultMetadata":{"properties":{"owner":"a"}}}`), `{"defaultMetadata":{"properties":{"owner":"a"}}}`)
+	wantOK(t, ts.do(t, "POST", "/subjects/test/versions", reg(tagRecord)), `{"id":3,"version":3}`)
+}
