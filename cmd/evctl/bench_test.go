@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,8 @@ import (
 	"time"
 
 	"github.com/evctl/evctl/internal/cli"
+	"github.com/evctl/evctl/internal/registry/server"
+	"github.com/evctl/evctl/internal/registry/store/sqlite"
 	"github.com/evctl/evctl/internal/testpg"
 )
 
@@ -353,4 +357,57 @@ func BenchmarkPushProcess2000(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkPushInProcess runs `evctl push` (cli.Run) and the registry
+// (server.NewServer on a SQLite store, loopback HTTP) in the test process
+// on the generated 2,000-event catalog, for profiling both sides at once
+// (-cpuprofile; the server's samples are under internal/registry/server
+// and store, the client's under internal/publish and registry/client):
+//
+//	go test ./cmd/evctl -run '^$' -bench PushInProcess -benchtime 3x -cpuprofile cpu.out
+func BenchmarkPushInProcess(b *testing.B) {
+	dir := b.TempDir()
+	writeCatalog(b, dir, 2000, 0)
+	b.Chdir(dir)
+	env := func(k string) string {
+		if k == "NO_COLOR" {
+			return "1"
+		}
+		return os.Getenv(k)
+	}
+	serve := func(b *testing.B) string {
+		st, err := sqlite.Open(filepath.Join(b.TempDir(), "registry.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := httptest.NewServer(server.NewServer(st, server.ServerOptions{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}))
+		b.Cleanup(func() {
+			srv.Close()
+			st.Close()
+		})
+		return srv.URL
+	}
+	push := func(b *testing.B, url string) {
+		var out, errOut strings.Builder
+		if code := cli.Run(context.Background(), []string{"push", "--registry-url", url}, cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: env}); code != 0 {
+			b.Fatalf("evctl push: exit %d\n%s%s", code, out.String(), errOut.String())
+		}
+	}
+	b.Run("fresh", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			url := serve(b)
+			b.StartTimer()
+			push(b, url)
+		}
+	})
+	b.Run("noop", func(b *testing.B) {
+		url := serve(b)
+		push(b, url)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			push(b, url)
+		}
+	})
 }

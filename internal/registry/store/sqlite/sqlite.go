@@ -87,7 +87,7 @@ func OpenWith(path string, o Options) (*Store, error) {
 	}
 	base := "file:" + (&url.URL{Path: abs}).EscapedPath()
 	common := sqliteCommon + "&_journal_mode=WAL&_synchronous=FULL"
-	writer, err := sql.Open("sqlite", base+"?"+common+"&_txlock=immediate")
+	writer, err := openCached(base + "?" + common + "&_txlock=immediate")
 	if err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("open registry store %s: %w", path, err)
@@ -101,7 +101,7 @@ func OpenWith(path string, o Options) (*Store, error) {
 		lock.Close()
 		return nil, fmt.Errorf("open registry store %s: %w", path, err)
 	}
-	reader, err := sql.Open("sqlite", base+"?"+common+"&_query_only=1")
+	reader, err := openCached(base + "?" + common + "&_query_only=1")
 	if err != nil {
 		writer.Close()
 		lock.Close()
@@ -138,7 +138,7 @@ func openReadOnly(path, abs string, o Options) (*Store, error) {
 	base := "file:" + (&url.URL{Path: abs}).EscapedPath()
 	s := &Store{path: path, readOnly: true}
 	open := func(params string) error {
-		reader, err := sql.Open("sqlite", base+"?"+sqliteCommon+"&_query_only=1&"+params)
+		reader, err := openCached(base + "?" + sqliteCommon + "&_query_only=1&" + params)
 		if err != nil {
 			return err
 		}
