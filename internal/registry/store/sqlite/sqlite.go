@@ -24,7 +24,9 @@ import (
 
 // Store is the embedded, crash-safe store.Store: one SQLite file in WAL mode
 // with synchronous=FULL, so a committed registration survives kill -9 and
-// power loss. Writes go through one connection and an in-process mutex.
+// power loss. Writes go through one connection and one writer goroutine
+// that group-commits concurrent updates (see Update); every statement stays
+// prepared on its connection (openCached).
 //
 // One process writes a file: the writer holds an exclusive flock on the
 // data file for its whole life, and a second writer fails to open. Any
@@ -32,11 +34,19 @@ import (
 // file with it; they watch PRAGMA data_version and bump Generation when
 // another process commits, so that servers drop what they cached.
 type Store struct {
-	path     string
-	writer   *sql.DB
-	reader   *sql.DB
-	mu       sync.Mutex // serializes Update within the process
-	lock     *os.File   // the flocked data file (writer only)
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+	// The queue of updates and the writer goroutine (writeLoop) that
+	// group-commits them.
+	qmu        sync.Mutex
+	qcond      *sync.Cond
+	queue      []*writeReq
+	qclosed    bool
+	writerDone chan struct{}
+	// commits counts the write transactions committed (tests).
+	commits  atomic.Int64
+	lock     *os.File // the flocked data file (writer only)
 	readOnly bool
 	gen      atomic.Uint64
 	stop     context.CancelFunc
@@ -110,6 +120,9 @@ func OpenWith(path string, o Options) (*Store, error) {
 	reader.SetMaxOpenConns(8)
 	reader.SetMaxIdleConns(8)
 	s.reader = reader
+	s.qcond = sync.NewCond(&s.qmu)
+	s.writerDone = make(chan struct{})
+	go s.writeLoop()
 	return s, nil
 }
 
@@ -390,11 +403,19 @@ func (s *Store) migrate() error {
 	return nil
 }
 
-// Close closes both connection pools, then releases the writer lock.
+// Close runs the updates already queued, stops the writer, closes both
+// connection pools, then releases the writer lock. Updates after Close fail.
 func (s *Store) Close() error {
 	if s.stop != nil {
 		s.stop()
 		s.polling.Wait()
+	}
+	if s.writerDone != nil {
+		s.qmu.Lock()
+		s.qclosed = true
+		s.qcond.Broadcast()
+		s.qmu.Unlock()
+		<-s.writerDone
 	}
 	var errs []error
 	if s.reader != nil {
@@ -409,28 +430,107 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// Update implements Store.
+// Update implements Store. Updates are group-committed: one writer
+// goroutine runs the updates that queued while the previous commit was
+// under way in one transaction, each fn inside a savepoint of its own (an
+// error from fn rolls back its savepoint only), and commits them with one
+// fsync. Every Update returns after that commit is durable
+// (synchronous=FULL), or with the error that failed the transaction; the
+// fns of a batch run one after the other and each sees the writes of those
+// before it, as if each had its own transaction in that order.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if s.readOnly {
 		return &store.Error{Op: "update", Err: store.ErrReadOnly}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		err = s.update(ctx, fn)
-		if !isBusy(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("store update: %w", ctx.Err())
-		case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
-		}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store update: %w", err)
 	}
-	return err
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{})}
+	s.qmu.Lock()
+	if s.qclosed {
+		s.qmu.Unlock()
+		return &store.Error{Op: "update", Err: errClosed}
+	}
+	s.queue = append(s.queue, req)
+	s.qcond.Signal()
+	s.qmu.Unlock()
+	<-req.done
+	return req.err
 }
 
+var errClosed = errors.New("the store is closed")
+
+// writeReq is one queued Update.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(store.Tx) error
+	err  error
+	done chan struct{}
+}
+
+// maxBatch bounds the updates of one group commit.
+const maxBatch = 64
+
+// writeLoop is the writer goroutine: it takes what is queued, up to
+// maxBatch updates, commits it, answers, and again, until Close; updates
+// queued before Close are still run.
+func (s *Store) writeLoop() {
+	defer close(s.writerDone)
+	for {
+		s.qmu.Lock()
+		for len(s.queue) == 0 && !s.qclosed {
+			s.qcond.Wait()
+		}
+		if len(s.queue) == 0 {
+			s.qmu.Unlock()
+			return
+		}
+		n := min(len(s.queue), maxBatch)
+		batch := s.queue[:n:n]
+		s.queue = append([]*writeReq(nil), s.queue[n:]...)
+		s.qmu.Unlock()
+		s.runBatch(batch)
+	}
+}
+
+// runBatch commits batch, retrying the whole transaction while SQLite
+// reports the database busy, and answers every update of it.
+func (s *Store) runBatch(batch []*writeReq) {
+	live := batch[:0:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = fmt.Errorf("store update: %w", err)
+			close(r.done)
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if len(live) == 1 {
+			err = s.update(live[0].ctx, live[0].fn)
+			live[0].err = err
+		} else {
+			err = s.updateBatch(live)
+		}
+		if !isBusy(err) {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+	}
+	for _, r := range live {
+		if err != nil {
+			// Nothing of the batch was committed.
+			r.err = err
+		}
+		close(r.done)
+	}
+}
+
+// update runs one fn in its own transaction.
 func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
@@ -443,6 +543,44 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return &store.Error{Op: "commit", Err: err}
 	}
+	s.commits.Add(1)
+	return nil
+}
+
+// updateBatch runs the fns of batch in one transaction, each in a
+// savepoint, and commits. It sets each update's own error (its fn's) and
+// returns an error that fails them all: the transaction's. A savepoint that
+// cannot be released or rolled back to means SQLite rolled the whole
+// transaction back (it does on some I/O and disk-full errors): that fails
+// the batch before any later statement could run outside a transaction.
+func (s *Store) updateBatch(batch []*writeReq) error {
+	tx, err := s.writer.BeginTx(context.Background(), nil)
+	if err != nil {
+		return &store.Error{Op: "begin", Err: err}
+	}
+	defer tx.Rollback()
+	for _, r := range batch {
+		r.err = nil
+		if _, err := tx.Exec(`SAVEPOINT batch_update`); err != nil {
+			return &store.Error{Op: "savepoint", Err: err}
+		}
+		if err := r.fn(store.NewSQLTx(conn{tx}, dialect)); err != nil {
+			if isBusy(err) {
+				return err
+			}
+			r.err = err
+			if _, err := tx.Exec(`ROLLBACK TO batch_update`); err != nil {
+				return &store.Error{Op: "roll back to savepoint", Err: err}
+			}
+		}
+		if _, err := tx.Exec(`RELEASE batch_update`); err != nil {
+			return &store.Error{Op: "release savepoint", Err: err}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return &store.Error{Op: "commit", Err: err}
+	}
+	s.commits.Add(1)
 	return nil
 }
 

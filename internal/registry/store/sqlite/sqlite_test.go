@@ -3,9 +3,12 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/evctl/evctl/internal/compat"
 	"github.com/evctl/evctl/internal/registry/api"
@@ -193,5 +196,152 @@ func TestSQLiteMigratesToTheLatestVersion(t *testing.T) {
 	var v int
 	if err := st.writer.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != sqliteSchemaVersion {
 		t.Fatalf("user_version %d, %v; want %d", v, err, sqliteSchemaVersion)
+	}
+}
+
+// TestSQLiteGroupCommit queues 63 updates behind one that holds the writer:
+// they commit together (far fewer commits than updates), each update's
+// error rolls back its own writes only, and the ids of the committed ones
+// are unique and dense.
+func TestSQLiteGroupCommit(t *testing.T) {
+	st, _ := openTestStore(t)
+	ctx := context.Background()
+	hold, held := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- st.Update(ctx, func(tx store.Tx) error {
+			close(held)
+			<-hold
+			_, err := tx.InsertSchema(store.StoredSchema{Hash: "first", Type: compat.Avro, Text: `"int"`})
+			return err
+		})
+	}()
+	<-held
+	before := st.commits.Load()
+	const n = 63
+	errFail := errors.New("refused by the test")
+	type result struct {
+		id  int64
+		err error
+	}
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var id int64
+			err := st.Update(ctx, func(tx store.Tx) (err error) {
+				id, err = tx.InsertSchema(store.StoredSchema{Hash: fmt.Sprintf("h%d", i), Type: compat.Avro, Text: `"string"`})
+				if err != nil {
+					return err
+				}
+				switch i % 3 {
+				case 1:
+					return errFail // after a write: it must be rolled back
+				case 2:
+					// A constraint error: the same hash twice.
+					_, err = tx.InsertSchema(store.StoredSchema{Hash: fmt.Sprintf("h%d", i), Type: compat.Avro, Text: `"string"`})
+					if err == nil {
+						return errors.New("a duplicate hash was accepted")
+					}
+					return err
+				}
+				return nil
+			})
+			results[i] = result{id, err}
+		}()
+	}
+	// Let every update queue behind the held one.
+	for {
+		st.qmu.Lock()
+		queued := len(st.queue)
+		st.qmu.Unlock()
+		if queued == n {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(hold)
+	wg.Wait()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if c := st.commits.Load() - before; c > 3 {
+		t.Errorf("%d commits for 1+%d queued updates, want them grouped", c, n)
+	}
+	seen := map[int64]bool{}
+	for i, r := range results {
+		var sc store.StoredSchema
+		viewErr := st.View(ctx, func(tx store.Tx) (err error) {
+			sc, err = tx.SchemaByHash("", fmt.Sprintf("h%d", i))
+			return err
+		})
+		switch i % 3 {
+		case 0:
+			if r.err != nil || viewErr != nil || sc.ID != r.id || seen[r.id] {
+				t.Errorf("update %d: id %d, %v; stored %d, %v", i, r.id, r.err, sc.ID, viewErr)
+			}
+			seen[r.id] = true
+		case 1:
+			if !errors.Is(r.err, errFail) || !errors.Is(viewErr, store.ErrNotFound) {
+				t.Errorf("update %d: %v, stored %v: want its own error and nothing stored", i, r.err, viewErr)
+			}
+		case 2:
+			if r.err == nil || !errors.Is(viewErr, store.ErrNotFound) {
+				t.Errorf("update %d: %v, stored %v: want the constraint error and nothing stored", i, r.err, viewErr)
+			}
+		}
+	}
+	// Ids are dense: 1 for the first, then 2..22 for the 21 committed.
+	for id := int64(2); id <= int64(1+len(seen)); id++ {
+		if !seen[id] {
+			t.Errorf("id %d not given (ids %v)", id, seen)
+		}
+	}
+}
+
+// TestSQLiteUpdateCancelledWhileQueued: an update whose context ends while
+// it waits for the writer returns the context's error and never runs.
+func TestSQLiteUpdateCancelledWhileQueued(t *testing.T) {
+	st, _ := openTestStore(t)
+	hold, held := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- st.Update(context.Background(), func(tx store.Tx) error {
+			close(held)
+			<-hold
+			return nil
+		})
+	}()
+	<-held
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := false
+	second := make(chan error, 1)
+	go func() {
+		second <- st.Update(ctx, func(tx store.Tx) error { ran = true; return nil })
+	}()
+	for {
+		st.qmu.Lock()
+		queued := len(st.queue)
+		st.qmu.Unlock()
+		if queued == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	close(hold)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; !errors.Is(err, context.Canceled) || ran {
+		t.Fatalf("cancelled update: %v, ran %v; want context.Canceled and not run", err, ran)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Update(context.Background(), func(tx store.Tx) error { return nil }); err == nil {
+		t.Fatal("an update after Close succeeded")
 	}
 }
