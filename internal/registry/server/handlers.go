@@ -1390,34 +1390,43 @@ func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 	deleted := boolParam(r, "deleted")
 	var obj schemaObject
 	err = s.store.View(r.Context(), func(tx store.Tx) error {
+		// The subject's latest live version is the match the scan below
+		// prefers over every other: when it holds the schema (a producer or
+		// evctl push looking up what it registered), that is the answer,
+		// without reading every version.
+		latestRow, latest, hasLive, err := latestLive(tx, subj)
+		if err != nil {
+			return err
+		}
+		var hash, contentHash string
+		if hasLive {
+			if hash, contentHash, err = lookupHashes(tx, subj, p, &latest); err != nil {
+				return err
+			}
+			ok, err := lookupMatches(latest, p, hash, contentHash)
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := applyFormat(tx, r, &latest); err != nil {
+					return err
+				}
+				obj = newSchemaObject(subj, latestRow, latest)
+				return nil
+			}
+		}
 		rows, err := tx.Versions(subj)
 		if err != nil {
 			return err
 		}
-		if len(rows) == 0 || (len(liveRows(rows)) == 0 && !deleted) {
+		if len(rows) == 0 || (!hasLive && !deleted) {
 			return errSubjectNotFound(subj)
 		}
-		refs, _, err := resolveRefs(tx, api.ContextOf(subj), p.References)
-		if err != nil {
-			return err
+		if !hasLive {
+			if hash, contentHash, err = lookupHashes(tx, subj, p, nil); err != nil {
+				return err
+			}
 		}
-		// The schema as a registration would store it: with the contract
-		// it would inherit or be given.
-		var lp *store.StoredSchema
-		if _, latest, ok, err := latestLive(tx, subj); err != nil {
-			return err
-		} else if ok {
-			lp = &latest
-		}
-		meta, rules, err := resolveContract(tx, subj, p, lp)
-		if err != nil {
-			return err
-		}
-		hash, err := contractHash(p.Type, p.Canonical, refs, meta, rules)
-		if err != nil {
-			return err
-		}
-		contentHash := identityHash(p.Type, p.Canonical, refs, "", "")
 		var match *store.VersionRow
 		var sc store.StoredSchema
 		for i := range rows {
@@ -1433,14 +1442,9 @@ func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			ok := cand.Hash == hash
-			if !ok && !p.HasMetadata && !p.HasRuleSet {
-				// A request without a contract finds the schema under
-				// whatever contract it was registered with.
-				ok, err = sameContent(cand, contentHash)
-				if err != nil {
-					return err
-				}
+			ok, err := lookupMatches(cand, p, hash, contentHash)
+			if err != nil {
+				return err
 			}
 			if ok {
 				match, sc = row, cand
@@ -1460,6 +1464,38 @@ func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, obj)
 	return nil
+}
+
+// lookupHashes returns the identity hash a registration of p in subj
+// would store (its references resolved, with the contract it would inherit
+// from latest, the latest live version, or be given) and the hash of its
+// content alone.
+func lookupHashes(tx store.Tx, subj string, p *preparedSchema, latest *store.StoredSchema) (hash, contentHash string, err error) {
+	refs, _, err := resolveRefs(tx, api.ContextOf(subj), p.References)
+	if err != nil {
+		return "", "", err
+	}
+	meta, rules, err := resolveContract(tx, subj, p, latest)
+	if err != nil {
+		return "", "", err
+	}
+	if hash, err = contractHash(p.Type, p.Canonical, refs, meta, rules); err != nil {
+		return "", "", err
+	}
+	return hash, identityHash(p.Type, p.Canonical, refs, "", ""), nil
+}
+
+// lookupMatches reports whether the stored schema cand is what a lookup of
+// p finds: the same identity hash, or, for a request without a contract,
+// the same content under whatever contract it was registered with.
+func lookupMatches(cand store.StoredSchema, p *preparedSchema, hash, contentHash string) (bool, error) {
+	if cand.Hash == hash {
+		return true, nil
+	}
+	if p.HasMetadata || p.HasRuleSet {
+		return false, nil
+	}
+	return sameContent(cand, contentHash)
 }
 
 // ---- compatibility ----
