@@ -223,11 +223,49 @@ func Plan(cfg *config.Config, cat *schema.Catalog) ([]*Item, error) {
 // on an item only once the items it references are resolved (their
 // versions become its references for the lookup). The first failure in the
 // order of items is returned; after a failure no further item starts.
+//
+// With more than one item, the registry's subjects are listed first (one
+// request): an item whose subject is not among them is a create without a
+// request of its own. A registry that refuses the list (a principal allowed
+// only some subjects) is asked item by item, as with one item.
 func Resolve(ctx context.Context, c *client.Client, items []*Item, level string, concurrency int) error {
-	return each(items, concurrency, func(it *Item) error { return resolveItem(ctx, c, it, level) })
+	absent := absentSubjects(ctx, c, items)
+	return each(items, concurrency, func(it *Item) error { return resolveItem(ctx, c, it, level, absent) })
 }
 
-func resolveItem(ctx context.Context, c *client.Client, it *Item, level string) error {
+// absentSubjects returns the subjects of items that the registry does not
+// list (GET /subjects: the subjects with a live version), or nil when there
+// is one item or the list cannot be had. Subjects of a context other than
+// the default one (":.ctx:name") are never taken as absent: registries
+// differ in whether the list shows them.
+func absentSubjects(ctx context.Context, c *client.Client, items []*Item) map[string]bool {
+	if len(items) < 2 {
+		return nil
+	}
+	subs, err := c.Subjects(ctx)
+	if err != nil {
+		return nil
+	}
+	listed := make(map[string]bool, len(subs))
+	for _, s := range subs {
+		listed[s] = true
+	}
+	absent := map[string]bool{}
+	for _, it := range items {
+		if !listed[it.Subject] && !strings.HasPrefix(it.Subject, ":.") {
+			absent[it.Subject] = true
+		}
+	}
+	return absent
+}
+
+func resolveItem(ctx context.Context, c *client.Client, it *Item, level string, absent map[string]bool) error {
+	if absent[it.Subject] {
+		// No live version: what a lookup (40401) and a versions request
+		// (none) would say.
+		it.Action, it.Level = ActionCreate, level
+		return nil
+	}
 	if it.FillRefs() {
 		r, found, missing, err := c.LookupSubject(ctx, it.Subject, it.Schema)
 		if err != nil {
