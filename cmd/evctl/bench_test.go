@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -274,6 +276,13 @@ func BenchmarkGenGo2000(b *testing.B) {
 // store arguments and returns its URL; the process is killed at the end of
 // the benchmark (or by the returned stop).
 func startServe(b *testing.B, bin string, args ...string) (url string, stop func()) {
+	url, _, stop = startServeCPU(b, bin, args...)
+	return url, stop
+}
+
+// startServeCPU is startServe that also returns a func reading the CPU
+// time the server process has used so far (from /proc, Linux).
+func startServeCPU(b *testing.B, bin string, args ...string) (url string, cpu func() time.Duration, stop func()) {
 	b.Helper()
 	cmd := exec.Command(bin, append([]string{"registry", "serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
 	stderr, err := cmd.StderrPipe()
@@ -304,13 +313,44 @@ func startServe(b *testing.B, bin string, args ...string) (url string, stop func
 	}()
 	select {
 	case a := <-addr:
-		return "http://" + a, stop
+		return "http://" + a, func() time.Duration { return procCPU(cmd.Process.Pid) }, stop
 	case <-done:
 		b.Fatal("evctl registry serve exited before listening")
 	case <-time.After(time.Minute):
 		b.Fatal("evctl registry serve did not listen within a minute")
 	}
-	return "", stop
+	return "", nil, stop
+}
+
+// procCPU is the CPU time (user + system) process pid has used, from
+// /proc/<pid>/stat (0 if unreadable).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command (which may hold spaces) in parentheses.
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 13 {
+		return 0
+	}
+	var utime, stime int64
+	fmt.Sscan(fields[11], &utime)
+	fmt.Sscan(fields[12], &stime)
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+}
+
+// runCPU is run that returns the CPU time of the process.
+func runCPU(tb testing.TB, dir string, name string, args ...string) time.Duration {
+	tb.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 // BenchmarkPushProcess2000 runs the whole `evctl push` process on a
@@ -337,23 +377,33 @@ func BenchmarkPushProcess2000(b *testing.B) {
 	for _, store := range []string{"sqlite", "postgres"} {
 		for _, conc := range []string{"1", "8"} {
 			b.Run(store+"/fresh/concurrency="+conc, func(b *testing.B) {
+				var client, server time.Duration
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
-					url, stop := startServe(b, bin, stores[store]()...)
+					url, serverCPU, stop := startServeCPU(b, bin, stores[store]()...)
+					before := serverCPU()
 					b.StartTimer()
-					run(b, dir, bin, "push", "--registry-url", url, "--concurrency", conc)
+					client += runCPU(b, dir, bin, "push", "--registry-url", url, "--concurrency", conc)
 					b.StopTimer()
+					server += serverCPU() - before
 					stop()
 					b.StartTimer()
 				}
+				b.ReportMetric(client.Seconds()/float64(b.N), "client-cpu-s/op")
+				b.ReportMetric(server.Seconds()/float64(b.N), "server-cpu-s/op")
 			})
 			b.Run(store+"/noop/concurrency="+conc, func(b *testing.B) {
-				url, _ := startServe(b, bin, stores[store]()...)
+				url, serverCPU, _ := startServeCPU(b, bin, stores[store]()...)
 				run(b, dir, bin, "push", "--registry-url", url)
+				var client time.Duration
 				b.ResetTimer()
+				before := serverCPU()
 				for i := 0; i < b.N; i++ {
-					run(b, dir, bin, "push", "--registry-url", url, "--concurrency", conc)
+					client += runCPU(b, dir, bin, "push", "--registry-url", url, "--concurrency", conc)
 				}
+				b.StopTimer()
+				b.ReportMetric(client.Seconds()/float64(b.N), "client-cpu-s/op")
+				b.ReportMetric((serverCPU()-before).Seconds()/float64(b.N), "server-cpu-s/op")
 			})
 		}
 	}
@@ -395,19 +445,64 @@ func BenchmarkPushInProcess(b *testing.B) {
 		}
 	}
 	b.Run("fresh", func(b *testing.B) {
+		var cpu time.Duration
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
 			url := serve(b)
+			start := processCPU()
+			stop := profileTimed(b)
 			b.StartTimer()
 			push(b, url)
+			b.StopTimer()
+			stop()
+			cpu += processCPU() - start
 		}
+		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	})
 	b.Run("noop", func(b *testing.B) {
 		url := serve(b)
 		push(b, url)
+		stop := profileTimed(b)
 		b.ResetTimer()
+		start := processCPU()
 		for i := 0; i < b.N; i++ {
 			push(b, url)
 		}
+		b.ReportMetric((processCPU()-start).Seconds()/float64(b.N), "cpu-s/op")
+		stop()
 	})
+}
+
+// profileTimed writes a CPU profile of the timed part of a benchmark to
+// $EVCTL_BENCH_CPUPROFILE.<name> when that variable is set (go test's
+// -cpuprofile covers the untimed setup too), appending each run's samples
+// to a profile of its own, <name>.<n>; the returned func stops it.
+func profileTimed(b *testing.B) func() {
+	base := os.Getenv("EVCTL_BENCH_CPUPROFILE")
+	if base == "" {
+		return func() {}
+	}
+	name := fmt.Sprintf("%s.%s.%d", base, strings.ReplaceAll(b.Name(), "/", "_"), profileSeq.Add(1))
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
+var profileSeq atomic.Int64
+
+// processCPU is the CPU time (user + system) the test process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
