@@ -872,7 +872,7 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	if s.generation != nil {
 		s.regs.sync(s.generation().Writes)
 	}
-	key, regGen, cached := s.regs.get(subj, r.URL.RawQuery, body)
+	key, regGen, cached := s.regs.get(cacheRegister, subj, r.URL.RawQuery, body)
 	if cached != nil {
 		writeRaw(w, http.StatusOK, cached)
 		return nil
@@ -1379,8 +1379,21 @@ func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errSubjectNotFound(r.PathValue("subject"))
 	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	// A lookup seen since the last write gets the same answer.
+	if s.generation != nil {
+		s.regs.sync(s.generation().Writes)
+	}
+	key, gen, cached := s.regs.get(cacheLookup, subj, r.URL.RawQuery, body)
+	if cached != nil {
+		writeRaw(w, http.StatusOK, cached)
+		return nil
+	}
 	var req schemaRequest
-	if err := decodeBody(r, &req); err != nil {
+	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
 	p, err := s.prepareSchema(&req)
@@ -1462,7 +1475,12 @@ func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, obj)
+	b, err := jsonBytes(obj)
+	if err != nil {
+		return err
+	}
+	s.regs.put(key, gen, b)
+	writeRaw(w, http.StatusOK, b)
 	return nil
 }
 

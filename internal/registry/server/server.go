@@ -600,9 +600,11 @@ func (s *server) update(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 // regCache holds the answers of re-registrations (a subject already holds
-// the schema): every producer re-registers its schema at start-up, and the
-// answer depends only on what is stored, so it holds until the next write,
-// in this process (update) or another (the store's Writes generation).
+// the schema) and of lookups that found the schema: every producer
+// re-registers its schema at start-up, evctl push looks up every event of
+// the catalog, and the answer depends only on what is stored, so it holds
+// until the next write, in this process (update) or another (the store's
+// Writes generation).
 type regCache struct {
 	mu       sync.RWMutex
 	gen      uint64
@@ -610,10 +612,17 @@ type regCache struct {
 	m        map[[sha256.Size]byte][]byte
 }
 
-// get returns the key of a request, the generation to put its answer
-// with, and the cached answer if any.
-func (c *regCache) get(subject, query string, body []byte) ([sha256.Size]byte, uint64, []byte) {
+// Kinds of answers in a regCache.
+const (
+	cacheRegister = 'r'
+	cacheLookup   = 'l'
+)
+
+// get returns the key of a request of kind (cacheRegister, cacheLookup),
+// the generation to put its answer with, and the cached answer if any.
+func (c *regCache) get(kind byte, subject, query string, body []byte) ([sha256.Size]byte, uint64, []byte) {
 	h := sha256.New()
+	h.Write([]byte{kind})
 	h.Write([]byte(subject))
 	h.Write([]byte{0})
 	h.Write([]byte(query))
