@@ -537,7 +537,7 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 		return &store.Error{Op: "begin", Err: err}
 	}
 	defer tx.Rollback()
-	if err := fn(store.NewSQLTx(conn{tx}, dialect)); err != nil {
+	if err := runFn(fn, store.NewSQLTx(conn{tx}, dialect)); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -545,6 +545,17 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	s.commits.Add(1)
 	return nil
+}
+
+// runFn calls fn, turning a panic into an error: fn runs on the writer
+// goroutine, where a panic would end the process rather than one request.
+func runFn(fn func(store.Tx) error, tx store.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &store.Error{Op: "update", Err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
+	return fn(tx)
 }
 
 // updateBatch runs the fns of batch in one transaction, each in a
@@ -564,7 +575,7 @@ func (s *Store) updateBatch(batch []*writeReq) error {
 		if _, err := tx.Exec(`SAVEPOINT batch_update`); err != nil {
 			return &store.Error{Op: "savepoint", Err: err}
 		}
-		if err := r.fn(store.NewSQLTx(conn{tx}, dialect)); err != nil {
+		if err := runFn(r.fn, store.NewSQLTx(conn{tx}, dialect)); err != nil {
 			if isBusy(err) {
 				return err
 			}

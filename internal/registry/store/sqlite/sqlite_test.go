@@ -345,3 +345,41 @@ func TestSQLiteUpdateCancelledWhileQueued(t *testing.T) {
 		t.Fatal("an update after Close succeeded")
 	}
 }
+
+// TestSQLiteUpdatePanics: a panic in one update's fn fails that update only
+// (its writes undone), in a batch or alone, and the writer goes on.
+func TestSQLiteUpdatePanics(t *testing.T) {
+	st, _ := openTestStore(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = st.Update(ctx, func(tx store.Tx) error {
+				if _, err := tx.InsertSchema(store.StoredSchema{Hash: fmt.Sprintf("p%d", i), Type: compat.Avro, Text: `"int"`}); err != nil {
+					return err
+				}
+				if i%2 == 1 {
+					panic("boom")
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		viewErr := st.View(ctx, func(tx store.Tx) error {
+			_, err := tx.SchemaByHash("", fmt.Sprintf("p%d", i))
+			return err
+		})
+		if i%2 == 1 {
+			if err == nil || !strings.Contains(err.Error(), "panic: boom") || !errors.Is(viewErr, store.ErrNotFound) {
+				t.Errorf("update %d: %v, stored %v: want the panic as its error and nothing stored", i, err, viewErr)
+			}
+		} else if err != nil || viewErr != nil {
+			t.Errorf("update %d: %v, stored %v", i, err, viewErr)
+		}
+	}
+}
