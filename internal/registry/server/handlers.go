@@ -1870,6 +1870,20 @@ func (s *server) handleGetConfig(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errf(http.StatusNotFound, api.CodeSubjectConfigNotFound, "Subject '%s' does not have subject-level compatibility configured", r.PathValue("subject"))
 	}
+	// An answer given since the last write holds (evctl push reads every
+	// subject's level).
+	if s.generation != nil {
+		s.regs.sync(s.generation().Writes)
+	}
+	scope := "global"
+	if scoped {
+		scope = "subject:" + subj
+	}
+	key, gen, cached := s.regs.get(cacheConfig, scope, r.URL.RawQuery, nil)
+	if cached != nil {
+		writeRaw(w, http.StatusOK, cached)
+		return nil
+	}
 	toGlobal := boolParam(r, "defaultToGlobal")
 	var cfg store.SubjectConfig
 	err = s.store.View(r.Context(), func(tx store.Tx) error {
@@ -1897,7 +1911,12 @@ func (s *server) handleGetConfig(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newConfigGet(cfg))
+	b, err := jsonBytes(newConfigGet(cfg))
+	if err != nil {
+		return err
+	}
+	s.regs.put(key, gen, b)
+	writeRaw(w, http.StatusOK, b)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -60,5 +61,50 @@ func TestLookupAnswersFollowWrites(t *testing.T) {
 	ts.register(t, "orders", reg(orderV1))
 	if r := look("orders", ""); r.status != 200 || !strings.Contains(string(r.body), `"version":4`) {
 		t.Fatalf("after re-registration: %d %s, want version 4", r.status, r.body)
+	}
+}
+
+// TestConfigAnswersFollowWrites: a config read answered once (and cached)
+// gives the new level after a PUT and a DELETE of the subject's config and
+// of the global one; the subject's and the global answers stay apart.
+func TestConfigAnswersFollowWrites(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	level := func(path string) string {
+		r := ts.do(t, "GET", path, nil)
+		var got struct{ CompatibilityLevel string }
+		if r.status == 200 {
+			r.json(t, &got)
+			return got.CompatibilityLevel
+		}
+		return fmt.Sprint(r.status)
+	}
+	put := func(path, lvl string) {
+		if r := ts.do(t, "PUT", path, map[string]string{"compatibility": lvl}); r.status != 200 {
+			t.Fatalf("PUT %s: %d %s", path, r.status, r.body)
+		}
+	}
+	steps := []struct {
+		do         func()
+		subj, glob string
+	}{
+		{func() {}, "404", "BACKWARD"},
+		{func() { put("/config/orders", "FULL") }, "FULL", "BACKWARD"},
+		{func() { put("/config", "NONE") }, "FULL", "NONE"},
+		{func() { put("/config/orders", "FORWARD") }, "FORWARD", "NONE"},
+		{func() { ts.do(t, "DELETE", "/config/orders", nil) }, "404", "NONE"},
+	}
+	for i, st := range steps {
+		st.do()
+		for range 2 { // the second is answered from the cache
+			if got := level("/config/orders"); got != st.subj {
+				t.Errorf("step %d: subject level %s, want %s", i, got, st.subj)
+			}
+			if got := level("/config"); got != st.glob {
+				t.Errorf("step %d: global level %s, want %s", i, got, st.glob)
+			}
+		}
+	}
+	if got := level("/config/orders?defaultToGlobal=true"); got != "NONE" {
+		t.Errorf("defaultToGlobal: %s, want the global NONE", got)
 	}
 }

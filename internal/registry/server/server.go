@@ -600,9 +600,10 @@ func (s *server) update(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 // regCache holds the answers of re-registrations (a subject already holds
-// the schema) and of lookups that found the schema: every producer
-// re-registers its schema at start-up, evctl push looks up every event of
-// the catalog, and the answer depends only on what is stored, so it holds
+// the schema), of lookups that found the schema and of config reads: every
+// producer re-registers its schema at start-up, evctl push looks up every
+// event of the catalog and reads its level, and the answer depends only on
+// what is stored, so it holds
 // until the next write, in this process (update) or another (the store's
 // Writes generation).
 type regCache struct {
@@ -616,6 +617,7 @@ type regCache struct {
 const (
 	cacheRegister = 'r'
 	cacheLookup   = 'l'
+	cacheConfig   = 'c'
 )
 
 // get returns the key of a request of kind (cacheRegister, cacheLookup),
