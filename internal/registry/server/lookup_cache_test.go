@@ -108,3 +108,26 @@ func TestConfigAnswersFollowWrites(t *testing.T) {
 		t.Errorf("defaultToGlobal: %s, want the global NONE", got)
 	}
 }
+
+// TestRegCacheBounds: the kept answers are bounded in bytes (a lookup's
+// answer holds the schema text), and a write empties them.
+func TestRegCacheBounds(t *testing.T) {
+	c := regCache{m: map[[32]byte][]byte{}}
+	big := make([]byte, maxCachedAnswerBytes/4+1)
+	for i := range 5 {
+		key, gen, _ := c.get(cacheLookup, fmt.Sprint(i), "", nil)
+		c.put(key, gen, big)
+	}
+	if len(c.m) != 3 || c.bytes > maxCachedAnswerBytes {
+		t.Fatalf("%d answers, %d bytes kept: want 3, at most %d bytes", len(c.m), c.bytes, maxCachedAnswerBytes)
+	}
+	c.invalidate()
+	if len(c.m) != 0 || c.bytes != 0 {
+		t.Fatalf("after a write: %d answers, %d bytes", len(c.m), c.bytes)
+	}
+	key, gen, _ := c.get(cacheLookup, "x", "", nil)
+	c.put(key, gen, big)
+	if len(c.m) != 1 {
+		t.Fatalf("after a write, an answer is not kept again")
+	}
+}

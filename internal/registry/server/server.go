@@ -611,7 +611,15 @@ type regCache struct {
 	gen      uint64
 	storeGen uint64
 	m        map[[sha256.Size]byte][]byte
+	bytes    int // of the answers in m
 }
+
+// Bounds of a regCache: lookups answer with the schema text, so the bytes
+// are bounded as well as the entries.
+const (
+	maxCachedAnswers     = 100000
+	maxCachedAnswerBytes = 64 << 20
+)
 
 // Kinds of answers in a regCache.
 const (
@@ -640,9 +648,11 @@ func (c *regCache) get(kind byte, subject, query string, body []byte) ([sha256.S
 func (c *regCache) put(key [sha256.Size]byte, gen uint64, b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen == c.gen && len(c.m) < 100000 {
-		c.m[key] = b
+	if _, ok := c.m[key]; ok || gen != c.gen || len(c.m) >= maxCachedAnswers || c.bytes+len(b) > maxCachedAnswerBytes {
+		return
 	}
+	c.m[key] = b
+	c.bytes += len(b)
 }
 
 func (c *regCache) invalidate() {
@@ -650,6 +660,7 @@ func (c *regCache) invalidate() {
 	defer c.mu.Unlock()
 	c.gen++
 	clear(c.m)
+	c.bytes = 0
 }
 
 // sync drops every entry when another process wrote.
@@ -666,6 +677,7 @@ func (c *regCache) sync(storeGen uint64) {
 		c.storeGen = storeGen
 		c.gen++
 		clear(c.m)
+		c.bytes = 0
 	}
 }
 
