@@ -24,7 +24,9 @@ import (
 // returns nil; an error from fn rolls it back and is returned unchanged. A
 // Store may run fn more than once when the backend reports a transient
 // conflict, so fn must have no side effects outside the Tx. Update returns
-// only after the commit is durable.
+// only after the commit is durable. A backend may commit the fns of
+// concurrent Updates in one transaction (store/sqlite's group commit), one
+// after the other, each undone alone when it fails.
 //
 // View runs fn in a read-only snapshot.
 type Store interface {
