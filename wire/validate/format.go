@@ -169,14 +169,70 @@ func Time(str string) bool {
 }
 
 // DateTime reports whether s is a valid "date-time".
+//
+// The common form, every field two plain digits, is checked in one pass;
+// a time or offset field that is not two digits takes the port of
+// santhosh's steps (Time), which accepts what strconv.Atoi reads there
+// ("+5", "-0"). Every verdict of the one pass is the verdict of
+// Date(s[:10]) && Time(s[11:]) (FuzzDateTime checks both against
+// santhosh).
 func DateTime(s string) bool {
-	if len(s) < 20 {
+	// s[10]|0x20 is 't' exactly for 't' and 'T'.
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10]|0x20 != 't' || s[13] != ':' || s[16] != ':' {
 		return false
 	}
-	if s[10] != 't' && s[10] != 'T' {
+	y1, y2, mo, d := digits2(s[0], s[1]), digits2(s[2], s[3]), digits2(s[5], s[6]), digits2(s[8], s[9])
+	if y1|y2|mo|d < 0 || mo < 1 || mo > 12 || d < 1 {
 		return false
 	}
-	return Date(s[:10]) && Time(s[11:])
+	if dim := daysIn[mo]; d > dim {
+		y := y1*100 + y2
+		if d > 29 || mo != 2 || y%4 != 0 || y%100 == 0 && y%400 != 0 {
+			return false
+		}
+	}
+	h, mi, se := digits2(s[11], s[12]), digits2(s[14], s[15]), digits2(s[17], s[18])
+	if h|mi|se < 0 {
+		return Time(s[11:])
+	}
+	if h > 23 || mi > 59 || se > 60 {
+		return false
+	}
+	i := 19
+	if s[i] == '.' {
+		i++
+		j := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return false
+		}
+	}
+	if i+1 == len(s) && s[i]|0x20 == 'z' { // s[i]|0x20 is 'z' exactly for 'z' and 'Z'
+		return se < 60 || h == 23 && mi == 59
+	}
+	if i+6 != len(s) || s[i] != '+' && s[i] != '-' || s[i+3] != ':' {
+		return false
+	}
+	zh, zm := digits2(s[i+1], s[i+2]), digits2(s[i+4], s[i+5])
+	if zh|zm < 0 {
+		return Time(s[11:])
+	}
+	if zh > 23 || zm > 59 {
+		return false
+	}
+	if se < 60 {
+		return true
+	}
+	// A leap second is 23:59:60 in UTC: local time minus the offset.
+	hm := h*60 + mi
+	if s[i] == '+' {
+		hm -= zh*60 + zm
+	} else {
+		hm += zh*60 + zm
+	}
+	return hm == 23*60+59 || hm == -1
 }
 
 // GoTime reports whether encoding/json can marshal t (a "date-time" field
