@@ -32,24 +32,37 @@ var plain = func() (t [256]bool) {
 // '<', '>' and '&' as \u003c \u003e \u0026, U+2028 and U+2029 escaped, and
 // every invalid UTF-8 byte replaced by \ufffd.
 func AppendString(dst []byte, s string) []byte {
-	i := plainPrefix(s)
-	if i == len(s) { // the common case: nothing to escape
-		dst = append(dst, '"')
-		dst = append(dst, s...)
-		return append(dst, '"')
-	}
-	return append(appendEscaped(append(dst, '"'), s, i), '"')
+	return append(AppendStringBody(append(dst, '"'), s), '"')
 }
 
 // AppendStringBody is AppendString without the quotes: what generated
 // appenders write between a key constant ending in '"' and the closing
 // quote.
 func AppendStringBody(dst []byte, s string) []byte {
-	i := plainPrefix(s)
-	if i == len(s) {
-		return append(dst, s...)
+	// Eight bytes per step as one word; one call per string when nothing
+	// needs escaping.
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if !plainBytes(load8(s[i:])) {
+			return appendEscaped(dst, s, i)
+		}
 	}
-	return appendEscaped(dst, s, i)
+	if i < len(s) {
+		if len(s) >= 8 {
+			// The last partial word: test the last eight bytes as one
+			// word (they overlap bytes already tested).
+			if !plainBytes(load8(s[len(s)-8:])) {
+				return appendEscaped(dst, s, i)
+			}
+		} else {
+			for ; i < len(s); i++ {
+				if !plain[s[i]] {
+					return appendEscaped(dst, s, i)
+				}
+			}
+		}
+	}
+	return append(dst, s...)
 }
 
 const (
@@ -60,33 +73,21 @@ const (
 // anyZero is nonzero exactly when some byte of x is zero.
 func anyZero(x uint64) uint64 { return (x - ones) & ^x & high }
 
-// plainPrefix returns the length of the longest prefix of s that needs no
-// escaping, testing eight bytes per step as one word: no byte of 0x80 or
-// more, none below 0x20, none of '"', '\\', '<', '>' and '&'.
-func plainPrefix(s string) int {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		if !plainWord(s[i : i+8]) {
-			break
-		}
-	}
-	// The last partial word: test the last eight bytes as one word (they
-	// overlap bytes already tested).
-	if i < len(s) && i+8 > len(s) && len(s) >= 8 && plainWord(s[len(s)-8:]) {
-		return len(s)
-	}
-	for i < len(s) && plain[s[i]] {
-		i++
-	}
-	return i
+// load8 is the little-endian word of the first eight bytes of t (one load).
+func load8(t string) uint64 {
+	_ = t[7]
+	return uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+		uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
 }
 
-// plainWord reports whether the eight bytes of t need no escaping.
-func plainWord(t string) bool {
-	x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
-		uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-	return x&high|(x-ones*0x20)&^x&high|anyZero(x^(ones*'"'))|anyZero(x^(ones*'\\'))|
-		anyZero(x^(ones*'<'))|anyZero(x^(ones*'>'))|anyZero(x^(ones*'&')) == 0
+// plainBytes reports whether the eight bytes of the word x need no escaping: no byte
+// with the high bit set, none below 0x20 (a borrow in x-0x20 per
+// byte), no '\\', and none of '"' and '&' (0x22 and 0x26: the bytes b
+// with b|0x04 == 0x26) or '<' and '>' (0x3c and 0x3e: b|0x02 == 0x3e).
+// Each test detects whether some byte matches, exactly.
+func plainBytes(x uint64) bool {
+	return (x|(x-ones*0x20)&^x)&high|anyZero(x^(ones*'\\'))|
+		anyZero((x|ones*0x04)^(ones*'&'))|anyZero((x|ones*0x02)^(ones*'>')) == 0
 }
 
 // appendEscaped appends the escaped body of s (no quotes), from the first

@@ -128,21 +128,63 @@ func TestAppendStringBodyIsAppendStringWithoutQuotes(t *testing.T) {
 	}
 }
 
-func TestPlainPrefixEveryByteAtEveryOffset(t *testing.T) {
+// TestAppendStringEveryByteAtEveryOffset puts every byte value at every
+// offset of the word loop, its partial last word and the short-string
+// loop, before and after plain bytes, and compares with encoding/json.
+func TestAppendStringEveryByteAtEveryOffset(t *testing.T) {
 	for b := 0; b < 256; b++ {
 		for off := 0; off < 17; off++ {
 			for tail := 0; tail < 10; tail++ {
 				s := strings.Repeat("a", off) + string([]byte{byte(b)}) + strings.Repeat("z", tail)
-				want := len(s)
-				if !plain[b] {
-					want = off
-				}
-				if got := plainPrefix(s); got != want {
-					t.Fatalf("plainPrefix(%q) = %d, want %d", s, got, want)
+				want, _ := marshal(t, s)
+				if got := string(AppendString(nil, s)); got != want {
+					t.Fatalf("AppendString(%q) = %s, encoding/json %s", s, got, want)
 				}
 			}
 		}
 	}
+}
+
+// TestPlainBytesEveryPair checks the word test on every pair of byte
+// values at every pair of positions (a borrow from one byte must not hide
+// or fake a match in another), against the byte table.
+func TestPlainBytesEveryPair(t *testing.T) {
+	for b1 := 0; b1 < 256; b1++ {
+		for b2 := 0; b2 < 256; b2++ {
+			want := plain[b1] && plain[b2]
+			for p := 0; p < 8; p++ {
+				for q := 0; q < 8; q++ {
+					if p == q {
+						continue
+					}
+					x := uint64(0x6161616161616161) // "aaaaaaaa"
+					x = x&^(0xff<<(8*p)) | uint64(b1)<<(8*p)
+					x = x&^(0xff<<(8*q)) | uint64(b2)<<(8*q)
+					if got := plainBytes(x); got != want {
+						t.Fatalf("plainBytes(%#x) = %v, want %v", x, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// FuzzAppendString compares AppendString and AppendStringBody with
+// encoding/json.
+func FuzzAppendString(f *testing.F) {
+	r := rand.New(rand.NewPCG(5, 5))
+	for i := 0; i < 100; i++ {
+		f.Add(randString(r) + strings.Repeat("abcdefgh", r.IntN(3)) + randString(r))
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := marshal(t, s)
+		if got := string(AppendString(nil, s)); got != want {
+			t.Fatalf("AppendString(%q) = %s, encoding/json %s", s, got, want)
+		}
+		if got := `"` + string(AppendStringBody([]byte{}, s)) + `"`; got != want {
+			t.Fatalf("AppendStringBody(%q) = %s, encoding/json %s", s, got, want)
+		}
+	})
 }
 
 func BenchmarkAppendStringBody(b *testing.B) {
