@@ -5,6 +5,7 @@
 package jsonenc
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,30 +40,39 @@ func AppendString(dst []byte, s string) []byte {
 // appenders write between a key constant ending in '"' and the closing
 // quote.
 func AppendStringBody(dst []byte, s string) []byte {
-	// Eight bytes per step as one word; one call per string when nothing
-	// needs escaping.
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		if !plainBytes(load8(s[i:])) {
-			return appendEscaped(dst, s, i)
-		}
-	}
-	if i < len(s) {
-		if len(s) >= 8 {
-			// The last partial word: test the last eight bytes as one
-			// word (they overlap bytes already tested).
-			if !plainBytes(load8(s[len(s)-8:])) {
+	n := len(s)
+	if n < 8 {
+		for i := 0; i < n; i++ {
+			if !plain[s[i]] {
 				return appendEscaped(dst, s, i)
 			}
-		} else {
-			for ; i < len(s); i++ {
-				if !plain[s[i]] {
-					return appendEscaped(dst, s, i)
-				}
-			}
 		}
+		return append(dst, s...)
 	}
-	return append(dst, s...)
+	// Eight bytes per step as one word, each tested and stored into dst's
+	// spare capacity as it goes (no second pass to copy); the last
+	// partial word is the last eight bytes, overlapping bytes already
+	// done. Bytes stored beyond len(dst) before an escape is found are
+	// overwritten by appendEscaped, as append would.
+	dst = slices.Grow(dst, n)
+	m := len(dst)
+	out := dst[m : m+n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		x := load8(s[i:])
+		if !plainBytes(x) {
+			return appendEscaped(dst, s, i)
+		}
+		binary.LittleEndian.PutUint64(out[i:], x)
+	}
+	if i < n {
+		x := load8(s[n-8:])
+		if !plainBytes(x) {
+			return appendEscaped(dst, s, i)
+		}
+		binary.LittleEndian.PutUint64(out[n-8:], x)
+	}
+	return dst[:m+n]
 }
 
 const (

@@ -184,6 +184,13 @@ func FuzzAppendString(f *testing.F) {
 		if got := `"` + string(AppendStringBody([]byte{}, s)) + `"`; got != want {
 			t.Fatalf("AppendStringBody(%q) = %s, encoding/json %s", s, got, want)
 		}
+		// After a prefix, with no spare capacity, some, and plenty.
+		for _, c := range []int{2, 5, 3 + len(s), 64 + 6*len(s)} {
+			dst := append(make([]byte, 0, c), "x\""...)
+			if got := string(AppendStringBody(dst, s)) + `"`; got != "x"+want {
+				t.Fatalf("AppendStringBody(cap %d, %q) = %s, encoding/json %s", c, s, got, want)
+			}
+		}
 	})
 }
 

@@ -295,6 +295,10 @@ type Range struct {
 	// when every bound has int64 floor and ceiling).
 	lo, hi int64
 	fast   bool
+	// unsigned: every non-negative integer is within the bounds (a lower
+	// bound of at most 0, no upper bound): a value of only digits passes
+	// without parsing.
+	unsigned bool
 }
 
 // NewRange returns the range of a json.Number field: integer for "integer"
@@ -330,13 +334,26 @@ func NewRange(integer bool, minimum, exclusiveMinimum, maximum, exclusiveMaximum
 			r.hi = min(r.hi, b.ceil-1)
 		}
 	}
+	r.unsigned = r.fast && r.lo <= 0 && maximum == "" && exclusiveMaximum == ""
 	return r
 }
 
 // Check returns "" when s is of the range's type and within its bounds,
 // else the first failing keyword ("type", "minimum", ...). A plain integer
-// of up to 18 digits is checked without parsing twice.
+// of up to 18 digits is checked without parsing twice, and with only a
+// lower bound of at most 0 a plain non-negative integer of any length
+// without parsing at all.
 func (r *Range) Check(s json.Number) string {
+	if r.unsigned && len(s) > 0 && (s[0] != '0' || len(s) == 1) {
+		// Digits only, without a leading zero: a non-negative integer.
+		i := 0
+		for i < len(s) && s[i]-'0' <= 9 {
+			i++
+		}
+		if i == len(s) {
+			return ""
+		}
+	}
 	if r.fast {
 		if v, ok := smallInt(string(s)); ok {
 			if v >= r.lo && v <= r.hi {

@@ -116,18 +116,23 @@ func TestDuplicateNumberComparesValues(t *testing.T) {
 // against big.Rat comparisons of every bound.
 func TestRangeMatchesExactArithmetic(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 9))
-	lits := []string{"", "", "0", "1", "-1", "0.5", "1000", "9223372036854775807", "-9223372036854775808", "1e30", "-2.5"}
-	for i := 0; i < 3000; i++ {
+	lits := []string{"", "", "0", "1", "-1", "0.5", "1000", "9223372036854775807", "-9223372036854775808", "1e30", "-2.5", "0.0", "-1e30"}
+	for i := 0; i < 6000; i++ {
 		integer := r.IntN(2) == 0
 		var ls [4]string
 		for k := range ls {
 			ls[k] = lits[r.IntN(len(lits))]
 		}
+		if i%3 == 0 { // a lower bound only: the unsigned fast path when it is at most 0
+			ls[2], ls[3] = "", ""
+		}
 		rg := NewRange(integer, ls[0], ls[1], ls[2], ls[3])
 		for j := 0; j < 20; j++ {
 			s := randNumberText(r)
 			if j%3 == 0 {
-				s = []string{"0", "1", "-1", "1000", "1001", "999", "9223372036854775807", "-9223372036854775808", "123456789012345678", "-3"}[r.IntN(10)]
+				fixed := []string{"0", "1", "-1", "1000", "1001", "999", "9223372036854775807", "-9223372036854775808", "123456789012345678", "-3",
+					"12999", "00", "012", "-0", "0.0", "1e2", "9223372036854775808", "99999999999999999999999", "1 ", "", "+1", "١"}
+				s = fixed[r.IntN(len(fixed))]
 			}
 			if strings.Contains(s, "e1000") {
 				continue
