@@ -40,8 +40,20 @@ func AppendString(dst []byte, s string) []byte {
 // appenders write between a key constant ending in '"' and the closing
 // quote.
 func AppendStringBody(dst []byte, s string) []byte {
+	// Up to 16 bytes (most ids, codes and names): one or two words,
+	// overlapping, tested together and stored straight into dst; no
+	// loop and no copy call. Longer strings take a word per step.
 	n := len(s)
-	if n < 8 {
+	var x, y uint64
+	switch {
+	case n > 16:
+		return appendLong(dst, s)
+	case n >= 8:
+		x, y = load8(s), load8(s[n-8:])
+	case n >= 4:
+		x = uint64(load4(s)) | uint64(load4(s[n-4:]))<<32
+		y = x
+	default:
 		for i := 0; i < n; i++ {
 			if !plain[s[i]] {
 				return appendEscaped(dst, s, i)
@@ -49,25 +61,43 @@ func AppendStringBody(dst []byte, s string) []byte {
 		}
 		return append(dst, s...)
 	}
-	// Eight bytes per step as one word, each tested and stored into dst's
-	// spare capacity as it goes (no second pass to copy); the last
-	// partial word is the last eight bytes, overlapping bytes already
-	// done. Bytes stored beyond len(dst) before an escape is found are
-	// overwritten by appendEscaped, as append would.
+	if good(x)&good(y) != high {
+		return appendEscaped(dst, s, 0)
+	}
+	dst = slices.Grow(dst, n)
+	m := len(dst)
+	out := dst[m : m+n]
+	if n >= 8 {
+		binary.LittleEndian.PutUint64(out, x)
+		binary.LittleEndian.PutUint64(out[n-8:], y)
+	} else {
+		binary.LittleEndian.PutUint32(out, uint32(x))
+		binary.LittleEndian.PutUint32(out[n-4:], uint32(x>>32))
+	}
+	return dst[:m+n]
+}
+
+// appendLong is AppendStringBody of a string of more than 16 bytes: a
+// word per step, each tested and stored into dst's spare capacity as it
+// goes; the last partial word is the last eight bytes, overlapping bytes
+// already done. Bytes stored beyond len(dst) before an escape is found
+// are overwritten by appendEscaped, as append would.
+func appendLong(dst []byte, s string) []byte {
+	n := len(s)
 	dst = slices.Grow(dst, n)
 	m := len(dst)
 	out := dst[m : m+n]
 	i := 0
 	for ; i+8 <= n; i += 8 {
 		x := load8(s[i:])
-		if !plainBytes(x) {
+		if good(x) != high {
 			return appendEscaped(dst, s, i)
 		}
 		binary.LittleEndian.PutUint64(out[i:], x)
 	}
 	if i < n {
 		x := load8(s[n-8:])
-		if !plainBytes(x) {
+		if good(x) != high {
 			return appendEscaped(dst, s, i)
 		}
 		binary.LittleEndian.PutUint64(out[n-8:], x)
@@ -80,9 +110,6 @@ const (
 	high = 0x8080808080808080
 )
 
-// anyZero is nonzero exactly when some byte of x is zero.
-func anyZero(x uint64) uint64 { return (x - ones) & ^x & high }
-
 // load8 is the little-endian word of the first eight bytes of t (one load).
 func load8(t string) uint64 {
 	_ = t[7]
@@ -90,14 +117,24 @@ func load8(t string) uint64 {
 		uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
 }
 
-// plainBytes reports whether the eight bytes of the word x need no escaping: no byte
-// with the high bit set, none below 0x20 (a borrow in x-0x20 per
-// byte), no '\\', and none of '"' and '&' (0x22 and 0x26: the bytes b
-// with b|0x04 == 0x26) or '<' and '>' (0x3c and 0x3e: b|0x02 == 0x3e).
-// Each test detects whether some byte matches, exactly.
-func plainBytes(x uint64) bool {
-	return (x|(x-ones*0x20)&^x)&high|anyZero(x^(ones*'\\'))|
-		anyZero((x|ones*0x04)^(ones*'&'))|anyZero((x|ones*0x02)^(ones*'>')) == 0
+// load4 is the little-endian word of the first four bytes of t.
+func load4(t string) uint32 {
+	_ = t[3]
+	return uint32(t[0]) | uint32(t[1])<<8 | uint32(t[2])<<16 | uint32(t[3])<<24
+}
+
+// good sets the high bit of each byte of the word x that encoding/json
+// writes unescaped (plain): below 0x80 (^x), at least 0x20 (b+0x60), and
+// none of '\\', '"' or '&' (0x22 and 0x26: b|0x04 == 0x26), '<' or '>'
+// (0x3c and 0x3e: b|0x02 == 0x3e); b != c where (b^c)+0x7f has the high
+// bit. For bytes below 0x80 no sum carries into the next byte, so each
+// byte's bit is exact; a byte of 0x80 or more has its bit clear (and may
+// disturb the bits above it), so a word is plain exactly when good(x) ==
+// high.
+func good(x uint64) uint64 {
+	const b7 = 0x7f * ones
+	return ^x & (x + 0x60*ones) & (x ^ '\\'*ones + b7) & ((x | 0x04*ones) ^ '&'*ones + b7) &
+		((x | 0x02*ones) ^ '>'*ones + b7) & high
 }
 
 // appendEscaped appends the escaped body of s (no quotes), from the first
