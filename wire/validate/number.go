@@ -344,15 +344,8 @@ func NewRange(integer bool, minimum, exclusiveMinimum, maximum, exclusiveMaximum
 // lower bound of at most 0 a plain non-negative integer of any length
 // without parsing at all.
 func (r *Range) Check(s json.Number) string {
-	if r.unsigned && len(s) > 0 && (s[0] != '0' || len(s) == 1) {
-		// Digits only, without a leading zero: a non-negative integer.
-		i := 0
-		for i < len(s) && s[i]-'0' <= 9 {
-			i++
-		}
-		if i == len(s) {
-			return ""
-		}
+	if r.unsigned && Plain(s) {
+		return ""
 	}
 	if r.fast {
 		if v, ok := smallInt(string(s)); ok {
@@ -363,6 +356,27 @@ func (r *Range) Check(s json.Number) string {
 		}
 	}
 	return r.slow(s)
+}
+
+// Unsigned reports whether every plain non-negative integer (Plain) lies
+// within the range: a lower bound of at most 0 and no upper bound. Generated
+// code then checks Plain inline and calls Check only when it fails.
+func (r *Range) Unsigned() bool { return r.unsigned }
+
+// Plain reports whether s is a non-negative integer written with digits
+// only and no leading zero ("0", "12999"; not "", "-1", "01", "1.0" or
+// "1e2"): a valid JSON integer, and within every Unsigned range. It is
+// small enough to be inlined.
+func Plain(s json.Number) bool {
+	if len(s) == 0 || s[0] == '0' && len(s) > 1 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i]-'0' > 9 {
+			return false
+		}
+	}
+	return true
 }
 
 // smallInt parses a JSON integer of at most 18 digits without a fraction

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/big"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -160,6 +161,51 @@ func TestRangeMatchesExactArithmetic(t *testing.T) {
 			}
 			if got := rg.Check(json.Number(s)); got != want {
 				t.Fatalf("NewRange(%v, %q).Check(%q) = %q, want %q", integer, ls, s, got, want)
+			}
+		}
+	}
+}
+
+// TestPlainIsTheUnsignedIntegerGrammar: Plain accepts exactly
+// ^(0|[1-9][0-9]*)$, every such text is a valid integer, and an Unsigned
+// range's Check passes it.
+func TestPlainIsTheUnsignedIntegerGrammar(t *testing.T) {
+	re := regexp.MustCompile(`^(0|[1-9][0-9]*)$`)
+	r := rand.New(rand.NewPCG(4, 4))
+	ranges := []*Range{NewRange(true, "0", "", "", ""), NewRange(false, "-5", "", "", ""), NewRange(true, "", "-1", "", ""), NewRange(true, "-0.5", "", "", "")}
+	for _, rg := range ranges {
+		if !rg.Unsigned() {
+			t.Fatalf("%+v is not Unsigned", rg)
+		}
+	}
+	for _, c := range []struct {
+		rg   *Range
+		want bool
+	}{
+		{NewRange(true, "1", "", "", ""), false}, {NewRange(true, "0", "", "100", ""), false}, {NewRange(true, "", "0", "", ""), false},
+		{NewRange(true, "1e30", "", "", ""), false}, {NewRange(true, "", "", "", "9223372036854775807"), false}, {NewRange(false, "", "", "", ""), true},
+	} {
+		if c.rg.Unsigned() != c.want {
+			t.Fatalf("%+v: Unsigned %v, want %v", c.rg, c.rg.Unsigned(), c.want)
+		}
+	}
+	for i := 0; i < 50000; i++ {
+		s := randNumberText(r)
+		if i%5 == 0 {
+			s = []string{"", "0", "00", "01", "10", "-0", "+1", "1 ", " 1", "1\x00", "١", "9", ":", "/"}[r.IntN(14)]
+		}
+		n := json.Number(s)
+		if got, want := Plain(n), re.MatchString(s); got != want {
+			t.Fatalf("Plain(%q) = %v, want %v", s, got, want)
+		}
+		if Plain(n) {
+			if !Integer(n) {
+				t.Fatalf("Plain(%q) but not Integer", s)
+			}
+			for _, rg := range ranges {
+				if kw := rg.Check(n); kw != "" {
+					t.Fatalf("Plain(%q) but an Unsigned range fails it: %s", s, kw)
+				}
 			}
 		}
 	}

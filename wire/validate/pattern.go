@@ -186,6 +186,14 @@ func classItem(re *syntax.Regexp) (patItem, bool) {
 	return it, true
 }
 
+// Positions returns, for a pattern of only fixed counts ("^[A-Z]{3}$"),
+// the set of bytes allowed at each position of a match, which has exactly
+// len(sets) bytes; ok is false for any other pattern. evctl gen writes
+// such a pattern as an inline condition on the bytes.
+func (p *BytePattern) Positions() (sets []*[256]bool, ok bool) {
+	return p.pos, p.pos != nil && p.re == nil
+}
+
 // Only reports whether every byte a matching string can hold satisfies
 // ok (false for a pattern matched by regexp).
 func (p *BytePattern) Only(ok func(byte) bool) bool {
