@@ -50,11 +50,13 @@ type JSONAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }
 
-// validJSONAppender is implemented by generated JSON Schema events:
-// AppendValidJSON is AppendJSON for a value whose Validate() just passed,
-// copying the strings validation proved need no escaping; same bytes.
-type validJSONAppender interface {
-	AppendValidJSON(b []byte) ([]byte, error)
+// validatingJSONAppender is implemented by generated JSON Schema events:
+// AppendValidatedJSON validates and, when the event is valid, appends the
+// bytes AppendJSON would, in one call (copying the strings validation
+// proved need no escaping); valid false means err is the validation
+// failure.
+type validatingJSONAppender interface {
+	AppendValidatedJSON(b []byte) (out []byte, valid bool, err error)
 }
 
 // Serializer validates, encodes and frames events of one type. It is safe
@@ -176,19 +178,25 @@ func (s *Serializer) Append(dst []byte, ev Event) ([]byte, error) {
 	if ev.EventType() != s.eventType {
 		return dst, fmt.Errorf("serializer for %s got a %s", s.eventType, ev.EventType())
 	}
+	if s.avro == nil && !s.useStdJSON {
+		if a, ok := ev.(validatingJSONAppender); ok {
+			// A generated JSON Schema event: validated and encoded in one call.
+			framed := dst
+			if s.headerVal == nil {
+				framed = AppendHeader(dst, s.id)
+			}
+			out, valid, err := a.AppendValidatedJSON(framed)
+			if !valid {
+				return dst, fmt.Errorf("%s: %w: %w", s.eventType, ErrInvalidEvent, err)
+			}
+			if err != nil {
+				return dst, fmt.Errorf("encode %s: %w", s.eventType, err)
+			}
+			return out, nil
+		}
+	}
 	if err := ev.Validate(); err != nil {
 		return dst, fmt.Errorf("%s: %w: %w", s.eventType, ErrInvalidEvent, err)
-	}
-	if a, ok := ev.(validJSONAppender); ok && s.avro == nil && !s.useStdJSON {
-		framed := dst
-		if s.headerVal == nil {
-			framed = AppendHeader(dst, s.id)
-		}
-		out, err := a.AppendValidJSON(framed)
-		if err != nil {
-			return dst, fmt.Errorf("encode %s: %w", s.eventType, err)
-		}
-		return out, nil
 	}
 	return s.AppendUnchecked(dst, ev)
 }

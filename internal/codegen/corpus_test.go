@@ -420,7 +420,7 @@ func TestInstances(t *testing.T) {
 		"%d valid instances decode (%.2f%%) and %d of those pass Validate() (%.2f%%)",
 		total, len(instances), valid, validateAgree, agree, pct, decoded, 100*float64(decoded)/float64(max(valid, 1)), revalidated, 100*float64(revalidated)/float64(max(decoded, 1)))
 	t.Logf("AppendJSON: %d values of %d JSON Schema events (random fills and decoded instances) compared with json.Marshal, "+
-		"%d of them values json.Marshal refuses; AppendValidJSON compared on the %d that pass Validate(); %d differ",
+		"%d of them values json.Marshal refuses; AppendValidatedJSON compared on the %d that pass Validate() (and on the rest: Validate's failure, buffer unchanged); %d differ",
 		appendValues, appendEvents, appendErrors, appendValid, kinds["APPEND-DIFFERS"])
 	if n := kinds["APPEND-DIFFERS"]; n > 0 {
 		t.Errorf("AppendJSON differs from json.Marshal on %d values", n)
@@ -572,13 +572,29 @@ func compareAppend(pkg string, e any) {
 	case string(got) != "pre"+string(want):
 		fmt.Printf("APPEND-DIFFERS %s:\n  got  %s\n  want pre%s\n", pkg, got, want)
 	}
-	// AppendValidJSON (what wire.Serializer.Append uses after Validate)
-	// writes the same bytes for every value Validate accepts.
-	if va, ok := e.(interface{ AppendValidJSON([]byte) ([]byte, error) }); ok && werr == nil && e.(interface{ Validate() error }).Validate() == nil {
+	// AppendValidatedJSON (what wire.Serializer.Append uses) writes the
+	// same bytes for every value Validate accepts, and for every other
+	// value returns Validate's failure and leaves the buffer alone.
+	va, ok := e.(interface {
+		AppendValidatedJSON([]byte) ([]byte, bool, error)
+	})
+	if !ok {
+		return
+	}
+	verr := e.(interface{ Validate() error }).Validate()
+	got, valid, gerr := va.AppendValidatedJSON([]byte("pre"))
+	switch {
+	case verr != nil && (valid || gerr == nil || gerr.Error() != verr.Error() || string(got) != "pre"):
+		fmt.Printf("APPEND-DIFFERS %s: AppendValidatedJSON of an invalid value (%v): %q, %v, %v\n", pkg, verr, got, valid, gerr)
+	case verr == nil && werr == nil:
 		appendValidCompared++
-		if got, err := va.AppendValidJSON(nil); err != nil || string(got) != string(want) {
-			fmt.Printf("APPEND-DIFFERS %s: AppendValidJSON %s, %v; json.Marshal %s\n", pkg, got, err, want)
+		if !valid || gerr != nil || string(got) != "pre"+string(want) {
+			fmt.Printf("APPEND-DIFFERS %s: AppendValidatedJSON %s, %v, %v; json.Marshal %s\n", pkg, got, valid, gerr, want)
 		}
+	case verr == nil && (!valid || gerr == nil):
+		// json.Marshal refuses a valid value (a float Validate does not bound?):
+		// AppendValidatedJSON must fail to encode it too.
+		fmt.Printf("APPEND-DIFFERS %s: json.Marshal fails (%v), AppendValidatedJSON %q, %v, %v\n", pkg, werr, got, valid, gerr)
 	}
 }
 

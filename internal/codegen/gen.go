@@ -1617,6 +1617,11 @@ func (g *gen) stringChecks(b *strings.Builder, j jnode, x, p string) {
 		b.WriteString("}\n")
 	}
 	if pat, ok := n.Get("pattern").StringValue(); ok {
+		if cond, ok := patternCondition(pat, x); ok {
+			// Fixed positions of small classes: compared inline, byte by byte.
+			fmt.Fprintf(b, "if %s {\nreturn validate.Fail(%s, %s, \"%%q does not match pattern %%q\", %s, %s)\n}\n", cond, p, strconv.Quote(j.kw("pattern")), x, strconv.Quote(pat))
+			return
+		}
 		var v string
 		if _, ok := validate.CompileBytePattern(pat); ok {
 			// An anchored run of ASCII classes: a byte loop, same answers as regexp.
@@ -1714,6 +1719,13 @@ func (g *gen) numberChecks(b *strings.Builder, j jnode, x, p string) {
 		args = append(args, strconv.Quote(lit))
 	}
 	rv := g.newVar("Range", "validate.NewRange("+strings.Join(args, ", ")+")")
+	unq := func(q string) string { u, _ := strconv.Unquote(q); return u }
+	if validate.NewRange(hasType(n, "integer"), unq(args[1]), unq(args[2]), unq(args[3]), unq(args[4])).Unsigned() {
+		// Every plain non-negative integer is in range: checked inline
+		// (validate.Plain), the range only for other forms.
+		fmt.Fprintf(b, "if !validate.Plain(%s) {\nif kw := %s.Check(%s); kw != \"\" {\nreturn %s.Fail(%s, %s, kw, %s)\n}\n}\n", x, rv, x, rv, p, strconv.Quote("#"+j.ptr), x)
+		return
+	}
 	fmt.Fprintf(b, "if kw := %s.Check(%s); kw != \"\" {\nreturn %s.Fail(%s, %s, kw, %s)\n}\n", rv, x, rv, p, strconv.Quote("#"+j.ptr), x)
 }
 

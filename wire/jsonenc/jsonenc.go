@@ -40,32 +40,24 @@ func AppendString(dst []byte, s string) []byte {
 // appenders write between a key constant ending in '"' and the closing
 // quote.
 func AppendStringBody(dst []byte, s string) []byte {
-	// Up to 16 bytes (most ids, codes and names): one or two words,
-	// overlapping, tested together and stored straight into dst; no
-	// loop and no copy call. Longer strings take a word per step.
+	// From 4 to 16 bytes (most ids, codes and names) when dst has room:
+	// one or two words, overlapping, tested together and stored straight
+	// into dst; no loop and no call. Everything else takes appendBody.
 	n := len(s)
+	m := len(dst)
+	if n < 4 || n > 16 || cap(dst)-m < n {
+		return appendBody(dst, s)
+	}
 	var x, y uint64
-	switch {
-	case n > 16:
-		return appendLong(dst, s)
-	case n >= 8:
+	if n >= 8 {
 		x, y = load8(s), load8(s[n-8:])
-	case n >= 4:
+	} else {
 		x = uint64(load4(s)) | uint64(load4(s[n-4:]))<<32
 		y = x
-	default:
-		for i := 0; i < n; i++ {
-			if !plain[s[i]] {
-				return appendEscaped(dst, s, i)
-			}
-		}
-		return append(dst, s...)
 	}
 	if good(x)&good(y) != high {
 		return appendEscaped(dst, s, 0)
 	}
-	dst = slices.Grow(dst, n)
-	m := len(dst)
 	out := dst[m : m+n]
 	if n >= 8 {
 		binary.LittleEndian.PutUint64(out, x)
@@ -75,6 +67,24 @@ func AppendStringBody(dst []byte, s string) []byte {
 		binary.LittleEndian.PutUint32(out[n-4:], uint32(x>>32))
 	}
 	return dst[:m+n]
+}
+
+// appendBody is AppendStringBody of a string of under 4 or over 16 bytes,
+// or of one dst has no room for.
+func appendBody(dst []byte, s string) []byte {
+	n := len(s)
+	if n > 16 {
+		return appendLong(dst, s)
+	}
+	if n >= 4 {
+		return AppendStringBody(slices.Grow(dst, n), s)
+	}
+	for i := 0; i < n; i++ {
+		if !plain[s[i]] {
+			return appendEscaped(dst, s, i)
+		}
+	}
+	return append(dst, s...)
 }
 
 // appendLong is AppendStringBody of a string of more than 16 bytes: a

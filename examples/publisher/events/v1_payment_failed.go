@@ -34,8 +34,7 @@ const v1PaymentFailedSchema = `{
 var (
 	v1PaymentFailedDocument = validate.NewFallback(v1PaymentFailedSchema, "")
 	v1PaymentFailedRange0   = validate.NewRange(true, "0", "", "", "")
-	v1PaymentFailedPattern1 = validate.BytePatternOf("^[A-Z]{3}$")
-	v1PaymentFailedRange2   = validate.NewRange(true, "0", "", "", "")
+	v1PaymentFailedRange1   = validate.NewRange(true, "0", "", "", "")
 )
 
 // V1PaymentFailed is the event v1.PaymentFailed: A payment attempt was declined or errored.
@@ -77,10 +76,12 @@ func (*V1PaymentFailed) ValidateJSON(data []byte) error {
 }
 
 func (v *V1PaymentFailed) validate(p *validate.Path) error {
-	if kw := v1PaymentFailedRange0.Check(v.AmountCents); kw != "" {
-		return v1PaymentFailedRange0.Fail(&validate.Path{Parent: p, Key: "amount_cents"}, "#/properties/amount_cents", kw, v.AmountCents)
+	if !validate.Plain(v.AmountCents) {
+		if kw := v1PaymentFailedRange0.Check(v.AmountCents); kw != "" {
+			return v1PaymentFailedRange0.Fail(&validate.Path{Parent: p, Key: "amount_cents"}, "#/properties/amount_cents", kw, v.AmountCents)
+		}
 	}
-	if !v1PaymentFailedPattern1.MatchString(v.Currency) {
+	if len(v.Currency) != 3 || v.Currency[0]-'A' > 25 || v.Currency[1]-'A' > 25 || v.Currency[2]-'A' > 25 {
 		return validate.Fail(&validate.Path{Parent: p, Key: "currency"}, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
 	}
 	switch string(v.FailureCode) {
@@ -89,8 +90,10 @@ func (v *V1PaymentFailed) validate(p *validate.Path) error {
 		return validate.Fail(&validate.Path{Parent: p, Key: "failure_code"}, "#/properties/failure_code/enum", "value must be one of the enum values, got %q", string(v.FailureCode))
 	}
 	if v.RetryAfterSeconds != nil {
-		if kw := v1PaymentFailedRange2.Check((*v.RetryAfterSeconds)); kw != "" {
-			return v1PaymentFailedRange2.Fail(&validate.Path{Parent: p, Key: "retry_after_seconds"}, "#/properties/retry_after_seconds", kw, (*v.RetryAfterSeconds))
+		if !validate.Plain((*v.RetryAfterSeconds)) {
+			if kw := v1PaymentFailedRange1.Check((*v.RetryAfterSeconds)); kw != "" {
+				return v1PaymentFailedRange1.Fail(&validate.Path{Parent: p, Key: "retry_after_seconds"}, "#/properties/retry_after_seconds", kw, (*v.RetryAfterSeconds))
+			}
 		}
 	}
 	return nil
@@ -108,16 +111,21 @@ func (v *V1PaymentFailed) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *V1PaymentFailed) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *V1PaymentFailed) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *V1PaymentFailed) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {

@@ -35,7 +35,6 @@ const v1CheckoutStartedSchema = `{
 var (
 	v1CheckoutStartedDocument = validate.NewFallback(v1CheckoutStartedSchema, "")
 	v1CheckoutStartedRange0   = validate.NewRange(true, "0", "", "", "")
-	v1CheckoutStartedPattern1 = validate.BytePatternOf("^[A-Z]{3}$")
 )
 
 // V1CheckoutStarted is the event v1.CheckoutStarted: The 11-field event of the speed goals: a uuid, a date-time, a pattern and three enums.
@@ -85,8 +84,10 @@ func (v *V1CheckoutStarted) validate(p *validate.Path) error {
 	if !validate.DateTime(v.OccurredAt) {
 		return validate.Fail(&validate.Path{Parent: p, Key: "occurred_at"}, "#/properties/occurred_at/format", "%q is not valid date-time", v.OccurredAt)
 	}
-	if kw := v1CheckoutStartedRange0.Check(v.TotalCents); kw != "" {
-		return v1CheckoutStartedRange0.Fail(&validate.Path{Parent: p, Key: "total_cents"}, "#/properties/total_cents", kw, v.TotalCents)
+	if !validate.Plain(v.TotalCents) {
+		if kw := v1CheckoutStartedRange0.Check(v.TotalCents); kw != "" {
+			return v1CheckoutStartedRange0.Fail(&validate.Path{Parent: p, Key: "total_cents"}, "#/properties/total_cents", kw, v.TotalCents)
+		}
 	}
 	if v.ItemCount < 1 {
 		return validate.Fail(&validate.Path{Parent: p, Key: "item_count"}, "#/properties/item_count/minimum", "must be >= 1, but got %d", v.ItemCount)
@@ -94,7 +95,7 @@ func (v *V1CheckoutStarted) validate(p *validate.Path) error {
 	if v.ItemCount > 1000 {
 		return validate.Fail(&validate.Path{Parent: p, Key: "item_count"}, "#/properties/item_count/maximum", "must be <= 1000, but got %d", v.ItemCount)
 	}
-	if !v1CheckoutStartedPattern1.MatchString(v.Currency) {
+	if len(v.Currency) != 3 || v.Currency[0]-'A' > 25 || v.Currency[1]-'A' > 25 || v.Currency[2]-'A' > 25 {
 		return validate.Fail(&validate.Path{Parent: p, Key: "currency"}, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
 	}
 	switch string(v.Channel) {
@@ -127,16 +128,21 @@ func (v *V1CheckoutStarted) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *V1CheckoutStarted) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *V1CheckoutStarted) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *V1CheckoutStarted) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {

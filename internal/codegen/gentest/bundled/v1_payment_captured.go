@@ -33,7 +33,6 @@ const v1PaymentCapturedSchemaJSON = `{"$schema":"http://json-schema.org/draft-07
 var (
 	v1PaymentCapturedDocument = validate.NewFallback(v1PaymentCapturedSchemaJSON, "")
 	v1PaymentCapturedRange0   = validate.NewRange(true, "1", "", "", "")
-	v1PaymentCapturedPattern1 = validate.BytePatternOf("^[A-Z]{3}$")
 )
 
 // V1PaymentCaptured is the event v1.PaymentCaptured: Funds for an order were captured.
@@ -86,7 +85,7 @@ func (v *V1PaymentCaptured) validate(p *validate.Path) error {
 	if kw := v1PaymentCapturedRange0.Check(v.AmountCents); kw != "" {
 		return v1PaymentCapturedRange0.Fail(&validate.Path{Parent: p, Key: "amount_cents"}, "#/properties/amount_cents", kw, v.AmountCents)
 	}
-	if !v1PaymentCapturedPattern1.MatchString(v.Currency) {
+	if len(v.Currency) != 3 || v.Currency[0]-'A' > 25 || v.Currency[1]-'A' > 25 || v.Currency[2]-'A' > 25 {
 		return validate.Fail(&validate.Path{Parent: p, Key: "currency"}, "#/properties/currency/pattern", "%q does not match pattern %q", v.Currency, "^[A-Z]{3}$")
 	}
 	return nil
@@ -104,16 +103,21 @@ func (v *V1PaymentCaptured) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *V1PaymentCaptured) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *V1PaymentCaptured) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *V1PaymentCaptured) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {

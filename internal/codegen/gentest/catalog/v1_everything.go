@@ -110,11 +110,9 @@ const v1EverythingSchema = `{
 
 var (
 	v1EverythingDocument = validate.NewFallback(v1EverythingSchema, "")
-	v1EverythingPattern0 = validate.BytePatternOf("^[0-9]{4}$")
-	v1EverythingPattern1 = validate.BytePatternOf("^[a-z]+-[0-9]+$")
-	v1EverythingPattern2 = validate.BytePatternOf("^[A-Z]{2}[0-9]{2}$")
-	v1EverythingRange3   = validate.NewRange(true, "", "", "10", "")
-	v1EverythingRange4   = validate.NewRange(true, "0", "", "", "")
+	v1EverythingPattern0 = validate.BytePatternOf("^[a-z]+-[0-9]+$")
+	v1EverythingRange1   = validate.NewRange(true, "", "", "10", "")
+	v1EverythingRange2   = validate.NewRange(true, "0", "", "", "")
 )
 
 // V1Everything is the event v1.Everything: Covers every keyword gen go compiles to Go.
@@ -189,7 +187,7 @@ func (v *V1Everything) validate(p *validate.Path) error {
 		}
 	}
 	if v.Code != nil {
-		if !v1EverythingPattern2.MatchString((*v.Code)) {
+		if len((*v.Code)) != 4 || (*v.Code)[0]-'A' > 25 || (*v.Code)[1]-'A' > 25 || (*v.Code)[2]-'0' > 9 || (*v.Code)[3]-'0' > 9 {
 			return validate.Fail(&validate.Path{Parent: p, Key: "code"}, "#/properties/code/pattern", "%q does not match pattern %q", (*v.Code), "^[A-Z]{2}[0-9]{2}$")
 		}
 	}
@@ -312,8 +310,8 @@ func (v *V1Everything) validate(p *validate.Path) error {
 		}
 		for i := range v.Nums {
 			pi := validate.Item(&validate.Path{Parent: p, Key: "nums"}, i)
-			if kw := v1EverythingRange3.Check(v.Nums[i]); kw != "" {
-				return v1EverythingRange3.Fail(&pi, "#/properties/nums/items", kw, v.Nums[i])
+			if kw := v1EverythingRange1.Check(v.Nums[i]); kw != "" {
+				return v1EverythingRange1.Fail(&pi, "#/properties/nums/items", kw, v.Nums[i])
 			}
 		}
 	}
@@ -342,8 +340,10 @@ func (v *V1Everything) validate(p *validate.Path) error {
 	if len(v.Meta) > 0 {
 		for k, e := range v.Meta {
 			pe := validate.Prop(&validate.Path{Parent: p, Key: "meta"}, k)
-			if kw := v1EverythingRange4.Check(e); kw != "" {
-				return v1EverythingRange4.Fail(&pe, "#/properties/meta/additionalProperties", kw, e)
+			if !validate.Plain(e) {
+				if kw := v1EverythingRange2.Check(e); kw != "" {
+					return v1EverythingRange2.Fail(&pe, "#/properties/meta/additionalProperties", kw, e)
+				}
 			}
 		}
 	}
@@ -362,16 +362,21 @@ func (v *V1Everything) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *V1Everything) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *V1Everything) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *V1Everything) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
@@ -588,7 +593,7 @@ func (v *V1EverythingAddress) validate(p *validate.Path) error {
 		}
 	}
 	if v.Zip != nil {
-		if !v1EverythingPattern0.MatchString((*v.Zip)) {
+		if len((*v.Zip)) != 4 || (*v.Zip)[0]-'0' > 9 || (*v.Zip)[1]-'0' > 9 || (*v.Zip)[2]-'0' > 9 || (*v.Zip)[3]-'0' > 9 {
 			return validate.Fail(&validate.Path{Parent: p, Key: "zip"}, "#/properties/address/properties/zip/pattern", "%q does not match pattern %q", (*v.Zip), "^[0-9]{4}$")
 		}
 	}
@@ -687,7 +692,7 @@ type V1EverythingLine struct {
 }
 
 func (v *V1EverythingLine) validate(p *validate.Path) error {
-	if !v1EverythingPattern1.MatchString(v.SKU) {
+	if !v1EverythingPattern0.MatchString(v.SKU) {
 		return validate.Fail(&validate.Path{Parent: p, Key: "sku"}, "#/definitions/Line/properties/sku/pattern", "%q does not match pattern %q", v.SKU, "^[a-z]+-[0-9]+$")
 	}
 	if v.Qty < 1 {

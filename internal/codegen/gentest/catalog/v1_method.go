@@ -133,14 +133,17 @@ func (u *V1Method) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil (see the event structs' AppendValidJSON); the bytes are the same.
-func (u *V1Method) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := u.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates u and, when it is valid, appends the bytes
+// AppendJSON would, in one call (see the event structs'
+// AppendValidatedJSON).
+func (u *V1Method) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := u.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = u.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (u *V1Method) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {

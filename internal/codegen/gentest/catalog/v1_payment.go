@@ -68,18 +68,17 @@ const v1PaymentSchema = `{
 `
 
 var (
-	v1PaymentBranch0    = validate.NewFallback(v1PaymentSchema, "/properties/method/oneOf/0")
-	v1PaymentBranch1    = validate.NewFallback(v1PaymentSchema, "/properties/method/oneOf/1")
-	v1PaymentBranch2    = validate.NewFallback(v1PaymentSchema, "/properties/contact/anyOf/0")
-	v1PaymentBranch3    = validate.NewFallback(v1PaymentSchema, "/properties/contact/anyOf/1")
-	v1PaymentBranch4    = validate.NewFallback(v1PaymentSchema, "/properties/limit/oneOf/0")
-	v1PaymentBranch5    = validate.NewFallback(v1PaymentSchema, "/properties/limit/oneOf/1")
-	v1PaymentDocument   = validate.NewFallback(v1PaymentSchema, "")
-	v1PaymentPattern6   = validate.BytePatternOf("^[0-9]{4}$")
-	v1PaymentSum7       = validate.NewFallback(v1PaymentSchema, "/properties/method")
-	v1PaymentPattern8   = validate.BytePatternOf("^[0-9]{6,12}$")
-	v1PaymentSum9       = validate.NewFallback(v1PaymentSchema, "/properties/contact")
-	v1PaymentFallback10 = validate.NewFallback(v1PaymentSchema, "/properties/limit")
+	v1PaymentBranch0   = validate.NewFallback(v1PaymentSchema, "/properties/method/oneOf/0")
+	v1PaymentBranch1   = validate.NewFallback(v1PaymentSchema, "/properties/method/oneOf/1")
+	v1PaymentBranch2   = validate.NewFallback(v1PaymentSchema, "/properties/contact/anyOf/0")
+	v1PaymentBranch3   = validate.NewFallback(v1PaymentSchema, "/properties/contact/anyOf/1")
+	v1PaymentBranch4   = validate.NewFallback(v1PaymentSchema, "/properties/limit/oneOf/0")
+	v1PaymentBranch5   = validate.NewFallback(v1PaymentSchema, "/properties/limit/oneOf/1")
+	v1PaymentDocument  = validate.NewFallback(v1PaymentSchema, "")
+	v1PaymentSum6      = validate.NewFallback(v1PaymentSchema, "/properties/method")
+	v1PaymentPattern7  = validate.BytePatternOf("^[0-9]{6,12}$")
+	v1PaymentSum8      = validate.NewFallback(v1PaymentSchema, "/properties/contact")
+	v1PaymentFallback9 = validate.NewFallback(v1PaymentSchema, "/properties/limit")
 )
 
 // V1Payment is the event v1.Payment: Sum types: a oneOf kept apart by a const discriminator, an anyOf, and a oneOf whose branches may overlap.
@@ -149,16 +148,21 @@ func (v *V1Payment) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *V1Payment) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *V1Payment) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *V1Payment) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
@@ -259,7 +263,7 @@ func (u *V1PaymentMethod) validate(p *validate.Path) error {
 		err = u.Transfer.validate(p)
 	}
 	if err != nil {
-		return v1PaymentSum7.Validate(p, u)
+		return v1PaymentSum6.Validate(p, u)
 	}
 	return nil
 }
@@ -288,7 +292,7 @@ func (v *V1PaymentCard) validate(p *validate.Path) error {
 	if v.Kind != "card" {
 		return validate.Fail(&validate.Path{Parent: p, Key: "kind"}, "#/definitions/Card/properties/kind/const", "value must be %q, got %q", "card", v.Kind)
 	}
-	if !v1PaymentPattern6.MatchString(v.Last4) {
+	if len(v.Last4) != 4 || v.Last4[0]-'0' > 9 || v.Last4[1]-'0' > 9 || v.Last4[2]-'0' > 9 || v.Last4[3]-'0' > 9 {
 		return validate.Fail(&validate.Path{Parent: p, Key: "last4"}, "#/definitions/Card/properties/last4/pattern", "%q does not match pattern %q", v.Last4, "^[0-9]{4}$")
 	}
 	if v.Expires != nil {
@@ -453,7 +457,7 @@ func (u *V1PaymentContact) validate(p *validate.Path) error {
 		err = u.Phone.validate(p)
 	}
 	if err != nil {
-		return v1PaymentSum9.Validate(p, u)
+		return v1PaymentSum8.Validate(p, u)
 	}
 	return nil
 }
@@ -507,7 +511,7 @@ type V1PaymentContactPhone struct {
 }
 
 func (v *V1PaymentContactPhone) validate(p *validate.Path) error {
-	if !v1PaymentPattern8.MatchString(v.Phone) {
+	if !v1PaymentPattern7.MatchString(v.Phone) {
 		return validate.Fail(&validate.Path{Parent: p, Key: "phone"}, "#/properties/contact/anyOf/1/properties/phone/pattern", "%q does not match pattern %q", v.Phone, "^[0-9]{6,12}$")
 	}
 	return nil
@@ -585,7 +589,7 @@ func (u *V1PaymentLimit) validate(p *validate.Path) error {
 	if n != 1 {
 		return validate.Fail(p, "#/properties/limit/oneOf", "exactly one branch of the oneOf must be set, %d are", n)
 	}
-	return v1PaymentFallback10.Validate(p, u)
+	return v1PaymentFallback9.Validate(p, u)
 }
 
 func (u *V1PaymentLimit) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {

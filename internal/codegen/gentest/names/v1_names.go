@@ -90,17 +90,23 @@ func (v *V1Names) Validate() error { return v.validate(nil) }
 func (*V1Names) ValidateJSON(data []byte) error { return v1NamesDocument.ValidateJSON(nil, data) }
 
 func (v *V1Names) validate(p *validate.Path) error {
-	if kw := v1NamesRange0.Check(v.Plus1); kw != "" {
-		return v1NamesRange0.Fail(&validate.Path{Parent: p, Key: "+1"}, "#/properties/+1", kw, v.Plus1)
+	if !validate.Plain(v.Plus1) {
+		if kw := v1NamesRange0.Check(v.Plus1); kw != "" {
+			return v1NamesRange0.Fail(&validate.Path{Parent: p, Key: "+1"}, "#/properties/+1", kw, v.Plus1)
+		}
 	}
 	if v.Minus1 != nil {
-		if kw := v1NamesRange1.Check((*v.Minus1)); kw != "" {
-			return v1NamesRange1.Fail(&validate.Path{Parent: p, Key: "-1"}, "#/properties/-1", kw, (*v.Minus1))
+		if !validate.Plain((*v.Minus1)) {
+			if kw := v1NamesRange1.Check((*v.Minus1)); kw != "" {
+				return v1NamesRange1.Fail(&validate.Path{Parent: p, Key: "-1"}, "#/properties/-1", kw, (*v.Minus1))
+			}
 		}
 	}
 	if v.X1 != nil {
-		if kw := v1NamesRange2.Check((*v.X1)); kw != "" {
-			return v1NamesRange2.Fail(&validate.Path{Parent: p, Key: "1"}, "#/properties/1", kw, (*v.X1))
+		if !validate.Plain((*v.X1)) {
+			if kw := v1NamesRange2.Check((*v.X1)); kw != "" {
+				return v1NamesRange2.Fail(&validate.Path{Parent: p, Key: "1"}, "#/properties/1", kw, (*v.X1))
+			}
 		}
 	}
 	if v.Status != nil {
@@ -130,16 +136,21 @@ func (v *V1Names) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *V1Names) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *V1Names) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *V1Names) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {

@@ -59,16 +59,21 @@ func (v *V1PageJs) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *V1PageJs) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *V1PageJs) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *V1PageJs) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {

@@ -343,16 +343,21 @@ func (v *MediawikiCirrussearchV1Request) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *MediawikiCirrussearchV1Request) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *MediawikiCirrussearchV1Request) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *MediawikiCirrussearchV1Request) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
@@ -556,13 +561,17 @@ type MediawikiCirrussearchV1RequestHitsItem struct {
 
 func (v *MediawikiCirrussearchV1RequestHitsItem) validate(p *validate.Path) error {
 	if v.PageID != nil {
-		if kw := mediawikiCirrussearchV1RequestRange0.Check((*v.PageID)); kw != "" {
-			return mediawikiCirrussearchV1RequestRange0.Fail(&validate.Path{Parent: p, Key: "page_id"}, "#/allOf/1/properties/hits/items/properties/page_id", kw, (*v.PageID))
+		if !validate.Plain((*v.PageID)) {
+			if kw := mediawikiCirrussearchV1RequestRange0.Check((*v.PageID)); kw != "" {
+				return mediawikiCirrussearchV1RequestRange0.Fail(&validate.Path{Parent: p, Key: "page_id"}, "#/allOf/1/properties/hits/items/properties/page_id", kw, (*v.PageID))
+			}
 		}
 	}
 	if v.Score != nil {
-		if kw := mediawikiCirrussearchV1RequestRange1.Check((*v.Score)); kw != "" {
-			return mediawikiCirrussearchV1RequestRange1.Fail(&validate.Path{Parent: p, Key: "score"}, "#/allOf/1/properties/hits/items/properties/score", kw, (*v.Score))
+		if !validate.Plain((*v.Score)) {
+			if kw := mediawikiCirrussearchV1RequestRange1.Check((*v.Score)); kw != "" {
+				return mediawikiCirrussearchV1RequestRange1.Fail(&validate.Path{Parent: p, Key: "score"}, "#/allOf/1/properties/hits/items/properties/score", kw, (*v.Score))
+			}
 		}
 	}
 	return nil
@@ -649,44 +658,60 @@ func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItem) validate(p *va
 	if len(v.Namespaces) > 0 {
 		for i := range v.Namespaces {
 			pi := validate.Item(&validate.Path{Parent: p, Key: "namespaces"}, i)
-			if kw := mediawikiCirrussearchV1RequestRange4.Check(v.Namespaces[i]); kw != "" {
-				return mediawikiCirrussearchV1RequestRange4.Fail(&pi, "#/allOf/1/properties/elasticsearch_requests/items/properties/namespaces/items", kw, v.Namespaces[i])
+			if !validate.Plain(v.Namespaces[i]) {
+				if kw := mediawikiCirrussearchV1RequestRange4.Check(v.Namespaces[i]); kw != "" {
+					return mediawikiCirrussearchV1RequestRange4.Fail(&pi, "#/allOf/1/properties/elasticsearch_requests/items/properties/namespaces/items", kw, v.Namespaces[i])
+				}
 			}
 		}
 	}
 	if v.RequestTimeMs != nil {
-		if kw := mediawikiCirrussearchV1RequestRange5.Check((*v.RequestTimeMs)); kw != "" {
-			return mediawikiCirrussearchV1RequestRange5.Fail(&validate.Path{Parent: p, Key: "request_time_ms"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/request_time_ms", kw, (*v.RequestTimeMs))
+		if !validate.Plain((*v.RequestTimeMs)) {
+			if kw := mediawikiCirrussearchV1RequestRange5.Check((*v.RequestTimeMs)); kw != "" {
+				return mediawikiCirrussearchV1RequestRange5.Fail(&validate.Path{Parent: p, Key: "request_time_ms"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/request_time_ms", kw, (*v.RequestTimeMs))
+			}
 		}
 	}
 	if v.SearchTimeMs != nil {
-		if kw := mediawikiCirrussearchV1RequestRange6.Check((*v.SearchTimeMs)); kw != "" {
-			return mediawikiCirrussearchV1RequestRange6.Fail(&validate.Path{Parent: p, Key: "search_time_ms"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/search_time_ms", kw, (*v.SearchTimeMs))
+		if !validate.Plain((*v.SearchTimeMs)) {
+			if kw := mediawikiCirrussearchV1RequestRange6.Check((*v.SearchTimeMs)); kw != "" {
+				return mediawikiCirrussearchV1RequestRange6.Fail(&validate.Path{Parent: p, Key: "search_time_ms"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/search_time_ms", kw, (*v.SearchTimeMs))
+			}
 		}
 	}
 	if v.Limit != nil {
-		if kw := mediawikiCirrussearchV1RequestRange7.Check((*v.Limit)); kw != "" {
-			return mediawikiCirrussearchV1RequestRange7.Fail(&validate.Path{Parent: p, Key: "limit"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/limit", kw, (*v.Limit))
+		if !validate.Plain((*v.Limit)) {
+			if kw := mediawikiCirrussearchV1RequestRange7.Check((*v.Limit)); kw != "" {
+				return mediawikiCirrussearchV1RequestRange7.Fail(&validate.Path{Parent: p, Key: "limit"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/limit", kw, (*v.Limit))
+			}
 		}
 	}
 	if v.HitsTotal != nil {
-		if kw := mediawikiCirrussearchV1RequestRange8.Check((*v.HitsTotal)); kw != "" {
-			return mediawikiCirrussearchV1RequestRange8.Fail(&validate.Path{Parent: p, Key: "hits_total"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits_total", kw, (*v.HitsTotal))
+		if !validate.Plain((*v.HitsTotal)) {
+			if kw := mediawikiCirrussearchV1RequestRange8.Check((*v.HitsTotal)); kw != "" {
+				return mediawikiCirrussearchV1RequestRange8.Fail(&validate.Path{Parent: p, Key: "hits_total"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits_total", kw, (*v.HitsTotal))
+			}
 		}
 	}
 	if v.HitsReturned != nil {
-		if kw := mediawikiCirrussearchV1RequestRange9.Check((*v.HitsReturned)); kw != "" {
-			return mediawikiCirrussearchV1RequestRange9.Fail(&validate.Path{Parent: p, Key: "hits_returned"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits_returned", kw, (*v.HitsReturned))
+		if !validate.Plain((*v.HitsReturned)) {
+			if kw := mediawikiCirrussearchV1RequestRange9.Check((*v.HitsReturned)); kw != "" {
+				return mediawikiCirrussearchV1RequestRange9.Fail(&validate.Path{Parent: p, Key: "hits_returned"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits_returned", kw, (*v.HitsReturned))
+			}
 		}
 	}
 	if v.HitsOffset != nil {
-		if kw := mediawikiCirrussearchV1RequestRange10.Check((*v.HitsOffset)); kw != "" {
-			return mediawikiCirrussearchV1RequestRange10.Fail(&validate.Path{Parent: p, Key: "hits_offset"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits_offset", kw, (*v.HitsOffset))
+		if !validate.Plain((*v.HitsOffset)) {
+			if kw := mediawikiCirrussearchV1RequestRange10.Check((*v.HitsOffset)); kw != "" {
+				return mediawikiCirrussearchV1RequestRange10.Fail(&validate.Path{Parent: p, Key: "hits_offset"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits_offset", kw, (*v.HitsOffset))
+			}
 		}
 	}
 	if v.MaxScore != nil {
-		if kw := mediawikiCirrussearchV1RequestRange11.Check((*v.MaxScore)); kw != "" {
-			return mediawikiCirrussearchV1RequestRange11.Fail(&validate.Path{Parent: p, Key: "max_score"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/max_score", kw, (*v.MaxScore))
+		if !validate.Plain((*v.MaxScore)) {
+			if kw := mediawikiCirrussearchV1RequestRange11.Check((*v.MaxScore)); kw != "" {
+				return mediawikiCirrussearchV1RequestRange11.Fail(&validate.Path{Parent: p, Key: "max_score"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/max_score", kw, (*v.MaxScore))
+			}
 		}
 	}
 	if len(v.Hits) > 0 {
@@ -861,13 +886,17 @@ type MediawikiCirrussearchV1RequestElasticsearchRequestsItemHitsItem struct {
 
 func (v *MediawikiCirrussearchV1RequestElasticsearchRequestsItemHitsItem) validate(p *validate.Path) error {
 	if v.PageID != nil {
-		if kw := mediawikiCirrussearchV1RequestRange2.Check((*v.PageID)); kw != "" {
-			return mediawikiCirrussearchV1RequestRange2.Fail(&validate.Path{Parent: p, Key: "page_id"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits/items/properties/page_id", kw, (*v.PageID))
+		if !validate.Plain((*v.PageID)) {
+			if kw := mediawikiCirrussearchV1RequestRange2.Check((*v.PageID)); kw != "" {
+				return mediawikiCirrussearchV1RequestRange2.Fail(&validate.Path{Parent: p, Key: "page_id"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits/items/properties/page_id", kw, (*v.PageID))
+			}
 		}
 	}
 	if v.Score != nil {
-		if kw := mediawikiCirrussearchV1RequestRange3.Check((*v.Score)); kw != "" {
-			return mediawikiCirrussearchV1RequestRange3.Fail(&validate.Path{Parent: p, Key: "score"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits/items/properties/score", kw, (*v.Score))
+		if !validate.Plain((*v.Score)) {
+			if kw := mediawikiCirrussearchV1RequestRange3.Check((*v.Score)); kw != "" {
+				return mediawikiCirrussearchV1RequestRange3.Fail(&validate.Path{Parent: p, Key: "score"}, "#/allOf/1/properties/elasticsearch_requests/items/properties/hits/items/properties/score", kw, (*v.Score))
+			}
 		}
 	}
 	return nil

@@ -200,16 +200,21 @@ func (v *MediawikiPageV1Move) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *MediawikiPageV1Move) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *MediawikiPageV1Move) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *MediawikiPageV1Move) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
@@ -287,11 +292,15 @@ func (v *MediawikiPageV1MovePriorState) validate(p *validate.Path) error {
 			return validate.Fail(&validate.Path{Parent: p, Key: "page_title"}, "#/allOf/1/properties/prior_state/properties/page_title/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	if kw := mediawikiPageV1MoveRange0.Check(v.PageNamespace); kw != "" {
-		return mediawikiPageV1MoveRange0.Fail(&validate.Path{Parent: p, Key: "page_namespace"}, "#/allOf/1/properties/prior_state/properties/page_namespace", kw, v.PageNamespace)
+	if !validate.Plain(v.PageNamespace) {
+		if kw := mediawikiPageV1MoveRange0.Check(v.PageNamespace); kw != "" {
+			return mediawikiPageV1MoveRange0.Fail(&validate.Path{Parent: p, Key: "page_namespace"}, "#/allOf/1/properties/prior_state/properties/page_namespace", kw, v.PageNamespace)
+		}
 	}
-	if kw := mediawikiPageV1MoveRange1.Check(v.RevID); kw != "" {
-		return mediawikiPageV1MoveRange1.Fail(&validate.Path{Parent: p, Key: "rev_id"}, "#/allOf/1/properties/prior_state/properties/rev_id", kw, v.RevID)
+	if !validate.Plain(v.RevID) {
+		if kw := mediawikiPageV1MoveRange1.Check(v.RevID); kw != "" {
+			return mediawikiPageV1MoveRange1.Fail(&validate.Path{Parent: p, Key: "rev_id"}, "#/allOf/1/properties/prior_state/properties/rev_id", kw, v.RevID)
+		}
 	}
 	return nil
 }
@@ -347,11 +356,15 @@ func (v *MediawikiPageV1MoveNewRedirectPage) validate(p *validate.Path) error {
 			return validate.Fail(&validate.Path{Parent: p, Key: "page_title"}, "#/allOf/1/properties/new_redirect_page/properties/page_title/minLength", "length must be >= 1, but got %d", n)
 		}
 	}
-	if kw := mediawikiPageV1MoveRange3.Check(v.PageNamespace); kw != "" {
-		return mediawikiPageV1MoveRange3.Fail(&validate.Path{Parent: p, Key: "page_namespace"}, "#/allOf/1/properties/new_redirect_page/properties/page_namespace", kw, v.PageNamespace)
+	if !validate.Plain(v.PageNamespace) {
+		if kw := mediawikiPageV1MoveRange3.Check(v.PageNamespace); kw != "" {
+			return mediawikiPageV1MoveRange3.Fail(&validate.Path{Parent: p, Key: "page_namespace"}, "#/allOf/1/properties/new_redirect_page/properties/page_namespace", kw, v.PageNamespace)
+		}
 	}
-	if kw := mediawikiPageV1MoveRange4.Check(v.RevID); kw != "" {
-		return mediawikiPageV1MoveRange4.Fail(&validate.Path{Parent: p, Key: "rev_id"}, "#/allOf/1/properties/new_redirect_page/properties/rev_id", kw, v.RevID)
+	if !validate.Plain(v.RevID) {
+		if kw := mediawikiPageV1MoveRange4.Check(v.RevID); kw != "" {
+			return mediawikiPageV1MoveRange4.Fail(&validate.Path{Parent: p, Key: "rev_id"}, "#/allOf/1/properties/new_redirect_page/properties/rev_id", kw, v.RevID)
+		}
 	}
 	return nil
 }

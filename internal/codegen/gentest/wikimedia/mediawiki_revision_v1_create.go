@@ -377,16 +377,21 @@ func (v *MediawikiRevisionV1Create) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *MediawikiRevisionV1Create) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *MediawikiRevisionV1Create) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *MediawikiRevisionV1Create) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
@@ -523,13 +528,17 @@ func (v *MediawikiRevisionV1CreateRevRevertDetails) validate(p *validate.Path) e
 	}
 	for i := range v.RevRevertedRevs {
 		pi := validate.Item(&validate.Path{Parent: p, Key: "rev_reverted_revs"}, i)
-		if kw := mediawikiRevisionV1CreateRange0.Check(v.RevRevertedRevs[i]); kw != "" {
-			return mediawikiRevisionV1CreateRange0.Fail(&pi, "#/properties/rev_revert_details/properties/rev_reverted_revs/items", kw, v.RevRevertedRevs[i])
+		if !validate.Plain(v.RevRevertedRevs[i]) {
+			if kw := mediawikiRevisionV1CreateRange0.Check(v.RevRevertedRevs[i]); kw != "" {
+				return mediawikiRevisionV1CreateRange0.Fail(&pi, "#/properties/rev_revert_details/properties/rev_reverted_revs/items", kw, v.RevRevertedRevs[i])
+			}
 		}
 	}
 	if v.RevOriginalRevID != nil {
-		if kw := mediawikiRevisionV1CreateRange1.Check((*v.RevOriginalRevID)); kw != "" {
-			return mediawikiRevisionV1CreateRange1.Fail(&validate.Path{Parent: p, Key: "rev_original_rev_id"}, "#/properties/rev_revert_details/properties/rev_original_rev_id", kw, (*v.RevOriginalRevID))
+		if !validate.Plain((*v.RevOriginalRevID)) {
+			if kw := mediawikiRevisionV1CreateRange1.Check((*v.RevOriginalRevID)); kw != "" {
+				return mediawikiRevisionV1CreateRange1.Fail(&validate.Path{Parent: p, Key: "rev_original_rev_id"}, "#/properties/rev_revert_details/properties/rev_original_rev_id", kw, (*v.RevOriginalRevID))
+			}
 		}
 	}
 	return nil

@@ -247,16 +247,21 @@ func (v *MediawikiUserV1BlocksChange) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *MediawikiUserV1BlocksChange) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *MediawikiUserV1BlocksChange) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *MediawikiUserV1BlocksChange) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
@@ -430,8 +435,10 @@ func (v *MediawikiUserV1BlocksChangeBlocksRestrictionsItem) validate(p *validate
 	default:
 		return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/allOf/1/properties/blocks/properties/restrictions/items/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
 	}
-	if kw := mediawikiUserV1BlocksChangeRange0.Check(v.Value); kw != "" {
-		return mediawikiUserV1BlocksChangeRange0.Fail(&validate.Path{Parent: p, Key: "value"}, "#/allOf/1/properties/blocks/properties/restrictions/items/properties/value", kw, v.Value)
+	if !validate.Plain(v.Value) {
+		if kw := mediawikiUserV1BlocksChangeRange0.Check(v.Value); kw != "" {
+			return mediawikiUserV1BlocksChangeRange0.Fail(&validate.Path{Parent: p, Key: "value"}, "#/allOf/1/properties/blocks/properties/restrictions/items/properties/value", kw, v.Value)
+		}
 	}
 	return nil
 }
@@ -620,8 +627,10 @@ func (v *MediawikiUserV1BlocksChangePriorStateBlocksRestrictionsItem) validate(p
 	default:
 		return validate.Fail(&validate.Path{Parent: p, Key: "type"}, "#/allOf/1/properties/prior_state/properties/blocks/properties/restrictions/items/properties/type/enum", "value must be one of the enum values, got %q", string(v.Type))
 	}
-	if kw := mediawikiUserV1BlocksChangeRange1.Check(v.Value); kw != "" {
-		return mediawikiUserV1BlocksChangeRange1.Fail(&validate.Path{Parent: p, Key: "value"}, "#/allOf/1/properties/prior_state/properties/blocks/properties/restrictions/items/properties/value", kw, v.Value)
+	if !validate.Plain(v.Value) {
+		if kw := mediawikiUserV1BlocksChangeRange1.Check(v.Value); kw != "" {
+			return mediawikiUserV1BlocksChangeRange1.Fail(&validate.Path{Parent: p, Key: "value"}, "#/allOf/1/properties/prior_state/properties/blocks/properties/restrictions/items/properties/value", kw, v.Value)
+		}
 	}
 	return nil
 }

@@ -263,16 +263,21 @@ func (v *MediawikiV1Recentchange) AppendJSON(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValidJSON is AppendJSON for a value whose Validate() just returned
-// nil: strings that validation proved need no escaping (uuids, date-times,
-// enum values, patterns of plain ASCII classes) are copied without
-// scanning. The bytes are the same. wire.Serializer.Append uses it.
-func (v *MediawikiV1Recentchange) AppendValidJSON(b []byte) ([]byte, error) {
-	out, err := v.appendJSON(b, 0, true)
-	if err != nil {
-		return b, err
+// AppendValidatedJSON validates v and, when it is valid, appends the bytes
+// AppendJSON would: strings that validation just proved need no escaping
+// (uuids, date-times, enum values, patterns of plain ASCII classes) are
+// copied without scanning. It is Validate and AppendJSON in one call, what
+// wire.Serializer.Append uses. When v is invalid it returns b unchanged,
+// valid false and the validation failure; an encoding error comes with
+// valid true.
+func (v *MediawikiV1Recentchange) AppendValidatedJSON(b []byte) (out []byte, valid bool, err error) {
+	if err := v.validate(nil); err != nil {
+		return b, false, err
 	}
-	return out, nil
+	if out, err = v.appendJSON(b, 0, true); err != nil {
+		return b, true, err
+	}
+	return out, true, nil
 }
 
 func (v *MediawikiV1Recentchange) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
@@ -408,13 +413,17 @@ type MediawikiV1RecentchangeLength struct {
 
 func (v *MediawikiV1RecentchangeLength) validate(p *validate.Path) error {
 	if v.Old != nil {
-		if kw := mediawikiV1RecentchangeRange0.Check((*v.Old)); kw != "" {
-			return mediawikiV1RecentchangeRange0.Fail(&validate.Path{Parent: p, Key: "old"}, "#/allOf/1/properties/length/properties/old", kw, (*v.Old))
+		if !validate.Plain((*v.Old)) {
+			if kw := mediawikiV1RecentchangeRange0.Check((*v.Old)); kw != "" {
+				return mediawikiV1RecentchangeRange0.Fail(&validate.Path{Parent: p, Key: "old"}, "#/allOf/1/properties/length/properties/old", kw, (*v.Old))
+			}
 		}
 	}
 	if v.New != nil {
-		if kw := mediawikiV1RecentchangeRange1.Check((*v.New)); kw != "" {
-			return mediawikiV1RecentchangeRange1.Fail(&validate.Path{Parent: p, Key: "new"}, "#/allOf/1/properties/length/properties/new", kw, (*v.New))
+		if !validate.Plain((*v.New)) {
+			if kw := mediawikiV1RecentchangeRange1.Check((*v.New)); kw != "" {
+				return mediawikiV1RecentchangeRange1.Fail(&validate.Path{Parent: p, Key: "new"}, "#/allOf/1/properties/length/properties/new", kw, (*v.New))
+			}
 		}
 	}
 	return nil
@@ -457,13 +466,17 @@ type MediawikiV1RecentchangeRevision struct {
 
 func (v *MediawikiV1RecentchangeRevision) validate(p *validate.Path) error {
 	if v.New != nil {
-		if kw := mediawikiV1RecentchangeRange2.Check((*v.New)); kw != "" {
-			return mediawikiV1RecentchangeRange2.Fail(&validate.Path{Parent: p, Key: "new"}, "#/allOf/1/properties/revision/properties/new", kw, (*v.New))
+		if !validate.Plain((*v.New)) {
+			if kw := mediawikiV1RecentchangeRange2.Check((*v.New)); kw != "" {
+				return mediawikiV1RecentchangeRange2.Fail(&validate.Path{Parent: p, Key: "new"}, "#/allOf/1/properties/revision/properties/new", kw, (*v.New))
+			}
 		}
 	}
 	if v.Old != nil {
-		if kw := mediawikiV1RecentchangeRange3.Check((*v.Old)); kw != "" {
-			return mediawikiV1RecentchangeRange3.Fail(&validate.Path{Parent: p, Key: "old"}, "#/allOf/1/properties/revision/properties/old", kw, (*v.Old))
+		if !validate.Plain((*v.Old)) {
+			if kw := mediawikiV1RecentchangeRange3.Check((*v.Old)); kw != "" {
+				return mediawikiV1RecentchangeRange3.Fail(&validate.Path{Parent: p, Key: "old"}, "#/allOf/1/properties/revision/properties/old", kw, (*v.Old))
+			}
 		}
 	}
 	return nil
