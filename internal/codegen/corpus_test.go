@@ -574,7 +574,7 @@ func compareAppend(pkg string, e any) {
 	}
 	// AppendValidatedJSON (what wire.Serializer.Append uses) writes the
 	// same bytes for every value Validate accepts, and for every other
-	// value returns Validate's failure and leaves the buffer alone.
+	// value fails validation and leaves the buffer alone.
 	va, ok := e.(interface {
 		AppendValidatedJSON([]byte) ([]byte, bool, error)
 	})
@@ -584,7 +584,9 @@ func compareAppend(pkg string, e any) {
 	verr := e.(interface{ Validate() error }).Validate()
 	got, valid, gerr := va.AppendValidatedJSON([]byte("pre"))
 	switch {
-	case verr != nil && (valid || gerr == nil || gerr.Error() != verr.Error() || string(got) != "pre"):
+	case verr != nil && (valid || gerr == nil || string(got) != "pre"):
+		// (Not the same failure necessarily: with several failing map
+		// values either may be reported, map order being random.)
 		fmt.Printf("APPEND-DIFFERS %s: AppendValidatedJSON of an invalid value (%v): %q, %v, %v\n", pkg, verr, got, valid, gerr)
 	case verr == nil && werr == nil:
 		appendValidCompared++

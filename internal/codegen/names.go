@@ -147,7 +147,7 @@ func setOf(xs ...string) map[string]bool {
 // names gets "Field" appended.
 var reservedAll = setOf("Validate", "ValidateJSON", "UnmarshalJSON", "MarshalJSON", "AppendJSON", "AppendAvro", "String")
 
-var reservedTop = setOf("EventType", "Subject", "Schema", "SchemaType", "RegistrySchema", "PartitionKey",
+var reservedTop = setOf("EventType", "Subject", "Schema", "SchemaType", "RegistrySchema", "PartitionKey", "AppendValidatedJSON",
 	"EnvelopeEventID", "SetEnvelopeEventID", "EnvelopeOccurredAt", "SetEnvelopeOccurredAt",
 	"EnvelopeCorrelationID", "SetEnvelopeCorrelationID")
 

@@ -22,6 +22,7 @@ const v1NamesSchema = `{
     "eventType": {"type": "string"},
     "validate": {"type": "boolean"},
     "partition_key": {"type": "string"},
+    "append_validated_json": {"type": "string"},
     "+1": {"type": "integer"},
     "-1": {"type": "integer"},
     "1": {"type": "integer"},
@@ -50,20 +51,21 @@ var (
 
 // V1Names is the event v1.Names: Every rename rule of gen go: method names, signs, equal words, empty keys.
 type V1Names struct {
-	SchemaField       *string         `json:"$schema,omitempty"`
-	SchemaField2      *string         `json:"schema,omitempty"`
-	SubjectField      string          `json:"subject"`
-	EventTypeField    *string         `json:"eventType,omitempty"`
-	ValidateField     *bool           `json:"validate,omitempty"`
-	PartitionKeyField *string         `json:"partition_key,omitempty"`
-	Plus1             json.Number     `json:"+1"`
-	Minus1            *json.Number    `json:"-1,omitempty"`
-	X1                *json.Number    `json:"1,omitempty"`
-	OrderID           *string         `json:"order_id,omitempty"`
-	OrderID2          *string         `json:"orderId,omitempty"`
-	Field             *string         `json:"!,omitempty"`
-	Status            *V1NamesStatus2 `json:"status,omitempty"`
-	Nested            *V1NamesNested  `json:"nested,omitempty"`
+	SchemaField              *string         `json:"$schema,omitempty"`
+	SchemaField2             *string         `json:"schema,omitempty"`
+	SubjectField             string          `json:"subject"`
+	EventTypeField           *string         `json:"eventType,omitempty"`
+	ValidateField            *bool           `json:"validate,omitempty"`
+	PartitionKeyField        *string         `json:"partition_key,omitempty"`
+	AppendValidatedJSONField *string         `json:"append_validated_json,omitempty"`
+	Plus1                    json.Number     `json:"+1"`
+	Minus1                   *json.Number    `json:"-1,omitempty"`
+	X1                       *json.Number    `json:"1,omitempty"`
+	OrderID                  *string         `json:"order_id,omitempty"`
+	OrderID2                 *string         `json:"orderId,omitempty"`
+	Field                    *string         `json:"!,omitempty"`
+	Status                   *V1NamesStatus2 `json:"status,omitempty"`
+	Nested                   *V1NamesNested  `json:"nested,omitempty"`
 }
 
 // EventType returns "v1.Names".
@@ -182,6 +184,10 @@ func (v *V1Names) appendJSON(b []byte, depth int, valid bool) ([]byte, error) {
 	if v.PartitionKeyField != nil {
 		b = append(b, ",\"partition_key\":"...)
 		b = jsonenc.AppendString(b, (*v.PartitionKeyField))
+	}
+	if v.AppendValidatedJSONField != nil {
+		b = append(b, ",\"append_validated_json\":"...)
+		b = jsonenc.AppendString(b, (*v.AppendValidatedJSONField))
 	}
 	b = append(b, ",\"+1\":"...)
 	if valid && len(v.Plus1) != 0 {
