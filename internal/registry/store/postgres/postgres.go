@@ -112,6 +112,18 @@ var postgresMigrations = [][]string{{
 	`DROP INDEX schemas_guid`,
 	`CREATE UNIQUE INDEX schemas_guid ON schemas(guid, context)`,
 	`CREATE INDEX schemas_hash ON schemas(hash)`,
+}, {
+	// The (context, hash) key becomes (hash, context), so that the primary
+	// key is the only index led by context. A lookup by (context, id) — the
+	// foreign-key check of every version and reference insert — had two
+	// keys led by context to choose from; the generic plan a connection
+	// caches while the table is small could take (context, hash), filter
+	// on id and read every schema of the context for each check: the
+	// 10,000th registration of a subject cost 2.2 times the 10th. The
+	// (hash, context) key also serves lookups by hash alone.
+	`ALTER TABLE schemas DROP CONSTRAINT schemas_context_hash_key`,
+	`ALTER TABLE schemas ADD CONSTRAINT schemas_hash_context_key UNIQUE (hash, context)`,
+	`DROP INDEX schemas_hash`,
 }}
 
 // Open connects to the database at url (postgres://…), applies
