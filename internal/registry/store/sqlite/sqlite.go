@@ -375,9 +375,6 @@ var sqliteV1 = []string{
 
 func (s *Store) migrate() error { return migrate(s.writer, sqliteSchemaVersion) }
 
-// SchemaVersion is the database schema version this evctl migrates to.
-func SchemaVersion() int { return sqliteSchemaVersion }
-
 // MigrateTo brings the data file at path (created if missing) to schema
 // version v and no further, as an evctl whose newest migration is v would
 // at start-up (Open applies them all). Upgrade tests use it to leave a
