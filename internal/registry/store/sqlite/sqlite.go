@@ -373,9 +373,42 @@ var sqliteV1 = []string{
 	`CREATE TABLE IF NOT EXISTS id_seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`,
 }
 
-func (s *Store) migrate() error {
+func (s *Store) migrate() error { return migrate(s.writer, sqliteSchemaVersion) }
+
+// MigrateTo brings the data file at path (created if missing) to schema
+// version v and no further, as an evctl whose newest migration is v would
+// at start-up (Open applies them all). Upgrade tests use it to leave a
+// file as an older release did. It takes the writer's lock meanwhile.
+func MigrateTo(path string, v int) error {
+	if v < 1 || v > sqliteSchemaVersion {
+		return fmt.Errorf("migrate registry store: no schema version %d (1 to %d)", v, sqliteSchemaVersion)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("migrate registry store: %w", err)
+	}
+	lock, err := lockDataFile(abs)
+	if err != nil {
+		return fmt.Errorf("migrate registry store %s: %w", path, err)
+	}
+	defer lock.Close()
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: abs}).EscapedPath()+"?"+sqliteCommon+"&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("migrate registry store %s: %w", path, err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if err := migrate(db, v); err != nil {
+		return fmt.Errorf("migrate registry store %s: %w", path, err)
+	}
+	return nil
+}
+
+// migrate applies the migrations the file lacks up to version to, in one
+// transaction; a file newer than to is refused.
+func migrate(db *sql.DB, to int) error {
 	ctx := context.Background()
-	tx, err := s.writer.BeginTx(ctx, nil)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin migration: %w", err)
 	}
@@ -384,17 +417,17 @@ func (s *Store) migrate() error {
 	if err := tx.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if v > sqliteSchemaVersion {
-		return fmt.Errorf("database schema version %d is newer than this evctl (%d)", v, sqliteSchemaVersion)
+	if v > to {
+		return fmt.Errorf("database schema version %d is newer than this evctl (%d)", v, to)
 	}
-	for step := v; step < sqliteSchemaVersion; step++ {
+	for step := v; step < to; step++ {
 		for _, stmt := range sqliteMigrations[step] {
 			if _, err := tx.Exec(stmt); err != nil {
 				return fmt.Errorf("migrate to schema version %d: %w", step+1, err)
 			}
 		}
 	}
-	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, sqliteSchemaVersion)); err != nil {
+	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, to)); err != nil {
 		return fmt.Errorf("set schema version: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
