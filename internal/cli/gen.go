@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"github.com/evctl/evctl/internal/registry/client"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,6 +27,7 @@ type genOptions struct {
 	Out     string
 	Package string
 	Check   bool
+	Split   int
 }
 
 func newGenCmd(app *App) *cobra.Command {
@@ -49,9 +53,17 @@ on stderr.
 Output is deterministic and gofmt'd. With --check nothing is written: the
 command exits 1 and lists the stale files when DIR differs from what would be
 generated.
+
+With --split N the types go into internal packages of at most N events each
+(DIR/internal/part1, part2...), which go build compiles in parallel, and the
+package in DIR declares every type and constant under the same name (type
+aliases), so code importing it does not change. Files whose types refer to
+each other stay in one package. DIR must be inside a Go module (a go.mod in
+DIR or above it), to import the parts by path.
 ` + exitStatusHelp,
 		Example: `  $ evctl gen go --out internal/events --package events
-  $ evctl gen go schemas/v1 --out gen/v1 --package v1 --check`,
+  $ evctl gen go schemas/v1 --out gen/v1 --package v1 --check
+  $ evctl gen go --out internal/events --split 200`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
 			return runGenGo(app, opts)
@@ -61,6 +73,7 @@ generated.
 	f.StringVarP(&opts.Out, "out", "o", "", "output directory (default: gen.out from evctl.yaml)")
 	f.StringVar(&opts.Package, "package", "", "Go package name (default: gen.package from evctl.yaml, else the base name of --out)")
 	f.BoolVar(&opts.Check, "check", false, "do not write; exit 1 and list stale files if the generated code is out of date")
+	f.IntVar(&opts.Split, "split", -1, "put the types into internal packages of at most N events each, compiled in parallel (default: gen.split from evctl.yaml, else 0: one package)")
 	cmd.AddCommand(goCmd)
 	return cmd
 }
@@ -98,6 +111,15 @@ func runGenGo(app *App, opts *genOptions) error {
 	if opts.Package == "" {
 		opts.Package = strings.ReplaceAll(filepath.Base(filepath.Clean(opts.Out)), "-", "_")
 	}
+	if opts.Split < 0 {
+		opts.Split = cfg.Gen.Split
+	}
+	var importPath string
+	if opts.Split > 0 {
+		if importPath, err = goImportPath(opts.Out); err != nil {
+			return inputError(fmt.Errorf("gen go --split: %w", err))
+		}
+	}
 	cat, scope, err := loadCatalog(app, cfg, opts.Paths)
 	if err != nil {
 		return err
@@ -118,7 +140,7 @@ func runGenGo(app *App, opts *genOptions) error {
 	}
 	var subjErr error
 	env := codegen.Envelope{EventID: cfg.Lint.Envelope.EventID, OccurredAt: cfg.Lint.Envelope.OccurredAt, CorrelationID: cfg.Lint.Envelope.CorrelationID}
-	files, fallbacks, err := codegen.Generate(cat, codegen.Options{Package: opts.Package, Envelope: env, EntityID: entityIDField, Subject: func(e *schema.Event) string {
+	files, fallbacks, err := codegen.Generate(cat, codegen.Options{Package: opts.Package, Split: opts.Split, ImportPath: importPath, Envelope: env, EntityID: entityIDField, Subject: func(e *schema.Event) string {
 		s, err := subject(e)
 		if err != nil && subjErr == nil {
 			subjErr = err
@@ -143,7 +165,11 @@ func runGenGo(app *App, opts *genOptions) error {
 			for _, s := range stale {
 				fmt.Fprintf(app.IO.Out, "%s\n", filepath.ToSlash(filepath.Join(opts.Out, s)))
 			}
-			fmt.Fprintf(app.IO.ErrOut, "evctl: %d generated file(s) are stale; run: evctl gen go --out %s --package %s\n", len(stale), opts.Out, opts.Package)
+			split := ""
+			if opts.Split > 0 {
+				split = fmt.Sprintf(" --split %d", opts.Split)
+			}
+			fmt.Fprintf(app.IO.ErrOut, "evctl: %d generated file(s) are stale; run: evctl gen go --out %s --package %s%s\n", len(stale), opts.Out, opts.Package, split)
 			return silentExit(ExitFindings)
 		}
 		return nil
@@ -157,7 +183,10 @@ func runGenGo(app *App, opts *genOptions) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		p := filepath.Join(opts.Out, n)
+		p := filepath.Join(opts.Out, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return inputError(fmt.Errorf("create %s: %w", filepath.Dir(p), errors.Unwrap(err)))
+		}
 		if err := os.WriteFile(p, files[n], 0o644); err != nil {
 			return inputError(fmt.Errorf("write %s: %w", p, errors.Unwrap(err)))
 		}
@@ -167,12 +196,64 @@ func runGenGo(app *App, opts *genOptions) error {
 	if err == nil {
 		for _, s := range stale {
 			if files[s] == nil {
-				_ = os.Remove(filepath.Join(opts.Out, s))
+				_ = os.Remove(filepath.Join(opts.Out, filepath.FromSlash(s)))
+				if d := path.Dir(s); d != "." {
+					// An internal package left empty goes too (Remove
+					// fails on a directory that still holds files).
+					_ = os.Remove(filepath.Join(opts.Out, filepath.FromSlash(d)))
+				}
 			}
 		}
+		_ = os.Remove(filepath.Join(opts.Out, codegen.PartsDir))
 	}
 	fmt.Fprintf(app.IO.ErrOut, "wrote %d file(s) to %s\n", len(names), opts.Out)
 	return nil
+}
+
+// goImportPath is the import path of the package in dir: the module path
+// of the nearest go.mod at or above dir, joined with dir's path below it.
+func goImportPath(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		if err == nil {
+			mod := modulePath(data)
+			if mod == "" {
+				return "", fmt.Errorf("%s has no module line", filepath.Join(d, "go.mod"))
+			}
+			rel, err := filepath.Rel(d, abs)
+			if err != nil {
+				return "", err
+			}
+			if rel == "." {
+				return mod, nil
+			}
+			return mod + "/" + filepath.ToSlash(rel), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("read %s: %w", filepath.Join(d, "go.mod"), errors.Unwrap(err))
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.mod in %s or above it: the output must be inside a Go module to import its parts", dir)
+		}
+	}
+}
+
+// modulePath reads the module line of a go.mod ("" when there is none).
+func modulePath(gomod []byte) string {
+	for _, line := range strings.Split(string(gomod), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "module" {
+			if p, err := strconv.Unquote(f[1]); err == nil {
+				return p
+			}
+			return f[1]
+		}
+	}
+	return ""
 }
 
 // entityIDField names the field PartitionKey returns: the identifier the

@@ -18,10 +18,19 @@ import (
 type genPackage struct {
 	files map[string]string // catalog path -> schema text
 	tests map[string]string // extra file name -> Go source (package name: the package)
+	// split is Options.Split (the import path is the module's, below).
+	split int
 }
 
 // generateSources runs Generate on in-memory schema files.
 func generateSources(t *testing.T, pkg string, files map[string]string) (map[string][]byte, error) {
+	t.Helper()
+	return generateSplit(t, pkg, files, 0)
+}
+
+// generateSplit is generateSources with Options.Split, the package being
+// example.com/evctlgen/PKG (the module buildModule writes).
+func generateSplit(t *testing.T, pkg string, files map[string]string, split int) (map[string][]byte, error) {
 	t.Helper()
 	var srcs []schema.FileSource
 	for p, d := range files {
@@ -32,7 +41,7 @@ func generateSources(t *testing.T, pkg string, files map[string]string) (map[str
 	if len(cat.Errors) > 0 {
 		t.Fatalf("catalog %s: %v", pkg, cat.Errors[0])
 	}
-	out, _, err := codegen.Generate(cat, codegen.Options{Package: pkg})
+	out, _, err := codegen.Generate(cat, codegen.Options{Package: pkg, Split: split, ImportPath: "example.com/evctlgen/" + pkg})
 	return out, err
 }
 
@@ -54,7 +63,7 @@ func buildModuleWith(t *testing.T, pkgs map[string]genPackage, extra map[string]
 	}
 	tmp := t.TempDir()
 	for name, p := range pkgs {
-		files, err := generateSources(t, name, p.files)
+		files, err := generateSplit(t, name, p.files, p.split)
 		if err != nil {
 			t.Fatalf("Generate %s: %v", name, err)
 		}
@@ -63,6 +72,9 @@ func buildModuleWith(t *testing.T, pkgs map[string]genPackage, extra map[string]
 			t.Fatal(err)
 		}
 		for n, b := range files {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(filepath.Join(dir, n), b, 0o644); err != nil {
 				t.Fatal(err)
 			}

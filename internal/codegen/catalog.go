@@ -27,6 +27,19 @@ type catGen struct {
 	order []*gen // events, then shared files, each sorted
 	// avroDefs maps an Avro full name to the file defining it and its node.
 	avroDefs map[string]avroDef
+	// links pairs the files whose generated code refers to each other (a
+	// $ref to another file, an Avro named type of another file): with
+	// Options.Split they stay in one package.
+	links [][2]*schema.Event
+	// part is the index of each file's package (split).
+	part map[*schema.Event]int
+}
+
+// link records that the code of a refers to b's.
+func (c *catGen) link(a, b *schema.Event) {
+	if a != b {
+		c.links = append(c.links, [2]*schema.Event{a, b})
+	}
 }
 
 type avroDef struct {
@@ -124,6 +137,7 @@ func (c *catGen) foreignType(g *gen, r jnode) (*gtype, bool, error) {
 	if sg == nil {
 		return nil, false, g.errorf(r.n, "the referenced file %s is not part of the catalog", r.doc.Path)
 	}
+	c.link(g.ev, r.doc)
 	_, null, _ := types(r.n)
 	if t, ok := sg.byPtr[r.ptr]; ok {
 		return t, null, nil
@@ -303,6 +317,7 @@ func (c *catGen) foreignAvro(g *gen, ref anode) (*gtype, bool, error) {
 	if !ok || def.doc == g.ev {
 		return nil, false, nil
 	}
+	c.link(g.ev, def.doc)
 	sg := c.genFor(def.doc)
 	_, dfull, _ := namedNS(def.a)
 	t, ok := sg.avroNamed[dfull]

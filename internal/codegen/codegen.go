@@ -49,6 +49,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"text/template"
 
 	"github.com/evctl/evctl/internal/schema"
@@ -75,6 +76,17 @@ type Options struct {
 	// entity an event is about (lint.EntityIDField), which PartitionKey
 	// returns; "" or a nil func gives no PartitionKey.
 	EntityID func(*schema.Event) string
+	// Split, when above 0, puts the generated types into internal packages
+	// (internal/part1, internal/part2... under the output directory) of at
+	// most Split events each, so that go build compiles a large catalog in
+	// parallel and with less memory. Files that refer to each other's types
+	// stay in one package. The package at the output directory keeps the
+	// same API: it declares an alias for every type and re-declares every
+	// constant, besides Event, EventTypes and NewEvent.
+	Split int
+	// ImportPath is the Go import path of the output directory, which the
+	// package there imports its internal packages by (required with Split).
+	ImportPath string
 }
 
 // Fallback is one subschema whose Validate code calls santhosh-tekuri/jsonschema
@@ -173,9 +185,11 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 		// Every $ref to another document must name a file of the catalog:
 		// a fallback cannot compile without it.
 		for _, ref := range schema.ExternalRefs(g.ev.Root) {
-			if _, _, err := c.refTarget(g.ev, ref); err != nil {
+			t, _, err := c.refTarget(g.ev, ref)
+			if err != nil {
 				return nil, nil, fmt.Errorf("gen go: %s: %w; pass the referenced files to gen go too", g.ev.Path, err)
 			}
+			c.link(g.ev, t)
 		}
 	}
 	c.indexAvro()
@@ -200,20 +214,39 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 	if err := names.err(); err != nil {
 		return nil, nil, fmt.Errorf("gen go: %w", err)
 	}
-	usedFiles := map[string]bool{SharedFile: true, EnvelopeFile: true}
+	parts, err := c.split()
+	if err != nil {
+		return nil, nil, err
+	}
+	usedFiles := map[string]bool{SharedFile: true, EnvelopeFile: true, partDocFile: true}
 	var jobs []renderJob
-	var envs []envelopeEvent
-	var envSkipped []string
+	envs := make([][]envelopeEvent, len(parts))
+	envSkipped := make([][]string, len(parts))
+	aliases := make([]aliasData, len(parts))
+	for i, pt := range parts {
+		aliases[i] = aliasData{Package: opts.Package, Part: pt.name, Import: pt.importPath}
+	}
 	for _, g := range c.order {
 		f := g.finish()
 		ev := g.ev
+		pi := c.part[ev]
+		pt := parts[pi]
+		f.Package = pt.pkg
 		fn := f.EventType
 		if ev.Shared {
 			fn = strings.TrimSuffix(fn, path.Ext(fn))
 		}
-		jobs = append(jobs, renderJob{file: fileName(fn, usedFiles), tmpl: "event.go.tmpl", data: f, path: ev.Path})
+		jobs = append(jobs, renderJob{file: pt.dir + fileName(fn, usedFiles), tmpl: "event.go.tmpl", data: f, path: ev.Path})
 		sort.SliceStable(g.fallbacks, func(i, j int) bool { return g.fallbacks[i].Pointer < g.fallbacks[j].Pointer })
 		fallbacks = append(fallbacks, g.fallbacks...)
+		if pt.name != "" {
+			for _, t := range f.Types {
+				aliases[pi].Types = append(aliases[pi].Types, t.Name)
+				for _, k := range t.Consts {
+					aliases[pi].Consts = append(aliases[pi].Consts, k.Name)
+				}
+			}
+		}
 		if ev.Shared {
 			continue
 		}
@@ -222,21 +255,134 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
 		}
 		if why != "" {
-			envSkipped = append(envSkipped, ev.Key+": "+why)
+			envSkipped[pi] = append(envSkipped[pi], ev.Key+": "+why)
 		} else {
-			envs = append(envs, env)
+			envs[pi] = append(envs[pi], env)
 		}
 		shared.Events = append(shared.Events, sharedEvent{Type: ev.Key, GoName: f.GoName})
 	}
 	jobs = append(jobs, renderJob{file: SharedFile, tmpl: "shared.go.tmpl", data: shared})
+	for i, pt := range parts {
+		jobs = append(jobs, renderJob{file: pt.dir + EnvelopeFile, tmpl: "envelope.go.tmpl", data: envelopeDataOf(pt.pkg, envs[i], envSkipped[i])})
+		if pt.name != "" && len(aliases[i].Types)+len(aliases[i].Consts) > 0 {
+			jobs = append(jobs,
+				renderJob{file: pt.dir + partDocFile, tmpl: "part.go.tmpl", data: aliases[i]},
+				renderJob{file: "evctl_" + pt.name + ".go", tmpl: "alias.go.tmpl", data: aliases[i]})
+		}
+	}
 	files, err := renderAll(jobs)
 	if err != nil {
 		return nil, nil, err
 	}
-	if files[EnvelopeFile], err = renderEnvelope(opts.Package, envs, envSkipped); err != nil {
-		return nil, nil, fmt.Errorf("gen go: %w", err)
-	}
 	return files, fallbacks, nil
+}
+
+// partDocFile is the file holding the package comment of an internal
+// package of a split output.
+const partDocFile = "evctl_part.go"
+
+// PartsDir is the directory, under the output directory, holding the
+// internal packages of a split output (Options.Split).
+const PartsDir = "internal"
+
+// part is one package of the output: the package at the output directory
+// (name "") or an internal package of a split output.
+type part struct {
+	name, pkg, dir, importPath string
+}
+
+// aliasData is what alias.go.tmpl and part.go.tmpl render: the exported
+// names of one internal package, re-exported by the package at the output
+// directory.
+type aliasData struct {
+	Package, Part, Import string
+	Types, Consts         []string
+}
+
+// split assigns every file to a package (c.part) and returns the packages.
+// Without Options.Split everything is in the one package at the output
+// directory. With it, files whose code refers to each other (connected
+// through c.links) stay together, and these groups fill, in generation
+// order, internal packages of at most Split events each (a larger group
+// gets a package of its own), so that go build compiles them in parallel.
+func (c *catGen) split() ([]part, error) {
+	c.part = make(map[*schema.Event]int, len(c.order))
+	if c.opts.Split <= 0 {
+		for _, g := range c.order {
+			c.part[g.ev] = 0
+		}
+		return []part{{pkg: c.opts.Package}}, nil
+	}
+	if c.opts.ImportPath == "" {
+		return nil, errors.New("gen go: splitting the output into packages needs the import path of the output directory")
+	}
+	idx := make(map[*schema.Event]int, len(c.order))
+	for i, g := range c.order {
+		idx[g.ev] = i
+	}
+	up := make([]int, len(c.order))
+	for i := range up {
+		up[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for up[i] != i {
+			up[i] = up[up[i]]
+			i = up[i]
+		}
+		return i
+	}
+	for _, l := range c.links {
+		a, oka := idx[l[0]]
+		b, okb := idx[l[1]]
+		if !oka || !okb {
+			continue
+		}
+		ra, rb := find(a), find(b)
+		// The smaller index is the root: a group is placed where its first
+		// file is in generation order.
+		if ra < rb {
+			up[rb] = ra
+		} else if rb < ra {
+			up[ra] = rb
+		}
+	}
+	members := map[int][]int{}
+	var roots []int
+	for i := range c.order {
+		r := find(i)
+		if _, ok := members[r]; !ok {
+			roots = append(roots, r)
+		}
+		members[r] = append(members[r], i)
+	}
+	sort.Ints(roots)
+	var assign [][]int
+	count := 0
+	for _, r := range roots {
+		n := 0
+		for _, i := range members[r] {
+			if !c.order[i].ev.Shared {
+				n++
+			}
+		}
+		if len(assign) == 0 || (count > 0 && count+n > c.opts.Split) {
+			assign = append(assign, nil)
+			count = 0
+		}
+		assign[len(assign)-1] = append(assign[len(assign)-1], members[r]...)
+		count += n
+	}
+	width := len(strconv.Itoa(len(assign)))
+	parts := make([]part, len(assign))
+	for p, is := range assign {
+		name := fmt.Sprintf("part%0*d", width, p+1)
+		parts[p] = part{name: name, pkg: name, dir: PartsDir + "/" + name + "/", importPath: c.opts.ImportPath + "/" + PartsDir + "/" + name}
+		for _, i := range is {
+			c.part[c.order[i].ev] = p
+		}
+	}
+	return parts, nil
 }
 
 // renderJob is one file to render.
@@ -293,7 +439,8 @@ func render(name string, data any) ([]byte, error) {
 
 // Check compares files with the directory dir. It returns the names of the
 // files that differ or are missing, and of the generated files (those with
-// the evctl header) in dir that Generate no longer produces, sorted.
+// the evctl header) in dir, or in the internal packages of a split output
+// (dir/internal/*), that Generate no longer produces, sorted.
 func Check(dir string, files map[string][]byte) (stale []string, err error) {
 	names := make([]string, 0, len(files))
 	for n := range files {
@@ -301,7 +448,7 @@ func Check(dir string, files map[string][]byte) (stale []string, err error) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		got, err := os.ReadFile(filepath.Join(dir, n))
+		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n)))
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				stale = append(stale, n)
@@ -313,21 +460,33 @@ func Check(dir string, files map[string][]byte) (stale []string, err error) {
 			stale = append(stale, n)
 		}
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	dirs := []string{""}
+	parts, err := os.ReadDir(filepath.Join(dir, PartsDir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 		return nil, fmt.Errorf("check %s: %w", dir, err)
 	}
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || !strings.HasSuffix(n, ".go") || files[n] != nil {
-			continue
+	for _, e := range parts {
+		if e.IsDir() {
+			dirs = append(dirs, PartsDir+"/"+e.Name()+"/")
 		}
-		data, err := os.ReadFile(filepath.Join(dir, n))
-		if err != nil {
-			return nil, fmt.Errorf("check %s: %w", n, err)
+	}
+	for _, sub := range dirs {
+		entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(sub)))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("check %s: %w", dir, err)
 		}
-		if bytes.HasPrefix(data, []byte(Header+"\n")) {
-			stale = append(stale, n)
+		for _, e := range entries {
+			n := sub + e.Name()
+			if e.IsDir() || !strings.HasSuffix(n, ".go") || files[n] != nil {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n)))
+			if err != nil {
+				return nil, fmt.Errorf("check %s: %w", n, err)
+			}
+			if bytes.HasPrefix(data, []byte(Header+"\n")) {
+				stale = append(stale, n)
+			}
 		}
 	}
 	sort.Strings(stale)

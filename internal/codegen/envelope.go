@@ -122,7 +122,7 @@ func envelopeOf(ev *schema.Event, f *fileData, env Envelope, entityID func(*sche
 	return e, "", nil
 }
 
-func renderEnvelope(pkg string, evs []envelopeEvent, skipped []string) ([]byte, error) {
+func envelopeDataOf(pkg string, evs []envelopeEvent, skipped []string) envelopeData {
 	d := envelopeData{Package: pkg, Events: evs, Skipped: skipped}
 	for _, e := range evs {
 		d.Time = true
@@ -130,7 +130,7 @@ func renderEnvelope(pkg string, evs []envelopeEvent, skipped []string) ([]byte, 
 			d.Strconv = true
 		}
 	}
-	return render("envelope.go.tmpl", d)
+	return d
 }
 
 // camelOf converts a snake_case name to camelCase (event_id → eventId), as

@@ -210,6 +210,9 @@ type Gen struct {
 	Out string `yaml:"out"`
 	// Package is the Go package name of the generated code.
 	Package string `yaml:"package" validate:"goident"`
+	// Split, when above 0, puts the generated types into internal packages
+	// of at most Split events each (evctl gen go --split).
+	Split int `yaml:"split" validate:"min=0,max=1000000"`
 }
 
 // Pos is a position in the config file.
