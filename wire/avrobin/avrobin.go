@@ -26,27 +26,14 @@ func AppendBool(b []byte, v bool) []byte {
 
 // AppendInt appends an int (zig-zag varint).
 func AppendInt(b []byte, v int32) []byte {
-	u := uint64(uint32((v << 1) ^ (v >> 31)))
-	if u < 0x80 {
-		return append(b, byte(u))
-	}
-	return appendVarint(b, u)
+	return appendVarint(b, uint64(uint32((v<<1)^(v>>31))))
 }
 
 // AppendLong appends a long (zig-zag varint).
 func AppendLong(b []byte, v int64) []byte {
-	u := uint64((v << 1) ^ (v >> 63))
-	if u < 0x80 {
-		return append(b, byte(u))
-	}
-	return appendVarint(b, u)
+	return appendVarint(b, uint64((v<<1)^(v>>63)))
 }
 
-// appendVarint is the loop of the values of more than one byte, out of
-// line: AppendInt and AppendLong inline only the one-byte case, so that the
-// generated AppendAvro of a large catalog stays small to compile.
-//
-//go:noinline
 func appendVarint(b []byte, u uint64) []byte {
 	for u >= 0x80 {
 		b = append(b, byte(u)|0x80)
