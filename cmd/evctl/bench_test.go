@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -221,7 +222,8 @@ func BenchmarkLintInProcess(b *testing.B) {
 // (dependencies built once beforehand; a changed constant in every
 // generated package makes every run compile them all again), with the
 // output in one package (split=0) and split into internal packages of at
-// most 250 events (--split 250). It reports, for each step, the wall time,
+// most 250 events (--split 250; EVCTL_BENCH_SPLITS=0,100,500 measures other
+// sizes). It reports, for each step, the wall time,
 // the CPU time (user + system of the process and its children, which a
 // loaded machine inflates far less than wall time), the peak memory of the
 // largest single process (Maxrss) and the peak of the sum of the resident
@@ -234,7 +236,18 @@ func BenchmarkGenGo2000(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, split := range []int{0, 250} {
+	splits := []int{0, 250}
+	if env := os.Getenv("EVCTL_BENCH_SPLITS"); env != "" {
+		splits = nil
+		for _, f := range strings.Split(env, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 0 {
+				b.Fatalf("EVCTL_BENCH_SPLITS=%q: want sizes like 0,100,250", env)
+			}
+			splits = append(splits, n)
+		}
+	}
+	for _, split := range splits {
 		b.Run(fmt.Sprintf("split=%d", split), func(b *testing.B) {
 			dir := b.TempDir()
 			writeCatalog(b, dir, 2000, 0)
