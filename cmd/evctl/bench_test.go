@@ -288,7 +288,7 @@ func BenchmarkGenGo2000(b *testing.B) {
 			}
 			gen := []string{"gen", "go", "schemas", "--out", "gen/events", "--package", "events", "--split", fmt.Sprint(split)}
 			timed(bin, gen...)
-			timed("go", "build", "./...") // dependencies into the build cache
+			timed("go", "build", "github.com/evctl/evctl/wire/...") // the dependencies into the build cache
 			var g, bu usage
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
