@@ -22,13 +22,8 @@ type genPackage struct {
 	split int
 }
 
-// generateSources runs Generate on in-memory schema files.
-func generateSources(t *testing.T, pkg string, files map[string]string) (map[string][]byte, error) {
-	t.Helper()
-	return generateSplit(t, pkg, files, 0)
-}
-
-// generateSplit is generateSources with Options.Split, the package being
+// generateSplit runs Generate on in-memory schema files, with
+// Options.Split (0: one package), the package being
 // example.com/evctlgen/PKG (the module buildModule writes).
 func generateSplit(t *testing.T, pkg string, files map[string]string, split int) (map[string][]byte, error) {
 	t.Helper()

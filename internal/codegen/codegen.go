@@ -324,8 +324,7 @@ func (c *catGen) split() ([]part, error) {
 	for i := range up {
 		up[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for up[i] != i {
 			up[i] = up[up[i]]
 			i = up[i]
