@@ -28,6 +28,11 @@
 // wire/avrobin) whose output decodes with hamba/avro to what hamba's own
 // encoder writes; wire.Serializer uses it.
 //
+// With Options.Split the files go into internal packages of at most Split
+// events each (files whose code refers to each other stay together), which
+// go build compiles in parallel, and the package at the output directory
+// re-declares every type (an alias) and constant under the same name.
+//
 // Rendering uses text/template from an embedded file system and go/format,
 // one file per task on every core.
 // Generate returns the files in memory; writing them is the caller's job,
