@@ -1511,6 +1511,7 @@ func (g *gen) jsonChecks(b *strings.Builder, j jnode, t *gtype, x, p string, nul
 	if r.doc != nil {
 		// Another file's schema: its gen writes the checks, into this file.
 		sg := g.c.genFor(r.doc)
+		g.c.link(g.ev, r.doc)
 		defer sg.borrow(g)()
 		return sg.jsonChecks(b, jnode{n: r.n, ptr: r.ptr}, t, x, p, nullable)
 	}

@@ -340,7 +340,7 @@ func TestCatalogCorpusRegressions(t *testing.T) {
 			{"name":"y","type":{"type":"record","name":"X","namespace":"a.b","fields":[{"name":"i","type":"int"}]}},
 			{"name":"z","type":{"type":"enum","name":"X","namespace":"a_b","symbols":["S"]}}]}`,
 	}
-	gen, err := generateSources(t, "corpusreg", files)
+	gen, err := generateSplit(t, "corpusreg", files, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
