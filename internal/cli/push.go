@@ -11,6 +11,7 @@ import (
 	"github.com/evctl/evctl/internal/compat"
 	"github.com/evctl/evctl/internal/findings"
 	"github.com/evctl/evctl/internal/publish"
+	"github.com/evctl/evctl/internal/schema"
 )
 
 type pushOptions struct {
@@ -85,9 +86,18 @@ func runPush(ctx context.Context, app *App, opts *pushOptions, rf *registryFlags
 	if err != nil {
 		return usageError("compat.level: %w", err)
 	}
-	cat, scope, err := loadCatalog(app, cfg, opts.Paths)
+	ws, err := app.Workspace()
 	if err != nil {
 		return err
+	}
+	paths, scope := catalogPaths(ws, cfg, opts.Paths)
+	lopts := loadOptions(ws, cfg)
+	// push sends the source text: every file is validated, but no
+	// compiled JSON Schema is needed.
+	lopts.NoCompiled = true
+	cat, err := schema.Load(paths, lopts)
+	if err != nil {
+		return inputError(err)
 	}
 	cat = scope.catalog(cat)
 	if len(cat.Errors) > 0 {

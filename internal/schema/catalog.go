@@ -118,6 +118,13 @@ type LoadOptions struct {
 	// and compile), but the source bytes, the hamba schema and the compiled
 	// JSON Schema are not kept, so memory grows with the trees alone.
 	Lean bool
+	// NoCompiled tells that the caller needs no compiled JSON Schema
+	// (push sends the source text): a plain draft-07 document
+	// (plainDraft07) is judged valid without compiling, as in a Lean load,
+	// and Event.JSON stays nil for every event. Other documents are still
+	// compiled, so the same files are rejected; the sources and the Avro
+	// schemas are kept.
+	NoCompiled bool
 }
 
 func (o LoadOptions) abs(p string) string {
@@ -722,13 +729,13 @@ func compileJSON(events []*Event, cat *Catalog, opts LoadOptions) map[*Event]boo
 					errs[i] = e
 					continue
 				}
-				if opts.Lean && plainDraft07(ev.Root) {
-					// Certainly valid draft-07, and lint needs no
-					// compiled schema.
+				if (opts.Lean || opts.NoCompiled) && plainDraft07(ev.Root) {
+					// Certainly valid draft-07, and the caller needs
+					// no compiled schema.
 					ev.Draft = 7
 					continue
 				}
-				if c == nil || (opts.Lean && compiled == leanCompilerFiles) {
+				if c == nil || ((opts.Lean || opts.NoCompiled) && compiled == leanCompilerFiles) {
 					// A compiler holds every document and schema it has
 					// compiled; a lean load starts a new one now and then.
 					c = jsonschema.NewCompiler()
@@ -743,7 +750,7 @@ func compileJSON(events []*Event, cat *Catalog, opts LoadOptions) map[*Event]boo
 					continue
 				}
 				ev.Draft = sch.DraftVersion
-				if !opts.Lean {
+				if !opts.Lean && !opts.NoCompiled {
 					ev.JSON = sch
 				}
 			}

@@ -109,9 +109,34 @@ func TestLoadErrors(t *testing.T) {
 		"v1/notes.txt":       "ignored",
 		".hidden/v1/X.json":  "not even json",
 	})
-	cat, err := Load([]string{dir}, LoadOptions{})
+	// A lean load (lint) and a load without compiled schemas (push) reject
+	// the same files as a full one.
+	for _, mode := range []struct {
+		name string
+		opts LoadOptions
+	}{{"full", LoadOptions{}}, {"lean", LoadOptions{Lean: true}}, {"no-compiled", LoadOptions{NoCompiled: true}}} {
+		t.Run(mode.name, func(t *testing.T) { checkLoadErrors(t, dir, mode.opts) })
+	}
+}
+
+func checkLoadErrors(t *testing.T, dir string, opts LoadOptions) {
+	cat, err := Load([]string{dir}, opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, e := range cat.Events {
+		if e.Format != JSONSchema {
+			continue
+		}
+		if wantCompiled := !opts.Lean && !opts.NoCompiled; (e.JSON != nil) != wantCompiled {
+			t.Errorf("%s: compiled schema kept: %v, want %v", e.Path, e.JSON != nil, wantCompiled)
+		}
+		if e.Draft != 7 {
+			t.Errorf("%s: draft %d, want 7", e.Path, e.Draft)
+		}
+		if (e.Source != nil) != !opts.Lean {
+			t.Errorf("%s: source kept: %v, want %v", e.Path, e.Source != nil, !opts.Lean)
+		}
 	}
 	var got []string
 	for _, e := range cat.Errors {
