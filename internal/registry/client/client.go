@@ -501,21 +501,32 @@ func (c *Client) CheckCompatibility(ctx context.Context, subject string, s Schem
 // global level.
 func (c *Client) Level(ctx context.Context, subject string) (level string, own bool, err error) {
 	if subject != "" {
-		res := c.sr.Compatibility(ctx, subject)[0]
-		if res.Err == nil {
-			return res.Level.String(), true, nil
+		lvl, err := c.config(ctx, "/config/"+url.PathEscape(subject))
+		if err == nil {
+			return lvl, true, nil
 		}
-		werr := c.wrap("get compatibility level of "+subject, res.Err)
+		werr := c.wrap("get compatibility level of "+subject, err)
 		var e *Error
 		if !errors.As(werr, &e) || !(e.notFound(srNoSubjectConfig) || e.notFound(srSubjectNotFound)) {
 			return "", false, werr
 		}
 	}
-	res := c.sr.Compatibility(ctx)[0]
-	if res.Err != nil {
-		return "", false, c.wrap("get the global compatibility level", res.Err)
+	lvl, err := c.config(ctx, "/config")
+	if err != nil {
+		return "", false, c.wrap("get the global compatibility level", err)
 	}
-	return res.Level.String(), false, nil
+	return lvl, false, nil
+}
+
+// config asks for a compatibility level (GET /config[/{subject}]) in the
+// calling goroutine: sr.Client.Compatibility starts a goroutine per
+// subject, which push would pay on every event.
+func (c *Client) config(ctx context.Context, path string) (string, error) {
+	var res sr.CompatibilityResult
+	if err := c.sr.Do(ctx, http.MethodGet, path, nil, &res); err != nil {
+		return "", err
+	}
+	return res.Level.String(), nil
 }
 
 // SetLevel sets subject's compatibility level (the global one for "").

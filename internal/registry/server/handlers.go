@@ -908,13 +908,19 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 		// it from a read transaction, without queueing for the writer.
 		var done *registerResponse
 		if err := s.store.View(r.Context(), func(tx store.Tx) error {
+			g, perr := planRegister(tx, subj, p)
+			if perr == nil && g.done == nil {
+				// A new version (every event of a fresh push): the
+				// writer decides, mode included; no need to read the
+				// mode here.
+				return nil
+			}
 			mode, err := effectiveMode(tx, subj)
 			if err != nil || mode != modeReadWrite {
 				return err
 			}
-			g, err := planRegister(tx, subj, p)
-			if err != nil {
-				return err
+			if perr != nil {
+				return perr
 			}
 			done = g.done
 			return nil
