@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"strings"
@@ -136,16 +137,22 @@ func runPush(ctx context.Context, app *App, opts *pushOptions, rf *registryFlags
 	rejected := 0
 	done := map[string]int{}
 	results, err := publish.ApplyAll(ctx, c, items, opts.Concurrency)
+	// One write per buffer rather than per line (2,000 lines for a fresh
+	// catalog of 2,000 events); flushed before each rejection, which goes
+	// to stderr, so that a terminal shows both in order.
+	out := bufio.NewWriter(app.IO.Out)
 	for _, r := range results {
 		it := r.Item
 		if !r.Registered {
 			rejected++
+			out.Flush()
 			printRejection(app, it, r.Rejection)
 			continue
 		}
 		done[it.Action]++
-		fmt.Fprintf(app.IO.Out, "%s: registered %s as id %d, version %d\n", it.Subject, it.Event.Path, it.ID, it.Version)
+		fmt.Fprintf(out, "%s: registered %s as id %d, version %d\n", it.Subject, it.Event.Path, it.ID, it.Version)
 	}
+	out.Flush()
 	if err != nil {
 		return registryFailure(err)
 	}
@@ -160,7 +167,10 @@ func runPush(ctx context.Context, app *App, opts *pushOptions, rf *registryFlags
 
 // planPush decides each item's action against the registry, in order.
 func printPlan(app *App, items []*publish.Item) {
-	tw := tabwriter.NewWriter(app.IO.Out, 0, 4, 2, ' ', 0)
+	// tabwriter writes every cell and its padding separately: buffer them.
+	out := bufio.NewWriter(app.IO.Out)
+	defer out.Flush()
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SUBJECT\tACTION\tLEVEL\tID\tVERSION\tFILE")
 	for _, it := range items {
 		id, ver := "-", "-"
