@@ -519,8 +519,8 @@ func (c *Client) Level(ctx context.Context, subject string) (level string, own b
 }
 
 // config asks for a compatibility level (GET /config[/{subject}]) in the
-// calling goroutine: sr.Client.Compatibility starts a goroutine per
-// subject, which push would pay on every event.
+// calling goroutine: sr.Client.Compatibility (and SetCompatibility) start
+// a goroutine per subject, which push would pay on every event.
 func (c *Client) config(ctx context.Context, path string) (string, error) {
 	var res sr.CompatibilityResult
 	if err := c.sr.Do(ctx, http.MethodGet, path, nil, &res); err != nil {
@@ -539,8 +539,13 @@ func (c *Client) SetLevel(ctx context.Context, subject, level string) error {
 	if subject != "" {
 		op = "set the compatibility level of " + subject
 	}
-	res := c.sr.SetCompatibility(ctx, sr.SetCompatibility{Level: l}, subject)[0]
-	return c.wrap(op, res.Err)
+	// PUT /config[/{subject}] in the calling goroutine (see config).
+	path := "/config"
+	if subject != "" {
+		path += "/" + url.PathEscape(subject)
+	}
+	body := sr.SetCompatibility{Level: l}
+	return c.wrap(op, c.sr.Do(ctx, http.MethodPut, path, body, &body))
 }
 
 // maxClientRefDepth bounds how deep ReferenceTexts follows references.
