@@ -76,9 +76,7 @@ func TestPostgresGroupCommit(t *testing.T) {
 		}()
 	}
 	for {
-		st.qmu.Lock()
-		queued := len(st.queue)
-		st.qmu.Unlock()
+		queued := st.writes.Queued()
 		if queued == n {
 			break
 		}
@@ -89,7 +87,7 @@ func TestPostgresGroupCommit(t *testing.T) {
 	if err := <-first; err != nil {
 		t.Fatal(err)
 	}
-	// 64 queued updates are one batch (maxBatch), after the held one.
+	// 64 queued updates are one batch (store.MaxBatch), after the held one.
 	if c := st.commits.Load() - before; c > 2 {
 		t.Errorf("%d commits for 1+%d queued updates, want them grouped", c, n)
 	}
@@ -153,9 +151,7 @@ func TestPostgresUpdateCancelledWhileQueued(t *testing.T) {
 		done <- st.Update(cctx, func(tx store.Tx) error { ran = true; return nil })
 	}()
 	for {
-		st.qmu.Lock()
-		queued := len(st.queue)
-		st.qmu.Unlock()
+		queued := st.writes.Queued()
 		if queued == 1 {
 			break
 		}

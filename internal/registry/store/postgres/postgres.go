@@ -43,14 +43,10 @@ type Store struct {
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
 
-	// The queue of updates and the writer goroutine (writeLoop) that
-	// group-commits them; commits counts committed transactions.
-	qmu        sync.Mutex
-	qcond      *sync.Cond
-	queue      []*writeReq
-	qclosed    bool
-	writerDone chan struct{}
-	commits    atomic.Int64
+	// writes group-commits the updates; commits counts committed
+	// transactions (tests).
+	writes  *store.Writes
+	commits atomic.Int64
 }
 
 // pgLockKey is the advisory lock that serializes writers ("evctl" in ASCII).
@@ -155,9 +151,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	s.qcond = sync.NewCond(&s.qmu)
-	s.writerDone = make(chan struct{})
-	go s.writeLoop()
+	s.writes = store.StartWrites(s.runBatch)
 	lctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	ready := make(chan struct{})
@@ -300,11 +294,7 @@ func (s *Store) Generation() store.Generations {
 
 // Close stops listening and closes the pool.
 func (s *Store) Close() error {
-	s.qmu.Lock()
-	s.qclosed = true
-	s.qcond.Broadcast()
-	s.qmu.Unlock()
-	<-s.writerDone
+	s.writes.Close()
 	s.stop()
 	s.wg.Wait()
 	s.pool.Close()
@@ -357,79 +347,19 @@ func storeErr(op string, err error) error {
 // itself is reported (store.ErrUnavailable): its outcome is unknown, so it
 // is never acknowledged.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("store update: %w", err)
-	}
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{})}
-	s.qmu.Lock()
-	if s.qclosed {
-		s.qmu.Unlock()
-		return &store.Error{Op: "update", Err: errClosed}
-	}
-	s.queue = append(s.queue, req)
-	s.qcond.Signal()
-	s.qmu.Unlock()
-	<-req.done
-	return req.err
+	return s.writes.Do(ctx, fn)
 }
-
-var errClosed = errors.New("the store is closed")
-
-// writeReq is one queued Update.
-type writeReq struct {
-	ctx  context.Context
-	fn   func(store.Tx) error
-	err  error
-	done chan struct{}
-}
-
-// maxBatch bounds the updates of one group commit.
-const maxBatch = 64
 
 // batchTimeout bounds one group commit's transaction: the requests' own
 // contexts do not govern a transaction shared with others.
 const batchTimeout = 30 * time.Second
 
-// writeLoop is the writer goroutine: it takes what is queued, up to
-// maxBatch updates, commits it, answers, and again, until Close; updates
-// queued before Close are still run.
-func (s *Store) writeLoop() {
-	defer close(s.writerDone)
-	for {
-		s.qmu.Lock()
-		for len(s.queue) == 0 && !s.qclosed {
-			s.qcond.Wait()
-		}
-		if len(s.queue) == 0 {
-			s.qmu.Unlock()
-			return
-		}
-		n := min(len(s.queue), maxBatch)
-		batch := s.queue[:n:n]
-		s.queue = append([]*writeReq(nil), s.queue[n:]...)
-		s.qmu.Unlock()
-		s.runBatch(batch)
-	}
-}
-
 // runBatch commits batch, running the whole transaction again after a lost
 // connection or a serialization conflict before COMMIT, and answers every
 // update of it. One update alone runs in its own transaction under its own
 // context, as without grouping.
-func (s *Store) runBatch(batch []*writeReq) {
-	live := batch[:0:0]
-	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.err = fmt.Errorf("store update: %w", err)
-			close(r.done)
-			continue
-		}
-		live = append(live, r)
-	}
-	if len(live) == 0 {
-		return
-	}
-	ctx := live[0].ctx
+func (s *Store) runBatch(live []*store.Write) {
+	ctx := live[0].Ctx
 	if len(live) > 1 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.Background(), batchTimeout)
@@ -439,8 +369,8 @@ func (s *Store) runBatch(batch []*writeReq) {
 	for attempt := 0; attempt < 4; attempt++ {
 		var committing bool
 		if len(live) == 1 {
-			committing, err = s.update(ctx, live[0].fn)
-			live[0].err = err
+			committing, err = s.update(ctx, live[0].Fn)
+			live[0].Err = err
 		} else {
 			committing, err = s.updateBatch(ctx, live)
 		}
@@ -454,12 +384,11 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		break
 	}
-	for _, r := range live {
-		if err != nil {
-			// Nothing of the batch was committed (or its outcome is unknown).
-			r.err = err
+	if err != nil {
+		// Nothing of the batch was committed (or its outcome is unknown).
+		for _, r := range live {
+			r.Err = err
 		}
-		close(r.done)
 	}
 }
 
@@ -470,23 +399,12 @@ func retry(err error) bool {
 	return errors.As(err, &se) && (unavailable(se.Err) || retryable(se.Err))
 }
 
-// runFn calls fn, turning a panic into an error: fn runs on the writer
-// goroutine, where a panic would end the process rather than one request.
-func runFn(fn func(store.Tx) error, tx store.Tx) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = &store.Error{Op: "update", Err: fmt.Errorf("panic: %v", r)}
-		}
-	}()
-	return fn(tx)
-}
-
 // updateBatch runs the fns of batch in one transaction, each in a
 // savepoint, and commits. It sets each update's own error (its fn's) and
 // returns an error that fails them all: the transaction's (committing says
 // COMMIT itself failed). An fn that failed on a lost connection or a
 // serialization conflict fails the batch, so that it runs again whole.
-func (s *Store) updateBatch(ctx context.Context, batch []*writeReq) (committing bool, err error) {
+func (s *Store) updateBatch(ctx context.Context, batch []*store.Write) (committing bool, err error) {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return false, storeErr("begin", err)
@@ -497,16 +415,16 @@ func (s *Store) updateBatch(ctx context.Context, batch []*writeReq) (committing 
 	}
 	hardDeleted := false
 	for _, r := range batch {
-		r.err = nil
+		r.Err = nil
 		if _, err := tx.Exec(ctx, `SAVEPOINT batch_update`); err != nil {
 			return false, storeErr("savepoint", err)
 		}
 		t := store.NewSQLTx(conn{ctx, tx}, dialect)
-		if err := runFn(r.fn, t); err != nil {
+		if err := store.RunFn(r.Fn, t); err != nil {
 			if retry(err) {
 				return false, err
 			}
-			r.err = err
+			r.Err = err
 			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT batch_update`); err != nil {
 				return false, storeErr("roll back to savepoint", err)
 			}
@@ -541,7 +459,7 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) (committing
 		return false, storeErr("lock", err)
 	}
 	t := store.NewSQLTx(conn{ctx, tx}, dialect)
-	if err := runFn(fn, t); err != nil {
+	if err := store.RunFn(fn, t); err != nil {
 		return false, err
 	}
 	payload := "write"

@@ -37,13 +37,8 @@ type Store struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
-	// The queue of updates and the writer goroutine (writeLoop) that
-	// group-commits them.
-	qmu        sync.Mutex
-	qcond      *sync.Cond
-	queue      []*writeReq
-	qclosed    bool
-	writerDone chan struct{}
+	// writes group-commits the updates (nil on a read-only store).
+	writes *store.Writes
 	// commits counts the write transactions committed (tests).
 	commits  atomic.Int64
 	lock     *os.File // the flocked data file (writer only)
@@ -120,9 +115,7 @@ func OpenWith(path string, o Options) (*Store, error) {
 	reader.SetMaxOpenConns(8)
 	reader.SetMaxIdleConns(8)
 	s.reader = reader
-	s.qcond = sync.NewCond(&s.qmu)
-	s.writerDone = make(chan struct{})
-	go s.writeLoop()
+	s.writes = store.StartWrites(s.runBatch)
 	return s, nil
 }
 
@@ -443,12 +436,8 @@ func (s *Store) Close() error {
 		s.stop()
 		s.polling.Wait()
 	}
-	if s.writerDone != nil {
-		s.qmu.Lock()
-		s.qclosed = true
-		s.qcond.Broadcast()
-		s.qmu.Unlock()
-		<-s.writerDone
+	if s.writes != nil {
+		s.writes.Close()
 	}
 	var errs []error
 	if s.reader != nil {
@@ -475,77 +464,17 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if s.readOnly {
 		return &store.Error{Op: "update", Err: store.ErrReadOnly}
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("store update: %w", err)
-	}
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{})}
-	s.qmu.Lock()
-	if s.qclosed {
-		s.qmu.Unlock()
-		return &store.Error{Op: "update", Err: errClosed}
-	}
-	s.queue = append(s.queue, req)
-	s.qcond.Signal()
-	s.qmu.Unlock()
-	<-req.done
-	return req.err
-}
-
-var errClosed = errors.New("the store is closed")
-
-// writeReq is one queued Update.
-type writeReq struct {
-	ctx  context.Context
-	fn   func(store.Tx) error
-	err  error
-	done chan struct{}
-}
-
-// maxBatch bounds the updates of one group commit.
-const maxBatch = 64
-
-// writeLoop is the writer goroutine: it takes what is queued, up to
-// maxBatch updates, commits it, answers, and again, until Close; updates
-// queued before Close are still run.
-func (s *Store) writeLoop() {
-	defer close(s.writerDone)
-	for {
-		s.qmu.Lock()
-		for len(s.queue) == 0 && !s.qclosed {
-			s.qcond.Wait()
-		}
-		if len(s.queue) == 0 {
-			s.qmu.Unlock()
-			return
-		}
-		n := min(len(s.queue), maxBatch)
-		batch := s.queue[:n:n]
-		s.queue = append([]*writeReq(nil), s.queue[n:]...)
-		s.qmu.Unlock()
-		s.runBatch(batch)
-	}
+	return s.writes.Do(ctx, fn)
 }
 
 // runBatch commits batch, retrying the whole transaction while SQLite
 // reports the database busy, and answers every update of it.
-func (s *Store) runBatch(batch []*writeReq) {
-	live := batch[:0:0]
-	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.err = fmt.Errorf("store update: %w", err)
-			close(r.done)
-			continue
-		}
-		live = append(live, r)
-	}
-	if len(live) == 0 {
-		return
-	}
+func (s *Store) runBatch(live []*store.Write) {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		if len(live) == 1 {
-			err = s.update(live[0].ctx, live[0].fn)
-			live[0].err = err
+			err = s.update(live[0].Ctx, live[0].Fn)
+			live[0].Err = err
 		} else {
 			err = s.updateBatch(live)
 		}
@@ -554,12 +483,11 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
 	}
-	for _, r := range live {
-		if err != nil {
-			// Nothing of the batch was committed.
-			r.err = err
+	if err != nil {
+		// Nothing of the batch was committed.
+		for _, r := range live {
+			r.Err = err
 		}
-		close(r.done)
 	}
 }
 
@@ -570,7 +498,7 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 		return &store.Error{Op: "begin", Err: err}
 	}
 	defer tx.Rollback()
-	if err := runFn(fn, store.NewSQLTx(conn{tx}, dialect)); err != nil {
+	if err := store.RunFn(fn, store.NewSQLTx(conn{tx}, dialect)); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -580,39 +508,28 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 	return nil
 }
 
-// runFn calls fn, turning a panic into an error: fn runs on the writer
-// goroutine, where a panic would end the process rather than one request.
-func runFn(fn func(store.Tx) error, tx store.Tx) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = &store.Error{Op: "update", Err: fmt.Errorf("panic: %v", r)}
-		}
-	}()
-	return fn(tx)
-}
-
 // updateBatch runs the fns of batch in one transaction, each in a
 // savepoint, and commits. It sets each update's own error (its fn's) and
 // returns an error that fails them all: the transaction's. A savepoint that
 // cannot be released or rolled back to means SQLite rolled the whole
 // transaction back (it does on some I/O and disk-full errors): that fails
 // the batch before any later statement could run outside a transaction.
-func (s *Store) updateBatch(batch []*writeReq) error {
+func (s *Store) updateBatch(batch []*store.Write) error {
 	tx, err := s.writer.BeginTx(context.Background(), nil)
 	if err != nil {
 		return &store.Error{Op: "begin", Err: err}
 	}
 	defer tx.Rollback()
 	for _, r := range batch {
-		r.err = nil
+		r.Err = nil
 		if _, err := tx.Exec(`SAVEPOINT batch_update`); err != nil {
 			return &store.Error{Op: "savepoint", Err: err}
 		}
-		if err := runFn(r.fn, store.NewSQLTx(conn{tx}, dialect)); err != nil {
+		if err := store.RunFn(r.Fn, store.NewSQLTx(conn{tx}, dialect)); err != nil {
 			if isBusy(err) {
 				return err
 			}
-			r.err = err
+			r.Err = err
 			if _, err := tx.Exec(`ROLLBACK TO batch_update`); err != nil {
 				return &store.Error{Op: "roll back to savepoint", Err: err}
 			}

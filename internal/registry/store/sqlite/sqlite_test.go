@@ -254,9 +254,7 @@ func TestSQLiteGroupCommit(t *testing.T) {
 	}
 	// Let every update queue behind the held one.
 	for {
-		st.qmu.Lock()
-		queued := len(st.queue)
-		st.qmu.Unlock()
+		queued := st.writes.Queued()
 		if queued == n {
 			break
 		}
@@ -322,9 +320,7 @@ func TestSQLiteUpdateCancelledWhileQueued(t *testing.T) {
 		second <- st.Update(ctx, func(tx store.Tx) error { ran = true; return nil })
 	}()
 	for {
-		st.qmu.Lock()
-		queued := len(st.queue)
-		st.qmu.Unlock()
+		queued := st.writes.Queued()
 		if queued == 1 {
 			break
 		}
