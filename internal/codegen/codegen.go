@@ -266,6 +266,8 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 		}
 		shared.Events = append(shared.Events, sharedEvent{Type: ev.Key, GoName: f.GoName})
 	}
+	// NewEvent finds a type by binary search.
+	sort.Slice(shared.Events, func(i, j int) bool { return shared.Events[i].Type < shared.Events[j].Type })
 	jobs = append(jobs, renderJob{file: SharedFile, tmpl: "shared.go.tmpl", data: shared})
 	for i, pt := range parts {
 		jobs = append(jobs, renderJob{file: pt.dir + EnvelopeFile, tmpl: "envelope.go.tmpl", data: envelopeDataOf(pt.pkg, envs[i], envSkipped[i])})

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -869,12 +870,8 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// A re-registration seen since the last write gets the same answer.
-	if s.generation != nil {
-		s.regs.sync(s.generation().Writes)
-	}
-	key, regGen, cached := s.regs.get(cacheRegister, subj, r.URL.RawQuery, body)
-	if cached != nil {
-		writeRaw(w, http.StatusOK, cached)
+	key, regGen, kept := s.keptAnswer(w, cacheRegister, subj, r.URL.RawQuery, body)
+	if kept {
 		return nil
 	}
 	var req schemaRequest
@@ -1390,12 +1387,8 @@ func (s *server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// A lookup seen since the last write gets the same answer.
-	if s.generation != nil {
-		s.regs.sync(s.generation().Writes)
-	}
-	key, gen, cached := s.regs.get(cacheLookup, subj, r.URL.RawQuery, body)
-	if cached != nil {
-		writeRaw(w, http.StatusOK, cached)
+	key, gen, kept := s.keptAnswer(w, cacheLookup, subj, r.URL.RawQuery, body)
+	if kept {
 		return nil
 	}
 	var req schemaRequest
@@ -1878,16 +1871,12 @@ func (s *server) handleGetConfig(w http.ResponseWriter, r *http.Request) error {
 	}
 	// An answer given since the last write holds (evctl push reads every
 	// subject's level).
-	if s.generation != nil {
-		s.regs.sync(s.generation().Writes)
-	}
 	scope := "global"
 	if scoped {
 		scope = "subject:" + subj
 	}
-	key, gen, cached := s.regs.get(cacheConfig, scope, r.URL.RawQuery, nil)
-	if cached != nil {
-		writeRaw(w, http.StatusOK, cached)
+	key, gen, kept := s.keptAnswer(w, cacheConfig, scope, r.URL.RawQuery, nil)
+	if kept {
 		return nil
 	}
 	toGlobal := boolParam(r, "defaultToGlobal")
@@ -2204,4 +2193,20 @@ func jsonBytes(v any) ([]byte, error) {
 		return nil, fmt.Errorf("encode response: %w", err)
 	}
 	return b, nil
+}
+
+// keptAnswer writes the answer kept for this request (kind, scope, query
+// and body) when no write has happened since it was given, and reports
+// whether it did. Otherwise it returns the key and generation to keep the
+// answer the handler is about to give (regCache.put).
+func (s *server) keptAnswer(w http.ResponseWriter, kind byte, scope, query string, body []byte) ([sha256.Size]byte, uint64, bool) {
+	if s.generation != nil {
+		s.regs.sync(s.generation().Writes)
+	}
+	key, gen, cached := s.regs.get(kind, scope, query, body)
+	if cached != nil {
+		writeRaw(w, http.StatusOK, cached)
+		return key, gen, true
+	}
+	return key, gen, false
 }
