@@ -74,7 +74,7 @@ func (d *Decoder) Decode(ctx context.Context, m *Message) (Event, context.Contex
 	} else {
 		m.SchemaID = ref.ID
 	}
-	if env, ok := ev.(Enveloped); ok {
+	if env, ok := envelopeOf(ev); ok {
 		m.EventID, m.CorrelationID, m.OccurredAt = env.EnvelopeEventID(), env.EnvelopeCorrelationID(), env.EnvelopeOccurredAt()
 		m.DedupID = m.EventID
 	}

@@ -13,7 +13,9 @@ import (
 
 // Enveloped is implemented by generated events that carry the envelope
 // fields named by lint.envelope in evctl.yaml (`evctl gen go` writes the
-// accessors into evctl_envelope.go).
+// accessors into evctl_envelope.go). Events generated with --optimize size
+// have no accessors: their envelope fields carry evctl struct tags
+// (TagEventID...), which Prepare and Decoder read instead.
 type Enveloped interface {
 	Event
 	EnvelopeEventID() string
@@ -25,7 +27,8 @@ type Enveloped interface {
 }
 
 // Keyed is implemented by generated events whose schema identifies the one
-// entity the event is about (order_id for OrderPlaced).
+// entity the event is about (order_id for OrderPlaced); with --optimize
+// size that field is tagged evctl:"partition-key" instead.
 type Keyed interface {
 	PartitionKey() string
 }
@@ -51,9 +54,9 @@ const (
 	ContentTypeJSON = "application/json"
 )
 
-// ErrNoEnvelope: the event has no envelope accessors (its schema lacks an
+// ErrNoEnvelope: the event has no envelope accessors or tags (its schema lacks an
 // envelope field, or the code was generated before evctl had them).
-var ErrNoEnvelope = errors.New("event has no envelope accessors")
+var ErrNoEnvelope = errors.New("event has no envelope accessors or evctl envelope tags")
 
 // Header is one message header.
 type Header struct {
@@ -263,7 +266,7 @@ func (p *Preparer) Serializer(ctx context.Context, ev Event) (*Serializer, error
 // causal chain. An invalid event is not framed: the error wraps
 // ErrInvalidEvent.
 func (p *Preparer) Prepare(ctx context.Context, ev Event) (*Message, error) {
-	env, ok := ev.(Enveloped)
+	env, ok := envelopeOf(ev)
 	if !ok {
 		return nil, fmt.Errorf("prepare %s: %w; regenerate the code with `evctl gen go` and check that the schema passes the envelope rule", ev.EventType(), ErrNoEnvelope)
 	}
@@ -307,9 +310,9 @@ func (p *Preparer) Prepare(ctx context.Context, ev Event) (*Message, error) {
 	}
 	m.DedupID = m.EventID
 	m.GroupID = m.EventType
-	if k, ok := ev.(Keyed); ok && k.PartitionKey() != "" {
-		m.Key = []byte(k.PartitionKey())
-		m.GroupID = k.PartitionKey()
+	if k, ok := partitionKeyOf(ev); ok && k != "" {
+		m.Key = []byte(k)
+		m.GroupID = k
 	}
 	m.Headers = make(Headers, 0, 8)
 	m.Headers = append(m.Headers,

@@ -223,7 +223,9 @@ func BenchmarkLintInProcess(b *testing.B) {
 // generated package makes every run compile them all again), with the
 // output in one package (split=0) and split into internal packages of at
 // most 250 events (--split 250; EVCTL_BENCH_SPLITS=0,100,500 measures other
-// sizes). It reports, for each step, the wall time,
+// sizes), each with --optimize speed and --optimize size
+// (EVCTL_BENCH_OPTIMIZE=size measures one). It reports, for each step, the
+// wall time,
 // the CPU time (user + system of the process and its children, which a
 // loaded machine inflates far less than wall time), the peak memory of the
 // largest single process (Maxrss) and the peak of the sum of the resident
@@ -247,71 +249,82 @@ func BenchmarkGenGo2000(b *testing.B) {
 			splits = append(splits, n)
 		}
 	}
+	optimizes := []string{"speed", "size"}
+	if env := os.Getenv("EVCTL_BENCH_OPTIMIZE"); env != "" {
+		optimizes = strings.Split(env, ",")
+	}
 	for _, split := range splits {
-		b.Run(fmt.Sprintf("split=%d", split), func(b *testing.B) {
-			dir := b.TempDir()
-			writeCatalog(b, dir, 2000, 0)
-			write(b, filepath.Join(dir, "go.mod"), "module example.com/bench\n\ngo 1.26.8\n\nrequire github.com/evctl/evctl v0.0.0\n\nreplace github.com/evctl/evctl => "+repo+"\n")
-			sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
-			if err != nil {
+		for _, optimize := range optimizes {
+			benchGenGo(b, bin, repo, split, optimize)
+		}
+	}
+}
+
+// benchGenGo is one case of BenchmarkGenGo2000.
+func benchGenGo(b *testing.B, bin, repo string, split int, optimize string) {
+	b.Run(fmt.Sprintf("split=%d/optimize=%s", split, optimize), func(b *testing.B) {
+		dir := b.TempDir()
+		writeCatalog(b, dir, 2000, 0)
+		write(b, filepath.Join(dir, "go.mod"), "module example.com/bench\n\ngo 1.26.8\n\nrequire github.com/evctl/evctl v0.0.0\n\nreplace github.com/evctl/evctl => "+repo+"\n")
+		sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		write(b, filepath.Join(dir, "go.sum"), string(sum))
+		env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+		type usage struct {
+			wall, cpu   time.Duration
+			rss, sumRSS int64 // KiB
+		}
+		timed := func(name string, args ...string) usage {
+			cmd := exec.Command(name, args...)
+			cmd.Dir, cmd.Env = dir, env
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			start := time.Now()
+			if err := cmd.Start(); err != nil {
 				b.Fatal(err)
 			}
-			write(b, filepath.Join(dir, "go.sum"), string(sum))
-			env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
-			type usage struct {
-				wall, cpu   time.Duration
-				rss, sumRSS int64 // KiB
+			done := make(chan struct{})
+			peak := make(chan int64, 1)
+			go func() { peak <- sampleTreeRSS(cmd.Process.Pid, done) }()
+			err := cmd.Wait()
+			close(done)
+			u := usage{wall: time.Since(start), sumRSS: <-peak}
+			if err != nil {
+				b.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
 			}
-			timed := func(name string, args ...string) usage {
-				cmd := exec.Command(name, args...)
-				cmd.Dir, cmd.Env = dir, env
-				var out strings.Builder
-				cmd.Stdout, cmd.Stderr = &out, &out
-				start := time.Now()
-				if err := cmd.Start(); err != nil {
-					b.Fatal(err)
-				}
-				done := make(chan struct{})
-				peak := make(chan int64, 1)
-				go func() { peak <- sampleTreeRSS(cmd.Process.Pid, done) }()
-				err := cmd.Wait()
-				close(done)
-				u := usage{wall: time.Since(start), sumRSS: <-peak}
-				if err != nil {
-					b.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
-				}
-				u.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-					u.rss = ru.Maxrss // KiB on Linux; the largest of the process and its waited-for children
-				}
-				return u
+			u.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				u.rss = ru.Maxrss // KiB on Linux; the largest of the process and its waited-for children
 			}
-			gen := []string{"gen", "go", "schemas", "--out", "gen/events", "--package", "events", "--split", fmt.Sprint(split)}
-			timed(bin, gen...)
-			timed("go", "build", "github.com/evctl/evctl/wire/...") // the dependencies into the build cache
-			var g, bu usage
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				u := timed(bin, gen...)
-				g.wall, g.cpu, g.rss, g.sumRSS = g.wall+u.wall, g.cpu+u.cpu, max(g.rss, u.rss), max(g.sumRSS, u.sumRSS)
-				nonce := time.Now().UnixNano()
-				pkgs, _ := filepath.Glob(filepath.Join(dir, "gen", "events", "internal", "part*"))
-				for _, p := range append(pkgs, filepath.Join(dir, "gen", "events")) {
-					write(b, filepath.Join(p, "bench_nonce.go"), fmt.Sprintf("package %s\n\nconst benchNonce = %d\n", filepath.Base(p), nonce))
-				}
-				u = timed("go", "build", "./...")
-				bu.wall, bu.cpu, bu.rss, bu.sumRSS = bu.wall+u.wall, bu.cpu+u.cpu, max(bu.rss, u.rss), max(bu.sumRSS, u.sumRSS)
+			return u
+		}
+		gen := []string{"gen", "go", "schemas", "--out", "gen/events", "--package", "events", "--split", fmt.Sprint(split), "--optimize", optimize}
+		timed(bin, gen...)
+		timed("go", "build", "github.com/evctl/evctl/wire/...") // the dependencies into the build cache
+		var g, bu usage
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			u := timed(bin, gen...)
+			g.wall, g.cpu, g.rss, g.sumRSS = g.wall+u.wall, g.cpu+u.cpu, max(g.rss, u.rss), max(g.sumRSS, u.sumRSS)
+			nonce := time.Now().UnixNano()
+			pkgs, _ := filepath.Glob(filepath.Join(dir, "gen", "events", "internal", "part*"))
+			for _, p := range append(pkgs, filepath.Join(dir, "gen", "events")) {
+				write(b, filepath.Join(p, "bench_nonce.go"), fmt.Sprintf("package %s\n\nconst benchNonce = %d\n", filepath.Base(p), nonce))
 			}
-			n := float64(b.N)
-			b.ReportMetric(g.wall.Seconds()/n, "gen-s")
-			b.ReportMetric(g.cpu.Seconds()/n, "gen-cpu-s")
-			b.ReportMetric(bu.wall.Seconds()/n, "build-s")
-			b.ReportMetric(bu.cpu.Seconds()/n, "build-cpu-s")
-			b.ReportMetric(float64(g.rss)/1024, "gen-peak-MiB")
-			b.ReportMetric(float64(bu.rss)/1024, "build-peak-MiB")
-			b.ReportMetric(float64(bu.sumRSS)/1024, "build-peak-sum-MiB")
-		})
-	}
+			u = timed("go", "build", "./...")
+			bu.wall, bu.cpu, bu.rss, bu.sumRSS = bu.wall+u.wall, bu.cpu+u.cpu, max(bu.rss, u.rss), max(bu.sumRSS, u.sumRSS)
+		}
+		n := float64(b.N)
+		b.ReportMetric(g.wall.Seconds()/n, "gen-s")
+		b.ReportMetric(g.cpu.Seconds()/n, "gen-cpu-s")
+		b.ReportMetric(bu.wall.Seconds()/n, "build-s")
+		b.ReportMetric(bu.cpu.Seconds()/n, "build-cpu-s")
+		b.ReportMetric(float64(g.rss)/1024, "gen-peak-MiB")
+		b.ReportMetric(float64(bu.rss)/1024, "build-peak-MiB")
+		b.ReportMetric(float64(bu.sumRSS)/1024, "build-peak-sum-MiB")
+	})
 }
 
 // sampleTreeRSS returns the largest sum, in KiB, of the resident memory of

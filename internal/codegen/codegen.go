@@ -45,11 +45,14 @@ import (
 	"errors"
 	"fmt"
 	"go/format"
+	"go/scanner"
+	"go/token"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,7 +95,27 @@ type Options struct {
 	// ImportPath is the Go import path of the output directory, which the
 	// package there imports its internal packages by (required with Split).
 	ImportPath string
+	// Optimize is OptimizeSpeed (the default when empty) or OptimizeSize.
+	Optimize string
 }
+
+// The values of Options.Optimize, after protobuf's optimize_for.
+const (
+	// OptimizeSpeed generates the validation and the encoders of every
+	// event as Go code (Validate, AppendJSON, AppendValidatedJSON,
+	// AppendAvro) and envelope accessors: the fastest publish path, and
+	// the most code to compile.
+	OptimizeSpeed = "speed"
+	// OptimizeSize generates the types and the methods of wire.Event
+	// only, and leaves the rest to shared code: a JSON Schema event's
+	// Validate runs santhosh-tekuri/jsonschema on the bytes encoding/json
+	// writes for it, which wire.Serializer then sends; an Avro event keeps
+	// its generated Validate and is encoded by hamba/avro; the envelope
+	// fields carry evctl struct tags that the wire runtime reads. A large
+	// catalog compiles several times faster; publishing is slower and
+	// allocates.
+	OptimizeSize = "size"
+)
 
 // Fallback is one subschema whose Validate code calls santhosh-tekuri/jsonschema
 // because it uses keywords that are not compiled to Go.
@@ -142,6 +165,12 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 	if len(cat.Errors) > 0 {
 		return nil, nil, fmt.Errorf("gen go: the catalog has errors; first: %w", cat.Errors[0])
 	}
+	switch opts.Optimize {
+	case "", OptimizeSpeed, OptimizeSize:
+	default:
+		return nil, nil, fmt.Errorf("gen go: optimize %q: want %q or %q", opts.Optimize, OptimizeSpeed, OptimizeSize)
+	}
+	size := opts.Optimize == OptimizeSize
 	events := append([]*schema.Event(nil), cat.Events...)
 	sort.Slice(events, func(i, j int) bool { return events[i].Key < events[j].Key })
 	sharedDocs := append([]*schema.Event(nil), cat.Shared...)
@@ -237,11 +266,21 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 		pi := c.part[ev]
 		pt := parts[pi]
 		f.Package = pt.pkg
+		f.Size = size
+		if size && f.SchemaType == "JSON" {
+			// santhosh validates the whole event: nothing falls back.
+			f.Fallbacks, g.fallbacks = nil, nil
+			// A sum type's MarshalJSON uses encoding/json (the imports the
+			// file does not use are dropped after rendering).
+			f.Imports = append(f.Imports, "encoding/json", "errors")
+			sort.Strings(f.Imports)
+			f.Imports = slices.Compact(f.Imports)
+		}
 		fn := f.EventType
 		if ev.Shared {
 			fn = strings.TrimSuffix(fn, path.Ext(fn))
 		}
-		jobs = append(jobs, renderJob{file: pt.dir + fileName(fn, usedFiles), tmpl: "event.go.tmpl", data: f, path: ev.Path})
+		jobs = append(jobs, renderJob{file: pt.dir + fileName(fn, usedFiles), tmpl: "event.go.tmpl", data: f, path: ev.Path, prune: size})
 		sort.SliceStable(g.fallbacks, func(i, j int) bool { return g.fallbacks[i].Pointer < g.fallbacks[j].Pointer })
 		fallbacks = append(fallbacks, g.fallbacks...)
 		if pt.name != "" {
@@ -259,9 +298,12 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 		if err != nil {
 			return nil, nil, fmt.Errorf("gen go: %s: %w", ev.Path, err)
 		}
-		if why != "" {
+		switch {
+		case why != "":
 			envSkipped[pi] = append(envSkipped[pi], ev.Key+": "+why)
-		} else {
+		case size:
+			tagEnvelope(f, env)
+		default:
 			envs[pi] = append(envs[pi], env)
 		}
 		shared.Events = append(shared.Events, sharedEvent{Type: ev.Key, GoName: f.GoName})
@@ -270,7 +312,9 @@ func Generate(cat *schema.Catalog, opts Options) (map[string][]byte, []Fallback,
 	sort.Slice(shared.Events, func(i, j int) bool { return shared.Events[i].Type < shared.Events[j].Type })
 	jobs = append(jobs, renderJob{file: SharedFile, tmpl: "shared.go.tmpl", data: shared})
 	for i, pt := range parts {
-		jobs = append(jobs, renderJob{file: pt.dir + EnvelopeFile, tmpl: "envelope.go.tmpl", data: envelopeDataOf(pt.pkg, envs[i], envSkipped[i])})
+		if !size {
+			jobs = append(jobs, renderJob{file: pt.dir + EnvelopeFile, tmpl: "envelope.go.tmpl", data: envelopeDataOf(pt.pkg, envs[i], envSkipped[i])})
+		}
 		if pt.name != "" && len(aliases[i].Types)+len(aliases[i].Consts) > 0 {
 			jobs = append(jobs,
 				renderJob{file: pt.dir + partDocFile, tmpl: "part.go.tmpl", data: aliases[i]},
@@ -395,6 +439,9 @@ func (c *catGen) split() ([]part, error) {
 type renderJob struct {
 	file, tmpl, path string
 	data             any
+	// prune drops the imports and variables the file does not use: with
+	// OptimizeSize the methods that used some are not generated.
+	prune bool
 }
 
 // renderAll renders and formats the files on every core: go/format is
@@ -413,7 +460,11 @@ func renderAll(jobs []renderJob) (map[string][]byte, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = render(jobs[i].tmpl, jobs[i].data)
+				if f, ok := jobs[i].data.(*fileData); ok && jobs[i].prune {
+					out[i], errs[i] = renderPruned(jobs[i].tmpl, f)
+				} else {
+					out[i], errs[i] = render(jobs[i].tmpl, jobs[i].data)
+				}
 			}
 		}()
 	}
@@ -436,11 +487,81 @@ func render(name string, data any) ([]byte, error) {
 	if err := tmpl.ExecuteTemplate(&buf, name, data); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	out, err := format.Source(buf.Bytes())
+	return formatSource(buf.Bytes())
+}
+
+func formatSource(src []byte) ([]byte, error) {
+	out, err := format.Source(src)
 	if err != nil {
-		return nil, fmt.Errorf("generated code does not parse (a bug in evctl): %w\n%s", err, buf.Bytes())
+		return nil, fmt.Errorf("generated code does not parse (a bug in evctl): %w\n%s", err, src)
 	}
 	return out, nil
+}
+
+// renderPruned renders an event file generated with OptimizeSize, whose
+// imports and variables were chosen for methods that are not generated:
+// it renders, scans the text for what is used (tokens, so that strings and
+// comments do not count), drops the imports and the variables nothing
+// uses, and renders again until nothing more is dropped (a dropped
+// variable may have been the only use of an import or of another one).
+func renderPruned(name string, f *fileData) ([]byte, error) {
+	g := *f
+	var buf bytes.Buffer
+	for {
+		buf.Reset()
+		if err := tmpl.ExecuteTemplate(&buf, name, &g); err != nil {
+			return nil, fmt.Errorf("render %s: %w", name, err)
+		}
+		src := buf.Bytes()
+		fset := token.NewFileSet()
+		var sc scanner.Scanner
+		sc.Init(fset.AddFile("", -1, len(src)), src, nil, 0)
+		idents := map[string]int{} // uses of each identifier
+		selectors := map[string]bool{}
+		var prev string
+		for {
+			_, tok, lit := sc.Scan()
+			if tok == token.EOF {
+				break
+			}
+			if tok == token.PERIOD && prev != "" {
+				selectors[prev] = true
+			}
+			prev = ""
+			if tok == token.IDENT {
+				idents[lit]++
+				prev = lit
+			}
+		}
+		var imports []string
+		var vars []varDecl
+		for _, imp := range g.Imports {
+			if selectors[importName(imp)] {
+				imports = append(imports, imp)
+			}
+		}
+		for _, v := range g.Vars {
+			if idents[v.Name] > 1 { // its declaration and a use
+				vars = append(vars, v)
+			}
+		}
+		if len(imports) == len(g.Imports) && len(vars) == len(g.Vars) {
+			return formatSource(src)
+		}
+		g.Imports, g.Vars = imports, vars
+	}
+}
+
+// importName is the name a file refers to an import path by: the last
+// element of the path that is not a major version (avro for
+// github.com/hamba/avro/v2).
+func importName(p string) string {
+	elems := strings.Split(p, "/")
+	last := elems[len(elems)-1]
+	if len(elems) > 1 && len(last) > 1 && last[0] == 'v' && strings.Trim(last[1:], "0123456789") == "" {
+		last = elems[len(elems)-2]
+	}
+	return last
 }
 
 // Check compares files with the directory dir. It returns the names of the

@@ -17,19 +17,24 @@ import (
 
 // goldens are the catalogs whose generated code is committed under gentest/.
 var goldens = []struct {
-	name    string // package name and directory under gentest/
-	catalog string // relative to this package
+	name     string // package name and directory under gentest/
+	catalog  string // relative to this package
+	optimize string
 }{
-	{"bundled", "../../schemas"},
-	{"catalog", "testdata/catalog"},
+	{"bundled", "../../schemas", ""},
+	{"catalog", "testdata/catalog", ""},
 	// bench is the 11-field event of the speed goals (BENCHMARKS.md).
-	{"bench", "testdata/bench"},
+	{"bench", "testdata/bench", ""},
 	// names covers every rename rule (see fieldName and fileName).
-	{"names", "testdata/names"},
+	{"names", "testdata/names", ""},
 	// cdevents and wikimedia are real multi-file catalogs: events that $ref
 	// shared files (by $id), in domains (wikimedia).
-	{"cdevents", "../../cmd/evctl/testdata/catalogs/cdevents/schemas"},
-	{"wikimedia", "../../cmd/evctl/testdata/catalogs/wikimedia/schemas"},
+	{"cdevents", "../../cmd/evctl/testdata/catalogs/cdevents/schemas", ""},
+	{"wikimedia", "../../cmd/evctl/testdata/catalogs/wikimedia/schemas", ""},
+	// bundledsize and catalogsize are bundled and catalog with --optimize
+	// size, which the wire tests compare with them.
+	{"bundledsize", "../../schemas", codegen.OptimizeSize},
+	{"catalogsize", "testdata/catalog", codegen.OptimizeSize},
 }
 
 func load(t *testing.T, dir string) *schema.Catalog {
@@ -54,7 +59,12 @@ func load(t *testing.T, dir string) *schema.Catalog {
 
 func generate(t *testing.T, dir, pkg string) (map[string][]byte, []codegen.Fallback) {
 	t.Helper()
-	files, fbs, err := codegen.Generate(load(t, dir), codegen.Options{Package: pkg, EntityID: entityID})
+	return generateWith(t, dir, codegen.Options{Package: pkg, EntityID: entityID})
+}
+
+func generateWith(t *testing.T, dir string, opts codegen.Options) (map[string][]byte, []codegen.Fallback) {
+	t.Helper()
+	files, fbs, err := codegen.Generate(load(t, dir), opts)
 	if err != nil {
 		t.Fatalf("Generate(%s): %v", dir, err)
 	}
@@ -68,7 +78,7 @@ func TestGolden(t *testing.T) {
 	update := os.Getenv("EVCTL_UPDATE") == "1"
 	for _, g := range goldens {
 		t.Run(g.name, func(t *testing.T) {
-			files, _ := generate(t, g.catalog, g.name)
+			files, _ := generateWith(t, g.catalog, codegen.Options{Package: g.name, EntityID: entityID, Optimize: g.optimize})
 			out := filepath.Join("gentest", g.name)
 			if update {
 				if err := os.MkdirAll(out, 0o755); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -62,6 +63,18 @@ func TestCorpus(t *testing.T) {
 	pkgs := map[string]map[string][]byte{}
 	instances := map[string]corpusInstances{} // JSON Schema events, by name
 	var failures []string
+	// Every package is generated with --optimize size too, as package
+	// <pkg>s: it must build wherever the speed package builds, and the
+	// differentials compare the two (sizeDiffSource).
+	sizePkgs := map[string]map[string][]byte{}
+	genSize := func(cat *schema.Catalog, pkg string) {
+		files, _, err := codegen.Generate(cat, codegen.Options{Package: pkg + "s", Optimize: codegen.OptimizeSize})
+		if err != nil {
+			t.Errorf("generate %s with --optimize size: %v", pkg, oneLine(err.Error()))
+			return
+		}
+		sizePkgs[pkg+"s"] = files
+	}
 	for _, pub := range corpusPublishers {
 		st := &stat{}
 		stats[pub.dir] = st
@@ -84,6 +97,7 @@ func TestCorpus(t *testing.T) {
 			}
 			st.generated += len(cat.Events)
 			pkgs[pkg] = files
+			genSize(&schema.Catalog{Events: cat.Events, Shared: cat.Shared}, pkg)
 			validStarts := 0
 			for i, ev := range cat.Events {
 				if ev.Format == schema.JSONSchema {
@@ -119,6 +133,7 @@ func TestCorpus(t *testing.T) {
 			}
 			st.generated++
 			pkgs[pkg] = files
+			genSize(evCat, pkg)
 			if ev.Format == schema.JSONSchema {
 				instances[pkg] = makeInstancesFrom(t, ev, pkg, numbers(sampleJSON(ev.Root, ev.Root, 0)), corpusInstancesPerEvent)
 			}
@@ -137,10 +152,25 @@ func TestCorpus(t *testing.T) {
 			t.Fatalf("generate %s: %v", dir, err)
 		}
 		pkgs[pkg] = files
+		genSize(cat, pkg)
 	}
 	tmp := t.TempDir()
 	generated := time.Since(start)
-	failed := buildPackages(t, tmp, pkgs)
+	all := maps.Clone(pkgs)
+	maps.Copy(all, sizePkgs)
+	failed := buildPackages(t, tmp, all)
+	sizeBuilt := 0
+	for pkg := range pkgs {
+		if _, bad := failed[pkg]; bad {
+			continue
+		}
+		if msg, bad := failed[pkg+"s"]; bad {
+			t.Errorf("build %s with --optimize size (the speed package builds): %s", units[pkg].label, msg)
+		} else if sizePkgs[pkg+"s"] != nil {
+			sizeBuilt++
+		}
+	}
+	t.Logf("--optimize size: %d of the packages that build also build with --optimize size", sizeBuilt)
 	builtAt := time.Since(start)
 	for pkg, dir := range extraPkgs {
 		if msg, bad := failed[pkg]; bad {
@@ -197,7 +227,13 @@ func TestCorpus(t *testing.T) {
 			delete(instances, name)
 		}
 	}
-	runInstances(t, tmp, instances, appendPkgs)
+	sizeOK := map[string]bool{}
+	for pkg := range sizePkgs {
+		if _, bad := failed[pkg]; !bad {
+			sizeOK[strings.TrimSuffix(pkg, "s")] = true
+		}
+	}
+	runInstances(t, tmp, instances, appendPkgs, sizeOK)
 	t.Logf("test took %s: generation and instances %s, go build %s, the differentials in the generated module %s", time.Since(start).Round(time.Second),
 		generated.Round(time.Second), (builtAt - generated).Round(time.Second), (time.Since(start) - builtAt).Round(time.Second))
 }
@@ -258,12 +294,12 @@ func makeInstancesFrom(t *testing.T, ev *schema.Event, pkg string, base any, n i
 // Schema event, filled with its package's count of seeded random values (and
 // every decoded valid instance), must append exactly what json.Marshal
 // writes, or fail where json.Marshal fails.
-func runInstances(t *testing.T, tmp string, instances map[string]corpusInstances, appendPkgs map[string]int) {
+func runInstances(t *testing.T, tmp string, instances map[string]corpusInstances, appendPkgs map[string]int, size map[string]bool) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(tmp, "instances"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	var imports, entries strings.Builder
+	var imports, entries, sizeEntries strings.Builder
 	names := make([]string, 0, len(instances))
 	for name := range instances {
 		names = append(names, name)
@@ -284,6 +320,13 @@ func runInstances(t *testing.T, tmp string, instances map[string]corpusInstances
 			fmt.Fprintf(&imports, "\t%s \"example.com/evctlgen/%s\"\n", pkg, pkg)
 		}
 		fmt.Fprintf(&entries, "\t%q: func(s string) any { return %s.NewEvent(s) },\n", name, pkg)
+		if size[pkg] {
+			fmt.Fprintf(&sizeEntries, "\t%q: func(s string) any { return %ss.NewEvent(s) },\n", name, pkg)
+			if !imported[pkg+"s"] {
+				imported[pkg+"s"] = true
+				fmt.Fprintf(&imports, "\t%ss \"example.com/evctlgen/%ss\"\n", pkg, pkg)
+			}
+		}
 	}
 	appendNames := make([]string, 0, len(appendPkgs))
 	for pkg := range appendPkgs {
@@ -292,7 +335,15 @@ func runInstances(t *testing.T, tmp string, instances map[string]corpusInstances
 	sort.Strings(appendNames)
 	var allEvents strings.Builder
 	for _, pkg := range appendNames {
-		fmt.Fprintf(&allEvents, "\t%q: {%s.EventTypes, func(s string) any { return %s.NewEvent(s) }, %d},\n", pkg, pkg, pkg, appendPkgs[pkg])
+		sizeNew := "nil"
+		if size[pkg] {
+			sizeNew = fmt.Sprintf("func(s string) any { return %ss.NewEvent(s) }", pkg)
+			if !imported[pkg+"s"] {
+				imported[pkg+"s"] = true
+				fmt.Fprintf(&imports, "\t%ss \"example.com/evctlgen/%ss\"\n", pkg, pkg)
+			}
+		}
+		fmt.Fprintf(&allEvents, "\t%q: {%s.EventTypes, func(s string) any { return %s.NewEvent(s) }, %s, %d},\n", pkg, pkg, pkg, sizeNew, appendPkgs[pkg])
 		if !imported[pkg] {
 			imported[pkg] = true
 			fmt.Fprintf(&imports, "\t%s \"example.com/evctlgen/%s\"\n", pkg, pkg)
@@ -317,14 +368,18 @@ import (
 var newEvent = map[string]func(string) any{
 ` + entries.String() + `}
 
+var sizeEvent = map[string]func(string) any{
+` + sizeEntries.String() + `}
+
 var allEvents = map[string]struct {
 	types  []string
 	nf     func(string) any
+	size   func(string) any
 	values int
 }{
 ` + allEvents.String() + `}
 
-` + appendDiffSource + `
+` + appendDiffSource + sizeDiffSource + `
 
 func TestInstances(t *testing.T) {
 	var total, agree, validateAgree, valid, decoded, revalidated int
@@ -372,6 +427,14 @@ func TestInstances(t *testing.T) {
 			}
 			decoded++
 			compareAppend(pkg, e)
+			if sf := sizeEvent[pkg]; sf != nil {
+				s := sf(f.Type)
+				if err := validate.DecodeJSON(d, s); err != nil {
+					fmt.Printf("SIZE-DIFFERS %s: the --optimize size type does not decode a valid instance: %v\n", pkg, err)
+				} else {
+					compareSize(pkg, e, s, true)
+				}
+			}
 			if err := e.(interface{ Validate() error }).Validate(); err != nil {
 				fmt.Printf("REJECTED %s: %v: %s\n", pkg, err, d)
 				continue
@@ -394,6 +457,7 @@ func TestInstances(t *testing.T) {
 	}
 	var total, agree, validateAgree, valid, decoded, revalidated int
 	var appendEvents, appendValues, appendErrors, appendValid int
+	var sizeCompared, sizeRefused, sizeValid, sizeDecoded int
 	kinds := map[string]int{}
 	for _, line := range strings.Split(string(out), "\n") {
 		if rest, ok := strings.CutPrefix(line, "CORPUS-FIGURES "); ok {
@@ -404,7 +468,11 @@ func TestInstances(t *testing.T) {
 			fmt.Sscan(rest, &appendEvents, &appendValues, &appendErrors, &appendValid)
 			continue
 		}
-		if k, _, ok := strings.Cut(line, " "); ok && (k == "DISAGREE" || k == "UNDECODABLE" || k == "REJECTED" || k == "APPEND-DIFFERS") {
+		if rest, ok := strings.CutPrefix(line, "SIZE-FIGURES "); ok {
+			fmt.Sscan(rest, &sizeCompared, &sizeRefused, &sizeValid, &sizeDecoded)
+			continue
+		}
+		if k, _, ok := strings.Cut(line, " "); ok && (k == "DISAGREE" || k == "UNDECODABLE" || k == "REJECTED" || k == "APPEND-DIFFERS" || k == "SIZE-DIFFERS") {
 			if kinds[k] < 10 {
 				t.Log(oneLine(line))
 			}
@@ -422,6 +490,14 @@ func TestInstances(t *testing.T) {
 	t.Logf("AppendJSON: %d values of %d JSON Schema events (random fills and decoded instances) compared with json.Marshal, "+
 		"%d of them values json.Marshal refuses; AppendValidatedJSON compared on the %d that pass Validate() (and on the rest: Validate's failure, buffer unchanged); %d differ",
 		appendValues, appendEvents, appendErrors, appendValid, kinds["APPEND-DIFFERS"])
+	t.Logf("--optimize size: %d values (%d decoded valid instances, the rest random fills) compared with the speed code: %d that encoding/json refuses, %d valid; "+
+		"%d differ in bytes or in Validate's verdict", sizeCompared, sizeDecoded, sizeRefused, sizeValid, kinds["SIZE-DIFFERS"])
+	if n := kinds["SIZE-DIFFERS"]; n > 0 {
+		t.Errorf("--optimize size differs from the speed code on %d values", n)
+	}
+	if sizeCompared < appendValues/2 || sizeDecoded < 1000 || sizeValid < 1000 || sizeRefused == 0 {
+		t.Errorf("the --optimize size differential compared too little: %d values, %d decoded, %d valid, %d refused", sizeCompared, sizeDecoded, sizeValid, sizeRefused)
+	}
 	if n := kinds["APPEND-DIFFERS"]; n > 0 {
 		t.Errorf("AppendJSON differs from json.Marshal on %d values", n)
 	}
@@ -762,6 +838,11 @@ func TestAppendJSON(t *testing.T) {
 				e := p.nf(typ)
 				fillValue(r, reflect.ValueOf(e).Elem(), 0)
 				compareAppend(pkg, e)
+				if p.size != nil {
+					s := p.size(typ)
+					copyValue(reflect.ValueOf(s).Elem(), reflect.ValueOf(e).Elem())
+					compareSize(pkg, e, s, false)
+				}
 			}
 		}
 	}
@@ -774,6 +855,7 @@ var appendEvents int
 func TestMain(m *testing.M) {
 	code := m.Run()
 	fmt.Printf("APPEND-FIGURES %d %d %d %d\n", appendEvents, appendCompared, appendRefused, appendValidCompared)
+	fmt.Printf("SIZE-FIGURES %d %d %d %d\n", sizeCompared, sizeRefused, sizeValid, sizeDecoded)
 	os.Exit(code)
 }
 `
@@ -896,3 +978,99 @@ func avroStrings(n *schema.Node, out *[]string, depth int) {
 		}
 	}
 }
+
+// sizeDiffSource compares, inside the generated module, each event of a
+// speed package with the same event generated with --optimize size (its
+// package <pkg>s), on the same value (a decoded valid instance, or a
+// random fill copied field by field): encoding/json writes the same bytes
+// for both (the speed bytes being AppendJSON's, compareAppend), and
+// Validate gives the same verdict; a value encoding/json refuses is
+// invalid to the size Validate, which checks the bytes that would be sent.
+const sizeDiffSource = `
+var sizeCompared, sizeRefused, sizeValid, sizeDecoded int
+
+func compareSize(pkg string, e, s any, decoded bool) {
+	sizeCompared++
+	if decoded {
+		sizeDecoded++
+	}
+	want, werr := json.Marshal(e)
+	got, gerr := json.Marshal(s)
+	if (werr == nil) != (gerr == nil) || string(got) != string(want) {
+		fmt.Printf("SIZE-DIFFERS %s: json.Marshal speed %s (%v), size %s (%v)\n", pkg, want, werr, got, gerr)
+		return
+	}
+	ev := e.(interface{ Validate() error }).Validate()
+	sv := s.(interface{ Validate() error }).Validate()
+	if werr != nil {
+		sizeRefused++
+		if sv == nil {
+			fmt.Printf("SIZE-DIFFERS %s: the size Validate accepts a value encoding/json refuses (%v)\n", pkg, werr)
+		}
+		return
+	}
+	if (ev == nil) != (sv == nil) {
+		fmt.Printf("SIZE-DIFFERS %s: Validate speed %v, size %v: %s\n", pkg, ev, sv, want)
+		return
+	}
+	if sv == nil {
+		sizeValid++
+	}
+}
+
+// copyValue copies src into dst, a value of the same shape generated in
+// another package: structs field by field, named types by conversion.
+func copyValue(dst, src reflect.Value) {
+	switch src.Kind() {
+	case reflect.Struct:
+		if src.Type() == dst.Type() {
+			dst.Set(src)
+			return
+		}
+		for i := 0; i < src.NumField(); i++ {
+			if src.Type().Field(i).IsExported() {
+				copyValue(dst.Field(i), src.Field(i))
+			}
+		}
+	case reflect.Pointer:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		p := reflect.New(dst.Type().Elem())
+		copyValue(p.Elem(), src.Elem())
+		dst.Set(p)
+	case reflect.Slice:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		s := reflect.MakeSlice(dst.Type(), src.Len(), src.Len())
+		for i := 0; i < src.Len(); i++ {
+			copyValue(s.Index(i), src.Index(i))
+		}
+		dst.Set(s)
+	case reflect.Map:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		m := reflect.MakeMapWithSize(dst.Type(), src.Len())
+		it := src.MapRange()
+		for it.Next() {
+			k := reflect.New(dst.Type().Key()).Elem()
+			copyValue(k, it.Key())
+			v := reflect.New(dst.Type().Elem()).Elem()
+			copyValue(v, it.Value())
+			m.SetMapIndex(k, v)
+		}
+		dst.Set(m)
+	case reflect.Interface:
+		if !src.IsNil() {
+			dst.Set(src.Elem())
+		}
+	default:
+		dst.Set(src.Convert(dst.Type()))
+	}
+}
+`

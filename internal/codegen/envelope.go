@@ -54,6 +54,7 @@ type envelopeEvent struct {
 	// Key is the Go expression of PartitionKey ("" = no method); KeyField
 	// the schema field name.
 	Key, KeyField string
+	KeyGo         string // the Go name of the KeyField
 }
 
 // envelopeOf finds the envelope and entity fields of ev in its generated
@@ -104,7 +105,7 @@ func envelopeOf(ev *schema.Event, f *fileData, env Envelope, entityID func(*sche
 	e.OccurredAtString = at.Type == "string"
 	if entityID != nil {
 		if fd, ok := byName[entityID(ev)]; ok {
-			e.KeyField = entityID(ev)
+			e.KeyField, e.KeyGo = entityID(ev), fd.Name
 			switch fd.Type {
 			case "string":
 				e.Key = "v." + fd.Name
@@ -149,4 +150,23 @@ func camelOf(name string) string {
 		parts[0] = strings.ToLower(parts[0])
 	}
 	return strings.Join(parts, "")
+}
+
+// tagEnvelope marks the envelope fields of e's event struct, the first
+// type of f, with the evctl struct tags the wire runtime reads
+// (wire.TagEventID...) instead of accessor methods (OptimizeSize). A field
+// with two roles lists both: evctl:"event-id,partition-key".
+func tagEnvelope(f *fileData, e envelopeEvent) {
+	roles := map[string][]string{}
+	roles[e.EventID] = append(roles[e.EventID], "event-id")
+	roles[e.OccurredAt] = append(roles[e.OccurredAt], "occurred-at")
+	roles[e.CorrelationID] = append(roles[e.CorrelationID], "correlation-id")
+	if e.KeyField != "" {
+		roles[e.KeyGo] = append(roles[e.KeyGo], "partition-key")
+	}
+	for i, fd := range f.Types[0].Fields {
+		if r, ok := roles[fd.Name]; ok {
+			f.Types[0].Fields[i].Tag = strings.TrimSuffix(fd.Tag, "`") + ` evctl:"` + strings.Join(r, ",") + "\"`"
+		}
+	}
 }

@@ -81,6 +81,8 @@ type fileData struct {
 	RootVar string
 	// Shared tells the file of a shared definition: its types are not events.
 	Shared bool
+	// Size: generated with OptimizeSize.
+	Size bool
 }
 
 type varDecl struct{ Name, Expr string }

@@ -213,6 +213,10 @@ type Gen struct {
 	// Split, when above 0, puts the generated types into internal packages
 	// of at most Split events each (evctl gen go --split).
 	Split int `yaml:"split" validate:"min=0,max=1000000"`
+	// Optimize is speed (the default: validation and encoders generated as
+	// Go code) or size (the types and wire.Event methods only; validation
+	// and encoding by shared code), as evctl gen go --optimize.
+	Optimize string `yaml:"optimize" validate:"enum=speed|size"`
 }
 
 // Pos is a position in the config file.
