@@ -68,7 +68,9 @@ JSON Schema event's Validate runs santhosh-tekuri/jsonschema on the bytes
 encoding/json writes for it (which wire.Serializer then sends), an Avro event
 keeps its generated Validate and is encoded by hamba/avro, and the envelope
 fields carry evctl struct tags instead of accessor methods. Publishing is
-slower and allocates; the verdicts and the bytes are the same.
+slower and allocates; the verdicts are the same, and so are the bytes (an
+Avro frame decodes to the same value: hamba/avro writes array and map blocks
+with their byte size).
 ` + exitStatusHelp,
 		Example: `  $ evctl gen go --out internal/events --package events
   $ evctl gen go schemas/v1 --out gen/v1 --package v1 --check

@@ -20,12 +20,21 @@ type genPackage struct {
 	tests map[string]string // extra file name -> Go source (package name: the package)
 	// split is Options.Split (the import path is the module's, below).
 	split int
+	// optimize is Options.Optimize.
+	optimize string
 }
 
 // generateSplit runs Generate on in-memory schema files, with
 // Options.Split (0: one package), the package being
 // example.com/evctlgen/PKG (the module buildModule writes).
 func generateSplit(t *testing.T, pkg string, files map[string]string, split int) (map[string][]byte, error) {
+	t.Helper()
+	return generateOpts(t, pkg, files, codegen.Options{Split: split})
+}
+
+// generateOpts is generateSplit with more options (Package and
+// ImportPath are set here).
+func generateOpts(t *testing.T, pkg string, files map[string]string, opts codegen.Options) (map[string][]byte, error) {
 	t.Helper()
 	var srcs []schema.FileSource
 	for p, d := range files {
@@ -36,7 +45,8 @@ func generateSplit(t *testing.T, pkg string, files map[string]string, split int)
 	if len(cat.Errors) > 0 {
 		t.Fatalf("catalog %s: %v", pkg, cat.Errors[0])
 	}
-	out, _, err := codegen.Generate(cat, codegen.Options{Package: pkg, Split: split, ImportPath: "example.com/evctlgen/" + pkg})
+	opts.Package, opts.ImportPath = pkg, "example.com/evctlgen/"+pkg
+	out, _, err := codegen.Generate(cat, opts)
 	return out, err
 }
 
@@ -58,7 +68,7 @@ func buildModuleWith(t *testing.T, pkgs map[string]genPackage, extra map[string]
 	}
 	tmp := t.TempDir()
 	for name, p := range pkgs {
-		files, err := generateSplit(t, name, p.files, p.split)
+		files, err := generateOpts(t, name, p.files, codegen.Options{Split: p.split, Optimize: p.optimize})
 		if err != nil {
 			t.Fatalf("Generate %s: %v", name, err)
 		}

@@ -33,6 +33,14 @@
 // go build compiles in parallel, and the package at the output directory
 // re-declares every type (an alias) and constant under the same name.
 //
+// With Options.Optimize set to OptimizeSize an event gets its types and the
+// methods of wire.Event only: Validate of a JSON Schema event runs
+// santhosh-tekuri/jsonschema on the bytes encoding/json writes for it, an
+// Avro event keeps its generated Validate and is encoded by hamba/avro, and
+// the envelope fields carry evctl struct tags instead of accessors. A large
+// catalog compiles several times faster (the compiler spends about half a
+// millisecond on even a one-line method); publishing is slower.
+//
 // Rendering uses text/template from an embedded file system and go/format,
 // one file per task on every core.
 // Generate returns the files in memory; writing them is the caller's job,

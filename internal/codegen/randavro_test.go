@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/evctl/evctl/internal/codegen"
 )
 
 // randomAvroSchemas and randomAvroValues size TestRandomAvro.
@@ -166,6 +168,8 @@ func TestRandomAvro(t *testing.T) {
 		}
 		pkg := fmt.Sprintf("r%03d", i)
 		pkgs[pkg] = genPackage{files: map[string]string{"v1/" + name + ".avsc": string(b)}}
+		// The same schema with --optimize size must build (and vet) too.
+		pkgs[pkg+"s"] = genPackage{files: map[string]string{"v1/" + name + ".avsc": string(b)}, optimize: codegen.OptimizeSize}
 		fmt.Fprintf(&imports, "\t%s \"example.com/evctlgen/%s\"\n", pkg, pkg)
 		fmt.Fprintf(&entries, "\t\t%q: func() fill.Event { return new(%s.V1%s) },\n", pkg, pkg, name)
 	}

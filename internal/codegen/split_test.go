@@ -236,7 +236,22 @@ func TestSplit(t *testing.T) {
 	}
 }
 `
-	buildModule(t, map[string]genPackage{"events": {files: splitCatalog(), split: 1, tests: map[string]string{"split_test.go": test}}})
+	// The same with --optimize size: no encoders (encoding/json writes the
+	// same bytes), no envelope accessors.
+	size := strings.NewReplacer(
+		"package events\n", "package eventsize\n",
+		`"testing"`, "\"encoding/json\"\n\t\"testing\"",
+		"(&V1OrderShipped{Refund: m}).AppendJSON(nil)", "json.Marshal(&V1OrderShipped{Refund: m})",
+		"AppendJSON:", "json.Marshal:",
+		"if _, err := mv.AppendAvro(nil); err != nil {\n\t\tt.Fatal(err)\n\t}\n", "",
+	).Replace(test)
+	if size == test || strings.Contains(size, "Append") {
+		t.Fatal("the size variant of the test did not take")
+	}
+	buildModule(t, map[string]genPackage{
+		"events":    {files: splitCatalog(), split: 1, tests: map[string]string{"split_test.go": test}},
+		"eventsize": {files: splitCatalog(), split: 1, optimize: codegen.OptimizeSize, tests: map[string]string{"split_test.go": size}},
+	})
 }
 
 // TestCheckSplit checks that Check compares the files of the internal
