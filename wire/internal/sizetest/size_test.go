@@ -194,7 +194,7 @@ func sameFrame(t *testing.T, reg wire.Registry, typ string, a, b []byte) bool {
 
 // sizeTwin returns the bundledsize or catalogsize value of ev's type
 // holding ev's value.
-func sizeTwin(t *testing.T, ev wire.Event) wire.Event {
+func sizeTwin(t testing.TB, ev wire.Event) wire.Event {
 	t.Helper()
 	s := wire.Event(bundledsize.NewEvent(ev.EventType()))
 	if reflect.TypeOf(ev).Elem().PkgPath() == reflect.TypeFor[catalog.V1AvroAll]().PkgPath() {
@@ -377,5 +377,35 @@ func copyValue(dst, src reflect.Value) {
 		}
 	default:
 		dst.Set(src.Convert(dst.Type()))
+	}
+}
+
+// BenchmarkSerialize is the price of --optimize size on the publish path:
+// wire.Serializer.Append (validate, encode, frame) of a valid event of the
+// bundled catalog generated both ways, into a reused buffer.
+//
+//	go test ./wire/internal/sizetest -run '^$' -bench Serialize -count 5
+func BenchmarkSerialize(b *testing.B) {
+	ctx := context.Background()
+	_, reg := wiretest.Registry(b)
+	for _, ev := range []wire.Event{samples.OrderPlaced(), samples.OrderShipped()} {
+		for _, c := range []struct {
+			name string
+			ev   wire.Event
+		}{{"speed", ev}, {"size", sizeTwin(b, ev)}} {
+			b.Run(ev.SchemaType()+"/"+c.name, func(b *testing.B) {
+				s, err := wire.NewSerializer(ctx, reg, c.ev, wire.SerializerOptions{AutoRegister: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				buf := make([]byte, 0, 1024)
+				b.ReportAllocs()
+				for b.Loop() {
+					if buf, err = s.Append(buf[:0], c.ev); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

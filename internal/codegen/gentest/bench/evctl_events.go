@@ -32,7 +32,7 @@ var eventTypes = [...]string{
 	"v1.CheckoutStarted",
 }
 
-var eventProtos = [...]Event{
+var eventProtos = [...]any{
 	(*V1CheckoutStarted)(nil),
 }
 

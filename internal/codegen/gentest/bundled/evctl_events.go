@@ -44,7 +44,7 @@ var eventTypes = [...]string{
 	"v2.OrderPlaced",
 }
 
-var eventProtos = [...]Event{
+var eventProtos = [...]any{
 	(*V1OrderCorrected)(nil),
 	(*V1OrderPlaced)(nil),
 	(*V1OrderShipped)(nil),

@@ -44,7 +44,7 @@ var eventTypes = [...]string{
 	"v1.Yamlish",
 }
 
-var eventProtos = [...]Event{
+var eventProtos = [...]any{
 	(*V1AvroAll)(nil),
 	(*V1Everything)(nil),
 	(*V1Fallbacks)(nil),

@@ -126,7 +126,7 @@ var eventTypes = [...]string{
 	"v1.ticketupdated",
 }
 
-var eventProtos = [...]Event{
+var eventProtos = [...]any{
 	(*V1Approvalclosed)(nil),
 	(*V1Approvalcreated)(nil),
 	(*V1Approvalupdated)(nil),

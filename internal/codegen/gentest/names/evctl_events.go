@@ -44,7 +44,7 @@ var eventTypes = [...]string{
 	"v1.RunLinux",
 }
 
-var eventProtos = [...]Event{
+var eventProtos = [...]any{
 	(*V1AvroNames)(nil),
 	(*V1BuildArm64)(nil),
 	(*V1FooTest)(nil),

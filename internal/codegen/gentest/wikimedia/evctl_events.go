@@ -70,7 +70,7 @@ var eventTypes = [...]string{
 	"mediawiki/v1.recentchange",
 }
 
-var eventProtos = [...]Event{
+var eventProtos = [...]any{
 	(*MediawikiAPIV1Request)(nil),
 	(*MediawikiCentralnoticeCampaignV1Change)(nil),
 	(*MediawikiCentralnoticeCampaignV1Create)(nil),
