@@ -23,10 +23,10 @@ import (
 )
 
 type genOptions struct {
-	Paths   []string
-	Out     string
-	Package string
-	Check   bool
+	Paths    []string
+	Out      string
+	Package  string
+	Check    bool
 	Split    int
 	Optimize string
 }
