@@ -394,6 +394,31 @@ func TestClientCancelledContext(t *testing.T) {
 	}
 }
 
+// TestClientCancelledDuringRetryableAnswer: a context that ends after a
+// retryable answer (503) arrived, before the retry, gives the caller
+// context.Canceled, not the 503 it would have retried (the race behind a
+// flake of TestClientCancelledContext). The transport under the client
+// ends the context as soon as the real server's answer is in.
+func TestClientCancelledDuringRetryableAnswer(t *testing.T) {
+	srv := newClientServer(t, server.ServerOptions{}, failFirst(100, http.StatusServiceUnavailable, new(atomic.Int32)))
+	var cancel atomic.Pointer[context.CancelFunc]
+	tr := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		(*cancel.Load())()
+		return resp, err
+	})
+	c := newTestClient(t, ClientOptions{URL: srv.URL, Retries: 10, Backoff: time.Hour, Transport: tr})
+	ctx, cf := context.WithCancel(context.Background())
+	cancel.Store(&cf)
+	if _, err := c.Subjects(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 func TestClientBasicAuth(t *testing.T) {
 	hash := bcryptHash(t, "s3cret-pw")
 	users := []server.User{{Name: "ci", Hash: hash, Role: server.RoleWrite}, {Name: "viewer", Hash: hash, Role: server.RoleRead}}

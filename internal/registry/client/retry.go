@@ -53,15 +53,18 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
-		if !retryableStatus(resp.StatusCode) || last {
+		if !retryableStatus(resp.StatusCode) || attempt >= t.retries {
 			resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
 			return resp, nil
 		}
+		// A retryable answer with attempts left: the caller that ended
+		// ctx meanwhile gets its context's error, not the answer it would
+		// have retried.
 		retryAfter := resp.Header.Get("Retry-After")
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
 		cancel()
-		if !t.wait(ctx, attempt, retryAfter) {
+		if last || !t.wait(ctx, attempt, retryAfter) {
 			return nil, ctx.Err()
 		}
 	}
