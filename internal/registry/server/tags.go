@@ -443,15 +443,12 @@ func jsonNameBuilder(node any, ids *[]string) any {
 	return childOf(node, name)
 }
 
-// jsonBranch picks a branch of anyOf/oneOf/allOf by index. Confluent
-// indexes the branches after sorting them with its JsonSchemaComparator:
-// first by the class everit loads each branch as (ARRAY, BOOLEAN,
-// COMBINED, CONDITIONAL, CONST, EMPTY, ENUM, FALSE, NOT, NULL, NUMBER,
-// OBJECT, REFERENCE, STRING, TRUE), then by title, description, default
-// and the class's own content. evctl reproduces the first key where it
-// can tell a branch's class for sure (see everitClass) and the classes
-// differ; anything else would need the rest of the comparator, and is
-// refused rather than tagging a branch Confluent would not.
+// jsonBranch picks a branch of anyOf/oneOf/allOf by index, as
+// JsonSchemaUtils.findSubSchemasFromIndex does: after a stable sort of the
+// branches with JsonNodeComparator (each branch loaded on its own as
+// everit's draft 4 model, compared with JsonSchemaComparator; see
+// everit.go). A branch evctl cannot model exactly is refused rather than
+// tagging a branch Confluent would not.
 func jsonBranch(node any, typ, kw string, ids *[]string) (any, error) {
 	w, ok := pollWord(ids)
 	if !ok {
@@ -462,26 +459,53 @@ func jsonBranch(node any, typ, kw string, ids *[]string) (any, error) {
 		return nil, errInvalidSchema("%q is not a branch index of %s", w, kw)
 	}
 	branches, _ := childOf(node, kw).([]any)
-	if idx < 0 || idx >= len(branches) {
-		return nil, nil
+	if len(branches) < 2 {
+		// Java sorts one element without comparing it.
+		if idx < 0 || idx >= len(branches) {
+			return nil, nil
+		}
+		return findJSONNode(branches[idx], typ, ids)
 	}
 	type ranked struct {
-		class int
+		model *evSchema
 		node  any
 	}
 	sorted := make([]ranked, len(branches))
-	seen := map[int]bool{}
 	for i, b := range branches {
-		c, ok := everitClass(b)
-		if len(branches) > 1 && (!ok || seen[c]) {
+		m, err := loadEveritBranch(b)
+		if err != nil {
 			return nil, errf(statusForUnprocessableEntity, api.CodeInvalidSchema,
-				"Invalid schema: this registry cannot tell which branch of %s Confluent numbers %d (it orders branches of the same kind by its JSON Schema comparator, which evctl reproduces only for branches of different types); tag the branch through a definition instead", kw, idx)
+				"Invalid schema: this registry cannot tell which branch of %s Confluent numbers %d: Confluent loads each branch on its own as an everit draft 4 schema to order them, and branch %d (%s) is one evctl does not model exactly; tag the branch through a definition instead", kw, idx, i, everitRefusal(b))
 		}
-		seen[c] = true
-		sorted[i] = ranked{c, b}
+		sorted[i] = ranked{m, b}
 	}
-	slices.SortStableFunc(sorted, func(a, b ranked) int { return a.class - b.class })
+	slices.SortStableFunc(sorted, func(a, b ranked) int { return compareEverit(a.model, b.model) })
+	if idx < 0 || idx >= len(sorted) {
+		return nil, nil
+	}
 	return findJSONNode(sorted[idx].node, typ, ids)
+}
+
+// everitRefusal names why a branch is not modelled, for the error.
+func everitRefusal(b any) string {
+	o, ok := b.(*ordObj)
+	switch {
+	case !ok:
+		return "not an object"
+	case strings.Contains(mustCompact(o), `"$ref"`):
+		return "it holds a $ref, which Confluent resolves against the branch alone"
+	case hasChild(o, "$schema"):
+		return "it has its own $schema"
+	}
+	return "a keyword value everit would read differently or reject"
+}
+
+func mustCompact(v any) string {
+	var buf bytes.Buffer
+	if err := encodeOrdered(&buf, v); err != nil {
+		return ""
+	}
+	return buf.String()
 }
 
 // Ranks of everit schema classes in JsonSchemaComparator.SchemaType.
@@ -502,64 +526,6 @@ const (
 	everitString
 	everitTrue
 )
-
-// everitClass is the rank of the class everit's SchemaLoader loads a
-// JSON schema as, where that is certain: a boolean schema, a schema with
-// one "type" and none of the keywords that make everit combine schemas,
-// or a schema whose only schema keyword is enum, const, not or one
-// combinator.
-func everitClass(v any) (int, bool) {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return everitTrue, true
-		}
-		return everitFalse, true
-	case *ordObj:
-		mixing := []string{"$ref", "enum", "const", "not", "allOf", "anyOf", "oneOf", "if", "then", "else"}
-		var present []string
-		for _, k := range mixing {
-			if _, ok := x.m[k]; ok {
-				present = append(present, k)
-			}
-		}
-		if t, ok := x.m["type"]; ok {
-			ts, isStr := t.(string)
-			if !isStr || len(present) > 0 {
-				return 0, false
-			}
-			switch ts {
-			case "array":
-				return everitArray, true
-			case "boolean":
-				return everitBoolean, true
-			case "null":
-				return everitNull, true
-			case "number", "integer":
-				return everitNumber, true
-			case "object":
-				return everitObject, true
-			case "string":
-				return everitString, true
-			}
-			return 0, false
-		}
-		if len(present) != 1 {
-			return 0, false
-		}
-		switch present[0] {
-		case "enum":
-			return everitEnum, true
-		case "const":
-			return everitConst, true
-		case "not":
-			return everitNot, true
-		case "allOf", "anyOf", "oneOf":
-			return everitCombined, true
-		}
-	}
-	return 0, false
-}
 
 // taggedResponse is Confluent's RegisterSchemaResponse for a registered
 // schema (the tags endpoint answers the whole schema).
