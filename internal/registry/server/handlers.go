@@ -365,7 +365,7 @@ func (s *server) loadVersion(r *http.Request) (schemaObject, error) {
 		if err != nil {
 			return err
 		}
-		tags, _, err := findTags(r, sc)
+		tags, _, err := findTags(r, sc, func(f func(store.Tx) error) error { return f(tx) })
 		if err != nil {
 			return err
 		}
@@ -574,7 +574,7 @@ func (s *server) schemaByIDUncached(w http.ResponseWriter, r *http.Request, id i
 	}
 	ss := newSchemaString(sc)
 	ss.References = qualifyRefs(r, sc.Context, ss.References)
-	if ss.SchemaTags, _, err = findTags(r, sc); err != nil {
+	if ss.SchemaTags, _, err = findTags(r, sc, func(f func(store.Tx) error) error { return s.store.View(r.Context(), f) }); err != nil {
 		return err
 	}
 	if !boolParam(r, "fetchMaxId") {
@@ -1219,7 +1219,7 @@ func (s *server) register(tx store.Tx, subj string, p *preparedSchema, wantVersi
 			return registerResponse{}, err
 		}
 		if ok {
-			if err := s.propagateTags(latest, p); err != nil {
+			if err := s.propagateTags(tx, latest, p); err != nil {
 				return registerResponse{}, err
 			}
 		}

@@ -817,15 +817,22 @@ func registerTags(req *schemaRequest) (bool, error) {
 // propagateTags copies the inline tags of the subject's latest version
 // into p's text (propagateSchemaTags, AbstractSchemaRegistry's
 // maybePropagateSchemaTags), tags p already has first.
-func (s *server) propagateTags(latest store.StoredSchema, p *preparedSchema) error {
-	if !hasInlineTags(latest.Text) {
+func (s *server) propagateTags(tx store.Tx, latest store.StoredSchema, p *preparedSchema) error {
+	latestText, err := taggedText(tx, latest)
+	if err != nil {
+		return err
+	}
+	if !hasInlineTags(latestText) {
 		return nil
 	}
 	if latest.Type != compat.Avro || p.Type != compat.Avro {
 		return errf(statusForUnprocessableEntity, api.CodeInvalidSchema,
 			"Invalid schema: propagateSchemaTags is supported by this registry for AVRO schemas only (the latest version is %s and carries confluent:tags)", latest.Type)
 	}
-	entities, err := avroTaggedEntities(latest.Text)
+	// The entities include those of the referenced records the latest
+	// version uses; as in Confluent, they are looked up in the new
+	// schema's own text, where a referenced record is not: 42201.
+	entities, err := avroTaggedEntities(latestText)
 	if err != nil {
 		return err
 	}
@@ -864,7 +871,12 @@ type schemaEntityOut struct {
 // findTags answers ?findTags= (repeatable; "*" for every tag) as
 // Confluent's extractSchemaTags does: the schema's tagged records and
 // fields carrying any of the tags. ok is false without the parameter.
-func findTags(r *http.Request, sc store.StoredSchema) (out []schemaTagsOut, ok bool, err error) {
+//
+// An Avro schema's entities include those of the referenced records it
+// uses: Confluent walks the parsed schema, where they are resolved, which
+// is what walking the schema's RESOLVED text does. view runs a read
+// transaction for the referenced schemas.
+func findTags(r *http.Request, sc store.StoredSchema, view func(func(store.Tx) error) error) (out []schemaTagsOut, ok bool, err error) {
 	if r.URL.RawQuery == "" {
 		return nil, false, nil
 	}
@@ -872,14 +884,23 @@ func findTags(r *http.Request, sc store.StoredSchema) (out []schemaTagsOut, ok b
 	if len(want) == 0 {
 		return nil, false, nil
 	}
-	if !hasInlineTags(sc.Text) {
+	text := sc.Text
+	if sc.Type == compat.Avro && len(sc.References) > 0 {
+		if err := view(func(tx store.Tx) error {
+			text, err = taggedText(tx, sc)
+			return err
+		}); err != nil {
+			return nil, true, err
+		}
+	}
+	if !hasInlineTags(text) {
 		return nil, true, nil
 	}
 	if sc.Type != compat.Avro {
 		return nil, true, errf(statusForUnprocessableEntity, api.CodeInvalidSchema,
 			"findTags is supported by this registry for AVRO schemas only (this %s schema carries confluent:tags, and Confluent names JSON Schema entities after its everit model, which evctl does not reproduce)", sc.Type)
 	}
-	entities, err := avroTaggedEntities(sc.Text)
+	entities, err := avroTaggedEntities(text)
 	if err != nil {
 		return nil, true, err
 	}
@@ -890,4 +911,24 @@ func findTags(r *http.Request, sc store.StoredSchema) (out []schemaTagsOut, ok b
 		}
 	}
 	return out, true, nil
+}
+
+// taggedText is the text whose confluent:tags Confluent's
+// inlineTaggedEntities reads: an Avro schema with references resolved
+// (each referenced named type written in full where first used, Avro's
+// Schema.toString()), any other schema as stored. A JSON schema's
+// references are $refs, which Confluent's walk does not follow.
+func taggedText(tx store.Tx, sc store.StoredSchema) (string, error) {
+	if sc.Type != compat.Avro || len(sc.References) == 0 {
+		return sc.Text, nil
+	}
+	texts := map[string][]byte{}
+	if err := collectRefTexts(tx, sc.Context, sc.References, texts, map[string]bool{}, 0); err != nil {
+		return "", err
+	}
+	out, err := resolveAvro(sc.Text, texts)
+	if err != nil {
+		return "", &store.Error{Op: "resolve references", Err: err}
+	}
+	return out, nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/evctl/evctl/internal/registry/api"
 )
 
 // The expected schemas of these tests are those of Confluent's own tests
@@ -509,4 +511,58 @@ func TestTagsJSONBranchOrder(t *testing.T) {
 			wantText(t, ts.do(t, "GET", "/subjects/"+subj+"/versions/2/schema", nil), c.want)
 		})
 	}
+}
+
+// Tags inside referenced Avro schemas: Confluent's AvroSchema
+// .inlineTaggedEntities walks the parsed schema, where the referenced
+// records the schema uses are resolved, so ?findTags= names them too (in
+// the order of that walk); propagateSchemaTags then looks them up in the
+// new schema's canonical text, which names a referenced record without
+// defining it, so the registration fails (42201) as in Confluent.
+func TestFindTagsInReferences(t *testing.T) {
+	ts := newTestServer(t, ServerOptions{})
+	address := `{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"street","type":"string","confluent:tags":["PII"]},{"name":"city","type":"string"}],"confluent:tags":["LOC"]}`
+	ts.register(t, "addr", reg(address))
+	refs := []api.Reference{{Name: "com.acme.Address", Subject: "addr", Version: 1}}
+	order := `{"type":"record","name":"Order","namespace":"com.acme","fields":[{"name":"id","type":"string"},{"name":"ship","type":"Address"},{"name":"bill","type":["null","Address"]}],"confluent:tags":["R"]}`
+	orderID := ts.register(t, "order", reg(order, "references", refs))
+	r := ts.do(t, "GET", "/subjects/order/versions/1?findTags=*", nil)
+	if r.status != 200 {
+		t.Fatalf("findTags: %d %s", r.status, r.body)
+	}
+	var got struct {
+		SchemaTags json.RawMessage `json:"schemaTags"`
+	}
+	if err := json.Unmarshal(r.body, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"schemaEntity":{"entityPath":"com.acme.Order","entityType":"sr_record"},"tags":["R"]},` +
+		`{"schemaEntity":{"entityPath":"com.acme.Address","entityType":"sr_record"},"tags":["LOC"]},` +
+		`{"schemaEntity":{"entityPath":"com.acme.Address.street","entityType":"sr_field"},"tags":["PII"]}]`
+	if string(got.SchemaTags) != want {
+		t.Errorf("schemaTags\n got %s\nwant %s", got.SchemaTags, want)
+	}
+	// The schema text itself is answered as stored (not resolved).
+	if !strings.Contains(string(r.body), fmt.Sprintf(`"schema":%q`, order)) {
+		t.Errorf("schema text changed: %s", r.body)
+	}
+	wantOK(t, ts.do(t, "GET", fmt.Sprintf("/schemas/ids/%d?findTags=PII", orderID), nil), fmt.Sprintf(
+		`{"schema":%q,"references":[{"name":"com.acme.Address","subject":"addr","version":1}],"schemaTags":[`+
+			`{"schemaEntity":{"entityPath":"com.acme.Address.street","entityType":"sr_field"},"tags":["PII"]}]}`, order))
+
+	// A schema without tags of its own still has its referenced records'.
+	plain := `{"type":"record","name":"Plain","fields":[{"name":"a","type":"com.acme.Address"}]}`
+	plainID := ts.register(t, "plain", reg(plain, "references", refs))
+	wantOK(t, ts.do(t, "GET", fmt.Sprintf("/schemas/ids/%d?findTags=LOC", plainID), nil), fmt.Sprintf(
+		`{"schema":%q,"references":[{"name":"com.acme.Address","subject":"addr","version":1}],"schemaTags":[`+
+			`{"schemaEntity":{"entityPath":"com.acme.Address","entityType":"sr_record"},"tags":["LOC"]}]}`, plain))
+
+	// propagateSchemaTags from a latest version whose referenced record
+	// carries tags: not found in the new text.
+	ts.do(t, "PUT", "/config/plain", `{"compatibility":"NONE"}`)
+	plain2 := `{"type":"record","name":"Plain","fields":[{"name":"a","type":"com.acme.Address"},{"name":"b","type":"string","default":""}]}`
+	wantErr(t, ts.do(t, "POST", "/subjects/plain/versions", reg(plain2, "references", refs, "propagateSchemaTags", true)), 422, 42201)
+	wantOK(t, ts.do(t, "GET", "/subjects/plain/versions", nil), `[1]`)
+	// Without it the registration is a new version.
+	wantOK(t, ts.do(t, "POST", "/subjects/plain/versions", reg(plain2, "references", refs)), fmt.Sprintf(`{"id":%d,"version":2}`, plainID+1))
 }
