@@ -91,6 +91,14 @@ func (t *SQLTx) queryRow(query string, args ...any) Row {
 
 const schemaCols = `context, id, guid, hash, schema_type, schema, refs, metadata, rule_set`
 
+// SchemaCols are the columns of a schemas row that ScanSchema reads, in
+// its order.
+const SchemaCols = schemaCols
+
+// ScanSchema decodes a schemas row of SchemaCols; op names the operation in
+// errors (a missing row is ErrNotFound).
+func (t *SQLTx) ScanSchema(op string, row Row) (StoredSchema, error) { return t.scanSchema(op, row) }
+
 func (t *SQLTx) scanSchema(op string, row Row) (StoredSchema, error) {
 	var s StoredSchema
 	var typ, refs, meta, rules string
@@ -368,6 +376,20 @@ func contextKey(ctx string) string {
 		return api.DefaultContext
 	}
 	return ctx
+}
+
+// SequenceName is the id_seq row of the ids of context ctx ("." for the
+// default one).
+func SequenceName(ctx string) string { return sequenceName(contextKey(ctx)) }
+
+// DecodeConfig decodes a config row: its compatibility and contract columns.
+func DecodeConfig(compatibility, contract string) (SubjectConfig, error) {
+	c, err := decodeConfigContract(contract)
+	if err != nil {
+		return SubjectConfig{}, err
+	}
+	c.Compatibility = compat.Level(compatibility)
+	return c, nil
 }
 
 // sequenceName is the id_seq row of a context's ids: "schema" for the

@@ -410,39 +410,63 @@ func (s *Store) updateBatch(ctx context.Context, batch []*store.Write) (committi
 		return false, storeErr("begin", err)
 	}
 	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, pgLockKey); err != nil {
-		return false, storeErr("lock", err)
-	}
+	// The lock and the savepoints go with the next statement (conn).
+	c := &conn{ctx: ctx, tx: tx}
+	c.queue(lockStmt, "lock")
+	cache := newTxCache()
 	hardDeleted := false
 	for _, r := range batch {
 		r.Err = nil
-		if _, err := tx.Exec(ctx, `SAVEPOINT batch_update`); err != nil {
-			return false, storeErr("savepoint", err)
+		c.queue(`SAVEPOINT batch_update`, "savepoint")
+		mark := len(c.pending)
+		t := newTx(c, cache)
+		err := store.RunFn(r.Fn, t)
+		if c.failed != nil {
+			return false, c.failed
 		}
-		t := store.NewSQLTx(conn{ctx, tx}, dialect)
-		if err := store.RunFn(r.Fn, t); err != nil {
+		// sent: the SAVEPOINT went to the database with a statement of fn;
+		// otherwise fn sent nothing and there is nothing to undo.
+		sent := len(c.pending) < mark
+		if !sent {
+			c.pending = c.pending[:mark-1]
+		}
+		if err != nil {
 			if retry(err) {
 				return false, err
 			}
 			r.Err = err
-			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT batch_update`); err != nil {
-				return false, storeErr("roll back to savepoint", err)
+			cache.reset()
+			if sent {
+				c.rollback()
 			}
-		} else if t.HardDeleted {
+			continue
+		}
+		if t.HardDeleted {
 			hardDeleted = true
 		}
-		if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT batch_update`); err != nil {
-			return false, storeErr("release savepoint", err)
+		if sent {
+			c.queue(`RELEASE SAVEPOINT batch_update`, "release savepoint")
 		}
 	}
+	return s.commit(c, hardDeleted)
+}
+
+// lockStmt takes the writers' advisory lock.
+var lockStmt = fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, pgLockKey)
+
+// commit sends NOTIFY (with what is still pending) and commits.
+func (s *Store) commit(c *conn, hardDeleted bool) (committing bool, err error) {
 	payload := "write"
 	if hardDeleted {
 		payload = "hard-delete"
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, pgNotifyChannel, payload); err != nil {
+	if _, err := c.Exec(`SELECT pg_notify($1, $2)`, pgNotifyChannel, payload); err != nil {
+		if c.failed != nil {
+			return false, c.failed
+		}
 		return false, storeErr("notify", err)
 	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := c.tx.Commit(c.ctx); err != nil {
 		return true, storeErr("commit", err)
 	}
 	s.commits.Add(1)
@@ -455,25 +479,17 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) (committing
 		return false, storeErr("begin", err)
 	}
 	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, pgLockKey); err != nil {
-		return false, storeErr("lock", err)
+	c := &conn{ctx: ctx, tx: tx}
+	c.queue(lockStmt, "lock")
+	t := newTx(c, newTxCache())
+	err = store.RunFn(fn, t)
+	if c.failed != nil {
+		return false, c.failed
 	}
-	t := store.NewSQLTx(conn{ctx, tx}, dialect)
-	if err := store.RunFn(fn, t); err != nil {
+	if err != nil {
 		return false, err
 	}
-	payload := "write"
-	if t.HardDeleted {
-		payload = "hard-delete"
-	}
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, pgNotifyChannel, payload); err != nil {
-		return false, storeErr("notify", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return true, storeErr("commit", err)
-	}
-	s.commits.Add(1)
-	return false, nil
+	return s.commit(c, t.HardDeleted)
 }
 
 // View implements Store.
@@ -495,7 +511,7 @@ func (s *Store) view(ctx context.Context, fn func(store.Tx) error) error {
 		return storeErr("begin read", err)
 	}
 	defer tx.Rollback(context.Background())
-	if err := fn(store.NewSQLTx(conn{ctx, tx}, dialect)); err != nil {
+	if err := fn(newTx(&conn{ctx: ctx, tx: tx}, newTxCache())); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -507,25 +523,3 @@ func (s *Store) view(ctx context.Context, fn func(store.Tx) error) error {
 // dialect is PostgreSQL's: $n placeholders, pgx.ErrNoRows, and a lost
 // connection is store.ErrUnavailable.
 var dialect = &store.Dialect{Dollar: true, Wrap: store.WrapNoRows(pgx.ErrNoRows, storeErr)}
-
-// conn adapts a pgx.Tx to store.Conn.
-type conn struct {
-	ctx context.Context
-	tx  pgx.Tx
-}
-
-func (c conn) Exec(query string, args ...any) (int64, error) {
-	tag, err := c.tx.Exec(c.ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	return tag.RowsAffected(), nil
-}
-
-func (c conn) QueryRow(query string, args ...any) store.Row {
-	return c.tx.QueryRow(c.ctx, query, args...)
-}
-
-func (c conn) Query(query string, args ...any) (store.Rows, error) {
-	return c.tx.Query(c.ctx, query, args...)
-}
