@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/evctl/evctl/internal/compat"
 	"github.com/evctl/evctl/internal/registry/server"
 	"github.com/evctl/evctl/internal/registry/store"
 	"github.com/evctl/evctl/internal/testpg"
@@ -181,5 +182,148 @@ func TestRegistrationRoundTrips(t *testing.T) {
 	if want := 1 + k*perRegistration + 2; len(w) != want {
 		t.Errorf("%d registrations in one group commit: %d round trips, want %d (%d each):\n%s",
 			k, len(w), want, perRegistration, strings.Join(w, "\n"))
+	}
+}
+
+// What a transaction keeps follows its own writes: after a write, a read
+// of the same thing in the same transaction sees it, and a rolled-back
+// update's writes are not seen by the next update of the group commit.
+func TestTxCacheFollowsWrites(t *testing.T) {
+	pg := testpg.Start(t)
+	ctx := context.Background()
+	st, err := Open(ctx, pg.NewDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// check reads subject's highest and latest live versions (0: none),
+	// mode and level ("": none).
+	check := func(tx store.Tx, subject string, wantMax, wantLatest int, wantMode, wantLevel string) error {
+		m, err := tx.MaxVersion(subject)
+		if err != nil || m != wantMax {
+			return fmt.Errorf("max version of %s: %d, %v; want %d", subject, m, err, wantMax)
+		}
+		l, err := tx.LatestVersion(subject, false)
+		if wantLatest == 0 && !errors.Is(err, store.ErrNotFound) || wantLatest > 0 && (err != nil || l.Version != wantLatest) {
+			return fmt.Errorf("latest version of %s: %+v, %v; want %d", subject, l, err, wantLatest)
+		}
+		mode, err := tx.Mode(subject)
+		if wantMode == "" && !errors.Is(err, store.ErrNotFound) || wantMode != "" && (err != nil || mode != wantMode) {
+			return fmt.Errorf("mode of %s: %q, %v; want %q", subject, mode, err, wantMode)
+		}
+		c, err := tx.Config(subject)
+		if wantLevel == "" && !errors.Is(err, store.ErrNotFound) || wantLevel != "" && (err != nil || string(c.Compatibility) != wantLevel) {
+			return fmt.Errorf("config of %s: %+v, %v; want %q", subject, c, err, wantLevel)
+		}
+		return nil
+	}
+	register := func(tx store.Tx, subject string, version int, hash string) error {
+		if _, err := tx.SchemaByHash("", hash); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("schema %s before it is inserted: %v", hash, err)
+		}
+		if _, err := tx.GUIDByHash(hash); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("guid of %s before it is inserted: %v", hash, err)
+		}
+		id, err := tx.InsertSchema(store.StoredSchema{Hash: hash, Type: compat.Avro, Text: `"string"`})
+		if err != nil {
+			return err
+		}
+		if sc, err := tx.SchemaByHash("", hash); err != nil || sc.ID != id {
+			return fmt.Errorf("schema %s after it is inserted: %+v, %v", hash, sc, err)
+		}
+		return tx.InsertVersion(subject, version, id)
+	}
+	errFail := errors.New("refused by the test")
+	steps := []func(store.Tx) error{
+		func(tx store.Tx) error {
+			if err := check(tx, "a", 0, 0, "", ""); err != nil {
+				return err
+			}
+			if err := register(tx, "a", 1, "h1"); err != nil {
+				return err
+			}
+			if err := tx.SetConfig("a", store.SubjectConfig{Compatibility: compat.Full}); err != nil {
+				return err
+			}
+			if err := tx.SetMode("a", "READONLY"); err != nil {
+				return err
+			}
+			return check(tx, "a", 1, 1, "READONLY", "FULL")
+		},
+		func(tx store.Tx) error {
+			if err := check(tx, "a", 1, 1, "READONLY", "FULL"); err != nil {
+				return err
+			}
+			if err := register(tx, "a", 2, "h2"); err != nil {
+				return err
+			}
+			if err := tx.DeleteMode("a"); err != nil {
+				return err
+			}
+			if err := tx.DeleteConfig("a"); err != nil {
+				return err
+			}
+			if err := check(tx, "a", 2, 2, "", ""); err != nil {
+				return err
+			}
+			return errFail
+		},
+		func(tx store.Tx) error {
+			if err := check(tx, "a", 1, 1, "READONLY", "FULL"); err != nil {
+				return err
+			}
+			if err := register(tx, "a", 2, "h2"); err != nil {
+				return err
+			}
+			if err := tx.SoftDeleteVersion("a", 2); err != nil {
+				return err
+			}
+			if err := check(tx, "a", 2, 1, "READONLY", "FULL"); err != nil {
+				return err
+			}
+			if err := tx.HardDeleteVersion("a", 2); err != nil {
+				return err
+			}
+			return check(tx, "a", 1, 1, "READONLY", "FULL")
+		},
+	}
+	// All in one group commit: queued, in order, behind a held writer.
+	hold, held := make(chan struct{}), make(chan struct{})
+	holder := make(chan error, 1)
+	go func() {
+		holder <- st.Update(ctx, func(store.Tx) error {
+			close(held)
+			<-hold
+			return nil
+		})
+	}()
+	<-held
+	errs := make([]chan error, len(steps))
+	for i, fn := range steps {
+		errs[i] = make(chan error, 1)
+		go func() { errs[i] <- st.Update(ctx, fn) }()
+		deadline := time.Now().Add(30 * time.Second)
+		for st.writes.Queued() < i+1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("update %d not queued", i)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	before := st.commits.Load()
+	close(hold)
+	if err := <-holder; err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []error{nil, errFail, nil} {
+		if err := <-errs[i]; !errors.Is(err, want) || want == nil && err != nil {
+			t.Errorf("update %d: %v, want %v", i, err, want)
+		}
+	}
+	if n := st.commits.Load() - before; n != 2 {
+		t.Errorf("%d commits, want 2 (the held writer's, then the group's)", n)
+	}
+	if err := st.View(ctx, func(tx store.Tx) error { return check(tx, "a", 1, 1, "READONLY", "FULL") }); err != nil {
+		t.Errorf("committed: %v", err)
 	}
 }

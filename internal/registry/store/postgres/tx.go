@@ -319,7 +319,9 @@ func (t *pgTx) load(subj string) error {
 	scopes := t.scopesWith(subj)
 	_, known := t.cache.subjects[subj]
 	versions := !known && isSubject(subj)
-	args := []any{scopes[0], scopes[0], scopes[0], scopes[0], subj}
+	// Unused places repeat subj (every scope may be known already when
+	// only the versions are not).
+	args := []any{subj, subj, subj, subj, subj}
 	for i, s := range scopes {
 		args[i] = s
 	}
