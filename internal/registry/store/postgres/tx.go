@@ -88,7 +88,11 @@ func (c *conn) flushAborted() error {
 }
 
 // send sends the pending control statements and query with args in one
-// pipeline, and reads the control statements' results.
+// pipeline, and reads the control statements' results. A pipeline first
+// prepares the statements its connection has not prepared yet; an error
+// there (our statements are fixed, so a lost connection in practice)
+// comes with the first control statement's result and fails the whole
+// transaction, as a failed control statement does.
 func (c *conn) send(query string, args []any) (pgx.BatchResults, error) {
 	if err := c.flushAborted(); err != nil {
 		return nil, err
