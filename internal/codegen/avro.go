@@ -679,7 +679,25 @@ func (g *gen) avroChecks(b *strings.Builder, a anode, t *gtype, x, p string) {
 		fmt.Fprintf(b, "if err := %s.validate(%s); err != nil {\nreturn err\n}\n", x, p)
 	case gEnum:
 		def := resolveNamedNode(g, a)
-		fmt.Fprintf(b, "if !%s.Valid() {\nreturn validate.Fail(%s, %s, \"%%q is not a symbol of the enum\", string(%s))\n}\n", x, p, strconv.Quote(def.kw("symbols")), x)
+		fail := fmt.Sprintf("return validate.Fail(%s, %s, \"%%q is not a symbol of the enum\", string(%s))\n", p, strconv.Quote(def.kw("symbols")), x)
+		if g.opts.Optimize != OptimizeSize {
+			fmt.Fprintf(b, "if !%s.Valid() {\n%s}\n", x, fail)
+			break
+		}
+		// OptimizeSize generates no Valid method (two functions per enum
+		// type, with the pointer wrapper the compiler adds): the symbols
+		// are spelled here.
+		var syms []string
+		if s := def.n.Get("symbols"); s != nil {
+			for _, it := range s.Items {
+				syms = append(syms, strconv.Quote(it.Str))
+			}
+		}
+		if len(syms) == 0 {
+			fmt.Fprintf(b, "%s", fail)
+			break
+		}
+		fmt.Fprintf(b, "switch %s {\ncase %s:\ndefault:\n%s}\n", x, strings.Join(syms, ", "), fail)
 	case gString:
 		if logical == "uuid" {
 			fmt.Fprintf(b, "if !validate.UUID(%s) {\nreturn validate.Fail(%s, %s, \"%%q is not a valid uuid\", %s)\n}\n", x, p, strconv.Quote(a.kw("logicalType")), x)

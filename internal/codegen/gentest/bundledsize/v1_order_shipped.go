@@ -79,12 +79,3 @@ const (
 	V1OrderShippedCarrierFedex  V1OrderShippedCarrier = "fedex"
 	V1OrderShippedCarrierPostnl V1OrderShippedCarrier = "postnl"
 )
-
-// Valid reports whether v is one of the values of V1OrderShippedCarrier.
-func (v V1OrderShippedCarrier) Valid() bool {
-	switch v {
-	case V1OrderShippedCarrierUps, V1OrderShippedCarrierDhl, V1OrderShippedCarrierFedex, V1OrderShippedCarrierPostnl:
-		return true
-	}
-	return false
-}

@@ -83,12 +83,3 @@ const (
 	V1PaymentFailedFailureCodeExpiredCard       V1PaymentFailedFailureCode = "expired_card"
 	V1PaymentFailedFailureCodeProcessingError   V1PaymentFailedFailureCode = "processing_error"
 )
-
-// Valid reports whether v is one of the values of V1PaymentFailedFailureCode.
-func (v V1PaymentFailedFailureCode) Valid() bool {
-	switch v {
-	case V1PaymentFailedFailureCodeCardDeclined, V1PaymentFailedFailureCodeInsufficientFunds, V1PaymentFailedFailureCodeExpiredCard, V1PaymentFailedFailureCodeProcessingError:
-		return true
-	}
-	return false
-}

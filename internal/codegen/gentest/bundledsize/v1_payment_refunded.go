@@ -61,7 +61,9 @@ func (v *V1PaymentRefunded) validate(p *validate.Path) error {
 	}
 	{
 		pReason := validate.Prop(p, "reason")
-		if !v.Reason.Valid() {
+		switch v.Reason {
+		case "CUSTOMER_REQUEST", "DAMAGED", "FRAUD", "OTHER":
+		default:
 			return validate.Fail(&pReason, "#/fields/6/type/symbols", "%q is not a symbol of the enum", string(v.Reason))
 		}
 	}
@@ -78,12 +80,3 @@ const (
 	V1PaymentRefundedRefundReasonFraud           V1PaymentRefundedRefundReason = "FRAUD"
 	V1PaymentRefundedRefundReasonOther           V1PaymentRefundedRefundReason = "OTHER"
 )
-
-// Valid reports whether v is one of the values of V1PaymentRefundedRefundReason.
-func (v V1PaymentRefundedRefundReason) Valid() bool {
-	switch v {
-	case V1PaymentRefundedRefundReasonCustomerRequest, V1PaymentRefundedRefundReasonDamaged, V1PaymentRefundedRefundReasonFraud, V1PaymentRefundedRefundReasonOther:
-		return true
-	}
-	return false
-}

@@ -80,7 +80,9 @@ func (v *V2OrderPlaced) validate(p *validate.Path) error {
 	}
 	{
 		pChannel := validate.Prop(p, "channel")
-		if !v.Channel.Valid() {
+		switch v.Channel {
+		case "WEB", "APP", "STORE":
+		default:
 			return validate.Fail(&pChannel, "#/fields/5/type/symbols", "%q is not a symbol of the enum", string(v.Channel))
 		}
 	}
@@ -105,15 +107,6 @@ const (
 	V2OrderPlacedChannelApp   V2OrderPlacedChannel = "APP"
 	V2OrderPlacedChannelStore V2OrderPlacedChannel = "STORE"
 )
-
-// Valid reports whether v is one of the values of V2OrderPlacedChannel.
-func (v V2OrderPlacedChannel) Valid() bool {
-	switch v {
-	case V2OrderPlacedChannelWeb, V2OrderPlacedChannelApp, V2OrderPlacedChannelStore:
-		return true
-	}
-	return false
-}
 
 // V2OrderPlacedOrderLine is the record at #/fields/8/type/items of v2.OrderPlaced.
 type V2OrderPlacedOrderLine struct {

@@ -122,7 +122,9 @@ func (v *V1AvroAll) validate(p *validate.Path) error {
 	}
 	{
 		pStatus := validate.Prop(p, "status")
-		if !v.Status.Valid() {
+		switch v.Status {
+		case "NEW", "DONE", "in_progress":
+		default:
 			return validate.Fail(&pStatus, "#/fields/8/type/symbols", "%q is not a symbol of the enum", string(v.Status))
 		}
 	}
@@ -183,7 +185,9 @@ func (v *V1AvroAll) validate(p *validate.Path) error {
 		pStatuses := validate.Prop(p, "statuses")
 		for i := range v.Statuses {
 			pi := validate.Item(&pStatuses, i)
-			if !v.Statuses[i].Valid() {
+			switch v.Statuses[i] {
+			case "NEW", "DONE", "in_progress":
+			default:
 				return validate.Fail(&pi, "#/symbols", "%q is not a symbol of the enum", string(v.Statuses[i]))
 			}
 		}
@@ -201,15 +205,6 @@ const (
 	V1AvroAllStatusInProgress V1AvroAllStatus = "in_progress"
 )
 
-// Valid reports whether v is one of the values of V1AvroAllStatus.
-func (v V1AvroAllStatus) Valid() bool {
-	switch v {
-	case V1AvroAllStatusNew, V1AvroAllStatusDone, V1AvroAllStatusInProgress:
-		return true
-	}
-	return false
-}
-
 // V1AvroAllAddress is the record at #/fields/12/type of v1.AvroAll.
 type V1AvroAllAddress struct {
 	Street string          `avro:"street"`
@@ -219,7 +214,9 @@ type V1AvroAllAddress struct {
 func (v *V1AvroAllAddress) validate(p *validate.Path) error {
 	{
 		pStatus := validate.Prop(p, "status")
-		if !v.Status.Valid() {
+		switch v.Status {
+		case "NEW", "DONE", "in_progress":
+		default:
 			return validate.Fail(&pStatus, "#/symbols", "%q is not a symbol of the enum", string(v.Status))
 		}
 	}

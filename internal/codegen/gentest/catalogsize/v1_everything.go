@@ -175,15 +175,6 @@ const (
 	V1EverythingKindGammaRay V1EverythingKind = "gamma-ray"
 )
 
-// Valid reports whether v is one of the values of V1EverythingKind.
-func (v V1EverythingKind) Valid() bool {
-	switch v {
-	case V1EverythingKindAlpha, V1EverythingKindBeta, V1EverythingKindGammaRay:
-		return true
-	}
-	return false
-}
-
 // V1EverythingAddress is the object at #/properties/address of v1.Everything.
 type V1EverythingAddress struct {
 	Street string           `json:"street"`

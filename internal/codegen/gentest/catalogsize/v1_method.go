@@ -127,12 +127,3 @@ const (
 	V1MethodRemovedReasonFraud   V1MethodRemovedReason = "fraud"
 	V1MethodRemovedReasonExpired V1MethodRemovedReason = "expired"
 )
-
-// Valid reports whether v is one of the values of V1MethodRemovedReason.
-func (v V1MethodRemovedReason) Valid() bool {
-	switch v {
-	case V1MethodRemovedReasonFraud, V1MethodRemovedReasonExpired:
-		return true
-	}
-	return false
-}

@@ -180,15 +180,6 @@ const (
 	V1PaymentTransferKindTransfer V1PaymentTransferKind = "transfer"
 )
 
-// Valid reports whether v is one of the values of V1PaymentTransferKind.
-func (v V1PaymentTransferKind) Valid() bool {
-	switch v {
-	case V1PaymentTransferKindTransfer:
-		return true
-	}
-	return false
-}
-
 // V1PaymentContact is the anyOf at #/properties/contact of v1.Payment.
 //
 // It is a sum type: exactly one branch is set. UnmarshalJSON sets the branch
