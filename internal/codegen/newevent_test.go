@@ -56,6 +56,12 @@ func TestNewEvent(t *testing.T) {
 			seen[rv.Type()] = typ
 		}
 		first, last := c.types[0], c.types[len(c.types)-1]
+		// EventTypes is a copy: changing it does not change NewEvent.
+		c.types[0] = "v0.Changed"
+		if c.new(first) == nil || c.new("v0.Changed") != nil {
+			t.Errorf("%s: changing EventTypes changed NewEvent", c.name)
+		}
+		c.types[0] = first
 		for _, bad := range []string{"", "a", first[:len(first)-1], first + "x", last + "x", "zzzz", "V1.OrderPlaced"} {
 			if e := c.new(bad); e != nil {
 				t.Errorf("%s: NewEvent(%q) = %T, want nil", c.name, bad, e)

@@ -19,16 +19,9 @@ type Event interface {
 	Validate() error
 }
 
-// EventTypes lists the generated event types, sorted.
-var EventTypes = []string{
-	"v1.AvroNames",
-	"v1.BuildArm64",
-	"v1.FooTest",
-	"v1.Names",
-	"v1.NamesStatus",
-	"v1.PageJs",
-	"v1.RunLinux",
-}
+// EventTypes lists the generated event types, sorted (a copy: changing it
+// does not change NewEvent).
+var EventTypes = append([]string(nil), eventTypes[:]...)
 
 // eventTypes and eventProtos hold the event types, sorted, and a nil
 // pointer of each one's Go type: data, not code, so that a catalog of
